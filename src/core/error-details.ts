@@ -1,0 +1,72 @@
+/** What a record keeps of a failure; capture adapters may pass a finer `errorType`. */
+export interface ErrorDetails {
+  errorType: string;
+  errorMessage: string;
+  httpStatus: number | null;
+  retryAfterMs: number | null;
+  aborted: boolean;
+}
+
+const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError', 'TimeoutError']);
+
+/** Reads status, retry-after and abort-ness from any thrown value, without trusting its shape. */
+export function describeError(error: unknown, now: number = Date.now()): ErrorDetails {
+  const object = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : undefined;
+  const name = typeof object?.name === 'string' ? object.name : typeof error;
+  const message =
+    error instanceof Error ? error.message : typeof object?.message === 'string' ? object.message : safeString(error);
+  const status = pickStatus(object);
+  return {
+    errorType: name === 'Error' && object?.constructor && object.constructor !== Error ? object.constructor.name : name,
+    errorMessage: message,
+    httpStatus: status,
+    retryAfterMs: pickRetryAfter(
+      object?.headers ?? (object?.response as Record<string, unknown> | undefined)?.headers,
+      now,
+    ),
+    aborted: ABORT_NAMES.has(name),
+  };
+}
+
+function pickStatus(object: Record<string, unknown> | undefined): number | null {
+  if (!object) return null;
+  for (const value of [
+    object.status,
+    object.statusCode,
+    (object.response as Record<string, unknown> | undefined)?.status,
+  ]) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value < 600) return value;
+  }
+  return null;
+}
+
+function readHeader(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string'
+    ? value
+    : Array.isArray(value) && typeof value[0] === 'string'
+      ? value[0]
+      : undefined;
+}
+
+/** `retry-after-ms` (OpenAI), else `retry-after` in seconds or as an HTTP date. */
+export function pickRetryAfter(headers: unknown, now: number): number | null {
+  const milliseconds = readHeader(headers, 'retry-after-ms');
+  if (milliseconds !== undefined && Number.isFinite(Number(milliseconds))) return Math.max(0, Number(milliseconds));
+  const retryAfter = readHeader(headers, 'retry-after');
+  if (retryAfter === undefined) return null;
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'unprintable error';
+  }
+}

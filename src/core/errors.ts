@@ -1,0 +1,95 @@
+/**
+ * One error base class with a stable `code`, so callers can branch on `error.code`
+ * and `isLedgerError()` works across duplicated copies of the package.
+ */
+const LEDGER_ERROR_MARKER = Symbol.for('llm-ledger.error');
+
+export type LedgerErrorCode =
+  'LEDGER_ERROR' | 'CONFIG_ERROR' | 'VALIDATION_ERROR' | 'CALL_ALREADY_FINALIZED' | 'STORE_ERROR' | 'LEDGER_CLOSED';
+
+export class LedgerError extends Error {
+  readonly code: LedgerErrorCode;
+  readonly [LEDGER_ERROR_MARKER] = true;
+
+  constructor(message: string, options: { code?: LedgerErrorCode; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LedgerError';
+    this.code = options.code ?? 'LEDGER_ERROR';
+  }
+}
+
+export function isLedgerError(value: unknown): value is LedgerError {
+  return typeof value === 'object' && value !== null && LEDGER_ERROR_MARKER in value;
+}
+
+/** A configuration file, environment variable or option is invalid. */
+export class ConfigError extends LedgerError {
+  /** Where the bad value came from: a file path, `env`, or `options`. */
+  readonly source: string;
+  /** Key path inside the source, such as `settings.usage_logging.fail_open`. */
+  readonly path: string;
+  /** What a valid value looks like. */
+  readonly expected: string;
+
+  constructor(args: { source: string; path: string; expected: string; received?: string; cause?: unknown }) {
+    const received = args.received === undefined ? '' : `, received ${args.received}`;
+    super(
+      `Invalid configuration in ${args.source} at "${args.path || '(root)'}": expected ${args.expected}${received}`,
+      {
+        code: 'CONFIG_ERROR',
+        cause: args.cause,
+      },
+    );
+    this.name = 'ConfigError';
+    this.source = args.source;
+    this.path = args.path;
+    this.expected = args.expected;
+  }
+}
+
+/** A value passed to the ledger (token counts, record fields) is not acceptable. */
+export class ValidationError extends LedgerError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`Invalid ${field}: ${message}`, { code: 'VALIDATION_ERROR' });
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+/** `complete`, `fail` or `cancel` was called on a call that already has its record. */
+export class CallAlreadyFinalizedError extends LedgerError {
+  readonly callId: string;
+  readonly status: string;
+
+  constructor(callId: string, status: string) {
+    super(
+      `Call ${callId} was already finalized with status "${status}"; each call produces exactly one record. ` +
+        'Call complete(), fail() or cancel() once.',
+      { code: 'CALL_ALREADY_FINALIZED' },
+    );
+    this.name = 'CallAlreadyFinalizedError';
+    this.callId = callId;
+    this.status = status;
+  }
+}
+
+/** The store could not read or write. `retryable` says whether trying again may help. */
+export class StoreError extends LedgerError {
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, { code: 'STORE_ERROR', cause: options.cause });
+    this.name = 'StoreError';
+    this.retryable = options.retryable;
+  }
+}
+
+/** The ledger was closed; it accepts no more calls. */
+export class LedgerClosedError extends LedgerError {
+  constructor() {
+    super('The ledger is closed; create a new one with createLedger()', { code: 'LEDGER_CLOSED' });
+    this.name = 'LedgerClosedError';
+  }
+}

@@ -1,0 +1,303 @@
+import { performance } from 'node:perf_hooks';
+import { uuidv7 } from 'uuidv7';
+import { Call, type CallHandle, type CallInit, type CallOwner, type Clock, type Pricer } from './call.js';
+import { currentContext, runInContext, type CallContext } from './context.js';
+import { LedgerClosedError, LedgerError, ValidationError } from './errors.js';
+import { HandlerSet, type HandlerStats, type LedgerHandler } from './handlers.js';
+import type { LedgerLogger } from './logger.js';
+import { NOOP_CALL } from './noop-call.js';
+import { ProblemReporter, type Problem } from './problem-reporter.js';
+import type { CallRecord } from './record.js';
+import type { CallPage, ListQuery, Store, SummaryQuery, SummaryRow } from './store.js';
+import {
+  classificationInit,
+  embeddingInit,
+  extractionInit,
+  sentimentAnalysisInit,
+  summarizationInit,
+  type EmbeddingInit,
+  type SentimentAnalysisInit,
+  type TextTaskInit,
+} from './task-helpers.js';
+import { WriteQueue, type WriteQueueStats } from './write-queue.js';
+
+export interface LedgerSettings {
+  /** false turns every path into a near no-op. */
+  enabled: boolean;
+  /** true: the ledger's own failures never reach the LLM call; false: they raise LedgerError. */
+  failOpen: boolean;
+  baseCurrency: string;
+  /** For display and export only; stored costs are exact. */
+  roundingDecimals: number;
+  /** Longest text kept in one field; longer text is cut with a visible marker. */
+  maxFieldChars: number;
+  handlerTimeoutMs: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  highWaterMark: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<LedgerSettings> = Object.freeze({
+  enabled: true,
+  failOpen: true,
+  baseCurrency: 'USD',
+  roundingDecimals: 6,
+  maxFieldChars: 1_000_000,
+  handlerTimeoutMs: 5_000,
+  batchSize: 500,
+  flushIntervalMs: 250,
+  highWaterMark: 100_000,
+});
+
+export interface LedgerParts {
+  settings: LedgerSettings;
+  store: Store;
+  handlers?: readonly LedgerHandler[];
+  logger: LedgerLogger;
+  pricer?: Pricer;
+  clock?: Clock;
+  /** Sees every internal problem (store failures, handler errors, sanitized input). */
+  onError?: (problem: Problem) => void;
+}
+
+export interface LedgerStats extends WriteQueueStats {
+  handlers: HandlerStats;
+  /** Values that had to be sanitized (bad token counts, dates, costs). */
+  invalidInput: number;
+}
+
+const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+/**
+ * Owns config, the store, the write queue and the handlers. Calls flow one way:
+ * start -> complete / fail / cancel -> record -> price -> store and handlers.
+ */
+export class Ledger {
+  readonly settings: Readonly<LedgerSettings>;
+  readonly store: Store;
+  readonly logger: LedgerLogger;
+  /** Queries over recorded calls. Pending records are flushed first, so a caller reads its own writes. */
+  readonly calls: {
+    list(query?: ListQuery): Promise<CallPage>;
+    get(id: string): Promise<CallRecord | null>;
+    byTrace(traceId: string): Promise<CallRecord[]>;
+  };
+  readonly usage: { summary(query?: SummaryQuery): Promise<SummaryRow[]> };
+
+  private readonly reporter: ProblemReporter;
+  private readonly handlerSet: HandlerSet;
+  private readonly queue: WriteQueue;
+  private readonly owner: CallOwner;
+  private closed = false;
+  private invalidInput = 0;
+
+  constructor(parts: LedgerParts) {
+    this.settings = Object.freeze({ ...parts.settings });
+    this.store = parts.store;
+    this.logger = parts.logger;
+    this.reporter = new ProblemReporter(parts.logger, parts.onError);
+    this.handlerSet = new HandlerSet(this.reporter, this.settings.handlerTimeoutMs);
+    for (const handler of parts.handlers ?? []) this.handlerSet.add(handler);
+    this.queue = new WriteQueue(
+      this.store,
+      {
+        batchSize: this.settings.batchSize,
+        flushIntervalMs: this.settings.flushIntervalMs,
+        highWaterMark: this.settings.highWaterMark,
+      },
+      this.reporter,
+    );
+    const settings = this.settings;
+    const queue = this.queue;
+    const handlerSet = this.handlerSet;
+    this.owner = {
+      clock: parts.clock ?? systemClock,
+      maxFieldChars: settings.maxFieldChars,
+      baseCurrency: settings.baseCurrency,
+      pricer: parts.pricer,
+      invalid: (field, message) => this.invalid(field, message),
+      finalize(record, error) {
+        queue.push(record);
+        handlerSet.end(record, error);
+      },
+    };
+    this.calls = {
+      list: async (query = {}) => this.read(() => this.store.list(query)),
+      get: async (id) => this.read(() => this.store.get(id)),
+      byTrace: async (traceId) => this.read(() => this.store.byTrace(traceId)),
+    };
+    this.usage = { summary: async (query = {}) => this.read(() => this.store.summary(query)) };
+  }
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  /**
+   * Starts a call and returns its handle; finalize it with `complete`, `fail` or `cancel`.
+   * Attribution not given is inherited from the surrounding `context()` / `logCall()`.
+   *
+   * @example
+   * const call = ledger.start({ provider: 'openai', model: 'gpt-4o-mini', messages });
+   * try {
+   *   const response = await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+   *   call.complete({ responseMessage: response.choices[0]?.message, tokens: response.usage ?? undefined });
+   * } catch (error) {
+   *   call.fail(error);
+   *   throw error;
+   * }
+   */
+  start(init: CallInit): CallHandle {
+    if (!this.settings.enabled) return NOOP_CALL;
+    if (this.closed) {
+      const error = new LedgerClosedError();
+      if (!this.settings.failOpen) throw error;
+      this.reporter.report({ kind: 'internal', error });
+      return NOOP_CALL;
+    }
+    if (typeof init?.model !== 'string' || init.model.length === 0) {
+      this.invalid('model', 'a non-empty model name is required; recorded as "unknown"');
+      init = { ...init, model: 'unknown' };
+    }
+    const context = currentContext();
+    const id = init.id ?? uuidv7();
+    const call = new Call(this.owner, init, {
+      id,
+      traceId: init.traceId ?? context?.traceId ?? id,
+      parentId: init.parentId !== undefined ? init.parentId : (context?.parentId ?? null),
+      sessionId: init.sessionId ?? context?.sessionId ?? null,
+      userId: init.userId ?? context?.userId ?? null,
+      tenantId: init.tenantId ?? context?.tenantId ?? null,
+      requestId: init.requestId ?? context?.requestId ?? null,
+      tags: mergeTags(context?.tags, init.tags),
+      metadata: context?.metadata ? { ...context.metadata, ...init.metadata } : (init.metadata ?? {}),
+    });
+    this.handlerSet.start(call);
+    return call;
+  }
+
+  /**
+   * Runs `fn` as one recorded call. The record is finalized whatever happens: `call.complete()`
+   * inside, an automatic failure when `fn` throws (the error is re-thrown unchanged), or
+   * `cancelled` when `init.signal` aborts. Calls started inside become its children.
+   *
+   * @example
+   * const text = await ledger.logCall({ model: 'gpt-4o', provider: 'openai', messages }, async (call) => {
+   *   const response = await client.chat.completions.create({ model: 'gpt-4o', messages });
+   *   call.complete({ responseMessage: response.choices[0]?.message, tokens: response.usage ?? undefined });
+   *   return response.choices[0]?.message.content;
+   * });
+   */
+  async logCall<T>(init: CallInit, fn: (call: CallHandle) => Promise<T> | T): Promise<T> {
+    if (!this.settings.enabled) return fn(NOOP_CALL);
+    const call = this.start(init);
+    let result: T;
+    try {
+      result = await runInContext({ traceId: call.traceId, parentId: call.id }, () => fn(call));
+    } catch (error) {
+      if (!call.finalized) call.fail(error);
+      throw error;
+    }
+    if (!call.finalized) call.complete();
+    return result;
+  }
+
+  /**
+   * Runs `fn` with attribution that every call started inside inherits.
+   *
+   * @example
+   * await ledger.context({ userId: 'u-42', sessionId: 's-1', traceId: requestTraceId }, () => handleRequest());
+   */
+  context<T>(context: CallContext, fn: () => T): T {
+    return runInContext(context, fn);
+  }
+
+  /**
+   * Seed 001's `log_sentiment_analysis`: starts a SENTIMENT_ANALYSIS call for one text.
+   *
+   * @example
+   * const call = ledger.logSentimentAnalysis({ text: review.content, model: 'gpt-4o-mini', reviewId: review.id });
+   * const result = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [...] });
+   * call.complete({ responseMessage: result.choices[0]?.message, tokens: result.usage ?? undefined });
+   */
+  logSentimentAnalysis(init: SentimentAnalysisInit): CallHandle {
+    return this.start(sentimentAnalysisInit(init));
+  }
+
+  logSummarization(init: TextTaskInit): CallHandle {
+    return this.start(summarizationInit(init));
+  }
+
+  logClassification(init: TextTaskInit & { labels?: readonly string[] }): CallHandle {
+    return this.start(classificationInit(init));
+  }
+
+  logExtraction(init: TextTaskInit): CallHandle {
+    return this.start(extractionInit(init));
+  }
+
+  logEmbedding(init: EmbeddingInit): CallHandle {
+    return this.start(embeddingInit(init));
+  }
+
+  addHandler(handler: LedgerHandler): void {
+    this.handlerSet.add(handler);
+  }
+
+  removeHandler(handler: LedgerHandler): boolean {
+    return this.handlerSet.remove(handler);
+  }
+
+  /** Writes every finalized record and waits for handlers to settle. */
+  async flush(): Promise<void> {
+    await this.handlerSet.idle();
+    try {
+      await this.queue.flush();
+    } catch (error) {
+      if (!this.settings.failOpen) throw error;
+    }
+  }
+
+  /** Flushes and closes the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      this.queue.close();
+      if (this.queue.pending === 0) await this.store.close();
+      else {
+        this.reporter.report({
+          kind: 'store',
+          subject: this.store.kind,
+          error: new LedgerError(`${this.queue.pending} records could not be written before close`),
+        });
+        await this.store.close();
+      }
+    }
+  }
+
+  stats(): LedgerStats {
+    return { ...this.queue.stats, handlers: { ...this.handlerSet.stats }, invalidInput: this.invalidInput };
+  }
+
+  /** @internal Used by capture adapters and helpers to report bad input consistently. */
+  invalid(field: string, message: string): void {
+    this.invalidInput += 1;
+    const error = new ValidationError(field, message);
+    if (!this.settings.failOpen) throw error;
+    this.reporter.report({ kind: 'validation', subject: field, error });
+  }
+
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    await this.flush();
+    return query();
+  }
+}
+
+function mergeTags(inherited: readonly string[] | undefined, own: readonly string[] | undefined): readonly string[] {
+  if (!inherited || inherited.length === 0) return own ? own.slice() : [];
+  if (!own || own.length === 0) return inherited;
+  return [...new Set([...inherited, ...own])];
+}

@@ -1,0 +1,126 @@
+import type { CallCost, CallRecord, CallStatus, CostStatus, TokenUsage } from './record.js';
+
+/** Filters shared by `ledger.calls.list()` and `ledger.usage.summary({ where })`. */
+export interface CallFilter {
+  sessionId?: string;
+  userId?: string;
+  tenantId?: string;
+  traceId?: string;
+  requestId?: string;
+  callType?: string | string[];
+  status?: CallStatus | CallStatus[];
+  costStatus?: CostStatus | CostStatus[];
+  provider?: string | string[];
+  model?: string | string[];
+  /** Every tag listed must be present on the call. */
+  tags?: string[];
+  /** `startedAt >= from` (inclusive). */
+  from?: Date | string;
+  /** `startedAt < to` (exclusive). */
+  to?: Date | string;
+}
+
+export interface ListQuery extends CallFilter {
+  /** Default 50, at most 1000. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Newest first by default. */
+  order?: 'desc' | 'asc';
+}
+
+export interface CallPage {
+  records: CallRecord[];
+  nextCursor: string | null;
+}
+
+export const GROUP_KEYS = [
+  'model',
+  'provider',
+  'user',
+  'tenant',
+  'callType',
+  'status',
+  'session',
+  'day',
+  'hour',
+] as const;
+export type GroupKey = (typeof GROUP_KEYS)[number];
+
+export interface SummaryQuery {
+  groupBy?: GroupKey[];
+  from?: Date | string;
+  to?: Date | string;
+  where?: CallFilter;
+}
+
+export type SummaryTokens = Pick<TokenUsage, 'input' | 'output' | 'total' | 'cacheRead' | 'cacheWrite' | 'reasoning'>;
+
+export interface SummaryRow {
+  /** The group's values, one per `groupBy` key (`day` as YYYY-MM-DD, `hour` as YYYY-MM-DDTHH, UTC). */
+  group: Partial<Record<GroupKey, string | null>>;
+  calls: number;
+  errors: number;
+  tokens: SummaryTokens;
+  /** Exact decimal sum of the calls that have a cost. */
+  cost: string;
+  /** Calls whose model had no price: their cost is unknown, not zero. */
+  unpricedCalls: number;
+  latencyMs: { avg: number; p50: number; p95: number };
+}
+
+/**
+ * A place records are kept. Implementations: memory, SQLite (and PostgreSQL). All pass the
+ * contract suite in `test/stores/store-contract.ts`. Writes are idempotent by record id.
+ */
+export interface Store {
+  /** 'memory', 'sqlite', 'postgres', ... */
+  readonly kind: string;
+  write(records: readonly CallRecord[]): Promise<void>;
+  get(id: string): Promise<CallRecord | null>;
+  list(query: ListQuery): Promise<CallPage>;
+  /** Every call of a trace, oldest first. */
+  byTrace(traceId: string): Promise<CallRecord[]>;
+  summary(query: SummaryQuery): Promise<SummaryRow[]>;
+  /**
+   * Replaces the cost of stored calls (repricing). The previous cost is appended to
+   * `costHistory`. Returns how many records were updated; unknown ids are skipped.
+   */
+  updateCosts(updates: readonly CostUpdate[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface CostUpdate {
+  id: string;
+  cost: CallCost | null;
+}
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 1000;
+
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIST_LIMIT;
+  return Math.max(1, Math.min(MAX_LIST_LIMIT, Math.floor(limit)));
+}
+
+export function toIsoBound(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`Not a valid date: ${String(value)}`);
+  return date.toISOString();
+}
+
+export function asList<T>(value: T | T[] | undefined): T[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Linear interpolation between closest ranks (PostgreSQL's percentile_cont). */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const position = (sorted.length - 1) * fraction;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  const low = sorted[lower]!;
+  return low + (sorted[upper]! - low) * (position - lower);
+}

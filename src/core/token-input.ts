@@ -1,0 +1,105 @@
+import type { TokenUsage } from './record.js';
+
+/**
+ * Token counts as callers hand them to `complete()`: our canonical buckets, or the
+ * `prompt_tokens` / `completion_tokens` shape seed 001 passes straight from an OpenAI-style
+ * response. Provider-specific shapes (Anthropic's exclusive counts, Gemini's usageMetadata)
+ * are converted by the capture adapters before they reach here.
+ */
+export type TokenCountsInput = Partial<TokenUsage> & {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number } | null;
+};
+
+export interface NormalizedTokens {
+  tokens: TokenUsage;
+  /** Human-readable descriptions of every value that had to be sanitized. */
+  problems: string[];
+}
+
+/**
+ * Turns caller-supplied counts into valid buckets. Documented sanitization: a value that is
+ * not a finite number becomes 0, a negative one becomes 0, a fraction is rounded, a part larger
+ * than its total is clamped to the total. Each fix is reported in `problems`.
+ */
+export function normalizeTokenCounts(input: TokenCountsInput): NormalizedTokens {
+  const problems: string[] = [];
+  const read = (name: string, ...values: unknown[]): number | undefined => {
+    for (const value of values) {
+      if (value === undefined || value === null) continue;
+      return sanitizeCount(name, value, problems);
+    }
+    return undefined;
+  };
+
+  const promptDetails = input.prompt_tokens_details ?? undefined;
+  const completionDetails = input.completion_tokens_details ?? undefined;
+  const inputCount = read('input', input.input, input.prompt_tokens, input.promptTokens) ?? 0;
+  const outputCount = read('output', input.output, input.completion_tokens, input.completionTokens) ?? 0;
+  let cacheRead = read('cacheRead', input.cacheRead, promptDetails?.cached_tokens) ?? 0;
+  let cacheWrite = read('cacheWrite', input.cacheWrite) ?? 0;
+  let reasoning = read('reasoning', input.reasoning, completionDetails?.reasoning_tokens) ?? 0;
+  const givenTotal = read('total', input.total, input.total_tokens, input.totalTokens);
+
+  if (cacheRead > inputCount) {
+    problems.push(`cacheRead (${cacheRead}) exceeds input (${inputCount}); clamped to input`);
+    cacheRead = inputCount;
+  }
+  if (cacheRead + cacheWrite > inputCount) {
+    problems.push(`cacheRead + cacheWrite exceeds input (${inputCount}); cacheWrite clamped`);
+    cacheWrite = inputCount - cacheRead;
+  }
+  if (reasoning > outputCount) {
+    problems.push(`reasoning (${reasoning}) exceeds output (${outputCount}); clamped to output`);
+    reasoning = outputCount;
+  }
+  const sum = inputCount + outputCount;
+  // A total larger than input + output is kept: seed 001 logs calls that only know their total.
+  const total = givenTotal !== undefined && givenTotal > sum ? givenTotal : sum;
+
+  const tokens: TokenUsage = { input: inputCount, output: outputCount, total, cacheRead, cacheWrite, reasoning };
+  const extras = {
+    cacheWrite1h: read('cacheWrite1h', input.cacheWrite1h),
+    inputAudio: read('inputAudio', input.inputAudio, promptDetails?.audio_tokens),
+    outputAudio: read('outputAudio', input.outputAudio, completionDetails?.audio_tokens),
+    inputImage: read('inputImage', input.inputImage),
+  };
+  for (const [key, value] of Object.entries(extras)) {
+    if (value !== undefined) tokens[key as 'inputAudio'] = value;
+  }
+  return { tokens, problems };
+}
+
+function sanitizeCount(name: string, value: unknown, problems: string[]): number {
+  if (typeof value === 'bigint') {
+    if (value < 0n) {
+      problems.push(`${name} is negative (${value}); recorded as 0`);
+      return 0;
+    }
+    return Number(value);
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    problems.push(`${name} is not a finite number (${describe(value)}); recorded as 0`);
+    return 0;
+  }
+  if (value < 0) {
+    problems.push(`${name} is negative (${value}); recorded as 0`);
+    return 0;
+  }
+  if (!Number.isInteger(value)) {
+    problems.push(`${name} is not an integer (${value}); rounded`);
+    return Math.round(value);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  return String(value);
+}

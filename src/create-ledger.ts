@@ -1,0 +1,174 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Clock, Pricer } from './core/call.js';
+import { ConfigError } from './core/errors.js';
+import type { LedgerHandler } from './core/handlers.js';
+import { DEFAULT_SETTINGS, Ledger, type LedgerSettings } from './core/ledger.js';
+import { consoleLogger, type LedgerLogger } from './core/logger.js';
+import type { Problem } from './core/problem-reporter.js';
+import type { Store } from './core/store.js';
+import { envBoolean, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { MemoryStore } from './stores/memory.js';
+import { SqliteStore } from './stores/sqlite/sqlite-store.js';
+
+export const DEFAULT_DATABASE_PATH = '.llm-ledger/ledger.db';
+
+export interface CreateLedgerOptions extends Partial<LedgerSettings> {
+  /**
+   * A Store instance, or where to keep records: `memory`, a SQLite file path, `sqlite:PATH` or
+   * `:memory:`. Default: `LLM_LEDGER_DB`, then `settings.ledger.store` in the config file, then
+   * `./.llm-ledger/ledger.db`.
+   */
+  store?: Store | string;
+  /** Path of `llm_config.yaml`; `false` reads no file. Default: `LLM_LEDGER_CONFIG`, then `./llm_config.yaml` if present. */
+  configFile?: string | false;
+  /** Environment to read (`LLM_USAGE_LOGGING_ENABLED`, `LLM_USAGE_FAIL_OPEN`, `LLM_LEDGER_DB`). Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Base directory for relative paths. Default `process.cwd()`. */
+  cwd?: string;
+  handlers?: readonly LedgerHandler[];
+  logger?: LedgerLogger;
+  onError?: (problem: Problem) => void;
+  pricer?: Pricer;
+  clock?: Clock;
+}
+
+export interface ResolvedLedgerConfig {
+  settings: LedgerSettings;
+  /** The store location when given as a string. */
+  storeLocation: string;
+  config: LoadedConfig;
+}
+
+/**
+ * Merges, in rising order of precedence: defaults, `llm_config.yaml`, environment, options.
+ * Throws ConfigError naming the file or variable and the key when anything is invalid.
+ */
+export function resolveLedgerConfig(options: CreateLedgerOptions = {}): ResolvedLedgerConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const config = loadConfigFile(options.configFile, env, cwd);
+  const usage = config.file.settings?.usage_logging ?? {};
+  const own = config.file.settings?.ledger ?? {};
+  const settings: LedgerSettings = { ...DEFAULT_SETTINGS };
+  assign(settings, {
+    enabled: usage.enabled,
+    failOpen: usage.fail_open,
+    baseCurrency: usage.base_currency,
+    roundingDecimals: usage.default_rounding_decimals,
+    maxFieldChars: own.max_field_chars,
+    handlerTimeoutMs: own.handler_timeout_ms,
+    batchSize: own.batch_size,
+    flushIntervalMs: own.flush_interval_ms,
+  });
+  assign(settings, {
+    enabled: envBoolean(env, 'LLM_USAGE_LOGGING_ENABLED'),
+    failOpen: envBoolean(env, 'LLM_USAGE_FAIL_OPEN'),
+  });
+  const {
+    store: _store,
+    configFile: _file,
+    env: _env,
+    cwd: _cwd,
+    handlers: _h,
+    logger: _l,
+    onError: _o,
+    pricer: _p,
+    clock: _c,
+    ...direct
+  } = options;
+  assign(settings, direct);
+  validateSettings(settings);
+  const storeLocation =
+    (typeof options.store === 'string' ? options.store : undefined) ??
+    env.LLM_LEDGER_DB ??
+    own.store ??
+    DEFAULT_DATABASE_PATH;
+  return { settings, storeLocation, config };
+}
+
+/**
+ * Creates a ledger. With no options it records into `./.llm-ledger/ledger.db` (SQLite).
+ *
+ * @example
+ * import { createLedger } from 'llm-ledger';
+ * const ledger = createLedger({ store: 'memory' });
+ * await ledger.logCall({ provider: 'openai', model: 'gpt-4o-mini', messages }, async (call) => {
+ *   call.complete({ responseMessage: 'Hi!', tokens: { input: 12, output: 3 } });
+ * });
+ * await ledger.close();
+ */
+export function createLedger(options: CreateLedgerOptions = {}): Ledger {
+  const resolved = resolveLedgerConfig(options);
+  const store =
+    typeof options.store === 'object' && options.store !== null
+      ? options.store
+      : openStore(resolved.storeLocation, options.cwd ?? process.cwd());
+  return new Ledger({
+    settings: resolved.settings,
+    store,
+    handlers: options.handlers,
+    logger: options.logger ?? consoleLogger,
+    onError: options.onError,
+    pricer: options.pricer,
+    clock: options.clock,
+  });
+}
+
+/** Opens a store from its location string. */
+export function openStore(location: string, cwd: string = process.cwd()): Store {
+  if (location === 'memory') return new MemoryStore();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('sqlite:') && !location.startsWith('file:')) {
+    const scheme = location.slice(0, location.indexOf(':'));
+    throw new ConfigError({
+      source: 'store',
+      path: 'store',
+      expected: `"memory", a SQLite file path, "sqlite:PATH" or a Store instance (the ${scheme} store is not available in this version)`,
+      received: JSON.stringify(redactUrl(location)),
+    });
+  }
+  const path = location.replace(/^(sqlite|file):(\/\/)?/, '');
+  if (path === ':memory:') return new SqliteStore({ path });
+  const absolute = resolve(cwd, path);
+  mkdirSync(dirname(absolute), { recursive: true });
+  return new SqliteStore({ path: absolute });
+}
+
+function redactUrl(location: string): string {
+  return location.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+function assign(target: LedgerSettings, values: Partial<Record<keyof LedgerSettings, unknown>>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) (target as unknown as Record<string, unknown>)[key] = value;
+  }
+}
+
+function validateSettings(settings: LedgerSettings): void {
+  const positive: Array<keyof LedgerSettings> = [
+    'maxFieldChars',
+    'handlerTimeoutMs',
+    'batchSize',
+    'flushIntervalMs',
+    'highWaterMark',
+  ];
+  for (const key of positive) {
+    const value = settings[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new ConfigError({ source: 'options', path: key, expected: 'a positive integer', received: String(value) });
+    }
+  }
+  for (const key of ['enabled', 'failOpen'] as const) {
+    if (typeof settings[key] !== 'boolean') {
+      throw new ConfigError({ source: 'options', path: key, expected: 'a boolean', received: String(settings[key]) });
+    }
+  }
+  if (!/^[A-Z]{3}$/.test(settings.baseCurrency)) {
+    throw new ConfigError({
+      source: 'options',
+      path: 'baseCurrency',
+      expected: 'a three-letter ISO currency code such as USD',
+      received: JSON.stringify(settings.baseCurrency),
+    });
+  }
+}

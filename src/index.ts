@@ -1,0 +1,75 @@
+export { createLedger, openStore, resolveLedgerConfig, DEFAULT_DATABASE_PATH } from './create-ledger.js';
+export type { CreateLedgerOptions, ResolvedLedgerConfig } from './create-ledger.js';
+export { Ledger, DEFAULT_SETTINGS } from './core/ledger.js';
+export type { LedgerSettings, LedgerParts, LedgerStats } from './core/ledger.js';
+export type {
+  CallHandle,
+  CallInit,
+  CallOwner,
+  CallProgress,
+  CallResult,
+  CallStart,
+  Clock,
+  FailureDetails,
+  Pricer,
+} from './core/call.js';
+export type { CallContext } from './core/context.js';
+export { CallType, EMPTY_TOKENS } from './core/record.js';
+export type {
+  CallCost,
+  CallParams,
+  CallRecord,
+  CallStatus,
+  CostStatus,
+  KnownCallType,
+  RequestMode,
+  ResponseMessage,
+  TokenSource,
+  TokenUsage,
+  ToolCall,
+  UsageBucket,
+} from './core/record.js';
+export type { TokenCountsInput } from './core/token-input.js';
+export { normalizeTokenCounts } from './core/token-input.js';
+export type { LedgerHandler, HandlerStats } from './core/handlers.js';
+export type { LedgerLogger } from './core/logger.js';
+export { consoleLogger, silentLogger } from './core/logger.js';
+export type { Problem, ProblemKind } from './core/problem-reporter.js';
+export {
+  LedgerError,
+  ConfigError,
+  ValidationError,
+  CallAlreadyFinalizedError,
+  StoreError,
+  LedgerClosedError,
+  isLedgerError,
+} from './core/errors.js';
+export type { LedgerErrorCode } from './core/errors.js';
+export { GROUP_KEYS } from './core/store.js';
+export type {
+  Store,
+  CallFilter,
+  ListQuery,
+  CallPage,
+  GroupKey,
+  SummaryQuery,
+  SummaryRow,
+  SummaryTokens,
+  CostUpdate,
+} from './core/store.js';
+export { MemoryStore } from './stores/memory.js';
+export { SqliteStore } from './stores/sqlite/sqlite-store.js';
+export type { SqliteStoreOptions } from './stores/sqlite/sqlite-store.js';
+export type { SentimentAnalysisInit, TextTaskInit, EmbeddingInit, TaskInit } from './core/task-helpers.js';
+export { SENTIMENT_SYSTEM_PROMPT } from './core/task-helpers.js';
+export {
+  parseDecimal,
+  formatDecimal,
+  addDecimal,
+  multiplyDecimal,
+  roundDecimal,
+  toFixedDecimal,
+  sumDecimalStrings,
+} from './core/money.js';
+export type { Decimal } from './core/money.js';
+export type { ConfigFile, ModelEntry } from './config/schema.js';
