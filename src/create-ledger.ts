@@ -77,11 +77,22 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
     clock: _c,
     ...direct
   } = options;
+  // Only known settings are taken: a misspelt option (`failopen`) is an error, not silently ignored.
+  for (const [key, value] of Object.entries(direct)) {
+    if (value !== undefined && !SETTING_KEYS.has(key)) {
+      throw new ConfigError({
+        source: 'options',
+        path: key,
+        expected: `a known option (${[...SETTING_KEYS, ...OTHER_OPTION_KEYS].join(', ')})`,
+        received: 'an unknown option',
+      });
+    }
+  }
   assign(settings, direct);
   validateSettings(settings);
   const storeLocation =
     (typeof options.store === 'string' ? options.store : undefined) ??
-    env.LLM_LEDGER_DB ??
+    nonBlank(env.LLM_LEDGER_DB) ??
     own.store ??
     DEFAULT_DATABASE_PATH;
   return { settings, storeLocation, config };
@@ -138,6 +149,13 @@ function redactUrl(location: string): string {
   return location.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
+const SETTING_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_SETTINGS));
+const OTHER_OPTION_KEYS = ['store', 'configFile', 'env', 'cwd', 'handlers', 'logger', 'onError', 'pricer', 'clock'];
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 function assign(target: LedgerSettings, values: Partial<Record<keyof LedgerSettings, unknown>>): void {
   for (const [key, value] of Object.entries(values)) {
     if (value !== undefined) (target as unknown as Record<string, unknown>)[key] = value;
@@ -163,7 +181,16 @@ function validateSettings(settings: LedgerSettings): void {
       throw new ConfigError({ source: 'options', path: key, expected: 'a boolean', received: String(settings[key]) });
     }
   }
-  if (!/^[A-Z]{3}$/.test(settings.baseCurrency)) {
+  const rounding = settings.roundingDecimals;
+  if (typeof rounding !== 'number' || !Number.isInteger(rounding) || rounding < 0 || rounding > 30) {
+    throw new ConfigError({
+      source: 'options',
+      path: 'roundingDecimals',
+      expected: 'an integer from 0 to 30',
+      received: String(rounding),
+    });
+  }
+  if (typeof settings.baseCurrency !== 'string' || !/^[A-Z]{3}$/.test(settings.baseCurrency)) {
     throw new ConfigError({
       source: 'options',
       path: 'baseCurrency',

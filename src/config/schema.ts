@@ -4,32 +4,104 @@ import { z } from 'zod';
  * `llm_config.yaml`, in seed 000's format. Unknown keys are rejected so that a typo
  * (`fail_opne`) is an error at load, not a silently ignored setting.
  */
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as USD');
+
+/** A non-negative exact amount: a YAML number, or a decimal string (quote it to keep every digit). */
+const amount = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\s*\d*\.?\d+(?:[eE][+-]?\d+)?\s*$/, 'a non-negative decimal number such as "0.15"'),
+]);
+
+/** `2025-06-10` (midnight UTC) or a full ISO 8601 timestamp. */
+const effectiveDate = z
+  .string()
+  .refine(
+    (value) => /^\d{4}-\d{2}-\d{2}(?:T.*)?$/.test(value) && Number.isFinite(Date.parse(value)),
+    'a date such as 2025-06-10 or an ISO 8601 timestamp',
+  );
+
+const exactlyOneRate = (value: { cost_per_1k?: unknown; cost_per_1m?: unknown }) =>
+  (value.cost_per_1k === undefined) !== (value.cost_per_1m === undefined);
+
+/** Seed 000's `cost_per_1k`, or our `cost_per_1m`; tiers reprice the whole request above an input size. */
 const pricePart = z
   .object({
-    cost_per_1k: z.union([z.number().nonnegative(), z.string()]).optional(),
-    cost_per_1m: z.union([z.number().nonnegative(), z.string()]).optional(),
+    cost_per_1k: amount.optional(),
+    cost_per_1m: amount.optional(),
+    tiers: z
+      .array(
+        z
+          .object({
+            over_input_tokens: z.number().int().nonnegative(),
+            cost_per_1k: amount.optional(),
+            cost_per_1m: amount.optional(),
+          })
+          .strict()
+          .refine(exactlyOneRate, 'exactly one of cost_per_1k or cost_per_1m'),
+      )
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine(exactlyOneRate, 'exactly one of cost_per_1k or cost_per_1m');
+
+const bucketPriceFields = {
+  input: pricePart.optional(),
+  output: pricePart.optional(),
+  cache_read: pricePart.optional(),
+  cache_write: pricePart.optional(),
+  /** One-hour cache writes (Anthropic); `cache_write` then prices the five-minute ones. */
+  cache_write_1h: pricePart.optional(),
+  reasoning: pricePart.optional(),
+  input_audio: pricePart.optional(),
+  output_audio: pricePart.optional(),
+  input_image: pricePart.optional(),
+  /** A fee per request, in `currency`. */
+  per_request: amount.optional(),
+};
+
+export const bucketPricesSchema = z.object(bucketPriceFields).strict();
+
+/** One price entry of a model: seed 000's format plus buckets, effective dates and service tiers. */
+export const pricingEntrySchema = z
+  .object({
+    currency: currencyCode.default('USD'),
+    ...bucketPriceFields,
+    /** Inclusive. */
+    effective_from: effectiveDate.optional(),
+    /** Exclusive. */
+    effective_to: effectiveDate.optional(),
+    /** Prices for `params.serviceTier` values such as `batch`, `flex`, `priority`. */
+    service_tiers: z.record(z.string().min(1), bucketPricesSchema).optional(),
+  })
+  .strict()
+  .refine(
+    (entry) =>
+      entry.effective_from === undefined ||
+      entry.effective_to === undefined ||
+      Date.parse(entry.effective_from) < Date.parse(entry.effective_to),
+    'effective_from before effective_to',
+  );
 
 export const modelEntrySchema = z
   .object({
     provider: z.string().min(1).optional(),
-    pricing: z
-      .object({
-        currency: z
-          .string()
-          .regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as USD')
-          .default('USD'),
-        input: pricePart.optional(),
-        output: pricePart.optional(),
-        cache_read: pricePart.optional(),
-        cache_write: pricePart.optional(),
-        reasoning: pricePart.optional(),
-        effective_from: z.string().optional(),
-        effective_to: z.string().optional(),
-      })
-      .strict()
-      .optional(),
+    /** One entry, or several with effective dates (a price history); a later entry wins where they overlap. */
+    pricing: z.union([pricingEntrySchema, z.array(pricingEntrySchema).min(1)]).optional(),
+    /** Other names this model is called by. */
+    aliases: z.array(z.string().min(1)).optional(),
+    context_window: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Top-level `pricing:`: how the catalog and the user's prices combine. */
+export const pricingSettingsSchema = z
+  .object({
+    /** Turns the bundled catalog off: only `models:` prices apply, anything else is unpriced. */
+    custom_prices_only: z.boolean().optional(),
+    /** Value of one unit of each currency in the base currency: `{ EUR: "1.08" }` with base USD. */
+    fx_rates: z.record(currencyCode, amount).optional(),
+    /** Deployment or custom model names mapped to a model: `{ prod-4o: openai/gpt-4o }`. */
+    deployments: z.record(z.string().min(1), z.string().min(1)).optional(),
   })
   .strict();
 
@@ -59,6 +131,7 @@ export const ledgerSettingsSchema = z
 export const configFileSchema = z
   .object({
     models: z.record(z.string(), modelEntrySchema).optional(),
+    pricing: pricingSettingsSchema.optional(),
     settings: z
       .object({
         usage_logging: usageLoggingSchema.optional(),
@@ -71,3 +144,9 @@ export const configFileSchema = z
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
+export type PricingEntry = z.infer<typeof pricingEntrySchema>;
+export type BucketPricesEntry = z.infer<typeof bucketPricesSchema>;
+export type PricingSettings = z.infer<typeof pricingSettingsSchema>;
+/** A `models:` entry as written (before defaults such as `currency: USD` are applied). */
+export type ModelEntryInput = z.input<typeof modelEntrySchema>;
+export type PricingSettingsInput = z.input<typeof pricingSettingsSchema>;

@@ -11,7 +11,9 @@ import type {
   TokenSource,
   TokenUsage,
 } from './record.js';
-import { CallType, EMPTY_TOKENS } from './record.js';
+import { CallType, EMPTY_TOKENS, NO_COST_HISTORY } from './record.js';
+import { MAX_DATE_MS, toIsoString } from './iso-time.js';
+import { json, jsonArray, jsonObject, textField } from './record-fields.js';
 import { capText } from './sanitize.js';
 import { normalizeTokenCounts, type TokenCountsInput } from './token-input.js';
 
@@ -176,11 +178,17 @@ export class Call implements CallHandle {
   private readonly startedMonotonic: number;
   private ttft: number | null = null;
   private streamedText: string | undefined;
-  private progress: CallProgress | undefined;
+  // What update() reported while the call ran, already checked and sanitized.
+  private progressTokens: TokenUsage | undefined;
+  private progressTokenSource: TokenSource | undefined;
+  private progressMessage: ResponseMessage | null = null;
+  private progressModel: string | undefined;
+  private progressFinishReason: string | undefined;
   private finalRecord: CallRecord | undefined;
   /** Set when the call was cancelled by its AbortSignal: a later complete/fail is then ignored. */
   private cancelledBySignal = false;
   private detachSignal: (() => void) | undefined;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(
     private readonly owner: CallOwner,
@@ -195,32 +203,51 @@ export class Call implements CallHandle {
     this.tenantId = identity.tenantId;
     this.requestId = identity.requestId;
     this.tags = identity.tags;
-    this.metadata = identity.metadata;
-    this.callType = init.callType ?? CallType.CHAT;
-    this.provider = init.provider ?? 'unknown';
+    this.metadata = jsonObject(owner, 'metadata', identity.metadata);
+    this.callType = textField(owner, 'callType', init.callType) ?? CallType.CHAT;
+    this.provider = textField(owner, 'provider', init.provider) ?? 'unknown';
     this.model = init.model;
-    this.requestMode = init.requestMode ?? 'sync';
-    this.systemPrompt = init.systemPrompt ?? null;
-    // Shallow copies: callers often push the reply onto the same array after the call.
-    this.messages = Array.isArray(init.messages) ? init.messages.slice() : [];
-    this.tools = Array.isArray(init.tools) ? init.tools.slice() : null;
-    this.toolChoice = init.toolChoice ?? null;
-    this.params = init.params ? { ...init.params } : {};
+    this.requestMode = init.requestMode === 'streaming' ? 'streaming' : 'sync';
+    this.systemPrompt =
+      init.systemPrompt === undefined || init.systemPrompt === null
+        ? null
+        : capText(
+            typeof init.systemPrompt === 'string' ? init.systemPrompt : String(init.systemPrompt),
+            owner.maxFieldChars,
+          );
+    // Copies: callers often push the reply onto the same array after the call.
+    this.messages = jsonArray(owner, 'messages', init.messages) ?? [];
+    this.tools = jsonArray(owner, 'tools', init.tools);
+    this.toolChoice = init.toolChoice === undefined ? null : json(owner, 'toolChoice', init.toolChoice);
+    this.params = jsonObject(owner, 'params', init.params);
     this.startedMonotonic = owner.clock.monotonic();
     this.startedAtMs = resolveStart(init.startedAt, owner);
 
-    const signal = init.signal;
-    if (signal) {
-      const onAbort = () => {
-        if (this.finalRecord) return;
+    this.signal = init.signal;
+  }
+
+  /**
+   * Starts watching `init.signal`; the ledger calls it once the call's start is announced.
+   * A signal that already fired cancels the call at once, so nothing can record it as a
+   * success afterwards.
+   */
+  watchSignal(): void {
+    const signal = this.signal;
+    if (!signal || this.finalRecord) return;
+    const onAbort = () => {
+      if (this.finalRecord) return;
+      this.cancelledBySignal = true;
+      try {
         this.cancel(signal.reason);
-        this.cancelledBySignal = true;
-      };
-      if (signal.aborted) queueMicrotask(onAbort);
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.detachSignal = () => signal.removeEventListener('abort', onAbort);
+      } catch {
+        // Runs inside the signal's event dispatch, where a throw would reach the host as an
+        // uncaught exception. Nothing the caller gave is left to refuse here (update() checked it).
       }
+    };
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.detachSignal = () => signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -234,19 +261,18 @@ export class Call implements CallHandle {
 
   update(progress: CallProgress): void {
     if (this.finalRecord) return;
-    if (progress.appendText !== undefined || progress.firstToken) {
+    // An empty delta (OpenAI's first chunk carries only the role) is not a token yet.
+    if (progress.appendText || progress.firstToken) {
       if (this.ttft === null) this.ttft = this.owner.clock.monotonic() - this.startedMonotonic;
       if (progress.appendText) this.streamedText = (this.streamedText ?? '') + progress.appendText;
     }
-    if (
-      progress.responseMessage ||
-      progress.responseModel ||
-      progress.finishReason ||
-      progress.tokens ||
-      progress.tokenSource
-    ) {
-      this.progress = { ...this.progress, ...progress };
-    }
+    // Checked now, where the caller can see a ValidationError (fail-closed); a later cancellation
+    // by the signal then has nothing left that could be refused.
+    if (progress.tokens) this.progressTokens = this.normalizeTokens(progress.tokens);
+    if (progress.responseMessage) this.progressMessage = this.toResponseMessage(progress.responseMessage);
+    if (progress.tokenSource) this.progressTokenSource = progress.tokenSource;
+    if (progress.responseModel) this.progressModel = progress.responseModel;
+    if (progress.finishReason) this.progressFinishReason = progress.finishReason;
   }
 
   complete(result: CallResult = {}): CallRecord {
@@ -254,8 +280,8 @@ export class Call implements CallHandle {
     if (ignored) return ignored;
     const status: CallStatus = result.status === 'partial' ? 'partial' : 'success';
     const record = this.build(status, result.tokens, result.tokenSource, result.responseMessage, result.metadata);
-    record.responseModel = result.responseModel ?? this.progress?.responseModel ?? null;
-    record.finishReason = result.finishReason ?? this.progress?.finishReason ?? null;
+    record.responseModel = result.responseModel ?? this.progressModel ?? null;
+    record.finishReason = result.finishReason ?? this.progressFinishReason ?? null;
     if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
     record.partial = status === 'partial';
     record.cost = result.cost === undefined ? this.price(record) : this.callerCost(result.cost);
@@ -288,8 +314,8 @@ export class Call implements CallHandle {
     record.errorMessage = capText(details.errorMessage ?? described.errorMessage, this.owner.maxFieldChars);
     record.httpStatus = details.httpStatus ?? described.httpStatus;
     record.retryAfterMs = details.retryAfterMs ?? described.retryAfterMs;
-    record.responseModel = this.progress?.responseModel ?? null;
-    record.finishReason = this.progress?.finishReason ?? null;
+    record.responseModel = this.progressModel ?? null;
+    record.finishReason = this.progressFinishReason ?? null;
     record.partial = details.partial ?? this.streamedText !== undefined;
     record.cost = record.tokenSource === null ? null : this.price(record);
     return this.finish(record, error ?? described.errorMessage);
@@ -311,13 +337,8 @@ export class Call implements CallHandle {
   ): CallRecord {
     const endedMonotonic = this.owner.clock.monotonic();
     const latencyMs = Math.max(0, endedMonotonic - this.startedMonotonic);
-    const counts = tokenInput ?? this.progress?.tokens;
-    let tokens: TokenUsage = EMPTY_TOKENS;
-    if (counts) {
-      const normalized = normalizeTokenCounts(counts);
-      tokens = normalized.tokens;
-      for (const problem of normalized.problems) this.owner.invalid('tokens', problem);
-    }
+    const tokens = tokenInput ? this.normalizeTokens(tokenInput) : (this.progressTokens ?? EMPTY_TOKENS);
+    const hasTokens = tokenInput !== undefined || this.progressTokens !== undefined;
     return {
       id: this.id,
       traceId: this.traceId,
@@ -328,10 +349,10 @@ export class Call implements CallHandle {
       requestId: this.requestId,
       callType: this.callType,
       tags: this.tags as string[],
-      metadata: metadata ? { ...this.metadata, ...metadata } : this.metadata,
+      metadata: metadata ? { ...this.metadata, ...jsonObject(this.owner, 'metadata', metadata) } : this.metadata,
       provider: this.provider,
       model: this.model,
-      systemPrompt: this.systemPrompt === null ? null : capText(this.systemPrompt, this.owner.maxFieldChars),
+      systemPrompt: this.systemPrompt,
       messages: this.messages as unknown[],
       tools: this.tools as unknown[] | null,
       toolChoice: this.toolChoice,
@@ -340,15 +361,15 @@ export class Call implements CallHandle {
       responseMessage: this.resolveResponse(responseMessage),
       finishReason: null,
       tokens,
-      tokenSource: counts ? (tokenSource ?? this.progress?.tokenSource ?? 'provider') : null,
+      tokenSource: hasTokens ? (tokenSource ?? this.progressTokenSource ?? 'provider') : null,
       cost: null,
-      costHistory: [],
-      startedAt: new Date(this.startedAtMs).toISOString(),
-      endedAt: new Date(this.startedAtMs + latencyMs).toISOString(),
+      costHistory: NO_COST_HISTORY as CallCost[],
+      startedAt: toIsoString(this.startedAtMs),
+      endedAt: toIsoString(this.startedAtMs + latencyMs),
       latencyMs: Math.round(latencyMs * 1000) / 1000,
       ttftMs: this.ttft === null ? null : Math.round(this.ttft * 1000) / 1000,
       requestMode: this.requestMode,
-      streamed: this.requestMode === 'streaming',
+      streamed: this.requestMode === 'streaming' || this.ttft !== null,
       partial: false,
       status,
       errorType: null,
@@ -359,11 +380,24 @@ export class Call implements CallHandle {
   }
 
   private resolveResponse(given: ResponseMessage | string | null | undefined): ResponseMessage | null {
-    if (typeof given === 'string') return { role: 'assistant', content: given };
-    if (given) return given;
-    if (this.progress?.responseMessage) return this.progress.responseMessage;
-    if (this.streamedText !== undefined) return { role: 'assistant', content: this.streamedText };
+    if (given !== undefined && given !== null) return this.toResponseMessage(given);
+    if (this.progressMessage) return this.progressMessage;
+    if (this.streamedText !== undefined) return this.toResponseMessage(this.streamedText);
     return null;
+  }
+
+  private toResponseMessage(message: ResponseMessage | string): ResponseMessage {
+    if (typeof message === 'string') return { role: 'assistant', content: capText(message, this.owner.maxFieldChars) };
+    const plain = json(this.owner, 'responseMessage', message);
+    if (typeof plain === 'object' && plain !== null && !Array.isArray(plain)) return plain as ResponseMessage;
+    this.owner.invalid('responseMessage', 'expected a message object or a string; recorded as the content');
+    return { role: 'assistant', content: plain };
+  }
+
+  private normalizeTokens(counts: TokenCountsInput): TokenUsage {
+    const normalized = normalizeTokenCounts(counts);
+    for (const problem of normalized.problems) this.owner.invalid('tokens', problem);
+    return normalized.tokens;
   }
 
   private price(record: CallRecord): CallCost | null {
@@ -389,6 +423,9 @@ export class Call implements CallHandle {
   }
 
   private finish(record: CallRecord, error: unknown): CallRecord {
+    // The record is an immutable row: handlers and callers share it with the write queue.
+    Object.freeze(record.tokens);
+    Object.freeze(record);
     this.finalRecord = record;
     this.detachSignal?.();
     this.detachSignal = undefined;
@@ -397,10 +434,13 @@ export class Call implements CallHandle {
   }
 }
 
+const START_HEADROOM_MS = 1e12;
+
 function resolveStart(value: Date | string | number | undefined, owner: CallOwner): number {
   if (value === undefined) return owner.clock.now();
-  const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (Number.isFinite(time)) return time;
+  const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
+  // A date so far out that adding the call's duration would leave the range of Date is refused too.
+  if (Number.isFinite(time) && Math.abs(time) <= MAX_DATE_MS - START_HEADROOM_MS) return time;
   owner.invalid('startedAt', `${String(value)} is not a valid date; the current time is used`);
   return owner.clock.now();
 }

@@ -22,6 +22,10 @@ export function currentContext(): CallContext | undefined {
 export function mergeContext(outer: CallContext | undefined, inner: CallContext): CallContext {
   if (!outer) return inner;
   const merged: CallContext = { ...outer, ...stripUndefined(inner) };
+  // A new trace starts a new tree: a parent from the outer trace would link across traces.
+  if (inner.traceId !== undefined && inner.traceId !== outer.traceId && inner.parentId === undefined) {
+    delete merged.parentId;
+  }
   if (outer.tags && inner.tags) merged.tags = [...new Set([...outer.tags, ...inner.tags])];
   if (outer.metadata && inner.metadata) merged.metadata = { ...outer.metadata, ...inner.metadata };
   return merged;

@@ -11,20 +11,38 @@ const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError', 'TimeoutError'])
 
 /** Reads status, retry-after and abort-ness from any thrown value, without trusting its shape. */
 export function describeError(error: unknown, now: number = Date.now()): ErrorDetails {
+  try {
+    return readError(error, now);
+  } catch {
+    // A proxy or a getter that throws: keep what can be read without touching the value.
+    return {
+      errorType: typeof error,
+      errorMessage: 'unreadable error',
+      httpStatus: null,
+      retryAfterMs: null,
+      aborted: false,
+    };
+  }
+}
+
+function readError(error: unknown, now: number): ErrorDetails {
   const object = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : undefined;
   const name = typeof object?.name === 'string' ? object.name : typeof error;
   const message =
     error instanceof Error ? error.message : typeof object?.message === 'string' ? object.message : safeString(error);
   const status = pickStatus(object);
+  // SDK error classes often leave `name` as "Error" (openai's APIUserAbortError): the class name tells.
+  const errorType =
+    name === 'Error' && object?.constructor && object.constructor !== Error ? object.constructor.name : name;
   return {
-    errorType: name === 'Error' && object?.constructor && object.constructor !== Error ? object.constructor.name : name,
+    errorType,
     errorMessage: message,
     httpStatus: status,
     retryAfterMs: pickRetryAfter(
       object?.headers ?? (object?.response as Record<string, unknown> | undefined)?.headers,
       now,
     ),
-    aborted: ABORT_NAMES.has(name),
+    aborted: ABORT_NAMES.has(name) || ABORT_NAMES.has(errorType),
   };
 }
 
@@ -42,13 +60,24 @@ function pickStatus(object: Record<string, unknown> | undefined): number | null 
 
 function readHeader(headers: unknown, name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const value = (headers as Record<string, unknown>)[name];
-  return typeof value === 'string'
-    ? value
-    : Array.isArray(value) && typeof value[0] === 'string'
-      ? value[0]
-      : undefined;
+  if (typeof (headers as Headers).get === 'function') return nonBlank((headers as Headers).get(name));
+  const record = headers as Record<string, unknown>;
+  let value = record[name];
+  if (value === undefined) {
+    // HTTP header names are case-insensitive; plain objects may keep the sender's case.
+    for (const key of Object.keys(record)) {
+      if (key.toLowerCase() === name) {
+        value = record[key];
+        break;
+      }
+    }
+  }
+  if (Array.isArray(value)) value = value[0];
+  return typeof value === 'string' ? nonBlank(value) : typeof value === 'number' ? String(value) : undefined;
+}
+
+function nonBlank(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /** `retry-after-ms` (OpenAI), else `retry-after` in seconds or as an HTTP date. */

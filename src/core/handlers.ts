@@ -89,36 +89,46 @@ export class HandlerSet {
     for (const job of jobs) {
       for (const handler of handlers) {
         if (job.kind === 'start') {
-          if (handler.onStart) this.invoke(handler, 'onStart', () => handler.onStart!(job.call));
+          this.invoke(handler, 'onStart', (method) => method.call(handler, job.call));
         } else {
-          if (handler.onEnd) this.invoke(handler, 'onEnd', () => handler.onEnd!(job.record));
-          if (handler.onError && (job.record.status === 'error' || job.record.status === 'cancelled')) {
-            this.invoke(handler, 'onError', () => handler.onError!(job.record, job.error));
+          this.invoke(handler, 'onEnd', (method) => method.call(handler, job.record));
+          if (job.record.status === 'error' || job.record.status === 'cancelled') {
+            this.invoke(handler, 'onError', (method) => method.call(handler, job.record, job.error));
           }
         }
       }
     }
   }
 
-  private invoke(handler: LedgerHandler, method: string, run: () => void | Promise<void>): void {
-    let result: void | Promise<void>;
+  private invoke(
+    handler: LedgerHandler,
+    name: 'onStart' | 'onEnd' | 'onError',
+    run: (method: (...args: unknown[]) => unknown) => unknown,
+  ): void {
+    let result: Promise<unknown>;
     try {
-      result = run();
+      // Reading the method is inside the try too: a getter may throw.
+      const method = handler[name] as ((...args: unknown[]) => unknown) | undefined;
+      if (typeof method !== 'function') return;
+      const returned = run(method);
+      if (!returned || typeof (returned as PromiseLike<unknown>).then !== 'function') return;
+      result = Promise.resolve(returned);
     } catch (error) {
-      this.fail(handler, method, error);
+      this.fail(handler, name, error);
       return;
     }
-    if (!result || typeof (result as Promise<void>).then !== 'function') return;
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
       timer.unref();
     });
     const settled = Promise.race([
-      Promise.resolve(result).then(
+      result.then(
         () => 'ok' as const,
         (error: unknown) => {
-          this.fail(handler, method, error);
+          // A rejection after the timeout was already counted and reported as the timeout.
+          if (!timedOut) this.fail(handler, name, error);
           return 'failed' as const;
         },
       ),
@@ -126,10 +136,11 @@ export class HandlerSet {
     ]).then((outcome) => {
       clearTimeout(timer);
       if (outcome === 'timeout') {
+        timedOut = true;
         this.stats.timeouts += 1;
         this.reporter.report({
           kind: 'handler',
-          subject: `${handlerName(handler)}.${method}`,
+          subject: `${handlerName(handler)}.${name}`,
           error: new Error(`handler did not settle within ${this.timeoutMs} ms`),
         });
       }
@@ -145,8 +156,13 @@ export class HandlerSet {
 }
 
 export function handlerName(handler: LedgerHandler): string {
-  return (
-    handler.name ??
-    (handler.constructor?.name && handler.constructor.name !== 'Object' ? handler.constructor.name : 'handler')
-  );
+  try {
+    if (typeof handler.name === 'string' && handler.name !== '') return handler.name;
+    const constructorName = (handler as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object'
+      ? constructorName
+      : 'handler';
+  } catch {
+    return 'handler';
+  }
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { uuidv7 } from 'uuidv7';
+import { newCallId } from './call-id.js';
 import { Call, type CallHandle, type CallInit, type CallOwner, type Clock, type Pricer } from './call.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
 import { LedgerClosedError, LedgerError, ValidationError } from './errors.js';
@@ -7,7 +7,7 @@ import { HandlerSet, type HandlerStats, type LedgerHandler } from './handlers.js
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
 import { ProblemReporter, type Problem } from './problem-reporter.js';
-import type { CallRecord } from './record.js';
+import { NO_TAGS, type CallRecord } from './record.js';
 import type { CallPage, ListQuery, Store, SummaryQuery, SummaryRow } from './store.js';
 import {
   classificationInit,
@@ -160,19 +160,29 @@ export class Ledger {
       init = { ...init, model: 'unknown' };
     }
     const context = currentContext();
-    const id = init.id ?? uuidv7();
+    const id = this.text('id', init.id) ?? newCallId();
+    const ownMetadata = init.metadata;
     const call = new Call(this.owner, init, {
       id,
-      traceId: init.traceId ?? context?.traceId ?? id,
-      parentId: init.parentId !== undefined ? init.parentId : (context?.parentId ?? null),
-      sessionId: init.sessionId ?? context?.sessionId ?? null,
-      userId: init.userId ?? context?.userId ?? null,
-      tenantId: init.tenantId ?? context?.tenantId ?? null,
-      requestId: init.requestId ?? context?.requestId ?? null,
-      tags: mergeTags(context?.tags, init.tags),
-      metadata: context?.metadata ? { ...context.metadata, ...init.metadata } : (init.metadata ?? {}),
+      traceId: this.text('traceId', init.traceId) ?? this.text('traceId', context?.traceId) ?? id,
+      parentId:
+        init.parentId !== undefined
+          ? (this.text('parentId', init.parentId) ?? null)
+          : (this.text('parentId', context?.parentId) ?? null),
+      sessionId: this.text('sessionId', init.sessionId) ?? this.text('sessionId', context?.sessionId) ?? null,
+      userId: this.text('userId', init.userId) ?? this.text('userId', context?.userId) ?? null,
+      tenantId: this.text('tenantId', init.tenantId) ?? this.text('tenantId', context?.tenantId) ?? null,
+      requestId: this.text('requestId', init.requestId) ?? this.text('requestId', context?.requestId) ?? null,
+      tags: mergeTags(this.tagList(context?.tags), this.tagList(init.tags)),
+      metadata:
+        context?.metadata && isObject(ownMetadata)
+          ? { ...context.metadata, ...ownMetadata }
+          : ownMetadata === undefined
+            ? (context?.metadata ?? {})
+            : ownMetadata,
     });
     this.handlerSet.start(call);
+    call.watchSignal();
     return call;
   }
 
@@ -193,9 +203,22 @@ export class Ledger {
     const call = this.start(init);
     let result: T;
     try {
-      result = await runInContext({ traceId: call.traceId, parentId: call.id }, () => fn(call));
+      // Children inherit the parent's resolved trace, session, user and tenant (not its tags,
+      // metadata or request id, which describe the parent call itself).
+      const childContext: CallContext = { traceId: call.traceId, parentId: call.id };
+      if (call.sessionId !== null) childContext.sessionId = call.sessionId;
+      if (call.userId !== null) childContext.userId = call.userId;
+      if (call.tenantId !== null) childContext.tenantId = call.tenantId;
+      result = await runInContext(childContext, () => fn(call));
     } catch (error) {
-      if (!call.finalized) call.fail(error);
+      if (!call.finalized) {
+        try {
+          call.fail(error);
+        } catch (ledgerError) {
+          // Fail-closed refusal of something fn reported: fn's own error still wins.
+          this.reporter.report({ kind: 'internal', subject: 'logCall', error: ledgerError });
+        }
+      }
       throw error;
     }
     if (!call.finalized) call.complete();
@@ -290,6 +313,29 @@ export class Ledger {
     this.reporter.report({ kind: 'validation', subject: field, error });
   }
 
+  /** An attribution value as text; anything else is reported and converted. */
+  private text(field: string, value: unknown): string | undefined {
+    if (typeof value === 'string') return value;
+    if (value === undefined || value === null) return undefined;
+    this.invalid(field, `expected a string, got ${typeof value}; recorded as text`);
+    return safeText(value);
+  }
+
+  private tagList(tags: unknown): readonly string[] | undefined {
+    if (tags === undefined || tags === null) return undefined;
+    if (!Array.isArray(tags)) {
+      this.invalid('tags', `expected an array of strings, got ${typeof tags}`);
+      return typeof tags === 'string' ? [tags] : undefined;
+    }
+    for (const tag of tags) {
+      if (typeof tag !== 'string') {
+        this.invalid('tags', `expected an array of strings, found a ${typeof tag}; recorded as text`);
+        return tags.map((item: unknown) => (typeof item === 'string' ? item : safeText(item)));
+      }
+    }
+    return tags as readonly string[];
+  }
+
   private async read<T>(query: () => Promise<T>): Promise<T> {
     await this.flush();
     return query();
@@ -297,7 +343,19 @@ export class Ledger {
 }
 
 function mergeTags(inherited: readonly string[] | undefined, own: readonly string[] | undefined): readonly string[] {
-  if (!inherited || inherited.length === 0) return own ? own.slice() : [];
-  if (!own || own.length === 0) return inherited;
+  if (!inherited || inherited.length === 0) return own && own.length > 0 ? own.slice() : NO_TAGS;
+  if (!own || own.length === 0) return inherited.slice();
   return [...new Set([...inherited, ...own])];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function safeText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '[unprintable]';
+  }
 }

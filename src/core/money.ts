@@ -15,6 +15,8 @@ function pow10(exponent: number): bigint {
   return 10n ** BigInt(exponent);
 }
 
+const MAX_EXPONENT = 1000;
+
 export const ZERO: Decimal = Object.freeze({ units: 0n, scale: 0 });
 
 /** Parses "12", "-0.5", "1.5e-7" or a JS number (through its shortest exact representation). */
@@ -31,6 +33,10 @@ export function parseDecimal(value: string | number | bigint): Decimal {
   const sign = match[1] === '-' ? -1n : 1n;
   const fraction = match[3] ?? '';
   const exponent = match[4] ? Number(match[4]) : 0;
+  // "1e999999999" would allocate a billion digits: no amount of money needs more than this.
+  if (Math.abs(exponent) > MAX_EXPONENT) {
+    throw new RangeError(`Exponent out of range (at most ${MAX_EXPONENT}): ${JSON.stringify(value)}`);
+  }
   let units = BigInt((match[2] || '0') + fraction) * sign;
   let scale = fraction.length - exponent;
   if (scale < 0) {
@@ -93,6 +99,35 @@ export function formatDecimal(a: Decimal): string {
   if (scale > 0) {
     digits = digits.padStart(scale + 1, '0');
     digits = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+/**
+ * `formatDecimal({ units, scale })` from integer units, without allocating a Decimal or dividing
+ * BigInts: the same canonical string, built from the digits. `units` may be a bigint or a safe
+ * integer number (exact below 2^53). For hot paths that format many amounts.
+ */
+export function formatScaled(units: bigint | number, scale: number): string {
+  if (typeof units === 'number' && !Number.isSafeInteger(units)) {
+    throw new RangeError(`Not a safe integer: ${units}`);
+  }
+  if (scale <= 0) return formatDecimal({ units: BigInt(units), scale });
+  const negative = units < 0;
+  let digits = typeof units === 'number' ? String(negative ? -units : units) : (negative ? -units : units).toString();
+  if (digits === '0') return '0';
+  let end = digits.length;
+  let places = scale;
+  while (places > 0 && digits.charCodeAt(end - 1) === 48) {
+    end -= 1;
+    places -= 1;
+  }
+  if (end !== digits.length) digits = digits.slice(0, end);
+  if (places > 0) {
+    digits =
+      digits.length > places
+        ? `${digits.slice(0, digits.length - places)}.${digits.slice(digits.length - places)}`
+        : `0.${'0'.repeat(places - digits.length)}${digits}`;
   }
   return negative ? `-${digits}` : digits;
 }

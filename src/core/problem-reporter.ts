@@ -24,15 +24,19 @@ export class ProblemReporter {
 
   report(problem: Problem): void {
     this.counts.set(problem.kind, (this.counts.get(problem.kind) ?? 0) + 1);
-    const message = problem.error instanceof Error ? problem.error.message : String(problem.error);
+    const message = describeProblem(problem.error);
     const key = `${problem.kind}\u0000${problem.subject ?? ''}\u0000${message}`;
     if (!this.seen.has(key)) {
       if (this.seen.size > 1000) this.seen.clear();
       this.seen.add(key);
-      this.logger.warn(
-        { kind: problem.kind, subject: problem.subject, error: problem.error },
-        `llm-ledger ${problem.kind} problem${problem.subject ? ` (${problem.subject})` : ''}: ${message}`,
-      );
+      try {
+        this.logger.warn(
+          { kind: problem.kind, subject: problem.subject, error: problem.error },
+          `llm-ledger ${problem.kind} problem${problem.subject ? ` (${problem.subject})` : ''}: ${message}`,
+        );
+      } catch {
+        // a broken logger must not break recording
+      }
     }
     if (this.onError) {
       try {
@@ -50,5 +54,13 @@ export class ProblemReporter {
 
   count(kind: ProblemKind): number {
     return this.counts.get(kind) ?? 0;
+  }
+}
+
+function describeProblem(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'unprintable error';
   }
 }

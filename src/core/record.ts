@@ -138,3 +138,8 @@ export const EMPTY_TOKENS: Readonly<TokenUsage> = Object.freeze({
   cacheWrite: 0,
   reasoning: 0,
 });
+
+/** Shared by records that have none: records are immutable, so one frozen instance serves all. */
+export const NO_TAGS: readonly string[] = Object.freeze([]);
+export const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+export const NO_COST_HISTORY: readonly CallCost[] = Object.freeze([]);

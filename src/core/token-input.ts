@@ -24,28 +24,23 @@ export interface NormalizedTokens {
 }
 
 /**
- * Turns caller-supplied counts into valid buckets. Documented sanitization: a value that is
- * not a finite number becomes 0, a negative one becomes 0, a fraction is rounded, a part larger
- * than its total is clamped to the total. Each fix is reported in `problems`.
+ * Turns caller-supplied counts into valid buckets. Documented sanitization: a BigInt is converted
+ * to a number, any other value that is not a finite number (NaN, Infinity, a string) becomes 0, a
+ * negative one becomes 0, a fraction is rounded, a part larger than its total (cacheRead and
+ * cacheWrite within input, reasoning within output) is clamped to the total. Each fix is reported
+ * in `problems`. Unknown keys are ignored.
  */
 export function normalizeTokenCounts(input: TokenCountsInput): NormalizedTokens {
+  // Written without closures or temporary objects: this runs on the caller's path for every call.
   const problems: string[] = [];
-  const read = (name: string, ...values: unknown[]): number | undefined => {
-    for (const value of values) {
-      if (value === undefined || value === null) continue;
-      return sanitizeCount(name, value, problems);
-    }
-    return undefined;
-  };
-
   const promptDetails = input.prompt_tokens_details ?? undefined;
   const completionDetails = input.completion_tokens_details ?? undefined;
-  const inputCount = read('input', input.input, input.prompt_tokens, input.promptTokens) ?? 0;
-  const outputCount = read('output', input.output, input.completion_tokens, input.completionTokens) ?? 0;
-  let cacheRead = read('cacheRead', input.cacheRead, promptDetails?.cached_tokens) ?? 0;
-  let cacheWrite = read('cacheWrite', input.cacheWrite) ?? 0;
-  let reasoning = read('reasoning', input.reasoning, completionDetails?.reasoning_tokens) ?? 0;
-  const givenTotal = read('total', input.total, input.total_tokens, input.totalTokens);
+  const inputCount = count('input', problems, input.input, input.prompt_tokens, input.promptTokens) ?? 0;
+  const outputCount = count('output', problems, input.output, input.completion_tokens, input.completionTokens) ?? 0;
+  let cacheRead = count('cacheRead', problems, input.cacheRead, promptDetails?.cached_tokens) ?? 0;
+  let cacheWrite = count('cacheWrite', problems, input.cacheWrite) ?? 0;
+  let reasoning = count('reasoning', problems, input.reasoning, completionDetails?.reasoning_tokens) ?? 0;
+  const givenTotal = count('total', problems, input.total, input.total_tokens, input.totalTokens);
 
   if (cacheRead > inputCount) {
     problems.push(`cacheRead (${cacheRead}) exceeds input (${inputCount}); clamped to input`);
@@ -64,16 +59,29 @@ export function normalizeTokenCounts(input: TokenCountsInput): NormalizedTokens 
   const total = givenTotal !== undefined && givenTotal > sum ? givenTotal : sum;
 
   const tokens: TokenUsage = { input: inputCount, output: outputCount, total, cacheRead, cacheWrite, reasoning };
-  const extras = {
-    cacheWrite1h: read('cacheWrite1h', input.cacheWrite1h),
-    inputAudio: read('inputAudio', input.inputAudio, promptDetails?.audio_tokens),
-    outputAudio: read('outputAudio', input.outputAudio, completionDetails?.audio_tokens),
-    inputImage: read('inputImage', input.inputImage),
-  };
-  for (const [key, value] of Object.entries(extras)) {
-    if (value !== undefined) tokens[key as 'inputAudio'] = value;
-  }
+  const cacheWrite1h = count('cacheWrite1h', problems, input.cacheWrite1h);
+  if (cacheWrite1h !== undefined) tokens.cacheWrite1h = cacheWrite1h;
+  const inputAudio = count('inputAudio', problems, input.inputAudio, promptDetails?.audio_tokens);
+  if (inputAudio !== undefined) tokens.inputAudio = inputAudio;
+  const outputAudio = count('outputAudio', problems, input.outputAudio, completionDetails?.audio_tokens);
+  if (outputAudio !== undefined) tokens.outputAudio = outputAudio;
+  const inputImage = count('inputImage', problems, input.inputImage);
+  if (inputImage !== undefined) tokens.inputImage = inputImage;
   return { tokens, problems };
+}
+
+/** The first of the given values that is set, sanitized; undefined when none is. */
+function count(
+  name: string,
+  problems: string[],
+  first: unknown,
+  second?: unknown,
+  third?: unknown,
+): number | undefined {
+  const value = first ?? second ?? third;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  return sanitizeCount(name, value, problems);
 }
 
 function sanitizeCount(name: string, value: unknown, problems: string[]): number {
@@ -82,6 +90,7 @@ function sanitizeCount(name: string, value: unknown, problems: string[]): number
       problems.push(`${name} is negative (${value}); recorded as 0`);
       return 0;
     }
+    problems.push(`${name} is a BigInt (${value}); converted to a number`);
     return Number(value);
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {

@@ -35,6 +35,7 @@ export class WriteQueue {
   private lastError: StoreError | undefined;
   private readonly counters = { queued: 0, written: 0, failedWrites: 0 };
   private warnedHighWater = false;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
@@ -56,6 +57,15 @@ export class WriteQueue {
   }
 
   push(record: CallRecord): void {
+    if (this.closed) {
+      // The store is closed: retrying it for ever would only hold the record in memory.
+      this.reporter.report({
+        kind: 'store',
+        subject: this.store.kind,
+        error: new Error('a call finalized after close() was not written (the ledger was closed while it ran)'),
+      });
+      return;
+    }
     this.buffer.push(record);
     this.counters.queued += 1;
     const size = this.buffer.length;
@@ -153,7 +163,9 @@ export class WriteQueue {
     this.immediate = undefined;
   }
 
+  /** Stops the timers; records pushed afterwards are reported and not kept. */
   close(): void {
+    this.closed = true;
     this.cancelTimers();
   }
 }

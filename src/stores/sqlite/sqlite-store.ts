@@ -1,27 +1,232 @@
-// placeholder until the SQLite store lands
-import type { CallPage, CostUpdate, Store, SummaryRow } from '../../core/store.js';
-import type { CallRecord } from '../../core/record.js';
+import { ConfigError, StoreError } from '../../core/errors.js';
+import { compareGroups } from '../../core/query-eval.js';
+import type { CallCost, CallRecord } from '../../core/record.js';
+import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
+import type { CallPage, CostUpdate, GroupKey, ListQuery, Store, SummaryQuery, SummaryRow } from '../../core/store.js';
+import { loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
+import { applyMigrations } from './migrations.js';
+import { BY_TRACE_SQL, GET_SQL, listSql, summarySql } from './query-sql.js';
+import { RowWriter } from './row-writer.js';
+import { costValues, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
+import { registerSqlFunctions } from './sql-functions.js';
+import { toStoreError } from './store-errors.js';
+
 export interface SqliteStoreOptions {
-  path: string;
+  /** Database file (created with its directory's permissions) or `:memory:`. Required unless `database` is given. */
+  path?: string;
+  /**
+   * An open better-sqlite3 connection to use instead of opening `path`. The store creates its
+   * table in it but leaves its journal mode alone, and does not close it: its owner does.
+   */
+  database?: SqliteDatabase;
+  /** How long a write waits for another process's lock before failing with a retryable error. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Longest text kept in one field; longer text is cut with a visible marker. Default 1,000,000. */
+  maxFieldChars?: number;
 }
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+interface SummaryResultRow {
+  [group: `g${number}`]: string | null;
+  calls: number;
+  errors: number;
+  input: number;
+  output: number;
+  total: number;
+  cache_read: number;
+  cache_write: number;
+  reasoning: number;
+  cost: string;
+  unpriced_calls: number;
+  latency: string;
+}
+
+type CostRow = Pick<
+  StoredRow,
+  'cost_total' | 'cost_currency' | 'cost_status' | 'pricing_version' | 'cost_breakdown' | 'cost_history'
+>;
+
+/**
+ * Keeps records in a SQLite file (better-sqlite3): one row per call in `llm_request_logs`, WAL
+ * journal, versioned migrations. Queries run in SQL and match the memory store exactly.
+ *
+ * @example
+ * import { createLedger } from 'llm-ledger';
+ * import { SqliteStore } from 'llm-ledger/sqlite';
+ * const ledger = createLedger({ store: new SqliteStore({ path: './ledger.db' }) });
+ */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  constructor(readonly options: SqliteStoreOptions) {}
-  async write(_records: readonly CallRecord[]): Promise<void> {}
-  async get(_id: string): Promise<CallRecord | null> {
-    return null;
+  /** The file path, `:memory:`, or the name of the connection that was passed in. */
+  readonly path: string;
+  private readonly maxFieldChars: number;
+  private readonly ownsDatabase: boolean;
+  private db: SqliteDatabase | undefined;
+  private readonly writer: RowWriter;
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  constructor(options: SqliteStoreOptions) {
+    const { path, database } = options ?? {};
+    if (database === undefined && (typeof path !== 'string' || path.length === 0)) {
+      throw new ConfigError({
+        source: 'options',
+        path: 'path',
+        expected: 'a SQLite file path, ":memory:", or an open better-sqlite3 `database`',
+        received: JSON.stringify(path),
+      });
+    }
+    this.maxFieldChars = options.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS;
+    this.ownsDatabase = database === undefined;
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    let db: SqliteDatabase | undefined;
+    try {
+      if (database === undefined) {
+        const Database = loadDriver();
+        db = new Database(path!, { timeout: busyTimeoutMs });
+        // WAL lets readers (the CLI, a dashboard) work while the app writes; NORMAL is durable
+        // across application crashes and loses at most the last commits on power loss.
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      } else {
+        db = database;
+        if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      }
+      this.path = path ?? db.name;
+      applyMigrations(db);
+      registerSqlFunctions(db);
+      this.writer = new RowWriter(db, this.maxFieldChars);
+    } catch (error) {
+      if (this.ownsDatabase && db?.open) db.close();
+      throw toStoreError(error, `Opening the SQLite store at ${path ?? 'the given database'} failed`);
+    }
+    this.db = db;
   }
-  async list(): Promise<CallPage> {
-    return { records: [], nextCursor: null };
+
+  async write(records: readonly CallRecord[]): Promise<void> {
+    this.database();
+    if (records.length === 0) return;
+    try {
+      this.writer.write(records);
+    } catch (error) {
+      throw toStoreError(error, `Writing ${records.length} records to SQLite failed`);
+    }
   }
-  async byTrace(): Promise<CallRecord[]> {
-    return [];
+
+  async get(id: string): Promise<CallRecord | null> {
+    const row = this.run('Reading a record', () => this.statement(GET_SQL).get(id) as StoredRow | undefined);
+    return row === undefined ? null : rowToRecord(row);
   }
-  async summary(): Promise<SummaryRow[]> {
-    return [];
+
+  async list(query: ListQuery): Promise<CallPage> {
+    this.database();
+    const { sql, params, limit } = listSql(query);
+    const rows = this.run('Listing records', () => this.statement(sql).all(...params) as StoredRow[]);
+    const hasMore = rows.length > limit;
+    if (hasMore) rows.length = limit;
+    const records = rows.map(rowToRecord);
+    return { records, nextCursor: hasMore ? records[records.length - 1]!.id : null };
   }
-  async updateCosts(_u: readonly CostUpdate[]): Promise<number> {
-    return 0;
+
+  async byTrace(traceId: string): Promise<CallRecord[]> {
+    const rows = this.run('Reading a trace', () => this.statement(BY_TRACE_SQL).all(traceId) as StoredRow[]);
+    return rows.map(rowToRecord);
   }
-  async close(): Promise<void> {}
+
+  async summary(query: SummaryQuery): Promise<SummaryRow[]> {
+    this.database();
+    const { sql, params, keys } = summarySql(query);
+    const rows = this.run('Summarizing usage', () => this.statement(sql).all(...params) as SummaryResultRow[]);
+    return rows
+      .filter((row) => row.calls > 0) // without GROUP BY, an empty match still yields one row
+      .map((row) => toSummaryRow(row, keys))
+      .sort((a, b) => compareGroups(a.group, b.group, keys));
+  }
+
+  async updateCosts(updates: readonly CostUpdate[]): Promise<number> {
+    const db = this.database();
+    if (updates.length === 0) return 0;
+    const select = this.statement(
+      'SELECT cost_total, cost_currency, cost_status, pricing_version, cost_breakdown, cost_history FROM llm_request_logs WHERE id = ?',
+    );
+    const update = this.statement(
+      'UPDATE llm_request_logs SET cost_total = ?, cost_currency = ?, cost_status = ?, pricing_version = ?, cost_breakdown = ?, cost_history = ? WHERE id = ?',
+    );
+    const apply = db.transaction((batch: readonly CostUpdate[]) => {
+      let updated = 0;
+      for (const { id, cost } of batch) {
+        const row = select.get(id) as CostRow | undefined;
+        if (row === undefined) continue;
+        const previous = rowCost(row);
+        const history = (JSON.parse(row.cost_history as string) as CallCost[] | null) ?? [];
+        if (previous) history.push(previous);
+        update.run(...costValues(cost, this.maxFieldChars), JSON.stringify(history), id);
+        updated += 1;
+      }
+      return updated;
+    });
+    return this.run(`Updating ${updates.length} costs`, () => apply.immediate(updates));
+  }
+
+  /** Closes the connection (unless it was passed in). Idempotent; later calls throw StoreError. */
+  async close(): Promise<void> {
+    const db = this.db;
+    if (db === undefined) return;
+    this.db = undefined;
+    this.statements.clear();
+    if (this.ownsDatabase && db.open) {
+      try {
+        db.close();
+      } catch (error) {
+        throw toStoreError(error, 'Closing the SQLite store failed');
+      }
+    }
+  }
+
+  private database(): SqliteDatabase {
+    if (this.db === undefined) throw new StoreError('The SQLite store is closed', { retryable: false });
+    return this.db;
+  }
+
+  /** Prepared statements are cached by their text; list and summary build few distinct shapes. */
+  private statement(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.statements.size >= 200) this.statements.clear();
+      statement = this.database().prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private run<T>(action: string, work: () => T): T {
+    this.database();
+    try {
+      return work();
+    } catch (error) {
+      throw toStoreError(error, `${action} failed`);
+    }
+  }
+}
+
+function toSummaryRow(row: SummaryResultRow, keys: readonly GroupKey[]): SummaryRow {
+  const group: Partial<Record<GroupKey, string | null>> = {};
+  keys.forEach((key, index) => (group[key] = row[`g${index}`] ?? null));
+  const [avg, p50, p95] = JSON.parse(row.latency) as [number, number, number];
+  return {
+    group,
+    calls: row.calls,
+    errors: row.errors,
+    tokens: {
+      input: row.input,
+      output: row.output,
+      total: row.total,
+      cacheRead: row.cache_read,
+      cacheWrite: row.cache_write,
+      reasoning: row.reasoning,
+    },
+    cost: row.cost,
+    unpricedCalls: row.unpriced_calls,
+    latencyMs: { avg, p50, p95 },
+  };
 }

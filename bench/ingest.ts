@@ -1,0 +1,194 @@
+/**
+ * Ingest throughput into SQLite: 200k realistic records (bench/_fixtures.ts), written
+ *   (a) raw: better-sqlite3 alone, one prepared single-row INSERT, one transaction per batch of
+ *       500, JSON.stringify of the JSON columns inside the timed loop, into the same schema;
+ *   (b) ledger: createLedger({ store: new SqliteStore(...) }), start + complete for every record,
+ *       then `await ledger.flush()`, timed end to end.
+ * Each side writes to a fresh temporary file. The best of ROUNDS rounds is kept for each, after a
+ * warm-up of both paths, so JIT and page-cache effects favour neither.
+ *
+ * Goal: ledger / raw >= 0.7.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { createLedger } from '../src/create-ledger.js';
+import type { CallInit, CallResult } from '../src/core/call.js';
+import { DEFAULT_SETTINGS } from '../src/core/ledger.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { CallRecord } from '../src/core/record.js';
+import { SqliteStore } from '../src/stores/sqlite/sqlite-store.js';
+import { applyMigrations } from '../src/stores/sqlite/migrations.js';
+import { COLUMN_COUNT, COLUMN_LIST } from '../src/stores/sqlite/row-mapping.js';
+import { buildRecords, payloadBytes, toCallInit, toCallResult } from './_fixtures.js';
+
+const RECORDS = Number(process.env.BENCH_INGEST_RECORDS ?? 200_000);
+const WARM_UP_RECORDS = Math.min(RECORDS, 20_000);
+const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 2);
+const BATCH_SIZE = DEFAULT_SETTINGS.batchSize;
+const GOAL = 0.7;
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
+interface Run {
+  seconds: number;
+  bytes: number;
+}
+
+/** The row a hand-written integration would insert: the same columns, JSON.stringify'd. */
+function rawRow(record: CallRecord): unknown[] {
+  const { tokens, cost } = record;
+  return [
+    record.id,
+    record.traceId,
+    record.parentId,
+    record.sessionId,
+    record.userId,
+    record.tenantId,
+    record.requestId,
+    record.callType,
+    JSON.stringify(record.tags),
+    JSON.stringify(record.metadata),
+    record.provider,
+    record.model,
+    record.systemPrompt,
+    JSON.stringify(record.messages),
+    record.tools === null ? null : JSON.stringify(record.tools),
+    record.toolChoice === null ? null : JSON.stringify(record.toolChoice),
+    JSON.stringify(record.params),
+    record.responseModel,
+    record.responseMessage === null ? null : JSON.stringify(record.responseMessage),
+    record.finishReason,
+    tokens.input,
+    tokens.output,
+    tokens.total,
+    tokens.cacheRead,
+    tokens.cacheWrite,
+    tokens.reasoning,
+    null,
+    record.tokenSource,
+    cost?.total ?? null,
+    cost?.currency ?? null,
+    cost?.status ?? null,
+    cost?.pricingVersion ?? null,
+    cost ? JSON.stringify(cost.breakdown) : null,
+    JSON.stringify(record.costHistory),
+    record.startedAt,
+    record.endedAt,
+    record.latencyMs,
+    record.ttftMs,
+    record.requestMode,
+    record.streamed ? 1 : 0,
+    record.partial ? 1 : 0,
+    record.status,
+    record.errorType,
+    record.errorMessage,
+    record.httpStatus,
+    record.retryAfterMs,
+  ];
+}
+
+function runRaw(records: readonly CallRecord[], path: string): Run {
+  const started = process.hrtime.bigint();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  applyMigrations(db);
+  const insert = db.prepare(
+    `INSERT INTO llm_request_logs (${COLUMN_LIST}) VALUES (${new Array(COLUMN_COUNT).fill('?').join(', ')})`,
+  );
+  const insertBatch = db.transaction((batch: readonly CallRecord[]) => {
+    for (const record of batch) insert.run(rawRow(record));
+  });
+  for (let offset = 0; offset < records.length; offset += BATCH_SIZE) {
+    insertBatch(records.slice(offset, offset + BATCH_SIZE));
+  }
+  const seconds = elapsed(started);
+  db.close();
+  return { seconds, bytes: fileBytes(path) };
+}
+
+async function runLedger(inits: readonly CallInit[], results: readonly CallResult[], path: string): Promise<Run> {
+  const started = process.hrtime.bigint();
+  // The logger is silenced only for the high-water-mark warning that a 200k-call burst triggers.
+  const ledger = createLedger({ store: new SqliteStore({ path }), configFile: false, logger: silentLogger });
+  for (let index = 0; index < inits.length; index++) {
+    ledger.start(inits[index]!).complete(results[index]);
+  }
+  await ledger.flush();
+  const seconds = elapsed(started);
+  const { written, failedWrites } = ledger.stats();
+  await ledger.close();
+  if (written !== inits.length || failedWrites !== 0) {
+    throw new Error(`expected ${inits.length} records written, got ${written} (${failedWrites} failed writes)`);
+  }
+  return { seconds, bytes: fileBytes(path) };
+}
+
+function elapsed(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function fileBytes(path: string): number {
+  let bytes = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      bytes += statSync(path + suffix).size;
+    } catch {
+      // no WAL left after a clean close
+    }
+  }
+  return bytes;
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const perSecond = (count: number, run: Run) => Math.round(count / run.seconds).toLocaleString('en-US');
+
+export async function main(): Promise<void> {
+  const records = buildRecords(RECORDS);
+  const inits = records.map(toCallInit);
+  const results = records.map(toCallResult);
+  const payload = records.reduce((total, record) => total + payloadBytes(record), 0);
+  const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-bench-ingest-'));
+  let file = 0;
+  // Each run gets a fresh file, deleted (with its WAL) as soon as the run is measured.
+  const withFile = async (run: (path: string) => Run | Promise<Run>): Promise<Run> => {
+    const path = join(directory, `ingest-${file++}.db`);
+    try {
+      return await run(path);
+    } finally {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    }
+  };
+  try {
+    process.stdout.write(
+      `${RECORDS.toLocaleString('en-US')} records, ${Math.round(payload / RECORDS)} B of payload JSON each ` +
+        `(${megabytes(payload)}), batches of ${BATCH_SIZE}, best of ${ROUNDS} rounds\n`,
+    );
+    await withFile((path) => runRaw(records.slice(0, WARM_UP_RECORDS), path));
+    await withFile((path) => runLedger(inits.slice(0, WARM_UP_RECORDS), results.slice(0, WARM_UP_RECORDS), path));
+
+    let raw: Run | undefined;
+    let ledger: Run | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const rawRun = await withFile((path) => runRaw(records, path));
+      const ledgerRun = await withFile((path) => runLedger(inits, results, path));
+      process.stdout.write(
+        `  round ${round + 1}: raw ${perSecond(RECORDS, rawRun)} records/s, ledger ${perSecond(RECORDS, ledgerRun)} records/s\n`,
+      );
+      if (!raw || rawRun.seconds < raw.seconds) raw = rawRun;
+      if (!ledger || ledgerRun.seconds < ledger.seconds) ledger = ledgerRun;
+    }
+    const ratio = raw!.seconds / ledger!.seconds;
+    const lines = [
+      `raw better-sqlite3:     ${perSecond(RECORDS, raw!)} records/s (${raw!.seconds.toFixed(2)} s, ${megabytes(raw!.bytes)} written)`,
+      `ledger + SqliteStore:   ${perSecond(RECORDS, ledger!)} records/s (${ledger!.seconds.toFixed(2)} s, ${megabytes(ledger!.bytes)} written)`,
+      `ratio ledger/raw:       ${ratio.toFixed(2)}x (goal >= ${GOAL}x -> ${ratio >= GOAL ? 'met' : 'MISSED'})`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Added latency of LLM call capture: the same wire-format server driven by the raw `openai` SDK,
+ * by llm-ledger's wrapClient, by @langfuse/openai's observeOpenAI and by
+ * @traceloop/instrumentation-openai, in one run, non-streamed and streamed.
+ *
+ * Two transports, same replies: the local HTTP server (in a worker thread, so its work does not
+ * share the client's event loop) and an in-memory `fetch` (the SDK's whole path without sockets,
+ * where loopback jitter no longer hides microseconds). Per call: sequential non-streamed calls.
+ * Per chunk: the slope between streams of few and of many chunks, so per-call costs cancel out.
+ * Modes run interleaved in short batches, in shuffled order, round after round. Each round is a
+ * paired comparison: a mode's added time is its batch minus the raw batch of the same round, and
+ * the figure printed is the median over rounds, so drift and noisy neighbours (JIT, GC, CPU
+ * frequency, other processes) hit every mode alike and outliers do not count. Wall time is what
+ * the application waits; process CPU time is the work added.
+ *
+ * Peers export spans through a batch processor into a no-op exporter (the usual production set-up
+ * minus the network). Traceloop patches class prototypes, so it instruments a separate copy of the
+ * SDK (the CommonJS build) and cannot leak into the other modes. llm-ledger records into the memory
+ * store, priced by the catalog pricer.
+ *
+ * BENCH_ROUNDS (default 40) and BENCH_CALLS (calls per mode, kind and round, default 25) tune it.
+ */
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { observeOpenAI } from '@langfuse/openai';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
+import OpenAI from 'openai';
+import { wrapClient } from '../src/capture/wrap-client.js';
+import type { Pricer } from '../src/core/call.js';
+import type { Ledger } from '../src/core/ledger.js';
+import { silentLogger } from '../src/core/logger.js';
+import { createLedger } from '../src/create-ledger.js';
+import { benchChatReply } from '../test/support/wire-server/bench-replies.js';
+import { memoryFetch } from '../test/support/wire-server/memory-fetch.js';
+import { startWireServerInWorker } from '../test/support/wire-server/server-worker.js';
+
+const FEW_CHUNKS = 8;
+const MANY_CHUNKS = 160;
+const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 40);
+const CALLS = positiveInteger(process.env.BENCH_CALLS, 25);
+const WARM_UP_ROUNDS = 4;
+
+type Mode = 'raw' | 'llm-ledger' | 'langfuse' | 'traceloop';
+const MODES: readonly Mode[] = ['raw', 'llm-ledger', 'langfuse', 'traceloop'];
+type Kind = 'sync' | 'few' | 'many';
+const KINDS: readonly Kind[] = ['sync', 'few', 'many'];
+
+interface ChatClient {
+  chat: { completions: { create(params: unknown): Promise<unknown> } };
+}
+type ClientOptions = ConstructorParameters<typeof OpenAI>[0];
+
+export async function main(): Promise<void> {
+  const tracing = setUpPeers();
+  const { pricer, name: pricerName } = await loadPricer();
+  const ledger = createLedger({ store: 'memory', configFile: false, env: {}, logger: silentLogger, pricer });
+  const server = await startWireServerInWorker();
+  try {
+    process.stdout.write(
+      `${ROUNDS} rounds x ${CALLS} calls per mode and kind; streams of ${FEW_CHUNKS} and ${MANY_CHUNKS} chunks; ` +
+        `llm-ledger: memory store, ${pricerName}; Node ${process.version}\n`,
+    );
+    const transports: Array<[string, ClientOptions]> = [
+      ['local HTTP server (worker thread)', { baseURL: server.openaiBaseURL }],
+      ['in-memory fetch (no sockets)', { baseURL: 'http://bench.invalid/v1', fetch: memoryFetch('openai.chat', benchChatReply()) }],
+    ];
+    for (const [name, options] of transports) {
+      const clients = createClients(ledger, tracing.commonJsOpenAI, { apiKey: 'sk-bench', maxRetries: 0, ...options });
+      report(name, await measure(clients));
+    }
+  } finally {
+    await server.close();
+    await ledger.close();
+    await tracing.shutdown();
+  }
+}
+
+function setUpPeers() {
+  const exporter: SpanExporter = {
+    export: (_spans: ReadableSpan[], done) => done({ code: 0 }),
+    shutdown: async () => {},
+  };
+  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  provider.register();
+  const instrumentation = new OpenAIInstrumentation();
+  instrumentation.setTracerProvider(provider);
+  const commonJsOpenAI = (createRequire(import.meta.url)('openai') as { OpenAI: typeof OpenAI }).OpenAI;
+  instrumentation.manuallyInstrument(commonJsOpenAI);
+  return { commonJsOpenAI, shutdown: () => provider.shutdown() };
+}
+
+function createClients(ledger: Ledger, commonJsOpenAI: typeof OpenAI, options: ClientOptions): Record<Mode, ChatClient> {
+  return {
+    raw: new OpenAI(options) as unknown as ChatClient,
+    'llm-ledger': wrapClient(ledger, new OpenAI(options)) as unknown as ChatClient,
+    langfuse: observeOpenAI(new OpenAI(options)) as unknown as ChatClient,
+    traceloop: new commonJsOpenAI(options) as unknown as ChatClient,
+  };
+}
+
+/** The catalog pricer when it loads (pricing is part of the record path), else none. */
+async function loadPricer(): Promise<{ pricer: Pricer | undefined; name: string }> {
+  try {
+    const module = (await import('../src/pricing/create-pricer.js')) as { createPricer: () => Pricer };
+    return { pricer: module.createPricer(), name: 'catalog pricer' };
+  } catch (error) {
+    return { pricer: undefined, name: `no pricer (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+async function measure(clients: Record<Mode, ChatClient>): Promise<Map<string, number[]>> {
+  const samples = new Map<string, number[]>();
+  // The first rounds are discarded: they warm every path (JIT, sockets, the price catalog).
+  for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
+    for (const kind of KINDS) {
+      for (const mode of shuffle([...MODES])) {
+        const perCall = await timeCalls(clients[mode], kind);
+        if (round < 0) continue;
+        for (const clock of CLOCKS) {
+          const key = `${clock}/${mode}/${kind}`;
+          const list = samples.get(key) ?? [];
+          list.push(perCall[clock]);
+          samples.set(key, list);
+        }
+      }
+    }
+  }
+  return samples;
+}
+
+const messages = [
+  { role: 'system', content: 'You are a helpful assistant.' },
+  { role: 'user', content: 'Say hello to the benchmark.' },
+];
+
+type Clock = 'wall' | 'cpu';
+const CLOCKS: readonly Clock[] = ['wall', 'cpu'];
+
+/** Mean wall and CPU time of one call of `kind`, in microseconds, over CALLS sequential calls. */
+async function timeCalls(client: ChatClient, kind: Kind): Promise<Record<Clock, number>> {
+  const stream = kind !== 'sync';
+  const params = {
+    model: 'gpt-4o-mini',
+    messages,
+    ...(stream ? { stream: true, max_tokens: kind === 'few' ? FEW_CHUNKS : MANY_CHUNKS } : {}),
+  };
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let call = 0; call < CALLS; call++) {
+    const result = await client.chat.completions.create(params);
+    if (stream) {
+      for await (const _chunk of result as AsyncIterable<unknown>) {
+        // consumed like an application would
+      }
+    }
+  }
+  const wall = ((performance.now() - started) * 1000) / CALLS;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / CALLS };
+}
+
+function report(transport: string, samples: Map<string, number[]>): void {
+  process.stdout.write(`\n${transport}\n`);
+  const summary: string[] = [];
+  for (const clock of CLOCKS) {
+    const series = (mode: Mode, kind: Kind) => samples.get(`${clock}/${mode}/${kind}`) ?? [];
+    // Per round: one call, one chunk (the slope between the few- and many-chunk streams).
+    const calls = (mode: Mode) => series(mode, 'sync');
+    const chunks = (mode: Mode) => {
+      const few = series(mode, 'few');
+      return series(mode, 'many').map((many, round) => (many - few[round]!) / (MANY_CHUNKS - FEW_CHUNKS));
+    };
+    const rows = MODES.map((mode) => ({
+      mode,
+      'µs/call': fixed(medianOf(calls(mode)), 1),
+      'added µs/call': mode === 'raw' ? '-' : fixed(medianOf(paired(calls(mode), calls('raw'), minus)), 1),
+      'call ratio': fixed(medianOf(paired(calls(mode), calls('raw'), divide)), 3),
+      'µs/chunk': fixed(medianOf(chunks(mode)), 3),
+      'added µs/chunk': mode === 'raw' ? '-' : fixed(medianOf(paired(chunks(mode), chunks('raw'), minus)), 3),
+      'chunk ratio': fixed(medianOf(paired(chunks(mode), chunks('raw'), divide)), 3),
+    }));
+    process.stdout.write(`${clock === 'wall' ? 'wall time (what the application waits)' : 'process CPU time (work added)'}\n`);
+    console.table(rows);
+    const ours = rows[1]!;
+    summary.push(`${clock}: +${ours['added µs/call']} µs/call, +${ours['added µs/chunk']} µs/chunk`);
+  }
+  process.stdout.write(`llm-ledger (goal < 20 µs/call, < 1 µs/chunk): ${summary.join('; ')}\n`);
+}
+
+const minus = (a: number, b: number) => a - b;
+const divide = (a: number, b: number) => a / b;
+
+/** Round-by-round comparison with the raw SDK measured in the same round. */
+function paired(values: number[], baseline: number[], compare: (a: number, b: number) => number): number[] {
+  return values.map((value, round) => compare(value, baseline[round]!));
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let index = items.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [items[index], items[other]] = [items[other]!, items[index]!];
+  }
+  return items;
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+function positiveInteger(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}

@@ -1,0 +1,82 @@
+import type { CallInit } from '../core/call.js';
+import { currentContext } from '../core/context.js';
+import type { Ledger } from '../core/ledger.js';
+
+/** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
+export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'>;
+
+/**
+ * Defaults for every call a wrapped client makes. Attribution set with `ledger.context()` around a
+ * call wins over these: the context is per request, the defaults are per client.
+ */
+export interface CaptureDefaults {
+  userId?: string;
+  sessionId?: string;
+  tenantId?: string;
+  requestId?: string;
+  traceId?: string;
+  parentId?: string;
+  tags?: readonly string[];
+  metadata?: Record<string, unknown>;
+  /** Default `CHAT` (`EMBEDDING` for embedding endpoints). */
+  callType?: string;
+  /** Overrides the provider name detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
+  provider?: string;
+  /**
+   * A stream the application stops reading for this long (no pending read) is recorded as
+   * `partial` with `metadata.streamEnd = 'abandoned'`. Default 5 minutes; 0 turns it off.
+   */
+  streamIdleTimeoutMs?: number;
+  /**
+   * OpenAI streams: ask for usage with `stream_options.include_usage` and hide the extra chunk, so
+   * streamed calls get exact token counts. Default true; set false for servers that reject it.
+   */
+  includeStreamUsage?: boolean;
+}
+
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+
+/** A ledger and the defaults one wrap was given; a wrapped method reads it on every call. */
+export interface CaptureBinding {
+  ledger: CaptureLedger;
+  defaults: CaptureDefaults;
+  /** True when `defaults` holds attribution, so the context must be consulted. */
+  hasAttribution: boolean;
+}
+
+export function createBinding(ledger: CaptureLedger, defaults: CaptureDefaults = {}): CaptureBinding {
+  const hasAttribution =
+    defaults.userId !== undefined ||
+    defaults.sessionId !== undefined ||
+    defaults.tenantId !== undefined ||
+    defaults.requestId !== undefined ||
+    defaults.traceId !== undefined ||
+    defaults.parentId !== undefined ||
+    defaults.metadata !== undefined;
+  return { ledger, defaults, hasAttribution };
+}
+
+/**
+ * Starts the record for one provider call. `ledger.start` lets explicit init fields win over the
+ * context, so a default is passed only where the context has no value of its own.
+ */
+export function startCall(binding: CaptureBinding, init: CallInit) {
+  const defaults = binding.defaults;
+  if (defaults.callType !== undefined && init.callType === undefined) init.callType = defaults.callType;
+  if (defaults.tags !== undefined) init.tags = defaults.tags;
+  if (binding.hasAttribution) {
+    const context = currentContext();
+    if (context?.userId === undefined) init.userId = defaults.userId;
+    if (context?.sessionId === undefined) init.sessionId = defaults.sessionId;
+    if (context?.tenantId === undefined) init.tenantId = defaults.tenantId;
+    if (context?.requestId === undefined) init.requestId = defaults.requestId;
+    if (context?.traceId === undefined) init.traceId = defaults.traceId;
+    if (context?.parentId === undefined && defaults.parentId !== undefined) init.parentId = defaults.parentId;
+    if (defaults.metadata) {
+      // The ledger spreads the context's metadata under init's; putting the context's last here
+      // makes the context win key by key.
+      init.metadata = context?.metadata ? { ...defaults.metadata, ...context.metadata } : defaults.metadata;
+    }
+  }
+  return binding.ledger.start(init);
+}

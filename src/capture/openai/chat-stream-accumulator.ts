@@ -1,0 +1,155 @@
+import type { ResponseMessage, ToolCall, TokenUsage } from '../../core/record.js';
+import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
+import { HIDE, OUTPUT, PASS, type ChunkVerdict, type StreamAccumulator, type StreamOutcome } from '../stream-capture.js';
+
+interface ToolCallState {
+  id: string | undefined;
+  type: string;
+  name: string;
+  arguments: string;
+}
+
+interface ChoiceState {
+  role: string;
+  text: string;
+  hasText: boolean;
+  refusal: string;
+  reasoning: string;
+  /** By tool-call index: parallel calls stay apart even when their deltas interleave. */
+  toolCalls: ToolCallState[];
+  finishReason: string | null;
+}
+
+type Chunk = {
+  model?: string;
+  choices?: Array<{ index?: number; delta?: Record<string, unknown>; finish_reason?: string | null }>;
+  usage?: unknown;
+  x_groq?: { usage?: unknown };
+};
+
+/**
+ * Reads Chat Completions chunks. Usage is taken wherever it appears (the usage-only final chunk,
+ * DeepSeek's finish chunk, Groq's `x_groq.usage`); `choices[0]` is never read unguarded (Azure's
+ * first chunk has none). When capture added `include_usage`, the usage-only chunk is hidden and
+ * the `usage: null` the API then adds to every chunk is removed, so the application sees the very
+ * chunks it would see without capture.
+ */
+export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
+  private readonly choices: ChoiceState[] = [];
+  private model: string | null = null;
+  private usage: unknown = undefined;
+
+  constructor(private readonly hideUsage: boolean) {}
+
+  add(chunk: Chunk): ChunkVerdict {
+    if (typeof chunk !== 'object' || chunk === null) return PASS;
+    if (chunk.model) this.model = chunk.model;
+    const usage = chunk.usage ?? chunk.x_groq?.usage;
+    if (usage) this.usage = usage;
+    const choices = chunk.choices;
+    if (this.hideUsage) {
+      if (chunk.usage === null) delete chunk.usage;
+      else if (chunk.usage && (!choices || choices.length === 0)) return HIDE;
+    }
+    if (!choices || choices.length === 0) return PASS;
+    let verdict: ChunkVerdict = PASS;
+    for (const choice of choices) {
+      const state = this.choice(choice.index ?? 0);
+      if (choice.finish_reason) state.finishReason = choice.finish_reason;
+      const delta = choice.delta;
+      if (!delta) continue;
+      if (typeof delta.role === 'string') state.role = delta.role;
+      if (typeof delta.content === 'string' && delta.content.length > 0) {
+        state.text += delta.content;
+        state.hasText = true;
+        verdict = OUTPUT;
+      }
+      if (Array.isArray(delta.tool_calls)) {
+        this.addToolCalls(state, delta.tool_calls);
+        verdict = OUTPUT;
+      }
+      if (typeof delta.refusal === 'string' && delta.refusal.length > 0) {
+        state.refusal += delta.refusal;
+        verdict = OUTPUT;
+      }
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (typeof reasoning === 'string' && reasoning.length > 0) {
+        state.reasoning += reasoning;
+        verdict = OUTPUT;
+      }
+    }
+    return verdict;
+  }
+
+  outcome(): StreamOutcome {
+    const first = this.choices[0];
+    let outputText = '';
+    let reasoningText = '';
+    for (const state of this.choices) {
+      if (!state) continue;
+      outputText += state.text + state.refusal + state.reasoning;
+      reasoningText += state.reasoning;
+      for (const call of state.toolCalls) if (call) outputText += call.name + call.arguments;
+    }
+    let responseMessage: ResponseMessage | null = first ? message(first) : null;
+    if (responseMessage && this.choices.length > 1) {
+      responseMessage.alternatives = this.choices.slice(1).map((state) => (state ? message(state) : null));
+    }
+    if (!first && outputText.length === 0) responseMessage = null;
+    const tokens: TokenUsage | undefined = this.usage ? tokenUsageFromOpenAi(this.usage) : undefined;
+    return {
+      responseMessage,
+      responseModel: this.model,
+      finishReason: first?.finishReason ?? null,
+      tokens,
+      usageComplete: tokens !== undefined,
+      finished: first?.finishReason != null,
+      outputText,
+      reasoningText,
+      error: undefined,
+    };
+  }
+
+  private choice(index: number): ChoiceState {
+    let state = this.choices[index];
+    if (!state) {
+      state = { role: 'assistant', text: '', hasText: false, refusal: '', reasoning: '', toolCalls: [], finishReason: null };
+      this.choices[index] = state;
+    }
+    return state;
+  }
+
+  private addToolCalls(state: ChoiceState, deltas: unknown[]): void {
+    for (const raw of deltas) {
+      const delta = raw as { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } };
+      const index = delta.index ?? state.toolCalls.length;
+      let call = state.toolCalls[index];
+      if (!call) {
+        call = { id: undefined, type: 'function', name: '', arguments: '' };
+        state.toolCalls[index] = call;
+      }
+      if (delta.id) call.id = delta.id;
+      if (delta.type) call.type = delta.type;
+      // The name comes with the first delta of an index; some compatible APIs repeat it later.
+      if (delta.function?.name && !call.name) call.name = delta.function.name;
+      if (delta.function?.arguments) call.arguments += delta.function.arguments;
+    }
+  }
+}
+
+function message(state: ChoiceState): ResponseMessage {
+  const result: ResponseMessage = { role: state.role, content: state.hasText ? state.text : null };
+  const toolCalls: ToolCall[] = [];
+  for (const call of state.toolCalls) {
+    if (!call) continue;
+    toolCalls.push({
+      ...(call.id !== undefined ? { id: call.id } : {}),
+      type: call.type,
+      function: { name: call.name, arguments: call.arguments },
+    });
+  }
+  if (toolCalls.length > 0) result.toolCalls = toolCalls;
+  if (state.refusal) result.refusal = state.refusal;
+  if (state.reasoning) result.reasoning = state.reasoning;
+  return result;
+}

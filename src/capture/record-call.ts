@@ -1,0 +1,148 @@
+import type { CallHandle, CallInit, CallResult } from '../core/call.js';
+import { observeResponse } from './api-promise.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, startCall, type CaptureBinding } from './capture-defaults.js';
+import type { Endpoint, PreparedStream } from './endpoint.js';
+import { classifyError } from './error-classification.js';
+import { estimateInputTokens, estimateTextTokens } from './estimate-tokens.js';
+import { instrumentAsyncGenerator, instrumentSdkStream } from './instrument-stream.js';
+import { StreamCapture } from './stream-capture.js';
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Records one call of an SDK method and returns exactly what the SDK returned: the same
+ * APIPromise, the same Stream object, the same error instances. The first argument is the
+ * request; the others (request options) pass through untouched.
+ */
+export function recordSdkCall(
+  binding: CaptureBinding,
+  endpoint: Endpoint,
+  provider: string,
+  original: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
+  const params = args[0];
+  if (typeof params !== 'object' || params === null) return original.apply(self, args);
+  let init: CallInit;
+  let prepared: PreparedStream<Record<string, unknown>> | undefined;
+  try {
+    const request = params as Record<string, unknown>;
+    init = endpoint.request(request);
+    init.provider = provider;
+    if (endpoint.isStream(request)) {
+      init.requestMode = 'streaming';
+      prepared = endpoint.prepareStream?.(request, { includeUsage: binding.defaults.includeStreamUsage !== false });
+    }
+  } catch (error) {
+    reportCaptureProblem(binding, error);
+    return original.apply(self, args);
+  }
+  const call = startCall(binding, init);
+  const callArgs = prepared && prepared.params !== params ? [prepared.params, ...args.slice(1)] : args;
+  let result: unknown;
+  try {
+    result = original.apply(self, callArgs);
+  } catch (error) {
+    failCall(call, error);
+    throw error;
+  }
+  return observeResponse(result, {
+    onData: (data) => {
+      if (call.finalized) return data;
+      if (prepared && isStreamLike(data)) return captureStream(binding, call, init, prepared, data);
+      completeCall(binding, call, init, endpoint, data);
+      return data;
+    },
+    onError: (error) => failCall(call, error),
+  });
+}
+
+function isStreamLike(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+function captureStream(
+  binding: CaptureBinding,
+  call: CallHandle,
+  init: CallInit,
+  prepared: PreparedStream<Record<string, unknown>>,
+  stream: object,
+): unknown {
+  const capture = new StreamCapture(call, prepared.accumulator, {
+    idleTimeoutMs: binding.defaults.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    estimateInput: () => estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools),
+  });
+  if (typeof (stream as { iterator?: unknown }).iterator === 'function' || !isGenerator(stream)) {
+    return instrumentSdkStream(stream, capture);
+  }
+  return instrumentAsyncGenerator(stream, capture, prepared.signal);
+}
+
+function isGenerator(value: object): value is AsyncGenerator<unknown> {
+  const generator = value as Partial<AsyncGenerator<unknown>>;
+  return typeof generator.next === 'function' && typeof generator.return === 'function';
+}
+
+/** Completes a call from a non-streamed response; counts are estimated when the provider sent none. */
+export function completeCall(
+  binding: CaptureBinding,
+  call: CallHandle,
+  init: CallInit,
+  endpoint: Endpoint,
+  data: unknown,
+  metadata?: Record<string, unknown>,
+): void {
+  if (call.finalized) return;
+  let read: ReturnType<Endpoint['response']>;
+  try {
+    read = endpoint.response(data);
+  } catch (error) {
+    reportCaptureProblem(binding, error);
+    read = { result: {} };
+  }
+  if (read.error) {
+    failCall(call, read.error, read.result);
+    return;
+  }
+  const result = read.result;
+  if (!result.tokens) Object.assign(result, estimatedResult(init, result));
+  if (metadata) result.metadata = { ...result.metadata, ...metadata };
+  call.complete(result);
+}
+
+function estimatedResult(init: CallInit, result: CallResult): CallResult {
+  const input = estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools);
+  const message = result.responseMessage;
+  const text = typeof message === 'string' ? message : typeof message?.content === 'string' ? message.content : '';
+  const output = init.callType === 'EMBEDDING' ? 0 : estimateTextTokens(text);
+  return { tokens: { input, output, total: input + output }, tokenSource: 'estimate' };
+}
+
+/** Records a failure with its classification; an abort becomes `cancelled`. */
+export function failCall(call: CallHandle, error: unknown, result: CallResult = {}): void {
+  if (call.finalized) return;
+  const classified = classifyError(error);
+  const details = {
+    errorType: classified.errorType,
+    httpStatus: classified.httpStatus,
+    retryAfterMs: classified.retryAfterMs,
+    tokens: result.tokens,
+    tokenSource: result.tokenSource,
+    responseMessage: result.responseMessage,
+  };
+  if (result.responseModel || result.finishReason) {
+    call.update({ responseModel: result.responseModel ?? undefined, finishReason: result.finishReason ?? undefined });
+  }
+  if (classified.errorType === 'aborted') call.cancel(error, details);
+  else call.fail(error, details);
+}
+
+/** Capture's own bugs never reach the application: they are reported and the call goes on. */
+export function reportCaptureProblem(binding: CaptureBinding, error: unknown): void {
+  try {
+    binding.ledger.invalid('capture', error instanceof Error ? error.message : String(error));
+  } catch {
+    // A fail-closed ledger throws here; the provider call must still run.
+  }
+}

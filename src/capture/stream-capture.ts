@@ -1,0 +1,245 @@
+import type { CallHandle, FailureDetails } from '../core/call.js';
+import type { ResponseMessage, TokenSource, TokenUsage } from '../core/record.js';
+import { classifyError } from './error-classification.js';
+import { estimateTextTokens } from './estimate-tokens.js';
+import { idleWatchdog, type Watched } from './idle-watchdog.js';
+
+/** What an accumulator says about a chunk: pass it on, pass it on as output (TTFT), or hide it. */
+export const PASS = 0;
+export const OUTPUT = 1;
+export const HIDE = 2;
+export type ChunkVerdict = typeof PASS | typeof OUTPUT | typeof HIDE;
+
+/** What a stream produced, read once when it is finalized. */
+export interface StreamOutcome {
+  responseMessage: ResponseMessage | null;
+  responseModel: string | null;
+  finishReason: string | null;
+  /** Provider counts seen so far (possibly only the input side). */
+  tokens: TokenUsage | undefined;
+  /** The provider's final counts arrived: no estimate needed. */
+  usageComplete: boolean;
+  /** The provider said the response is complete (finish reason, message_stop, response.completed). */
+  finished: boolean;
+  /** Every output text received (text, tool arguments, reasoning), for estimates. */
+  outputText: string;
+  reasoningText: string;
+  /** An error the provider sent as a stream event rather than an HTTP status. */
+  error: Error | undefined;
+}
+
+/** Per-provider reader of stream chunks. `add` runs for every chunk: it must be O(1) and allocation-light. */
+export interface StreamAccumulator<Chunk> {
+  add(chunk: Chunk): ChunkVerdict;
+  outcome(): StreamOutcome;
+}
+
+export interface StreamCaptureOptions {
+  idleTimeoutMs: number;
+  /** Input tokens estimated from the request; called only when the provider's count is missing. */
+  estimateInput: () => number;
+}
+
+type Ending = 'ended' | 'consumer_stopped' | 'aborted' | 'abandoned';
+
+/**
+ * Finalizes one streamed call exactly once, however the stream ends: the provider finishes, an
+ * error arrives, the application aborts, `break`s out of `for await`, or stops reading (idle
+ * timeout). When usage never arrived, output tokens are estimated from the text received so far.
+ */
+export class StreamCapture<Chunk> implements Watched {
+  activity = 0;
+  pending = 0;
+  readonly idleTimeoutMs: number;
+  private finalized = false;
+  private sawOutput = false;
+  private aborted = false;
+  private attached = false;
+  private detachSignal: (() => void) | undefined;
+
+  constructor(
+    private readonly call: CallHandle,
+    private readonly accumulator: StreamAccumulator<Chunk>,
+    private readonly options: StreamCaptureOptions,
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    idleWatchdog.add(this);
+  }
+
+  /**
+   * Listens for aborts. The SDKs also abort their controller themselves when a stream stops
+   * early or fails, so an abort finalizes at once only when no read is in flight; otherwise the
+   * outcome of that read decides (an SDK stream ends quietly after a user abort).
+   */
+  watchSignal(signal: AbortSignal | undefined): void {
+    if (!signal || this.finalized) return;
+    if (signal.aborted) {
+      this.aborted = true;
+      return;
+    }
+    const onAbort = () => {
+      this.aborted = true;
+      if (this.pending === 0) this.finish('aborted', signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.detachSignal = () => signal.removeEventListener('abort', onAbort);
+  }
+
+  /**
+   * The iterator the application reads instead of `inner`. Only the first one is recorded: an
+   * SDK stream can be iterated once, so a second iterator is the SDK's own error to report.
+   */
+  iterate(inner: AsyncIterator<Chunk>): AsyncIterator<Chunk> & AsyncIterable<Chunk> {
+    if (this.attached) return asIterable(inner);
+    this.attached = true;
+    const onValue = (result: IteratorResult<Chunk>): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
+      this.pending--;
+      if (result.done) {
+        this.finish(this.aborted ? 'aborted' : 'ended', undefined);
+        return result;
+      }
+      this.activity++;
+      const verdict = this.accumulator.add(result.value);
+      if (verdict === HIDE) {
+        this.pending++;
+        return inner.next().then(onValue, onError);
+      }
+      if (verdict === OUTPUT && !this.sawOutput) {
+        this.sawOutput = true;
+        if (!this.finalized) this.call.update({ firstToken: true });
+      }
+      return result;
+    };
+    const onError = (error: unknown): never => {
+      this.pending--;
+      this.fail(error);
+      throw error;
+    };
+    return {
+      next: (...args: [] | [undefined]) => {
+        this.pending++;
+        return inner.next(...args).then(onValue, onError);
+      },
+      return: (value?: unknown) => {
+        // Finalize before the SDK's cleanup aborts its controller, which would read as a user abort.
+        this.finish('consumer_stopped', undefined);
+        return inner.return
+          ? inner.return(value as Chunk)
+          : Promise.resolve({ done: true, value: value as Chunk } as IteratorResult<Chunk>);
+      },
+      throw: (error?: unknown) => {
+        if (!inner.throw) {
+          this.fail(error);
+          return Promise.reject(error);
+        }
+        this.pending++;
+        return inner.throw(error).then(onValue, onError);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** The watchdog found the stream unread past its idle timeout. */
+  onIdle(): void {
+    this.finish('abandoned', undefined);
+  }
+
+  private fail(error: unknown): void {
+    if (this.finalized) return;
+    const classified = classifyError(error);
+    // An SDK aborts its own controller when a stream fails, so only the error itself says "aborted".
+    if (classified.errorType === 'aborted') return this.finish('aborted', error);
+    this.close();
+    const outcome = this.accumulator.outcome();
+    this.noteResponse(outcome);
+    this.call.fail(error, {
+      ...this.failureTokens(outcome),
+      errorType: classified.errorType,
+      httpStatus: classified.httpStatus,
+      retryAfterMs: classified.retryAfterMs,
+      responseMessage: outcome.responseMessage,
+      partial: this.sawOutput,
+    });
+  }
+
+  private finish(ending: Ending, reason: unknown): void {
+    if (this.finalized) return;
+    const outcome = this.accumulator.outcome();
+    if (ending !== 'aborted' && outcome.error) return this.fail(outcome.error);
+    this.close();
+    if (ending === 'aborted') {
+      this.noteResponse(outcome);
+      this.call.cancel(reason, {
+        ...this.failureTokens(outcome),
+        errorType: 'aborted',
+        responseMessage: outcome.responseMessage,
+        partial: this.sawOutput,
+      });
+      return;
+    }
+    const counted = this.tokens(outcome);
+    const complete = outcome.finished;
+    this.call.complete({
+      responseMessage: outcome.responseMessage,
+      responseModel: outcome.responseModel,
+      finishReason: outcome.finishReason,
+      tokens: counted.tokens,
+      tokenSource: counted.tokenSource,
+      status: complete ? 'success' : 'partial',
+      metadata: complete ? undefined : { streamEnd: ending === 'ended' ? 'ended_early' : ending },
+    });
+  }
+
+  private close(): void {
+    this.finalized = true;
+    idleWatchdog.delete(this);
+    this.detachSignal?.();
+    this.detachSignal = undefined;
+  }
+
+  /** Failures carry tokens only when something was produced: a request refused outright is not billed. */
+  private failureTokens(outcome: StreamOutcome): Pick<FailureDetails, 'tokens' | 'tokenSource'> {
+    if (!this.sawOutput && !outcome.tokens) return {};
+    return this.tokens(outcome);
+  }
+
+  private tokens(outcome: StreamOutcome): { tokens: TokenUsage; tokenSource: TokenSource } {
+    if (outcome.tokens && outcome.usageComplete) return { tokens: outcome.tokens, tokenSource: 'provider' };
+    const known = outcome.tokens;
+    const input = known ? known.input : this.options.estimateInput();
+    const output = estimateTextTokens(outcome.outputText);
+    const reasoning = Math.min(output, estimateTextTokens(outcome.reasoningText));
+    return {
+      tokens: {
+        input,
+        output,
+        total: input + output,
+        cacheRead: known?.cacheRead ?? 0,
+        cacheWrite: known?.cacheWrite ?? 0,
+        reasoning,
+      },
+      tokenSource: 'estimate',
+    };
+  }
+
+  /** Failure paths take the model and finish reason from the call's progress. */
+  private noteResponse(outcome: StreamOutcome): void {
+    if (outcome.responseModel || outcome.finishReason) {
+      this.call.update({
+        responseModel: outcome.responseModel ?? undefined,
+        finishReason: outcome.finishReason ?? undefined,
+      });
+    }
+  }
+}
+
+function asIterable<T>(inner: AsyncIterator<T>): AsyncIterator<T> & AsyncIterable<T> {
+  if (Symbol.asyncIterator in inner) return inner as AsyncIterator<T> & AsyncIterable<T>;
+  return Object.assign(inner, {
+    [Symbol.asyncIterator]() {
+      return inner;
+    },
+  });
+}

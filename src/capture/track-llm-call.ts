@@ -1,0 +1,240 @@
+import type { CallInit } from '../core/call.js';
+import { createBinding, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type CaptureLedger } from './capture-defaults.js';
+import { classifyError } from './error-classification.js';
+import { estimateInputTokens } from './estimate-tokens.js';
+import { completeCall, failCall } from './record-call.js';
+import { StreamCapture } from './stream-capture.js';
+import { buildRequest, canStream, detectClient, type ClientShape, type RequestSpec } from './track/client-shape.js';
+import { trackedCall, type TrackedCall } from './track/tracked-call.js';
+import { universalEndpoint } from './track/universal-response.js';
+import { UniversalStreamAccumulator } from './track/universal-stream-accumulator.js';
+
+export type { TrackedCall } from './track/tracked-call.js';
+
+export interface TrackLLMCallOptions {
+  /** Recorded as given (`openai`, `anthropic`, `gemini`, `mistral`...); it also picks prices. */
+  provider: string;
+  model: string;
+  /** Chat messages (`{ role, content }`); a `system` message becomes the system prompt where the API wants one. */
+  messages: readonly unknown[];
+  /** Any client: OpenAI-style, Anthropic-style, Gemini-style, one with `.stream()` / `.createStream()` / `.create()`, or a function. */
+  client: unknown;
+  /** Stream the response; default: whenever the client appears able to. */
+  stream?: boolean;
+  systemPrompt?: string;
+  tools?: readonly unknown[];
+  /** More request fields, sent as they are (`temperature`, `max_tokens`, `response_format`...). */
+  params?: Record<string, unknown>;
+  /** Anthropic's required `max_tokens` when `params` has none. Default 1024. */
+  maxTokens?: number;
+  signal?: AbortSignal;
+  callType?: string;
+  userId?: string;
+  sessionId?: string;
+  tenantId?: string;
+  traceId?: string;
+  parentId?: string;
+  requestId?: string;
+  tags?: readonly string[];
+  metadata?: Record<string, unknown>;
+  /** See `CaptureDefaults.streamIdleTimeoutMs`. */
+  streamIdleTimeoutMs?: number;
+}
+
+/**
+ * Seed 004's universal tracker: calls any LLM client, streaming when it can, and records the call.
+ * It never throws for provider errors: the payload's `error` says what failed, and tokens and cost
+ * are always filled from the finalized record (estimated when the provider sent no usage).
+ * Streaming falls back to a plain call only when the stream is refused before any output, so a
+ * call is never paid twice; a client that ignores `stream` and answers in full is not called again.
+ *
+ * @example
+ * const result = await trackLLMCall(ledger, { provider: 'openai', model: 'gpt-4o-mini', messages, client: openai });
+ * if (result.error) console.warn(result.error);
+ * console.log(result.text, result.totalTokens, result.costUsd);
+ */
+export async function trackLLMCall(ledger: CaptureLedger, options: TrackLLMCallOptions): Promise<TrackedCall> {
+  const shape = detectClient(options.client);
+  const streaming = options.stream ?? (shape ? canStream(shape) : false);
+  const spec: RequestSpec = {
+    model: options.model,
+    messages: options.messages,
+    systemPrompt: options.systemPrompt,
+    tools: options.tools,
+    params: options.params,
+    maxTokens: options.maxTokens,
+    signal: options.signal,
+  };
+  const init: CallInit = {
+    provider: options.provider,
+    model: options.model,
+    callType: options.callType,
+    messages: options.messages,
+    systemPrompt: options.systemPrompt ?? systemMessageText(options.messages),
+    tools: options.tools ?? null,
+    params: options.params,
+    requestMode: streaming ? 'streaming' : 'sync',
+    userId: options.userId,
+    sessionId: options.sessionId,
+    tenantId: options.tenantId,
+    traceId: options.traceId,
+    parentId: options.parentId,
+    requestId: options.requestId,
+    tags: options.tags,
+    metadata: options.metadata,
+  };
+  const call = ledger.start(init);
+  const run = new TrackedRun(ledger, options, spec, init, call);
+  let response: unknown;
+  let error: unknown;
+  let payload: TrackedCall | undefined;
+  try {
+    if (!shape) throw new TypeError('trackLLMCall: the client has no create(), stream(), createStream() or known SDK method');
+    response = streaming ? await run.stream(shape) : await run.sync(shape, undefined);
+  } catch (caught) {
+    error = caught;
+    failCall(call, caught);
+  } finally {
+    // Whatever happened above, the call is finalized and the cost read here, from the record.
+    if (!call.finalized) failCall(call, error ?? new Error('trackLLMCall ended without a result'));
+    payload = trackedCall(call, { provider: options.provider, model: options.model }, response, error);
+  }
+  return payload;
+}
+
+class TrackedRun {
+  constructor(
+    private readonly ledger: CaptureLedger,
+    private readonly options: TrackLLMCallOptions,
+    private readonly spec: RequestSpec,
+    private readonly init: CallInit,
+    private readonly call: ReturnType<CaptureLedger['start']>,
+  ) {}
+
+  async stream(shape: ClientShape): Promise<unknown> {
+    const method = streamMethod(shape);
+    let stream: unknown;
+    try {
+      stream = await method(...buildRequest(shape, this.spec, true));
+    } catch (error) {
+      if (isStreamRefusal(error)) return this.sync(shape, error);
+      throw error;
+    }
+    if (!isAsyncIterable(stream)) {
+      // The client answered in full although asked to stream: that answer is the call.
+      this.complete(stream, { streamIgnored: true });
+      return stream;
+    }
+    const iterator = stream[Symbol.asyncIterator]();
+    let first: IteratorResult<unknown>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      if (!isStreamRefusal(error)) throw error;
+      await iterator.return?.();
+      return this.sync(shape, error);
+    }
+    const capture = new StreamCapture(this.call, new UniversalStreamAccumulator(this.options.provider), {
+      idleTimeoutMs: this.options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      estimateInput: () => estimateInputTokens(this.init.messages ?? [], this.init.systemPrompt, this.init.tools),
+    });
+    const controller = (stream as { controller?: { signal?: AbortSignal } }).controller;
+    capture.watchSignal(controller?.signal ?? this.options.signal);
+    const captured = capture.iterate(prepend(first, iterator));
+    for (let result = await captured.next(); !result.done; result = await captured.next()) {
+      // Drained for the record; the assembled message is the response.
+    }
+    return undefined;
+  }
+
+  async sync(shape: ClientShape, refusal: unknown): Promise<unknown> {
+    const method = syncMethod(shape);
+    if (!method) throw refusal ?? new TypeError('trackLLMCall: the client has no method for a non-streamed call');
+    const data = await method(...buildRequest(shape, this.spec, false));
+    this.complete(data, refusal === undefined ? undefined : { streamFallback: messageOf(refusal) });
+    return data;
+  }
+
+  private complete(data: unknown, metadata: Record<string, unknown> | undefined): void {
+    const binding = createBinding(this.ledger, { provider: this.options.provider });
+    const endpoint = universalEndpoint(this.options.provider, { request: () => this.init, isStream: () => false });
+    completeCall(binding, this.call, this.init, endpoint, data, metadata);
+  }
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+function streamMethod(shape: ClientShape): Method {
+  switch (shape.kind) {
+    case 'openai':
+    case 'anthropic':
+      return shape.create;
+    case 'gemini':
+      return shape.generateStream ?? shape.generate;
+    case 'generic':
+      return (shape.stream ?? shape.create)!;
+  }
+}
+
+function syncMethod(shape: ClientShape): Method | undefined {
+  switch (shape.kind) {
+    case 'openai':
+    case 'anthropic':
+      return shape.create;
+    case 'gemini':
+      return shape.generate;
+    case 'generic':
+      return shape.create;
+  }
+}
+
+const REFUSED_STATUSES = new Set([405, 501]);
+const MAYBE_REFUSED_STATUSES = new Set([400, 404, 415, 422]);
+
+/**
+ * Streaming was refused, not attempted and failed: the endpoint does not exist for streams
+ * (405, 501), the request was rejected for its stream flag, or the client cannot stream at all.
+ * Such a request produced nothing and is not billed, so asking again without streaming is safe.
+ */
+function isStreamRefusal(error: unknown): boolean {
+  const classified = classifyError(error);
+  const message = messageOf(error);
+  const status = classified.httpStatus;
+  if (status !== null) {
+    return REFUSED_STATUSES.has(status) || (MAYBE_REFUSED_STATUSES.has(status) && /stream/i.test(message));
+  }
+  if (classified.errorType === 'network' || classified.errorType === 'timeout' || classified.errorType === 'aborted') {
+    return false;
+  }
+  return error instanceof TypeError || /stream/i.test(message);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+function prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterator<T> {
+  let head: IteratorResult<T> | undefined = first;
+  return {
+    next: () => {
+      if (!head) return rest.next();
+      const result = head;
+      head = undefined;
+      return Promise.resolve(result);
+    },
+    return: (value?: unknown) =>
+      rest.return ? rest.return(value as T) : Promise.resolve({ done: true, value } as IteratorResult<T>),
+  };
+}
+
+function systemMessageText(messages: readonly unknown[]): string | undefined {
+  for (const message of messages) {
+    const record = message as { role?: unknown; content?: unknown } | null;
+    if (record?.role === 'system' && typeof record.content === 'string') return record.content;
+  }
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import type { TokenUsage } from '../../core/record.js';
+import type { CostQuote } from '../../pricing/create-pricer.js';
+import type { CliCommand } from '../command.js';
+import { UsageError } from '../command.js';
+import { printable } from '../format/printable.js';
+import { formatInteger, renderTable } from '../format/table.js';
+import { parseAt, pricerForCli } from './prices.js';
+
+const USAGE = `llm-ledger cost --model M --input N --output N [--cache-read N] [--cache-write N]
+                [--cache-write-1h N] [--reasoning N] [--provider P] [--service-tier T] [--at DATE]
+                [--json] [--config PATH]
+
+Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses.
+Counts are inclusive, as the ledger stores them: --input includes cache reads and writes,
+--output includes reasoning (an Anthropic input_tokens of 20 with 3000 cache reads is --input 3020).
+Exit code 1 when the model is unknown (unpriced).`;
+
+const COUNT_OPTIONS = {
+  input: 'input',
+  output: 'output',
+  'cache-read': 'cacheRead',
+  'cache-write': 'cacheWrite',
+  'cache-write-1h': 'cacheWrite1h',
+  reasoning: 'reasoning',
+} as const satisfies Record<string, keyof TokenUsage>;
+
+export const command: CliCommand = {
+  name: 'cost',
+  summary: 'price one call from token counts',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        model: { type: 'string' },
+        provider: { type: 'string' },
+        'service-tier': { type: 'string' },
+        at: { type: 'string' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+        input: { type: 'string' },
+        output: { type: 'string' },
+        'cache-read': { type: 'string' },
+        'cache-write': { type: 'string' },
+        'cache-write-1h': { type: 'string' },
+        reasoning: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (!values.model) throw new UsageError('--model is required');
+    if (values.input === undefined && values.output === undefined) {
+      throw new UsageError('give at least --input or --output');
+    }
+    const tokens: Partial<TokenUsage> = {};
+    for (const [option, bucket] of Object.entries(COUNT_OPTIONS)) {
+      const raw = values[option as keyof typeof COUNT_OPTIONS];
+      if (raw !== undefined) tokens[bucket] = parseCount(option, raw);
+    }
+    const pricer = pricerForCli(values.config, io);
+    const quote = pricer.quote({
+      model: values.model,
+      provider: values.provider ?? null,
+      tokens,
+      at: parseAt(values.at),
+      serviceTier: values['service-tier'],
+    });
+    io.stdout(values.json ? `${JSON.stringify(toJson(quote, tokens), null, 2)}\n` : render(quote, tokens));
+    return quote.cost.status === 'unpriced' ? 1 : 0;
+  },
+};
+
+function parseCount(option: string, raw: string): number {
+  const value = Number(raw.replace(/[_,]/g, ''));
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0) {
+    throw new UsageError(`--${option} ${raw} is not a whole number of tokens`);
+  }
+  return value;
+}
+
+function toJson(quote: CostQuote, tokens: Partial<TokenUsage>) {
+  return {
+    cost: quote.cost,
+    tokens,
+    match: quote.match
+      ? {
+          kind: quote.match.kind,
+          reason: quote.match.reason,
+          provider: quote.match.model.provider,
+          model: quote.match.model.id,
+        }
+      : null,
+    notes: quote.notes,
+  };
+}
+
+function render(quote: CostQuote, tokens: Partial<TokenUsage>): string {
+  const { cost } = quote;
+  const lines: string[] = [];
+  lines.push(quote.match ? `matched: ${printable(quote.match.reason)}` : 'matched: nothing: the model is unknown');
+  lines.push('');
+  if (cost.total !== null) {
+    const rows = Object.entries(cost.breakdown).flatMap(([bucket, amount]) => (amount ? [[bucket, amount]] : []));
+    rows.push(['total', cost.total]);
+    lines.push(renderTable([{ header: 'bucket' }, { header: `cost (${cost.currency})`, align: 'right' }], rows));
+  } else {
+    lines.push('total: unpriced (cost null, not 0)');
+  }
+  const counts = Object.entries(tokens).map(([bucket, count]) => `${bucket} ${formatInteger(count as number)}`);
+  lines.push('', `tokens: ${counts.join(', ')}`);
+  lines.push(`status: ${cost.status}`);
+  for (const note of quote.notes) lines.push(`note: ${printable(note)}`);
+  lines.push(`pricing version: ${printable(cost.pricingVersion ?? '-')}`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,8 @@
+import type { CliCommand } from '../command.js';
+import { command as calls } from './calls.js';
+import { command as demo } from './demo.js';
+import { command as report } from './report.js';
+import { command as trace } from './trace.js';
+
+/** Every command of the CLI, in the order `--help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [demo, report, calls, trace];

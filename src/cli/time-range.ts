@@ -1,0 +1,14 @@
+import { UsageError } from './command.js';
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "7d", "24h", "30m", "2w" before `now`, or an ISO date / date-time. */
+export function parseSince(value: string, now: number = Date.now()): Date {
+  const relative = /^(\d+)\s*([mhdw])$/i.exec(value.trim());
+  if (relative) return new Date(now - Number(relative[1]) * UNITS[relative[2]!.toLowerCase()]!);
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) {
+    throw new UsageError(`"${value}" is not a duration (such as 7d, 24h, 30m, 2w) or a date (such as 2026-11-01)`);
+  }
+  return new Date(time);
+}

@@ -1,0 +1,138 @@
+import type { LimitField } from './errors.js';
+
+/**
+ * The small interface each storage backend implements (memory, SQLite, Redis). Everything above
+ * it (subjects, windows, limits, estimates, retries, replay) lives once, in `BackedMeter`. Each
+ * operation is atomic: `reserve` checks every limit and either reserves on all of them or
+ * changes nothing; `commit` releases a reservation and applies usage exactly once per id.
+ */
+export interface MeterBackend {
+  /** `memory`, `sqlite`, `redis`. */
+  readonly kind: string;
+  reserve(plan: ReservePlan): Promise<ReserveOutcome>;
+  /** One result per entry: true when its usage was applied now, false when its id was already applied. */
+  commit(entries: readonly CommitEntry[]): Promise<boolean[]>;
+  /** Current values of counters; zeros for counters that do not exist or have expired. */
+  read(counters: readonly CounterRef[], nowMs: number): Promise<CounterValues[]>;
+  close(): Promise<void>;
+}
+
+/** Usage fields of a counter, in the order they are stored. `cost` is in 10^-12 currency units. */
+export const USAGE_FIELDS = [
+  'requests',
+  'input',
+  'cacheRead',
+  'cacheWrite',
+  'output',
+  'reasoning',
+  'total',
+  'cost',
+  /** Calls whose cost is unknown (unpriced model): counted here, not as zero cost. */
+  'unpriced',
+] as const;
+export type UsageField = (typeof USAGE_FIELDS)[number];
+
+/** Amounts held by reservations of running calls, per limited quantity. */
+export const RESERVED_FIELDS = ['reservedCost', 'reservedTokens', 'reservedRequests'] as const;
+export type ReservedField = (typeof RESERVED_FIELDS)[number];
+export type CounterField = UsageField | ReservedField;
+export const COUNTER_FIELDS: readonly CounterField[] = [...USAGE_FIELDS, ...RESERVED_FIELDS];
+
+export type CounterValues = Record<CounterField, bigint>;
+
+/** Which counter field holds the used and the reserved amount of each limited quantity. */
+export const LIMIT_FIELDS: Readonly<Record<LimitField, { used: UsageField; reserved: ReservedField }>> = {
+  cost: { used: 'cost', reserved: 'reservedCost' },
+  tokens: { used: 'total', reserved: 'reservedTokens' },
+  requests: { used: 'requests', reserved: 'reservedRequests' },
+};
+export const LIMIT_FIELD_ORDER: readonly LimitField[] = ['cost', 'tokens', 'requests'];
+
+export function emptyCounter(): CounterValues {
+  const values = {} as CounterValues;
+  for (const field of COUNTER_FIELDS) values[field] = 0n;
+  return values;
+}
+
+/** One counter: a subject in one window of one period. */
+export interface CounterRef {
+  /** `user:m2025-03-01:u-42`: dimension, window label, subject id (last, as it may hold colons). */
+  readonly key: string;
+  readonly dimension: string;
+  readonly subjectId: string;
+  /** Period name: `day`, `month`, `cycle:15`. */
+  readonly period: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Window end plus the meter's retention: the counter may be deleted after this. */
+  readonly expiresAtMs: number;
+}
+
+/** Maxima per limited quantity in counter units (cost in 10^-12), null when not limited. */
+export type LimitMaxima = Readonly<Record<LimitField, bigint | null>>;
+
+export interface LimitCheck {
+  readonly counter: CounterRef;
+  readonly hard: LimitMaxima;
+  readonly soft: LimitMaxima;
+}
+
+/** A rate limit bucket (GCRA): `weight` units against `perMinute`. */
+export interface RateCheck {
+  /** `r:requests:user:u-42` or `r:tokens:user:u-42`. */
+  readonly key: string;
+  readonly perMinute: number;
+  readonly weight: number;
+}
+
+export interface ReservePlan {
+  readonly nowMs: number;
+  /** The serialized reservation (see reservation-payload.ts); '' to reserve nothing on budgets. */
+  readonly reservation: string;
+  readonly expiresAtMs: number;
+  /** Per limited quantity, in counter units. */
+  readonly estimate: Readonly<Record<LimitField, bigint>>;
+  readonly limits: readonly LimitCheck[];
+  readonly rates: readonly RateCheck[];
+}
+
+export interface LimitAlertHit {
+  /** Index into `plan.limits`. */
+  readonly index: number;
+  readonly field: LimitField;
+  readonly used: bigint;
+  readonly reserved: bigint;
+}
+
+export type ReserveOutcome =
+  | { readonly ok: true; readonly alerts: readonly LimitAlertHit[] }
+  | {
+      readonly ok: false;
+      readonly kind: 'quota';
+      readonly index: number;
+      readonly field: LimitField;
+      readonly used: bigint;
+      readonly reserved: bigint;
+    }
+  | { readonly ok: false; readonly kind: 'rate'; readonly index: number; readonly retryAfterMs: number };
+
+export interface RateAdjustment {
+  readonly key: string;
+  readonly perMinute: number;
+  /** Actual minus estimated units: the bucket is credited (negative) or charged (positive). */
+  readonly delta: number;
+}
+
+export interface CommitEntry {
+  readonly nowMs: number;
+  /** Idempotency id (usually the record id); null releases the reservation and applies nothing. */
+  readonly applyId: string | null;
+  /** How long the id is remembered as applied. */
+  readonly applyTtlMs: number;
+  /** The reservation to release, as serialized at reserve time; '' for none. */
+  readonly reservation: string;
+  readonly counters: readonly CounterRef[];
+  /** Non-zero usage deltas, applied to every counter. */
+  readonly usage: ReadonlyArray<readonly [UsageField, bigint]>;
+  readonly rateAdjustments: readonly RateAdjustment[];
+}

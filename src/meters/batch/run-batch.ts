@@ -1,0 +1,140 @@
+import { uuidv7 } from 'uuidv7';
+import type { Ledger } from '../../core/ledger.js';
+import { RateLimitedError } from '../errors.js';
+import { BatchCollector, type BatchSummary } from './batch-summary.js';
+import { Pacer } from './pacer.js';
+
+export interface BatchOptions {
+  /** Items running at once. Default 5 (seed 003's `max_concurrent`). */
+  concurrency?: number;
+  /** Start at most this many items per second (or minute). */
+  rateLimit?: { perSecond?: number; perMinute?: number };
+  /**
+   * Retries of an item that failed with RateLimitedError, after its `retryAfterMs`. Safe: the
+   * meter refuses before the provider is contacted. Default 3.
+   */
+  rateLimitRetries?: number;
+  /** Stops starting items; those not started fail with the signal's reason. */
+  signal?: AbortSignal;
+  /** Shown in logs and the summary. */
+  name?: string;
+}
+
+export type BatchItemResult<I, T> =
+  | { readonly index: number; readonly item: I; readonly ok: true; readonly value: T; readonly durationMs: number }
+  | { readonly index: number; readonly item: I; readonly ok: false; readonly error: unknown; readonly durationMs: number };
+
+export interface BatchResult<I, T> {
+  /** One per item, in input order. */
+  readonly results: ReadonlyArray<BatchItemResult<I, T>>;
+  readonly summary: BatchSummary;
+}
+
+/** The ledger methods a batch uses. */
+export type BatchLedger = Pick<Ledger, 'context' | 'addHandler' | 'removeHandler' | 'flush' | 'logger'>;
+
+const LOGGED_FAILURES = 10;
+
+/**
+ * Seed 003's batch processor: runs `fn` for every item with at most `concurrency` running,
+ * captures each item's error without stopping the others, and returns the results with a summary
+ * (count, failures, tokens, cost, duration, requests/s), which is also logged. Calls recorded
+ * inside `fn` (with `ledger.logCall`, a wrapped client, ...) are tagged `batch:<id>` and summed.
+ *
+ * @example
+ * const { results, summary } = await runBatch(ledger, reviews, (review) =>
+ *   ledger.logCall({ model: 'gpt-4o-mini', messages: prompt(review) }, (call) => analyse(call, review)),
+ *   { concurrency: 8, rateLimit: { perSecond: 20 } });
+ */
+export async function runBatch<I, T>(
+  ledger: BatchLedger,
+  items: Iterable<I>,
+  fn: (item: I, index: number) => Promise<T>,
+  options: BatchOptions = {},
+): Promise<BatchResult<I, T>> {
+  const list = [...items];
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 5));
+  const retries = Math.max(0, options.rateLimitRetries ?? 3);
+  const pacer = options.rateLimit ? new Pacer(options.rateLimit) : undefined;
+  const batchId = uuidv7();
+  const tag = `batch:${batchId}`;
+  const name = options.name ?? null;
+  const collector = new BatchCollector(tag);
+  ledger.addHandler(collector);
+  log(ledger, 'info', { event: 'batch_processing_started', batchId, name, request_count: list.length, max_concurrent: concurrency },
+    `batch ${name ?? batchId} started: ${list.length} items, ${concurrency} at a time`);
+  const started = performance.now();
+  const results = new Array<BatchItemResult<I, T>>(list.length);
+  let nextIndex = 0;
+  let failures = 0;
+
+  const runItem = async (index: number): Promise<void> => {
+    const item = list[index]!;
+    const itemStarted = performance.now();
+    if (options.signal?.aborted) {
+      results[index] = { index, item, ok: false, error: options.signal.reason, durationMs: 0 };
+      failures += 1;
+      return;
+    }
+    for (let attempt = 0; ; attempt++) {
+      await pacer?.wait();
+      try {
+        const value = await ledger.context({ tags: [tag], metadata: { batchId, batchIndex: index } }, () =>
+          fn(item, index),
+        );
+        results[index] = { index, item, ok: true, value, durationMs: performance.now() - itemStarted };
+        return;
+      } catch (error) {
+        if (error instanceof RateLimitedError && attempt < retries && !options.signal?.aborted) {
+          await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
+          continue;
+        }
+        results[index] = { index, item, ok: false, error, durationMs: performance.now() - itemStarted };
+        failures += 1;
+        if (failures <= LOGGED_FAILURES) {
+          log(ledger, 'warn', { event: 'batch_request_failed', batchId, request_id: index, error },
+            `batch ${name ?? batchId}: item ${index} failed: ${(error as Error)?.message ?? String(error)}`);
+        }
+        return;
+      }
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (nextIndex < list.length) await runItem(nextIndex++);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
+    // Handlers run after the calls end: wait for them so that every record is in the summary.
+    await ledger.flush().catch(() => undefined);
+  } finally {
+    ledger.removeHandler(collector);
+  }
+  const durationMs = performance.now() - started;
+  const summary: BatchSummary = Object.freeze({
+    batchId,
+    name,
+    count: list.length,
+    succeeded: list.length - failures,
+    failures,
+    calls: collector.calls,
+    tokens: { ...collector.tokens },
+    cost: collector.totalCost(),
+    unpricedCalls: collector.unpricedCalls,
+    durationMs: Math.round(durationMs * 1000) / 1000,
+    requestsPerSecond: durationMs > 0 ? Math.round((list.length / (durationMs / 1000)) * 100) / 100 : 0,
+  });
+  if (failures > LOGGED_FAILURES) {
+    log(ledger, 'warn', { batchId, failures }, `batch ${name ?? batchId}: ${failures - LOGGED_FAILURES} more items failed`);
+  }
+  log(ledger, 'info', { event: 'batch_processing_completed', ...summary },
+    `batch ${name ?? batchId} completed: ${summary.count} items, ${summary.failures} failed, ${summary.calls} calls, ` +
+      `${summary.tokens.total} tokens, cost ${summary.cost}, ${summary.durationMs} ms, ${summary.requestsPerSecond} requests/s`);
+  return { results, summary };
+}
+
+function log(ledger: BatchLedger, level: 'info' | 'warn', details: Record<string, unknown>, message: string): void {
+  try {
+    ledger.logger[level](details, message);
+  } catch {}
+}

@@ -1,0 +1,191 @@
+import {
+  COUNTER_FIELDS,
+  type CommitEntry,
+  type CounterRef,
+  type CounterValues,
+  type LimitAlertHit,
+  type MeterBackend,
+  type ReserveOutcome,
+  type ReservePlan,
+} from '../backend.js';
+import { SWEEP_LIMIT } from '../engine/reserve-in-state.js';
+import { MeterUnavailableError, type LimitField } from '../errors.js';
+import { COMMIT_SCRIPT } from './commit-script.js';
+import type { RedisLike } from './redis-like.js';
+import { RESERVE_SCRIPT } from './reserve-script.js';
+import { LuaScript } from './script-runner.js';
+
+export interface RedisMeterBackendOptions {
+  /**
+   * Prefix of every key. Default `llm-ledger:`. Scripts touch several keys at once: on Redis
+   * Cluster, put a hash tag in it (`{llm-ledger}:`) so they all live in one slot.
+   */
+  keyPrefix?: string;
+  /** Quit the client on close: true for clients the meter opened itself. Default false. */
+  ownsClient?: boolean;
+}
+
+const reserveScript = new LuaScript(RESERVE_SCRIPT);
+const commitScript = new LuaScript(COMMIT_SCRIPT);
+
+/**
+ * Counters in Redis: one hash per subject and window (`llm-ledger:c:user:m2025-03-01:u-42`) with
+ * a TTL of the window's end plus retention; reservations in one sorted set by expiry; applied
+ * record ids as keys with a TTL; rate-limit buckets as keys with a TTL. Reserve and commit are
+ * each one Lua script (atomic); commits and reads are pipelined.
+ *
+ * @example
+ * import Redis from 'ioredis';
+ * import { RedisMeterBackend } from 'llm-ledger/redis';
+ * const meter = createMeter({ backend: new RedisMeterBackend(new Redis(), { keyPrefix: 'app:' }) });
+ */
+export class RedisMeterBackend implements MeterBackend {
+  readonly kind = 'redis';
+  readonly keyPrefix: string;
+  private readonly counterPrefix: string;
+  private readonly reservationsKey: string;
+  private closed = false;
+
+  constructor(
+    private readonly client: RedisLike,
+    private readonly options: RedisMeterBackendOptions = {},
+  ) {
+    this.keyPrefix = options.keyPrefix ?? 'llm-ledger:';
+    this.counterPrefix = `${this.keyPrefix}c:`;
+    this.reservationsKey = `${this.keyPrefix}reservations`;
+  }
+
+  async reserve(plan: ReservePlan): Promise<ReserveOutcome> {
+    const keys = [
+      this.reservationsKey,
+      ...plan.limits.map((check) => this.counterPrefix + check.counter.key),
+      ...plan.rates.map((rate) => this.keyPrefix + rate.key),
+    ];
+    const args: Array<string | number> = [
+      plan.nowMs,
+      this.counterPrefix,
+      SWEEP_LIMIT,
+      plan.reservation,
+      plan.expiresAtMs,
+      String(plan.estimate.cost),
+      String(plan.estimate.tokens),
+      String(plan.estimate.requests),
+      plan.limits.length,
+      plan.rates.length,
+    ];
+    for (const check of plan.limits) {
+      args.push(
+        ttlMs(check.counter, plan.nowMs),
+        maximum(check.hard.cost),
+        maximum(check.hard.tokens),
+        maximum(check.hard.requests),
+        maximum(check.soft.cost),
+        maximum(check.soft.tokens),
+        maximum(check.soft.requests),
+      );
+    }
+    for (const rate of plan.rates) args.push(rate.perMinute, rate.weight);
+    const reply = await this.call(() => reserveScript.run(this.client, keys, args));
+    return parseReserveReply(reply);
+  }
+
+  async commit(entries: readonly CommitEntry[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const calls = entries.map((entry) => this.commitCall(entry));
+    const replies = await this.call(() => commitScript.runMany(this.client, calls));
+    return replies.map((reply) => Number(reply) === 1);
+  }
+
+  async read(counters: readonly CounterRef[], _nowMs: number): Promise<CounterValues[]> {
+    if (counters.length === 0) return [];
+    const results = await this.call(async () => {
+      const pipeline = this.client.pipeline();
+      for (const counter of counters) pipeline.hgetall(this.counterPrefix + counter.key);
+      const replies = await pipeline.exec();
+      if (!replies) throw new Error('Redis pipeline returned no results');
+      return replies.map(([error, value]) => {
+        if (error) throw error;
+        return (value ?? {}) as Record<string, string>;
+      });
+    });
+    return results.map((hash) => {
+      const values = {} as CounterValues;
+      for (const field of COUNTER_FIELDS) values[field] = BigInt(hash[field] ?? '0');
+      return values;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.options.ownsClient) await this.client.quit().catch(() => undefined);
+  }
+
+  private commitCall(entry: CommitEntry): { keys: string[]; args: Array<string | number> } {
+    // A window already past its retention is not recreated by a late replay (as in the engine).
+    const counters = entry.usage.length === 0 ? [] : entry.counters.filter((counter) => counter.expiresAtMs > entry.nowMs);
+    const keys = [
+      this.reservationsKey,
+      `${this.keyPrefix}applied:${entry.applyId ?? ''}`,
+      ...counters.map((counter) => this.counterPrefix + counter.key),
+      ...entry.rateAdjustments.map((adjustment) => this.keyPrefix + adjustment.key),
+    ];
+    const args: Array<string | number> = [
+      entry.nowMs,
+      this.counterPrefix,
+      entry.reservation,
+      entry.applyId === null ? '' : Math.max(1, Math.ceil(entry.applyTtlMs)),
+      counters.length,
+      entry.usage.length,
+      entry.rateAdjustments.length,
+    ];
+    for (const [field, delta] of entry.usage) args.push(field, String(delta));
+    for (const counter of counters) args.push(ttlMs(counter, entry.nowMs));
+    for (const adjustment of entry.rateAdjustments) args.push(adjustment.perMinute, adjustment.delta);
+    return { keys, args };
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new MeterUnavailableError('The Redis meter backend is closed');
+    try {
+      return await operation();
+    } catch (cause) {
+      throw new MeterUnavailableError(`Redis meter operation failed: ${(cause as Error)?.message ?? cause}`, cause);
+    }
+  }
+}
+
+/** Relative TTL: keys expire by Redis's clock, the window by the meter's (possibly injected) clock. */
+function ttlMs(counter: CounterRef, nowMs: number): number {
+  return Math.max(1, Math.ceil(counter.expiresAtMs - nowMs));
+}
+
+function maximum(value: bigint | null): string {
+  return value === null ? '' : String(value);
+}
+
+function parseReserveReply(reply: unknown): ReserveOutcome {
+  if (!Array.isArray(reply) || reply.length === 0) throw new MeterUnavailableError('Unexpected reply from the reserve script');
+  const [status] = reply as unknown[];
+  if (status === 'quota') {
+    return {
+      ok: false,
+      kind: 'quota',
+      index: Number(reply[1]) - 1,
+      field: String(reply[2]) as LimitField,
+      used: BigInt(String(reply[3])),
+      reserved: BigInt(String(reply[4])),
+    };
+  }
+  if (status === 'rate') return { ok: false, kind: 'rate', index: Number(reply[1]) - 1, retryAfterMs: Number(reply[2]) };
+  const alerts: LimitAlertHit[] = [];
+  for (let position = 1; position + 3 < reply.length; position += 4) {
+    alerts.push({
+      index: Number(reply[position]) - 1,
+      field: String(reply[position + 1]) as LimitField,
+      used: BigInt(String(reply[position + 2])),
+      reserved: BigInt(String(reply[position + 3])),
+    });
+  }
+  return { ok: true, alerts };
+}

@@ -1,0 +1,46 @@
+import type { LimitField } from './errors.js';
+
+/**
+ * A reservation travels as one JSON text: the member of the reservations set (sorted by expiry),
+ * which both the commit that settles it and the sweep that expires it parse to know what to
+ * release. Amounts are strings because Lua numbers are doubles and would round large integers.
+ */
+export interface ReservationPayload {
+  /** The call id: makes the text unique. */
+  id: string;
+  /** Unprefixed counter keys the amounts were reserved on. */
+  k: string[];
+  /** Cost, tokens and requests reserved, as integer strings (cost in 10^-12 units). */
+  c: string;
+  t: string;
+  r: string;
+}
+
+export function encodeReservation(id: string, keys: readonly string[], amounts: Record<LimitField, bigint>): string {
+  const payload: ReservationPayload = {
+    id,
+    k: [...keys],
+    c: String(amounts.cost),
+    t: String(amounts.tokens),
+    r: String(amounts.requests),
+  };
+  return JSON.stringify(payload);
+}
+
+/** Parses a reservation text; null when it is not one (a foreign member is left alone). */
+export function decodeReservation(text: string): ReservationPayload | null {
+  try {
+    const value = JSON.parse(text) as Partial<ReservationPayload>;
+    if (
+      typeof value.id === 'string' &&
+      Array.isArray(value.k) &&
+      value.k.every((key) => typeof key === 'string') &&
+      typeof value.c === 'string' &&
+      typeof value.t === 'string' &&
+      typeof value.r === 'string'
+    ) {
+      return value as ReservationPayload;
+    }
+  } catch {}
+  return null;
+}

@@ -1,0 +1,167 @@
+import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+import { EmojiResolver, type EmojiSet } from './emoji-set.js';
+import { eventSpec, type LlmEventSpec, type LogLevel } from './llm-events.js';
+import { BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';
+import { createPrettyDestination } from './pretty-destination.js';
+
+export type LogFormat = 'json' | 'pretty';
+
+export interface LlmLoggerOptions {
+  /**
+   * The application's pino logger; its level, destination, bindings and serializers are kept
+   * (a `{ domain: 'llm' }` child is made). Without it a logger is created from the options below.
+   */
+  logger?: Logger;
+  /** Where lines go when no `logger` is given: a file path or a stream. Default stdout. */
+  destination?: string | DestinationStream;
+  /** Default: the `LOG_LEVEL` variable (seed 002), else `info`. */
+  level?: LevelWithSilent;
+  /** `json` (the `emoji` is a field) or `pretty` (the emoji is a prefix). Default: `LOG_FORMAT`, else `json`. */
+  format?: LogFormat;
+  /** Built-in emoji sets to use (seed 003's `enabled_emoji_sets`). Default `['llm']`; `[]` for none. */
+  emojiSets?: readonly string[];
+  /** Sets consulted before the built-in ones; they override, or extend by returning undefined. */
+  customEmojiSets?: readonly EmojiSet[];
+  /** Environment for `LOG_LEVEL` and `LOG_FORMAT`. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Fields of one line; a function is only called when the event's level is enabled. */
+export type EventFields = Record<string, unknown> | (() => Record<string, unknown>);
+
+/**
+ * Seed 003's `get_logger("llm")`: structured events with an emoji, written through pino.
+ * A disabled level costs one comparison: fields are built, and emoji looked up, only for lines
+ * that are written.
+ *
+ * @example
+ * const log = createLlmLogger({ format: 'pretty', level: 'debug' });
+ * log.event('model_loaded', { model: 'llama-3-8b', version: 'q4' }); // 🤖 ... INFO  model_loaded model=llama-3-8b ...
+ * log.event('cache_hit', () => ({ model: 'gpt-4o', cache_key: key.slice(0, 16) }));
+ */
+export class LlmLogger {
+  readonly pino: Logger;
+  readonly format: LogFormat;
+  private readonly emoji: EmojiResolver;
+  /** The file destination this logger opened, closed by `close()`. */
+  private file: ReturnType<typeof pino.destination> | undefined;
+  /** Child loggers bound to `{ event, emoji, model, provider }`, by those values. */
+  private readonly bound = new Map<string, Logger>();
+
+  constructor(options: LlmLoggerOptions = {}) {
+    const env = options.env ?? process.env;
+    this.format = options.format ?? (env.LOG_FORMAT?.toLowerCase() === 'pretty' ? 'pretty' : 'json');
+    const level = options.level ?? parseLevel(env.LOG_LEVEL) ?? 'info';
+    if (options.logger) {
+      this.pino = options.logger.child({ domain: 'llm' });
+      if (options.level) this.pino.level = options.level;
+    } else {
+      this.pino = pino({ name: 'llm', level }, this.destination(options.destination));
+    }
+    this.emoji = new EmojiResolver(
+      'llm',
+      BUILT_IN_EMOJI_SETS,
+      options.emojiSets ?? ['llm'],
+      options.customEmojiSets ?? [],
+    );
+  }
+
+  /** Whether a line for this event would be written at the current level. */
+  enabled(event: string): boolean {
+    return this.pino.isLevelEnabled(eventSpec(event).level);
+  }
+
+  /** Logs one event at the level seed 003 gives it (unknown events: info). */
+  event(event: string, fields?: EventFields, level?: LogLevel): void {
+    const spec = eventSpec(event);
+    const at = level ?? spec.level;
+    if (!this.pino.isLevelEnabled(at)) return;
+    const body = typeof fields === 'function' ? fields() : (fields ?? {});
+    const emoji = this.emojiFor(spec, event, body.model, body.provider);
+    this.pino[at](emoji === undefined ? { event, ...body } : { event, emoji, ...body }, event);
+  }
+
+  /** The emoji for an event, or undefined when no enabled set maps it. */
+  emojiFor(spec: LlmEventSpec, event: string, model?: unknown, provider?: unknown): string | undefined {
+    if (this.emoji.empty) return undefined;
+    return this.emoji.resolve(spec.action, spec.status, {
+      event,
+      model: typeof model === 'string' ? model : null,
+      provider: typeof provider === 'string' ? provider : null,
+    });
+  }
+
+  /**
+   * Writes one event line for a model, for handlers that checked the level themselves. The
+   * constant part (`event`, `emoji`, `model`, `provider`) goes into a cached child logger, whose
+   * bindings pino serializes once, so each line only serializes `fields`.
+   */
+  writeEvent(level: LogLevel, event: string, model: string, provider: string, fields: Record<string, unknown>): void {
+    const key = `${event}\u0000${model}\u0000${provider}`;
+    let child = this.bound.get(key);
+    if (child === undefined) {
+      // Bounded: model names come from callers. Past the cap the cache starts over.
+      if (this.bound.size >= MAX_BOUND_LOGGERS) this.bound.clear();
+      const emoji = this.emojiFor(eventSpec(event), event, model, provider);
+      child = this.pino.child(emoji === undefined ? { event, model, provider } : { event, emoji, model, provider });
+      this.bound.set(key, child);
+    }
+    // A child keeps the level it was made with; follow the parent's if it changed since.
+    if (child.levelVal !== this.pino.levelVal) child.level = this.pino.level;
+    child[level](fields, event);
+  }
+
+  /** Resolves once buffered lines have been written (file destinations buffer up to 4 KiB). */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.pino.flush(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  /** Flushes, then closes the file this logger opened itself (a given logger or stream is left open). */
+  async close(): Promise<void> {
+    await this.flush();
+    const file = this.file;
+    if (!file) return;
+    this.file = undefined;
+    await new Promise<void>((resolve) => {
+      file.once('close', () => resolve());
+      file.once('error', () => resolve());
+      file.end();
+    });
+  }
+
+  private destination(target: string | DestinationStream | undefined): DestinationStream {
+    let base: DestinationStream;
+    if (typeof target === 'string') {
+      // Buffered: one write per 4 KiB instead of one per line; flush() and exit write the rest.
+      this.file = pino.destination({ dest: target, sync: false, mkdir: true, minLength: 4096 });
+      base = this.file;
+    } else base = target ?? pino.destination({ dest: 1, sync: false });
+    return this.format === 'pretty' ? createPrettyDestination(base) : base;
+  }
+}
+
+/**
+ * Creates an LlmLogger.
+ *
+ * @example
+ * const log = createLlmLogger({ destination: './logs/llm.jsonl', level: 'info' });
+ */
+export function createLlmLogger(options: LlmLoggerOptions = {}): LlmLogger {
+  return new LlmLogger(options);
+}
+
+const MAX_BOUND_LOGGERS = 1024;
+
+const LEVELS: ReadonlySet<string> = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+function parseLevel(value: string | undefined): LevelWithSilent | undefined {
+  if (!value) return undefined;
+  const level = value.toLowerCase() === 'warning' ? 'warn' : value.toLowerCase();
+  return LEVELS.has(level) ? (level as LevelWithSilent) : undefined;
+}

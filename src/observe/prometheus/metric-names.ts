@@ -1,0 +1,64 @@
+/**
+ * Metric and label names. The GenAI ones are what OpenTelemetry's Prometheus exporter produces
+ * from the GenAI semantic conventions (dots become underscores, seconds get a `_seconds` suffix),
+ * so dashboards written for OTel GenAI metrics read these too. Seed 002's three keep its names.
+ */
+export const METRIC = Object.freeze({
+  /** `gen_ai.client.token.usage`: histogram of tokens per call, by `gen_ai_token_type`. */
+  tokenUsage: 'gen_ai_client_token_usage',
+  /** `gen_ai.client.operation.duration`: histogram of call latency in seconds. */
+  operationDuration: 'gen_ai_client_operation_duration_seconds',
+  /** `gen_ai.client.operation.time_to_first_chunk`: histogram, streamed calls only. */
+  timeToFirstChunk: 'gen_ai_client_operation_time_to_first_chunk_seconds',
+  cost: 'llm_ledger_cost_total',
+  calls: 'llm_ledger_calls_total',
+  unpricedCalls: 'llm_ledger_unpriced_calls_total',
+  handlerErrors: 'llm_ledger_handler_errors_total',
+  handlerTimeouts: 'llm_ledger_handler_timeouts_total',
+  queueDepth: 'llm_ledger_queue_depth',
+  spoolSize: 'llm_ledger_spool_size',
+  labelOverflow: 'llm_ledger_label_sets_overflow_total',
+  /** Seed 002: `Counter('token_usage_total', ..., ['user_id', 'type'])`, user id only when allowed. */
+  seedTokenUsage: 'token_usage_total',
+  /** Seed 002: `Histogram('callback_duration_seconds')`. */
+  callbackDuration: 'callback_duration_seconds',
+  /** Seed 002: `Counter('callback_errors_total', ..., ['handler_type'])`. */
+  callbackErrors: 'callback_errors_total',
+});
+
+export const LABEL = Object.freeze({
+  operation: 'gen_ai_operation_name',
+  provider: 'gen_ai_provider_name',
+  model: 'gen_ai_request_model',
+  tokenType: 'gen_ai_token_type',
+  status: 'status',
+  currency: 'currency',
+  seedTokenType: 'type',
+  handlerType: 'handler_type',
+});
+
+/** Record fields that may be added as labels, by their label name. None is on by default. */
+export const OPTIONAL_LABELS = Object.freeze([
+  'user_id',
+  'tenant_id',
+  'session_id',
+  'call_type',
+  'request_mode',
+  'response_model',
+] as const);
+export type OptionalLabel = (typeof OPTIONAL_LABELS)[number];
+
+/** OTel's advised bucket boundaries for `gen_ai.client.token.usage`. */
+export const TOKEN_BUCKETS: readonly number[] = Object.freeze([
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+]);
+
+/** OTel's advised bucket boundaries for `gen_ai.client.operation.duration` (seconds). */
+export const DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+]);
+
+/** Handler invocations are expected in the millisecond range; the top buckets catch the slow ones. */
+export const CALLBACK_BUCKETS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10,
+]);

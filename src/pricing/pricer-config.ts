@@ -1,0 +1,19 @@
+import type { ConfigFile } from '../config/schema.js';
+import type { PricerOptions } from './create-pricer.js';
+
+/**
+ * The pricer's options from a parsed `llm_config.yaml`: `models:`, `pricing:` and
+ * `settings.usage_logging.base_currency`. `source` (the file's path) is named in ConfigErrors.
+ *
+ * @example
+ * const { path, file } = loadConfigFile(undefined, process.env);
+ * const pricer = createPricer(pricerOptionsFromConfig(file, path ?? 'options'));
+ */
+export function pricerOptionsFromConfig(file: ConfigFile, source: string): PricerOptions {
+  const options: PricerOptions = { configSource: source };
+  if (file.models) options.models = file.models;
+  if (file.pricing) options.pricing = file.pricing;
+  const baseCurrency = file.settings?.usage_logging?.base_currency;
+  if (baseCurrency) options.baseCurrency = baseCurrency;
+  return options;
+}

@@ -1,0 +1,119 @@
+import { StoreError } from '../../core/errors.js';
+import type { SqliteDatabase } from './driver.js';
+
+export interface Migration {
+  /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create llm_request_logs',
+    // No STRICT: a stray value of the wrong type from user code must still be stored, not refused.
+    // Partial indexes on the nullable attribution columns keep anonymous calls out of them; an
+    // equality filter (`user_id = ?`) implies IS NOT NULL, so SQLite still uses them.
+    sql: `
+      CREATE TABLE llm_request_logs (
+        id TEXT PRIMARY KEY NOT NULL,
+        trace_id TEXT NOT NULL,
+        parent_id TEXT,
+        session_id TEXT,
+        user_id TEXT,
+        tenant_id TEXT,
+        request_id TEXT,
+        call_type TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        system_prompt TEXT,
+        messages TEXT NOT NULL,
+        tools TEXT,
+        tool_choice TEXT,
+        params TEXT NOT NULL,
+        response_model TEXT,
+        response_message TEXT,
+        finish_reason TEXT,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        total_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        token_details TEXT,
+        token_source TEXT,
+        cost_total TEXT,
+        cost_currency TEXT,
+        cost_status TEXT,
+        pricing_version TEXT,
+        cost_breakdown TEXT,
+        cost_history TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        latency_ms REAL NOT NULL,
+        ttft_ms REAL,
+        request_mode TEXT NOT NULL,
+        streamed INTEGER NOT NULL,
+        partial INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        error_type TEXT,
+        error_message TEXT,
+        http_status INTEGER,
+        retry_after_ms REAL
+      );
+      CREATE INDEX llm_request_logs_started_at ON llm_request_logs (started_at);
+      CREATE INDEX llm_request_logs_trace ON llm_request_logs (trace_id, started_at);
+      CREATE INDEX llm_request_logs_user ON llm_request_logs (user_id, started_at) WHERE user_id IS NOT NULL;
+      CREATE INDEX llm_request_logs_session ON llm_request_logs (session_id, started_at) WHERE session_id IS NOT NULL;
+      CREATE INDEX llm_request_logs_tenant ON llm_request_logs (tenant_id, started_at) WHERE tenant_id IS NOT NULL;
+      CREATE INDEX llm_request_logs_model ON llm_request_logs (model, started_at);
+      CREATE INDEX llm_request_logs_status ON llm_request_logs (status, started_at);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, migration) => Math.max(latest, migration.version), 0);
+
+/**
+ * Brings the schema up to date. Safe to run on every open and from several processes at once:
+ * the work happens under BEGIN IMMEDIATE, which re-reads the applied versions while holding the
+ * write lock, so two openers never apply the same migration twice.
+ */
+export function applyMigrations(db: SqliteDatabase, migrations: readonly Migration[] = MIGRATIONS): void {
+  const latest = migrations.reduce((max, migration) => Math.max(max, migration.version), 0);
+  // The common case, an up-to-date file, needs no write lock at all.
+  if (appliedVersion(db) === latest) return;
+  const migrate = db.transaction(() => {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) {
+      throw new StoreError(
+        `The database schema is at version ${newest}, newer than this version of llm-ledger knows (${latest}); upgrade llm-ledger`,
+        { retryable: false },
+      );
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    }
+  });
+  migrate.immediate();
+}
+
+/** The highest applied version, 0 for a new file. */
+function appliedVersion(db: SqliteDatabase): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .pluck()
+    .get();
+  if (table === undefined) return 0;
+  return (db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+}

@@ -1,0 +1,155 @@
+import {
+  asList,
+  clampLimit,
+  GROUP_KEYS,
+  toIsoBound,
+  type CallFilter,
+  type GroupKey,
+  type ListQuery,
+  type SummaryQuery,
+} from '../../core/store.js';
+import { COLUMN_LIST } from './row-mapping.js';
+
+/**
+ * SQL text for the store's queries, mirroring the JavaScript reference in core/query-eval.ts.
+ * Values only ever travel as bound parameters; the only text spliced into SQL comes from the
+ * fixed column and expression tables below, never from the query object.
+ */
+export interface SqlQuery {
+  sql: string;
+  params: unknown[];
+}
+
+const TABLE = 'llm_request_logs';
+
+const EQUAL_COLUMNS = [
+  ['sessionId', 'session_id'],
+  ['userId', 'user_id'],
+  ['tenantId', 'tenant_id'],
+  ['traceId', 'trace_id'],
+  ['requestId', 'request_id'],
+] as const satisfies ReadonlyArray<readonly [keyof CallFilter, string]>;
+
+const LIST_COLUMNS = [
+  ['callType', 'call_type'],
+  ['status', 'status'],
+  ['costStatus', 'cost_status'],
+  ['provider', 'provider'],
+  ['model', 'model'],
+] as const satisfies ReadonlyArray<readonly [keyof CallFilter, string]>;
+
+/** SQL for each group key; `day` and `hour` cut the ISO start time like `groupValue` does. */
+export const GROUP_EXPRESSIONS: Readonly<Record<GroupKey, string>> = {
+  model: 'model',
+  provider: 'provider',
+  user: 'user_id',
+  tenant: 'tenant_id',
+  callType: 'call_type',
+  status: 'status',
+  session: 'session_id',
+  day: 'substr(started_at, 1, 10)',
+  hour: 'substr(started_at, 1, 13)',
+};
+
+/** The WHERE conditions of a filter, joined with AND; `1` when there are none. */
+export function filterSql(filter: CallFilter, conditions: string[] = [], params: unknown[] = []): SqlQuery {
+  for (const [key, column] of EQUAL_COLUMNS) {
+    const value = filter[key];
+    if (value === undefined) continue;
+    // The reference compares with ===, so a null from untyped code means "is null"; `= ?` keeps
+    // the partial indexes usable for every other value.
+    if (value === null) {
+      conditions.push(`${column} IS NULL`);
+      continue;
+    }
+    conditions.push(`${column} = ?`);
+    params.push(value);
+  }
+  for (const [key, column] of LIST_COLUMNS) {
+    const values = asList<unknown>(filter[key]);
+    if (values === undefined) continue;
+    if (values.length === 0) {
+      conditions.push('0');
+      continue;
+    }
+    conditions.push(`${column} IN (${placeholders(values.length)})`);
+    params.push(...values);
+  }
+  const tags = filter.tags;
+  if (tags && tags.length > 0) {
+    // One EXISTS per tag: every tag listed must be present (all-of, not any-of).
+    for (const tag of tags) {
+      conditions.push(`EXISTS (SELECT 1 FROM json_each(${TABLE}.tags) WHERE json_each.value = ?)`);
+      params.push(tag);
+    }
+  }
+  const from = toIsoBound(filter.from);
+  const to = toIsoBound(filter.to);
+  if (from !== undefined) {
+    conditions.push('started_at >= ?');
+    params.push(from);
+  }
+  if (to !== undefined) {
+    conditions.push('started_at < ?');
+    params.push(to);
+  }
+  return { sql: conditions.length === 0 ? '1' : conditions.join(' AND '), params };
+}
+
+/**
+ * One page ordered by id, one row more than the limit to learn whether another page follows.
+ * Keyset pagination: the cursor is the last id of the previous page, as in the memory store.
+ */
+export function listSql(query: ListQuery): SqlQuery & { limit: number } {
+  const limit = clampLimit(query.limit);
+  const ascending = query.order === 'asc';
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (query.cursor !== undefined) {
+    conditions.push(ascending ? 'id > ?' : 'id < ?');
+    params.push(query.cursor);
+  }
+  const where = filterSql(query, conditions, params);
+  return {
+    sql: `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE ${where.sql} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`,
+    params: [...where.params, limit + 1],
+    limit,
+  };
+}
+
+export const GET_SQL = `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE id = ?`;
+export const BY_TRACE_SQL = `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE trace_id = ? ORDER BY started_at, id`;
+
+/** Group values come back as g0, g1...; the aggregates are registered by sql-functions.ts. */
+export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] } {
+  const keys = query.groupBy ?? [];
+  for (const key of keys) {
+    if (!GROUP_KEYS.includes(key)) throw new RangeError(`Unknown group key ${JSON.stringify(key)}`);
+  }
+  const where = filterSql({
+    ...query.where,
+    from: query.from ?? query.where?.from,
+    to: query.to ?? query.where?.to,
+  });
+  const groups = keys.map((key, index) => `${GROUP_EXPRESSIONS[key]} AS g${index}`);
+  const select = [
+    ...groups,
+    'COUNT(*) AS calls',
+    "COALESCE(SUM(status = 'error'), 0) AS errors",
+    'COALESCE(SUM(input_tokens), 0) AS input',
+    'COALESCE(SUM(output_tokens), 0) AS output',
+    'COALESCE(SUM(total_tokens), 0) AS total',
+    'COALESCE(SUM(cache_read_tokens), 0) AS cache_read',
+    'COALESCE(SUM(cache_write_tokens), 0) AS cache_write',
+    'COALESCE(SUM(reasoning_tokens), 0) AS reasoning',
+    'ledger_decimal_sum(cost_total) AS cost',
+    "COALESCE(SUM(cost_status = 'unpriced'), 0) AS unpriced_calls",
+    'ledger_latency_stats(latency_ms) AS latency',
+  ];
+  const groupBy = keys.length === 0 ? '' : ` GROUP BY ${keys.map((_key, index) => `g${index}`).join(', ')}`;
+  return { sql: `SELECT ${select.join(', ')} FROM ${TABLE} WHERE ${where.sql}${groupBy}`, params: where.params, keys };
+}
+
+function placeholders(count: number): string {
+  return new Array<string>(count).fill('?').join(', ');
+}

@@ -1,0 +1,249 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StoreError } from '../../src/core/errors.js';
+import { ProblemReporter } from '../../src/core/problem-reporter.js';
+import type { CallRecord } from '../../src/core/record.js';
+import { EMPTY_TOKENS } from '../../src/core/record.js';
+import { WriteQueue, type WriteQueueOptions } from '../../src/core/write-queue.js';
+import { capturingLogger, deferred, FlakyStore, nextTurn, sleep } from './support.js';
+
+let sequence = 0;
+function record(): CallRecord {
+  sequence += 1;
+  const id = `rec-${String(sequence).padStart(6, '0')}`;
+  return {
+    id,
+    traceId: id,
+    parentId: null,
+    sessionId: null,
+    userId: null,
+    tenantId: null,
+    requestId: null,
+    callType: 'CHAT',
+    tags: [],
+    metadata: {},
+    provider: 'p',
+    model: 'm',
+    systemPrompt: null,
+    messages: [],
+    tools: null,
+    toolChoice: null,
+    params: {},
+    responseModel: null,
+    responseMessage: null,
+    finishReason: null,
+    tokens: EMPTY_TOKENS,
+    tokenSource: null,
+    cost: null,
+    costHistory: [],
+    startedAt: '2025-01-01T00:00:00.000Z',
+    endedAt: '2025-01-01T00:00:00.000Z',
+    latencyMs: 0,
+    ttftMs: null,
+    requestMode: 'sync',
+    streamed: false,
+    partial: false,
+    status: 'success',
+    errorType: null,
+    errorMessage: null,
+    httpStatus: null,
+    retryAfterMs: null,
+  };
+}
+
+function queue(options: Partial<WriteQueueOptions> = {}, store = new FlakyStore()) {
+  const logger = capturingLogger();
+  const reporter = new ProblemReporter(logger);
+  const writeQueue = new WriteQueue(
+    store,
+    { batchSize: 10, flushIntervalMs: 1_000, highWaterMark: 1_000, ...options },
+    reporter,
+  );
+  return { writeQueue, store, logger };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('batching', () => {
+  it('starts a write as soon as a batch is full, in batches of batchSize, in order', async () => {
+    const { writeQueue, store } = queue({ batchSize: 10, flushIntervalMs: 60_000 });
+    const records = Array.from({ length: 25 }, record);
+    for (const item of records) writeQueue.push(item);
+    expect(store.attempts).toEqual([]);
+    await nextTurn();
+    await writeQueue.flush();
+    expect(store.attempts.map((attempt) => attempt.ids.length)).toEqual([10, 10, 5]);
+    expect(store.accepted).toEqual(records.map((item) => item.id));
+  });
+
+  it('writes a partial batch after flushIntervalMs', async () => {
+    vi.useFakeTimers();
+    const { writeQueue, store } = queue({ batchSize: 100, flushIntervalMs: 250 });
+    writeQueue.push(record());
+    writeQueue.push(record());
+    await vi.advanceTimersByTimeAsync(200);
+    expect(store.attempts).toEqual([]);
+    writeQueue.push(record());
+    await vi.advanceTimersByTimeAsync(60);
+    expect(store.attempts.map((attempt) => attempt.ids.length)).toEqual([3]);
+    expect(writeQueue.stats).toEqual({ queued: 3, written: 3, failedWrites: 0, pending: 0 });
+  });
+
+  it('push() is synchronous and never touches the store on the caller path', () => {
+    const { writeQueue, store } = queue({ batchSize: 1 });
+    writeQueue.push(record());
+    writeQueue.push(record());
+    expect(store.attempts).toEqual([]);
+    expect(writeQueue.pending).toBe(2);
+  });
+
+  it('flush() writes everything pushed so far, and a second flush has nothing to do', async () => {
+    const { writeQueue, store } = queue({ batchSize: 4 });
+    for (let index = 0; index < 9; index++) writeQueue.push(record());
+    await writeQueue.flush();
+    expect(store.accepted).toHaveLength(9);
+    await writeQueue.flush();
+    expect(store.attempts).toHaveLength(3);
+  });
+
+  it('records pushed during a slow write are written after it, in order', async () => {
+    const store = new FlakyStore();
+    const gate = deferred();
+    const write = store.write.bind(store);
+    let first = true;
+    store.write = async (records) => {
+      if (first) {
+        first = false;
+        await gate.promise;
+      }
+      return write(records);
+    };
+    const { writeQueue } = queue({ batchSize: 2 }, store);
+    const records = Array.from({ length: 6 }, record);
+    writeQueue.push(records[0]!);
+    writeQueue.push(records[1]!);
+    await nextTurn();
+    for (const item of records.slice(2)) writeQueue.push(item);
+    const flushed = writeQueue.flush();
+    const concurrent = writeQueue.flush();
+    gate.resolve();
+    await Promise.all([flushed, concurrent]);
+    expect(store.accepted).toEqual(records.map((item) => item.id));
+  });
+});
+
+describe('failures', () => {
+  it('keeps the records of a failed write, in order, and retries with exponential backoff', async () => {
+    vi.useFakeTimers();
+    const { writeQueue, store, logger } = queue({ batchSize: 5, flushIntervalMs: 10 });
+    store.failing = true;
+    const records = Array.from({ length: 7 }, record);
+    const start = Date.now();
+    for (const item of records) writeQueue.push(item);
+    await vi.advanceTimersByTimeAsync(0); // the full batch starts at once and fails
+    expect(store.attempts).toHaveLength(1);
+    const attemptTimes: number[] = [];
+    const write = store.write.bind(store);
+    store.write = (batch) => {
+      attemptTimes.push(Date.now() - start);
+      return write(batch);
+    };
+    await vi.advanceTimersByTimeAsync(100 + 200 + 400 + 800 + 5);
+    expect(attemptTimes).toEqual([100, 300, 700, 1500]);
+    expect(writeQueue.pending).toBe(7);
+    expect(logger.problems('disk full')).toHaveLength(1);
+
+    store.failing = false;
+    await vi.advanceTimersByTimeAsync(1600);
+    expect(writeQueue.pending).toBe(0);
+    expect(store.accepted).toEqual(records.map((item) => item.id));
+    expect(writeQueue.stats).toMatchObject({ queued: 7, written: 7, failedWrites: 5 });
+    expect(writeQueue.error).toBeUndefined();
+  });
+
+  it('caps the backoff at 30 seconds', async () => {
+    vi.useFakeTimers();
+    const { writeQueue, store } = queue();
+    store.failing = true;
+    writeQueue.push(record());
+    await writeQueue.flush().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    const failuresInTenMinutes = store.attempts.length;
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(store.attempts.length - failuresInTenMinutes).toBe(10);
+  });
+
+  it('never drops nor duplicates records across repeated failures and new pushes', async () => {
+    const { writeQueue, store } = queue({ batchSize: 3, flushIntervalMs: 1 });
+    const pushed: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      store.failing = round % 2 === 0;
+      for (let index = 0; index < 4; index++) {
+        const item = record();
+        pushed.push(item.id);
+        writeQueue.push(item);
+      }
+      await writeQueue.flush().catch(() => undefined);
+    }
+    store.failing = false;
+    await writeQueue.flush();
+    expect(store.accepted).toEqual(pushed);
+    expect(writeQueue.stats).toMatchObject({ queued: 20, written: 20, pending: 0 });
+  });
+
+  it('flush() rejects with a StoreError naming the store; a thrown StoreError is kept as is', async () => {
+    const { writeQueue, store } = queue();
+    store.failing = true;
+    writeQueue.push(record());
+    const error = await writeQueue.flush().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toContain('flaky');
+    expect((error as Error).message).toContain('disk full');
+    expect(writeQueue.error).toBe(error);
+    store.failure = new StoreError('locked', { retryable: false });
+    await expect(writeQueue.flush()).rejects.toBe(store.failure);
+    writeQueue.close();
+  });
+
+  it('survives a store whose write throws synchronously', async () => {
+    const store = new FlakyStore();
+    const { writeQueue } = queue({}, store);
+    store.write = () => {
+      throw new Error('sync failure');
+    };
+    writeQueue.push(record());
+    await expect(writeQueue.flush()).rejects.toThrow('sync failure');
+    expect(writeQueue.pending).toBe(1);
+    writeQueue.close();
+  });
+
+  it('warns once above the high-water mark and keeps every record', async () => {
+    const { writeQueue, store, logger } = queue({ batchSize: 2, highWaterMark: 5 });
+    store.failing = true;
+    for (let index = 0; index < 12; index++) writeQueue.push(record());
+    await sleep(1);
+    const warnings = logger.problems('records are waiting for the store');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain('6 records');
+    expect(writeQueue.pending).toBe(12);
+    store.failing = false;
+    await writeQueue.flush();
+    expect(store.accepted).toHaveLength(12);
+    // below the mark again: a later overflow warns again
+    store.failing = true;
+    for (let index = 0; index < 6; index++) writeQueue.push(record());
+    expect(logger.problems('records are waiting for the store')).toHaveLength(2);
+    writeQueue.close();
+  });
+
+  it('close() stops the timers; pending records stay counted', async () => {
+    vi.useFakeTimers();
+    const { writeQueue, store } = queue({ flushIntervalMs: 10 });
+    writeQueue.push(record());
+    writeQueue.close();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(store.attempts).toEqual([]);
+    expect(writeQueue.pending).toBe(1);
+  });
+});

@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/stores/memory.js';
+import { describeStoreContract } from './store-contract.js';
+
+describeStoreContract('memory', () => new MemoryStore());

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/stores/sqlite/migrations.js';
+import { buildDataset, describeStoreContract } from './store-contract.js';
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-sqlite-contract-'));
+let files = 0;
+const nextPath = () => join(directory, `contract-${files++}.db`);
+
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describeStoreContract('sqlite :memory:', () => new SqliteStore({ path: ':memory:' }));
+describeStoreContract('sqlite file', () => new SqliteStore({ path: nextPath() }));
+
+describe('SqliteStore persistence', () => {
+  it('keeps records across close and re-open, and migrates only once', async () => {
+    const path = nextPath();
+    const records = buildDataset(50);
+    const first = new SqliteStore({ path });
+    await first.write(records);
+    await first.close();
+
+    const second = new SqliteStore({ path });
+    expect(await second.get(records[7]!.id)).toStrictEqual(records[7]);
+    expect((await second.list({ limit: 1000 })).records).toHaveLength(50);
+    await second.write(records);
+    expect((await second.list({ limit: 1000 })).records).toHaveLength(50);
+    await second.close();
+
+    const db = new Database(path, { readonly: true });
+    try {
+      const migrations = db.prepare('SELECT version, name, applied_at FROM schema_migrations').all() as Array<{
+        version: number;
+        name: string;
+        applied_at: string;
+      }>;
+      expect(migrations.map((row) => row.version)).toEqual([LATEST_SCHEMA_VERSION]);
+      expect(Number.isNaN(Date.parse(migrations[0]!.applied_at))).toBe(false);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+  });
+});
