@@ -1,11 +1,14 @@
 /**
- * `npm run bench -- observe`: what logging (info, JSON to a file), Prometheus metrics and the
- * performance monitor add to each call. Each variant runs the same calls through a memory
- * ledger: start + complete, then `await ledger.flush()` per batch so the time includes the
- * handlers having run and the records being stored. Every batch gets a fresh ledger (made and
- * closed outside the timing; the handlers live on), so the memory store's growing heap does not
- * tax later batches. Variants are interleaved round by round so machine noise hits them alike;
- * the median and the fastest batch are reported.
+ * `npm run bench -- observe`: what logging (info, JSON lines to a file under the OS temp
+ * directory), Prometheus metrics and the performance monitor add to each call.
+ *
+ * Each variant runs the same calls through a memory ledger: start + complete, then
+ * `await ledger.flush()` per batch, so the time includes the handlers having run and the records
+ * being stored. Every batch gets a fresh ledger (made and closed outside the timing; the handlers
+ * live on), so the memory store's growing heap does not tax later batches. Variants are
+ * interleaved batch by batch so machine noise hits them alike. Reported per call: process CPU
+ * time (user + system, so file writes count; steadier than wall time on a shared machine) and
+ * wall time, medians over the batches, each with its ratio to the bare ledger.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +24,7 @@ import { createPrometheusMetrics } from '../src/observe/prometheus/prometheus-me
 
 const CALLS_PER_BATCH = 2_000;
 const WARMUP_ROUNDS = 5;
-const ROUNDS = 25;
+const ROUNDS = 30;
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'gemini-2.0-flash'];
 const messages = [
   { role: 'system', content: 'You are a concise assistant.' },
@@ -32,28 +35,36 @@ interface Variant {
   name: string;
   handlers: LedgerHandler[];
   logs?: LogHandler;
-  samples: number[];
+  cpu: number[];
+  wall: number[];
 }
 
 function variant(name: string, handlers: LedgerHandler[], logs?: LogHandler): Variant {
-  return { name, handlers, logs, samples: [] };
+  return { name, handlers, logs, cpu: [], wall: [] };
 }
 
-async function batch(entry: Variant, round: number): Promise<number> {
+async function batch(entry: Variant, round: number, keep: boolean): Promise<void> {
   const ledger = createLedger({
     store: 'memory',
     configFile: false,
     env: {},
     logger: silentLogger,
+    // Costs are given with each call; no price list is loaded or consulted.
+    pricer: { price: () => null },
     handlers: entry.handlers,
   });
-  const elapsed = await timedCalls(ledger, round);
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await calls(ledger, round);
+  const wall = performance.now() - wallBefore;
+  const cpu = process.cpuUsage(cpuBefore);
   await ledger.close();
-  return elapsed;
+  if (!keep) return;
+  entry.wall.push((wall * 1e6) / CALLS_PER_BATCH);
+  entry.cpu.push(((cpu.user + cpu.system) * 1e3) / CALLS_PER_BATCH);
 }
 
-async function timedCalls(ledger: Ledger, round: number): Promise<number> {
-  const started = performance.now();
+async function calls(ledger: Ledger, round: number): Promise<void> {
   for (let index = 0; index < CALLS_PER_BATCH; index++) {
     const call = ledger.start({
       provider: 'openai',
@@ -65,11 +76,10 @@ async function timedCalls(ledger: Ledger, round: number): Promise<number> {
       responseMessage: 'Revenue grew 12%; costs fell 3%; guidance raised.',
       tokens: { input: 120 + (index % 7), output: 40 + (round % 5) },
       finishReason: 'stop',
-      cost: '0.000123',
+      cost: `0.000${100 + (index % 97)}`,
     });
   }
   await ledger.flush();
-  return ((performance.now() - started) * 1e6) / CALLS_PER_BATCH;
 }
 
 function median(values: number[]): number {
@@ -80,46 +90,47 @@ function median(values: number[]): number {
 
 export async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-bench-'));
-  const logFile = (name: string) => join(directory, `${name}.jsonl`);
-  const logHandler = (name: string) =>
-    createLogHandler({ destination: logFile(name), level: 'info', format: 'json', env: {} });
+  const logFile = join(directory, 'calls.jsonl');
   try {
-    const loggingOnly = logHandler('logging');
-    const allLogs = logHandler('all');
-    const allMonitor = new PerformanceMonitor();
+    const fileLogs = createLogHandler({ destination: logFile, level: 'info', format: 'json', env: {} });
+    // The same lines serialized but not written: pino's CPU cost apart from the file writes.
+    const unwritten = createLogHandler({ destination: { write() {} }, level: 'info', format: 'json', env: {} });
+    const allLogs = createLogHandler({ destination: join(directory, 'all.jsonl'), level: 'info', env: {} });
     const variants: Variant[] = [
       variant('bare ledger', []),
-      variant('+ logging', [loggingOnly], loggingOnly),
+      variant('+ logging (file)', [fileLogs], fileLogs),
+      variant('+ logging (not written)', [unwritten]),
       variant('+ metrics', [createPrometheusMetrics()]),
       variant('+ monitor', [new PerformanceMonitor()]),
-      variant('+ logging + metrics + monitor', [allMonitor, createPrometheusMetrics(), allLogs], allLogs),
+      variant('+ logging + metrics + monitor', [new PerformanceMonitor(), createPrometheusMetrics(), allLogs], allLogs),
     ];
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
-      for (const entry of variants) {
-        const nanoseconds = await batch(entry, round);
-        if (round >= WARMUP_ROUNDS) entry.samples.push(nanoseconds);
-      }
-    }
-    const bare = median(variants[0]!.samples);
-    process.stdout.write(
-      `${CALLS_PER_BATCH} calls per batch, ${ROUNDS} batches per variant (median), Node ${process.version}\n`,
-    );
-    const fastestBare = Math.min(...variants[0]!.samples);
-    process.stdout.write(
-      `${'variant'.padEnd(32)}${'ns/call'.padStart(10)}${'added'.padStart(8)}${'ratio'.padStart(8)}${'fastest'.padStart(10)}${'ratio'.padStart(8)}\n`,
-    );
-    for (const entry of variants) {
-      const perCall = median(entry.samples);
-      const fastest = Math.min(...entry.samples);
-      process.stdout.write(
-        `${entry.name.padEnd(32)}${perCall.toFixed(0).padStart(10)}${(perCall - bare).toFixed(0).padStart(8)}${(perCall / bare).toFixed(2).padStart(7)}x${fastest.toFixed(0).padStart(10)}${(fastest / fastestBare).toFixed(2).padStart(7)}x\n`,
-      );
+      for (const entry of variants) await batch(entry, round, round >= WARMUP_ROUNDS);
     }
     for (const entry of variants) await entry.logs?.close();
-    const all = median(variants.at(-1)!.samples);
-    const lines = statSync(logFile('all')).size;
-    process.stdout.write(
-      `logging + metrics + monitor: ${(all / bare).toFixed(2)}x the bare ledger (goal < 1.3x); ${lines} bytes of log written\n`,
+
+    const bareCpu = median(variants[0]!.cpu);
+    const bareWall = median(variants[0]!.wall);
+    const out = (text: string) => process.stdout.write(`${text}\n`);
+    out(`${CALLS_PER_BATCH} calls per batch, ${ROUNDS} batches per variant, medians; Node ${process.version}`);
+    out(
+      `${'variant'.padEnd(31)}${'cpu ns'.padStart(8)}${'added'.padStart(8)}${'ratio'.padStart(8)}` +
+        `${'wall ns'.padStart(9)}${'added'.padStart(8)}${'ratio'.padStart(8)}`,
+    );
+    for (const entry of variants) {
+      const cpu = median(entry.cpu);
+      const wall = median(entry.wall);
+      out(
+        `${entry.name.padEnd(31)}${cpu.toFixed(0).padStart(8)}${(cpu - bareCpu).toFixed(0).padStart(8)}` +
+          `${(cpu / bareCpu).toFixed(2).padStart(7)}x${wall.toFixed(0).padStart(9)}` +
+          `${(wall - bareWall).toFixed(0).padStart(8)}${(wall / bareWall).toFixed(2).padStart(7)}x`,
+      );
+    }
+    const all = variants.at(-1)!;
+    out(
+      `logging + metrics + monitor: ${(median(all.cpu) / bareCpu).toFixed(2)}x CPU, ` +
+        `${(median(all.wall) / bareWall).toFixed(2)}x wall of the bare ledger (goal < 1.3x); ` +
+        `${statSync(logFile).size} bytes logged by the file variant`,
     );
   } finally {
     rmSync(directory, { recursive: true, force: true });

@@ -64,7 +64,10 @@ export async function main(): Promise<void> {
     );
     const transports: Array<[string, ClientOptions]> = [
       ['local HTTP server (worker thread)', { baseURL: server.openaiBaseURL }],
-      ['in-memory fetch (no sockets)', { baseURL: 'http://bench.invalid/v1', fetch: memoryFetch('openai.chat', benchChatReply()) }],
+      [
+        'in-memory fetch (no sockets)',
+        { baseURL: 'http://bench.invalid/v1', fetch: memoryFetch('openai.chat', benchChatReply()) },
+      ],
     ];
     for (const [name, options] of transports) {
       const clients = createClients(ledger, tracing.commonJsOpenAI, { apiKey: 'sk-bench', maxRetries: 0, ...options });
@@ -91,7 +94,11 @@ function setUpPeers() {
   return { commonJsOpenAI, shutdown: () => provider.shutdown() };
 }
 
-function createClients(ledger: Ledger, commonJsOpenAI: typeof OpenAI, options: ClientOptions): Record<Mode, ChatClient> {
+function createClients(
+  ledger: Ledger,
+  commonJsOpenAI: typeof OpenAI,
+  options: ClientOptions,
+): Record<Mode, ChatClient> {
   return {
     raw: new OpenAI(options) as unknown as ChatClient,
     'llm-ledger': wrapClient(ledger, new OpenAI(options)) as unknown as ChatClient,
@@ -181,7 +188,9 @@ function report(transport: string, samples: Map<string, number[]>): void {
       'added µs/chunk': mode === 'raw' ? '-' : fixed(medianOf(paired(chunks(mode), chunks('raw'), minus)), 3),
       'chunk ratio': fixed(medianOf(paired(chunks(mode), chunks('raw'), divide)), 3),
     }));
-    process.stdout.write(`${clock === 'wall' ? 'wall time (what the application waits)' : 'process CPU time (work added)'}\n`);
+    process.stdout.write(
+      `${clock === 'wall' ? 'wall time (what the application waits)' : 'process CPU time (work added)'}\n`,
+    );
     console.table(rows);
     const ours = rows[1]!;
     summary.push(`${clock}: +${ours['added µs/call']} µs/call, +${ours['added µs/chunk']} µs/chunk`);

@@ -8,6 +8,8 @@ import { consoleLogger, type LedgerLogger } from './core/logger.js';
 import type { Problem } from './core/problem-reporter.js';
 import type { Store } from './core/store.js';
 import { envBoolean, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { createPricer } from './pricing/create-pricer.js';
+import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
 import { MemoryStore } from './stores/memory.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
@@ -29,7 +31,11 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
   handlers?: readonly LedgerHandler[];
   logger?: LedgerLogger;
   onError?: (problem: Problem) => void;
-  pricer?: Pricer;
+  /**
+   * Prices each call. Default: the built-in catalog plus `llm_config.yaml` prices; `false`
+   * records no cost at all.
+   */
+  pricer?: Pricer | false;
   clock?: Clock;
 }
 
@@ -111,6 +117,9 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
  */
 export function createLedger(options: CreateLedgerOptions = {}): Ledger {
   const resolved = resolveLedgerConfig(options);
+  const logger = options.logger ?? consoleLogger;
+  // Built before the store opens, so a price configuration error (a missing FX rate) fails first.
+  const pricer = options.pricer === false ? undefined : (options.pricer ?? defaultPricer(resolved, logger));
   const store =
     typeof options.store === 'object' && options.store !== null
       ? options.store
@@ -119,10 +128,22 @@ export function createLedger(options: CreateLedgerOptions = {}): Ledger {
     settings: resolved.settings,
     store,
     handlers: options.handlers,
-    logger: options.logger ?? consoleLogger,
+    logger,
     onError: options.onError,
-    pricer: options.pricer,
+    pricer,
     clock: options.clock,
+  });
+}
+
+function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {
+  return createPricer({
+    ...pricerOptionsFromConfig(resolved.config.file, resolved.config.path ?? 'options'),
+    baseCurrency: resolved.settings.baseCurrency,
+    onUnpricedModel: ({ provider, model, reason }) =>
+      logger.warn(
+        { provider, model, reason },
+        `no price for ${provider}/${model}: its calls are recorded as unpriced (cost null, not 0)`,
+      ),
   });
 }
 

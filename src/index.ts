@@ -73,3 +73,5 @@ export {
 } from './core/money.js';
 export type { Decimal } from './core/money.js';
 export type { ConfigFile, ModelEntry } from './config/schema.js';
+export * from './pricing/index.js';
+export * from './tokens/index.js';

@@ -3,7 +3,7 @@ import { currentContext } from '../core/context.js';
 import type { Ledger } from '../core/ledger.js';
 
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
-export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'>;
+export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & { readonly enabled?: boolean };
 
 /**
  * Defaults for every call a wrapped client makes. Attribution set with `ledger.context()` around a

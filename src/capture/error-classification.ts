@@ -68,7 +68,12 @@ const NETWORK_CODES = new Set([
   'und_err_closed',
   'econnaborted',
 ]);
-const TIMEOUT_CODES = new Set(['etimedout', 'und_err_connect_timeout', 'und_err_headers_timeout', 'und_err_body_timeout']);
+const TIMEOUT_CODES = new Set([
+  'etimedout',
+  'und_err_connect_timeout',
+  'und_err_headers_timeout',
+  'und_err_body_timeout',
+]);
 const CONTEXT_LENGTH =
   /context[_ ]length|context window|maximum context|prompt is too long|input is too long|exceeds the maximum number of tokens|input token count.*exceeds/i;
 

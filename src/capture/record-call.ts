@@ -23,7 +23,10 @@ export function recordSdkCall(
   args: unknown[],
 ): unknown {
   const params = args[0];
-  if (typeof params !== 'object' || params === null) return original.apply(self, args);
+  // A disabled ledger costs the application nothing: not even reading the request.
+  if (typeof params !== 'object' || params === null || binding.ledger.enabled === false) {
+    return original.apply(self, args);
+  }
   let init: CallInit;
   let prepared: PreparedStream<Record<string, unknown>> | undefined;
   try {

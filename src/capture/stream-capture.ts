@@ -4,11 +4,16 @@ import { classifyError } from './error-classification.js';
 import { estimateTextTokens } from './estimate-tokens.js';
 import { idleWatchdog, type Watched } from './idle-watchdog.js';
 
-/** What an accumulator says about a chunk: pass it on, pass it on as output (TTFT), or hide it. */
+/**
+ * What an accumulator says about a chunk, as bit flags: pass it on; it carried output (the first
+ * one sets time to first token); hide it; pass on `replacement` instead (the same chunk minus a
+ * field capture caused).
+ */
 export const PASS = 0;
 export const OUTPUT = 1;
 export const HIDE = 2;
-export type ChunkVerdict = typeof PASS | typeof OUTPUT | typeof HIDE;
+export const REPLACE = 4;
+export type ChunkVerdict = number;
 
 /** What a stream produced, read once when it is finalized. */
 export interface StreamOutcome {
@@ -31,6 +36,8 @@ export interface StreamOutcome {
 /** Per-provider reader of stream chunks. `add` runs for every chunk: it must be O(1) and allocation-light. */
 export interface StreamAccumulator<Chunk> {
   add(chunk: Chunk): ChunkVerdict;
+  /** The chunk to pass on when `add` answered REPLACE. */
+  readonly replacement?: Chunk;
   outcome(): StreamOutcome;
 }
 
@@ -100,15 +107,16 @@ export class StreamCapture<Chunk> implements Watched {
       }
       this.activity++;
       const verdict = this.accumulator.add(result.value);
-      if (verdict === HIDE) {
+      if (verdict === PASS) return result;
+      if (verdict & HIDE) {
         this.pending++;
         return inner.next().then(onValue, onError);
       }
-      if (verdict === OUTPUT && !this.sawOutput) {
+      if (verdict & OUTPUT && !this.sawOutput) {
         this.sawOutput = true;
         if (!this.finalized) this.call.update({ firstToken: true });
       }
-      return result;
+      return verdict & REPLACE ? { done: false, value: this.accumulator.replacement as Chunk } : result;
     };
     const onError = (error: unknown): never => {
       this.pending--;
@@ -116,9 +124,9 @@ export class StreamCapture<Chunk> implements Watched {
       throw error;
     };
     return {
-      next: (...args: [] | [undefined]) => {
+      next: () => {
         this.pending++;
-        return inner.next(...args).then(onValue, onError);
+        return inner.next().then(onValue, onError);
       },
       return: (value?: unknown) => {
         // Finalize before the SDK's cleanup aborts its controller, which would read as a user abort.

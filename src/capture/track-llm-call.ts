@@ -89,7 +89,8 @@ export async function trackLLMCall(ledger: CaptureLedger, options: TrackLLMCallO
   let error: unknown;
   let payload: TrackedCall | undefined;
   try {
-    if (!shape) throw new TypeError('trackLLMCall: the client has no create(), stream(), createStream() or known SDK method');
+    if (!shape)
+      throw new TypeError('trackLLMCall: the client has no create(), stream(), createStream() or known SDK method');
     response = streaming ? await run.stream(shape) : await run.sync(shape, undefined);
   } catch (caught) {
     error = caught;
@@ -210,7 +211,11 @@ function isStreamRefusal(error: unknown): boolean {
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 function prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterator<T> {

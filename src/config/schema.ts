@@ -4,6 +4,7 @@ import { z } from 'zod';
  * `llm_config.yaml`, in seed 000's format. Unknown keys are rejected so that a typo
  * (`fail_opne`) is an error at load, not a silently ignored setting.
  */
+/** ISO 4217: `USD`, `EUR`. */
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as USD');
 
 /** A non-negative exact amount: a YAML number, or a decimal string (quote it to keep every digit). */

@@ -76,6 +76,8 @@ export class Ledger {
   readonly settings: Readonly<LedgerSettings>;
   readonly store: Store;
   readonly logger: LedgerLogger;
+  /** Prices each call when it is finalized; undefined when pricing is off. */
+  readonly pricer: Pricer | undefined;
   /** Queries over recorded calls. Pending records are flushed first, so a caller reads its own writes. */
   readonly calls: {
     list(query?: ListQuery): Promise<CallPage>;
@@ -95,6 +97,7 @@ export class Ledger {
     this.settings = Object.freeze({ ...parts.settings });
     this.store = parts.store;
     this.logger = parts.logger;
+    this.pricer = parts.pricer;
     this.reporter = new ProblemReporter(parts.logger, parts.onError);
     this.handlerSet = new HandlerSet(this.reporter, this.settings.handlerTimeoutMs);
     for (const handler of parts.handlers ?? []) this.handlerSet.add(handler);

@@ -61,7 +61,8 @@ export function openMeterBackend(
   }
   if (location === 'memory') return new MemoryMeterBackend();
   if (/^rediss?:\/\//i.test(location)) {
-    return new RedisMeterBackend(openRedis(location), { keyPrefix: options.keyPrefix, ownsClient: true });
+    const { client, firstReady } = openRedis(location);
+    return new RedisMeterBackend(client, { keyPrefix: options.keyPrefix, ownsClient: true, firstReady });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
     throw new ConfigError({

@@ -140,7 +140,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
   };
 
   /**
-   * The hot path (about 1 µs with a memoized match): positional arguments, no intermediate
+   * The hot path (well under 1 µs with a memoized match): positional arguments, no intermediate
    * objects; the call time is normalized only for models whose prices depend on it.
    */
   const costOf = (

@@ -35,7 +35,10 @@ describe('anthropic messages', () => {
     const { ledger, anthropic } = setup();
     server.script(
       'anthropic.messages',
-      message({ text: 'Sunny.', usage: { input: 20, cacheWrite: 1500, cacheWrite1h: 500, cacheRead: 3000, output: 80 } }),
+      message({
+        text: 'Sunny.',
+        usage: { input: 20, cacheWrite: 1500, cacheWrite1h: 500, cacheRead: 3000, output: 80 },
+      }),
     );
     const result = await anthropic.messages.create(request);
     expect(result.content[0]).toMatchObject({ type: 'text', text: 'Sunny.' });
@@ -65,7 +68,9 @@ describe('anthropic messages', () => {
     expect((await onlyRecord(ledger)).responseMessage).toEqual({
       role: 'assistant',
       content: 'Let me check.',
-      toolCalls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      toolCalls: [
+        { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      ],
     });
   });
 
@@ -93,7 +98,9 @@ describe('anthropic messages', () => {
       responseMessage: {
         content: 'Let me check.',
         reasoning: 'Hmm, Paris.',
-        toolCalls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }],
+        toolCalls: [
+          { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
+        ],
       },
       tokens: { input: 20 + 1500 + 3100, cacheRead: 3100, cacheWrite: 1500, output: 80 },
       tokenSource: 'provider',
@@ -103,13 +110,19 @@ describe('anthropic messages', () => {
 
   it('records messages.stream() once; its events and finalMessage() are untouched', async () => {
     const { ledger, anthropic } = setup();
-    server.script('anthropic.messages', messageStream({ textPieces: ['Bon', 'jour'], usage: { input: 12, output: 4 } }));
+    server.script(
+      'anthropic.messages',
+      messageStream({ textPieces: ['Bon', 'jour'], usage: { input: 12, output: 4 } }),
+    );
     const texts: string[] = [];
     const stream = anthropic.messages.stream(request).on('text', (text) => texts.push(text));
     const final = await stream.finalMessage();
     expect(texts).toEqual(['Bon', 'jour']);
     expect(final.usage.output_tokens).toBe(4);
-    expect(await onlyRecord(ledger)).toMatchObject({ responseMessage: { content: 'Bonjour' }, tokens: { input: 12, output: 4 } });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      responseMessage: { content: 'Bonjour' },
+      tokens: { input: 12, output: 4 },
+    });
   });
 
   it('an error event mid-stream: the SDK error re-thrown, recorded as server error with input known', async () => {
@@ -176,7 +189,10 @@ describe('anthropic messages', () => {
 
   it('429 with retry-after and 529 overloaded are classified', async () => {
     const { ledger, anthropic } = setup();
-    server.script('anthropic.messages', anthropicError(429, 'rate_limit_error', 'Number of request tokens exceeded', { 'retry-after': '30' }));
+    server.script(
+      'anthropic.messages',
+      anthropicError(429, 'rate_limit_error', 'Number of request tokens exceeded', { 'retry-after': '30' }),
+    );
     await expect(anthropic.messages.create(request)).rejects.toBeInstanceOf(Anthropic.RateLimitError);
     expect(await onlyRecord(ledger)).toMatchObject({ errorType: 'rate_limit', httpStatus: 429, retryAfterMs: 30_000 });
 
@@ -186,7 +202,10 @@ describe('anthropic messages', () => {
     expect(await onlyRecord(second.ledger)).toMatchObject({ errorType: 'server', httpStatus: 529 });
 
     const third = setup();
-    server.script('anthropic.messages', anthropicError(400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'));
+    server.script(
+      'anthropic.messages',
+      anthropicError(400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'),
+    );
     await expect(third.anthropic.messages.create(request)).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     expect(await onlyRecord(third.ledger)).toMatchObject({ errorType: 'context_length_exceeded', httpStatus: 400 });
   });

@@ -14,7 +14,12 @@ describe('classifyError', () => {
       headers({ 'retry-after-ms': '1500' }),
     );
     expect(classifyError(limit)).toEqual({ errorType: 'rate_limit', httpStatus: 429, retryAfterMs: 1500 });
-    const quota = OpenAI.APIError.generate(429, { message: 'You exceeded your current quota', code: 'insufficient_quota' }, undefined, headers({}));
+    const quota = OpenAI.APIError.generate(
+      429,
+      { message: 'You exceeded your current quota', code: 'insufficient_quota' },
+      undefined,
+      headers({}),
+    );
     expect(classifyError(quota).errorType).toBe('rate_limit');
     expect(classifyError(new OpenAI.APIUserAbortError()).errorType).toBe('aborted');
     expect(classifyError(new OpenAI.APIConnectionTimeoutError()).errorType).toBe('timeout');
@@ -41,17 +46,24 @@ describe('classifyError', () => {
   });
 
   it('reads Gemini ApiError messages (JSON with gRPC status and RetryInfo)', () => {
-    const body = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota', details: [{ retryDelay: '4.5s' }] } };
+    const body = {
+      error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota', details: [{ retryDelay: '4.5s' }] },
+    };
     const error = Object.assign(new Error(JSON.stringify(body)), { name: 'ApiError', status: 429 });
     expect(classifyError(error)).toEqual({ errorType: 'rate_limit', httpStatus: 429, retryAfterMs: 4500 });
-    const tooLong = Object.assign(new Error('The input token count (2000000) exceeds the maximum number of tokens allowed (1048576).'), {
-      status: 400,
-    });
+    const tooLong = Object.assign(
+      new Error('The input token count (2000000) exceeds the maximum number of tokens allowed (1048576).'),
+      {
+        status: 400,
+      },
+    );
     expect(classifyError(tooLong).errorType).toBe('context_length_exceeded');
   });
 
   it('reads network failures, aborts, and anything else without throwing', () => {
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
     expect(classifyError(refused).errorType).toBe('network');
     expect(classifyError(new DOMException('aborted', 'AbortError')).errorType).toBe('aborted');
     expect(classifyError(new DOMException('signal timed out', 'TimeoutError')).errorType).toBe('timeout');

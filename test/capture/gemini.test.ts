@@ -89,7 +89,10 @@ describe('@google/genai', () => {
 
   it('break out of a stream: partial, input from the prompt count already received', async () => {
     const { ledger, ai } = setup();
-    server.script('gemini.stream', generateStream({ textPieces: ['one ', 'two ', 'three'], usage: { prompt: 17, candidates: 3 } }));
+    server.script(
+      'gemini.stream',
+      generateStream({ textPieces: ['one ', 'two ', 'three'], usage: { prompt: 17, candidates: 3 } }),
+    );
     for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Count' })) {
       if (chunk.text === 'one ') break;
     }
@@ -120,7 +123,10 @@ describe('@google/genai', () => {
     const { ledger, ai } = setup();
     server.script(
       'gemini.stream',
-      generateStream({ textPieces: ['a', 'b'], errorAfter: { chunks: 1, code: 503, status: 'UNAVAILABLE', message: 'The model is overloaded.' } }),
+      generateStream({
+        textPieces: ['a', 'b'],
+        errorAfter: { chunks: 1, code: 503, status: 'UNAVAILABLE', message: 'The model is overloaded.' },
+      }),
     );
     const failure = await (async () => {
       for await (const _chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Hi' })) {
@@ -131,14 +137,26 @@ describe('@google/genai', () => {
       (caught: unknown) => caught,
     );
     expect(failure).toBeInstanceOf(Error);
-    expect(await onlyRecord(ledger)).toMatchObject({ status: 'error', errorType: 'server', httpStatus: 503, partial: true });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'error',
+      errorType: 'server',
+      httpStatus: 503,
+      partial: true,
+    });
   });
 
   it('429 RESOURCE_EXHAUSTED with RetryInfo: rate_limit with retryAfterMs', async () => {
     const { ledger, ai } = setup();
     server.script('gemini.generate', geminiError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded', '12s'));
-    await expect(ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' })).rejects.toMatchObject({ status: 429 });
-    expect(await onlyRecord(ledger)).toMatchObject({ status: 'error', errorType: 'rate_limit', httpStatus: 429, retryAfterMs: 12_000 });
+    await expect(ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' })).rejects.toMatchObject({
+      status: 429,
+    });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'error',
+      errorType: 'rate_limit',
+      httpStatus: 429,
+      retryAfterMs: 12_000,
+    });
   });
 
   it('records embedContent, with input estimated since the API returns no usage', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { wrapClient } from '../../src/capture/wrap-client.js';
+import { createLedger } from '../../src/create-ledger.js';
 import { chatCompletion, chatStream, openaiUsage, type ChatStreamScript } from '../support/wire-server/index.js';
 import {
   expectedCost,
@@ -115,7 +116,10 @@ describe('openai chat completions: non-streamed', () => {
   it('records structured output from parse() once, and parse() still parses', async () => {
     const ledger = testLedger();
     const openai = wrapClient(ledger, sdkClients(server).openai);
-    server.script('openai.chat', chatCompletion({ content: '{"city":"Paris","celsius":21}', usage: openaiUsage(30, 9) }));
+    server.script(
+      'openai.chat',
+      chatCompletion({ content: '{"city":"Paris","celsius":21}', usage: openaiUsage(30, 9) }),
+    );
     const Weather = z.object({ city: z.string(), celsius: z.number() });
     const completion = await openai.chat.completions.parse({
       model: 'gpt-4o-mini',
@@ -165,10 +169,24 @@ describe('openai chat completions: streamed', () => {
   });
 
   it('shows exactly the chunks an unwrapped client shows when the application did not ask for usage', async () => {
-    const { rawChunks, wrappedChunks, ledger } = await bothSides({ content: ['A', 'B', 'C'], usage: openaiUsage(7, 3) });
+    const { rawChunks, wrappedChunks, ledger } = await bothSides({
+      content: ['A', 'B', 'C'],
+      usage: openaiUsage(7, 3),
+    });
     expect(wrappedChunks).toStrictEqual(rawChunks);
     expect(rawChunks).toHaveLength(5);
     expect((await onlyRecord(ledger)).tokens).toMatchObject({ input: 7, output: 3 });
+  });
+
+  it('stays identical when `usage: null` is not the last field of the chunks (obfuscation padding)', async () => {
+    const { rawChunks, wrappedChunks, ledger } = await bothSides({
+      content: ['A', 'B'],
+      obfuscation: true,
+      usage: openaiUsage(7, 2),
+    });
+    expect(wrappedChunks).toStrictEqual(rawChunks);
+    expect(Object.keys(wrappedChunks[1]!)).toEqual(Object.keys(rawChunks[1]!));
+    expect((await onlyRecord(ledger)).tokens).toMatchObject({ input: 7, output: 2 });
   });
 
   it('passes the usage chunk through when the application asked for it', async () => {
@@ -207,7 +225,9 @@ describe('openai chat completions: streamed', () => {
           usage: openaiUsage(40, 20),
         }),
       );
-      await collect(await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, tools: [weatherTool] }));
+      await collect(
+        await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, tools: [weatherTool] }),
+      );
       const record = await onlyRecord(ledger);
       expect(record.finishReason).toBe('tool_calls');
       expect(record.responseMessage?.toolCalls).toEqual([
@@ -229,20 +249,28 @@ describe('openai chat completions: streamed', () => {
     expect(deltas).toEqual(['Bon', 'jour']);
     expect(final.choices[0]?.message.content).toBe('Bonjour');
     const record = await onlyRecord(ledger);
-    expect(record).toMatchObject({ status: 'success', responseMessage: { content: 'Bonjour' }, tokens: { input: 9, output: 2 } });
+    expect(record).toMatchObject({
+      status: 'success',
+      responseMessage: { content: 'Bonjour' },
+      tokens: { input: 9, output: 2 },
+    });
   });
 
   it('keeps tee() and toReadableStream() working on the recorded stream', async () => {
     const ledger = testLedger();
     const openai = wrapClient(ledger, sdkClients(server).openai);
     server.script('openai.chat', chatStream({ content: ['x', 'y'] }), chatStream({ content: ['z'] }));
-    const [left, right] = (await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })).tee();
+    const [left, right] = (
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })
+    ).tee();
     const leftChunks = await collect(left);
     const rightChunks = await collect(right);
     expect(leftChunks).toStrictEqual(rightChunks);
     expect(leftChunks.some((chunk) => chunk.choices.length === 0)).toBe(false);
 
-    const readable = (await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })).toReadableStream();
+    const readable = (
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })
+    ).toReadableStream();
     const text = await new Response(readable).text();
     expect(text).toContain('"z"');
     const all = await records(ledger);
@@ -292,3 +320,17 @@ const weatherTool = {
     parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
   },
 };
+
+describe('a disabled ledger', () => {
+  it('passes calls straight through and records nothing', async () => {
+    const ledger = createLedger({ store: 'memory', configFile: false, env: {}, enabled: false });
+    const openai = wrapClient(ledger, sdkClients(server).openai);
+    server.script('openai.chat', chatStream({ content: ['x'] }));
+    const chunks = await collect(
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }),
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(server.requests[0]?.body.stream_options).toBeUndefined();
+    expect(await records(ledger)).toHaveLength(0);
+  });
+});

@@ -52,7 +52,11 @@ describe('provider errors are recorded, classified and re-thrown unchanged', () 
 
     server.script(
       'openai.chat',
-      openaiError(401, { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' }),
+      openaiError(401, {
+        message: 'Incorrect API key provided',
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+      }),
     );
     expect((await failingCall()).record).toMatchObject({ errorType: 'authentication', httpStatus: 401 });
 
@@ -67,7 +71,10 @@ describe('provider errors are recorded, classified and re-thrown unchanged', () 
     );
     expect((await failingCall()).record).toMatchObject({ errorType: 'context_length_exceeded', httpStatus: 400 });
 
-    server.script('openai.chat', openaiError(400, { message: 'Invalid value for temperature', type: 'invalid_request_error' }));
+    server.script(
+      'openai.chat',
+      openaiError(400, { message: 'Invalid value for temperature', type: 'invalid_request_error' }),
+    );
     const { caught, record } = await failingCall();
     expect(caught).toBeInstanceOf(OpenAI.BadRequestError);
     expect(record).toMatchObject({ errorType: 'invalid_request', httpStatus: 400 });
@@ -91,7 +98,11 @@ describe('provider errors are recorded, classified and re-thrown unchanged', () 
     const openai = wrapClient(ledger, sdkClients(server, 2).openai);
     server.script(
       'openai.chat',
-      openaiError(429, { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after-ms': '5' }),
+      openaiError(
+        429,
+        { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' },
+        { 'retry-after-ms': '5' },
+      ),
       openaiError(500, { message: 'oops', type: 'server_error' }, { 'retry-after-ms': '5' }),
       chatCompletion({ content: 'third time', usage: openaiUsage(3, 2) }),
     );
@@ -106,7 +117,14 @@ describe('provider errors are recorded, classified and re-thrown unchanged', () 
     const ledger = testLedger();
     const openai = wrapClient(ledger, sdkClients(server).openai);
     server.script('openai.chat', openaiRateLimit(1));
-    await expect(openai.chat.completions.create({ ...request, stream: true })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
-    expect(await onlyRecord(ledger)).toMatchObject({ status: 'error', errorType: 'rate_limit', requestMode: 'streaming', retryAfterMs: 1000 });
+    await expect(openai.chat.completions.create({ ...request, stream: true })).rejects.toBeInstanceOf(
+      OpenAI.RateLimitError,
+    );
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'error',
+      errorType: 'rate_limit',
+      requestMode: 'streaming',
+      retryAfterMs: 1000,
+    });
   });
 });

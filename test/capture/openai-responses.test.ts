@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { wrapClient } from '../../src/capture/wrap-client.js';
 import { embeddings, response, responseStream } from '../support/wire-server/index.js';
-import { expectedCost, onlyRecord, sdkClients, startWireServer, testLedger, type WireServer } from './capture-harness.js';
+import {
+  expectedCost,
+  onlyRecord,
+  sdkClients,
+  startWireServer,
+  testLedger,
+  type WireServer,
+} from './capture-harness.js';
 
 let server: WireServer;
 beforeAll(async () => {
@@ -44,7 +51,9 @@ describe('openai responses', () => {
       finishReason: 'completed',
       responseMessage: {
         content: 'Checking.',
-        toolCalls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+        toolCalls: [
+          { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        ],
       },
       tokens: { input: 50, cacheRead: 20, output: 12, reasoning: 4, total: 62 },
       status: 'success',
@@ -77,33 +86,53 @@ describe('openai responses', () => {
     const stream = openai.responses.stream({ model: 'gpt-4.1', input: 'Hi' });
     const final = await stream.finalResponse();
     expect(final.output_text).toBe('AB');
-    expect(await onlyRecord(ledger)).toMatchObject({ responseMessage: { content: 'AB' }, tokens: { input: 5, output: 2 } });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      responseMessage: { content: 'AB' },
+      tokens: { input: 5, output: 2 },
+    });
   });
 
   it('response.incomplete: success with the reason as finish reason', async () => {
     const { ledger, openai } = setup();
-    server.script('openai.responses', responseStream({ textPieces: ['cut'], incomplete: true, usage: { input: 5, output: 100 } }));
+    server.script(
+      'openai.responses',
+      responseStream({ textPieces: ['cut'], incomplete: true, usage: { input: 5, output: 100 } }),
+    );
     for await (const _event of await openai.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true })) {
       // drain
     }
-    expect(await onlyRecord(ledger)).toMatchObject({ status: 'success', finishReason: 'max_output_tokens', tokens: { output: 100 } });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'success',
+      finishReason: 'max_output_tokens',
+      tokens: { output: 100 },
+    });
   });
 
   it('response.failed (error nested in the response) and a flat error event are both errors', async () => {
     const { ledger, openai } = setup();
     server.script(
       'openai.responses',
-      responseStream({ textPieces: ['x'], failAfter: { events: 5, error: { code: 'server_error', message: 'Something broke' } } }),
+      responseStream({
+        textPieces: ['x'],
+        failAfter: { events: 5, error: { code: 'server_error', message: 'Something broke' } },
+      }),
     );
     const types: string[] = [];
-    for await (const event of await openai.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true })) types.push(event.type);
+    for await (const event of await openai.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true }))
+      types.push(event.type);
     expect(types.at(-1)).toBe('response.failed');
-    expect(await onlyRecord(ledger)).toMatchObject({ status: 'error', errorType: 'server', errorMessage: 'Something broke' });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'error',
+      errorType: 'server',
+      errorMessage: 'Something broke',
+    });
 
     const second = setup();
     server.script(
       'openai.responses',
-      responseStream({ errorEventAfter: { events: 3, code: 'rate_limit_exceeded', message: 'Too many tokens per minute' } }),
+      responseStream({
+        errorEventAfter: { events: 3, code: 'rate_limit_exceeded', message: 'Too many tokens per minute' },
+      }),
     );
     for await (const _event of await second.openai.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true })) {
       // the SDK hands the error event to the application
@@ -119,7 +148,16 @@ describe('openai responses', () => {
 describe('openai embeddings', () => {
   it('records an embeddings call with its input tokens, without the vectors', async () => {
     const { ledger, openai } = setup();
-    server.script('openai.embeddings', embeddings({ vectors: [[0.5, 0.25], [0.125, 1]], promptTokens: 8 }));
+    server.script(
+      'openai.embeddings',
+      embeddings({
+        vectors: [
+          [0.5, 0.25],
+          [0.125, 1],
+        ],
+        promptTokens: 8,
+      }),
+    );
     const result = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['first text', 'second'] });
     expect(result.data[1]?.embedding).toEqual([0.125, 1]);
     const record = await onlyRecord(ledger);

@@ -106,7 +106,8 @@ describe('every stream is finalized exactly once', () => {
     server.script('openai.chat', chatStream({ content: pieces, dropAfter: 4 }));
     let text = '';
     const failure = await (async () => {
-      for await (const chunk of await openai.chat.completions.create(request)) text += chunk.choices[0]?.delta.content ?? '';
+      for await (const chunk of await openai.chat.completions.create(request))
+        text += chunk.choices[0]?.delta.content ?? '';
     })().then(
       () => undefined,
       (caught: unknown) => caught,
@@ -145,7 +146,8 @@ describe('every stream is finalized exactly once', () => {
     const { ledger, openai } = setup();
     server.script('openai.chat', chatStream({ content: pieces, endAfter: 4 }));
     let text = '';
-    for await (const chunk of await openai.chat.completions.create(request)) text += chunk.choices[0]?.delta.content ?? '';
+    for await (const chunk of await openai.chat.completions.create(request))
+      text += chunk.choices[0]?.delta.content ?? '';
     const record = await onlyRecord(ledger);
     expect(record).toMatchObject({ status: 'partial', metadata: { streamEnd: 'ended_early' } });
     expectEstimated(record, text);

@@ -101,7 +101,10 @@ describe('trackLLMCall on the SDK clients', () => {
 
   it('Gemini-style: contents and systemInstruction, streamed', async () => {
     const ledger = testLedger();
-    server.script('gemini.stream', generateStream({ textPieces: ['Bon', 'jour'], usage: { prompt: 6, candidates: 2 } }));
+    server.script(
+      'gemini.stream',
+      generateStream({ textPieces: ['Bon', 'jour'], usage: { prompt: 6, candidates: 2 } }),
+    );
     const result = await trackLLMCall(ledger, {
       provider: 'gemini',
       model: 'gemini-2.5-flash',
@@ -159,7 +162,13 @@ describe('trackLLMCall on generic clients', () => {
     };
     const result = await trackLLMCall(ledger, { provider: 'mistral', model: 'mistral-small', messages, client });
     expect(calls).toEqual([{ model: 'mistral-small', messages }]);
-    expect(result).toMatchObject({ text: 'Hello', promptTokens: 4, completionTokens: 2, tokenSource: 'provider', streamed: true });
+    expect(result).toMatchObject({
+      text: 'Hello',
+      promptTokens: 4,
+      completionTokens: 2,
+      tokenSource: 'provider',
+      streamed: true,
+    });
     expect((await onlyRecord(ledger)).ttftMs).not.toBeNull();
   });
 
@@ -186,7 +195,10 @@ describe('trackLLMCall on generic clients', () => {
         expect(request.stream).toBe(true);
         return (async function* () {
           yield { choices: [{ index: 0, delta: { content: 'ok' }, finish_reason: null }] };
-          yield { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } };
+          yield {
+            choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 3, completion_tokens: 1 },
+          };
         })();
       },
     };
@@ -221,13 +233,18 @@ describe('trackLLMCall on generic clients', () => {
         if (request.stream) {
           throw Object.assign(new Error('stream is not supported for this model'), { status: 400 });
         }
-        return { choices: [{ index: 0, message: { role: 'assistant', content: 'plain' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1 } };
+        return {
+          choices: [{ index: 0, message: { role: 'assistant', content: 'plain' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 1 },
+        };
       },
     };
     const result = await trackLLMCall(ledger, { provider: 'custom', model: 'm', messages, client });
     expect(requests.map((request) => request.stream)).toEqual([true, undefined]);
     expect(result).toMatchObject({ text: 'plain', promptTokens: 5, error: null, status: 'success' });
-    expect(await onlyRecord(ledger)).toMatchObject({ metadata: { streamFallback: 'stream is not supported for this model' } });
+    expect(await onlyRecord(ledger)).toMatchObject({
+      metadata: { streamFallback: 'stream is not supported for this model' },
+    });
   });
 
   it('a failure that is not a refusal (429) is not retried without streaming', async () => {

@@ -8,9 +8,20 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { CallCost, CallRecord } from '../../src/core/record.js';
 import { createLedger, type CreateLedgerOptions } from '../../src/create-ledger.js';
 
+/** Prices nothing: costs come only from `complete({ cost })`, so tests do not depend on a price list. */
+export const NO_PRICES: Pricer = { price: () => null };
+
 /** A memory ledger that reads no config file or environment, with the given handlers. */
 export function observedLedger(handlers: LedgerHandler[], options: CreateLedgerOptions = {}): Ledger {
-  return createLedger({ store: 'memory', configFile: false, env: {}, logger: silentLogger, handlers, ...options });
+  return createLedger({
+    store: 'memory',
+    configFile: false,
+    env: {},
+    logger: silentLogger,
+    pricer: NO_PRICES,
+    handlers,
+    ...options,
+  });
 }
 
 /** Wall and monotonic time moved by hand, so latencies and days are exact. */

@@ -49,8 +49,8 @@ describe('SqliteStore file handling', () => {
   });
 
   it('creates an index for every filtered column', () => {
-    const store = new SqliteStore({ path: ':memory:' });
-    const db = (store as unknown as { db: BetterSqlite3.Database }).db;
+    const db = new Database(':memory:');
+    const store = new SqliteStore({ database: db });
     const plan = (sql: string, ...params: unknown[]) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>)
         .map((row) => row.detail)
@@ -63,6 +63,7 @@ describe('SqliteStore file handling', () => {
     expect(plan(`${select} model = ? AND started_at < ?`, 'm', 'x')).toMatch(/llm_request_logs_model/);
     expect(plan(`${select} started_at >= ? AND started_at < ?`, 'a', 'b')).toMatch(/started_at/);
     void store.close();
+    db.close();
   });
 
   it('rejects options without a path or database', () => {

@@ -46,7 +46,12 @@ export class MessagesStreamAccumulator implements StreamAccumulator<MessageEvent
       case 'content_block_start': {
         const start = event.content_block;
         const type = start?.type ?? 'text';
-        this.blocks[event.index ?? this.blocks.length] = { type, text: start?.text ?? '', id: start?.id, name: start?.name };
+        this.blocks[event.index ?? this.blocks.length] = {
+          type,
+          text: start?.text ?? '',
+          id: start?.id,
+          name: start?.name,
+        };
         return type === 'tool_use' || (start?.text ?? '') !== '' ? OUTPUT : PASS;
       }
       case 'message_start':

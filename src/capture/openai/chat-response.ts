@@ -11,7 +11,9 @@ export function chatCallResult(completion: unknown): CallResult {
   const message = asRecord(first?.message);
   const responseMessage = message ? chatMessage(message) : null;
   if (responseMessage && choices.length > 1) {
-    responseMessage.alternatives = choices.slice(1).map((choice) => chatMessage(asRecord(asRecord(choice)?.message) ?? {}));
+    responseMessage.alternatives = choices
+      .slice(1)
+      .map((choice) => chatMessage(asRecord(asRecord(choice)?.message) ?? {}));
   }
   return {
     responseMessage,

@@ -1,6 +1,14 @@
 import type { ResponseMessage, ToolCall, TokenUsage } from '../../core/record.js';
 import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
-import { HIDE, OUTPUT, PASS, type ChunkVerdict, type StreamAccumulator, type StreamOutcome } from '../stream-capture.js';
+import {
+  HIDE,
+  OUTPUT,
+  PASS,
+  REPLACE,
+  type ChunkVerdict,
+  type StreamAccumulator,
+  type StreamOutcome,
+} from '../stream-capture.js';
 
 interface ToolCallState {
   id: string | undefined;
@@ -35,9 +43,16 @@ type Chunk = {
  * chunks it would see without capture.
  */
 export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
+  replacement: Chunk | undefined;
   private readonly choices: ChoiceState[] = [];
   private model: string | null = null;
   private usage: unknown = undefined;
+  /**
+   * Deleting an object's last property is cheap; deleting any other turns the object into a slow
+   * dictionary (microseconds, and slower reads for the application). The key order is the
+   * server's and the same for every chunk, so it is looked at once.
+   */
+  private usageIsLastKey: boolean | undefined;
 
   constructor(private readonly hideUsage: boolean) {}
 
@@ -47,12 +62,12 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage) this.usage = usage;
     const choices = chunk.choices;
+    let verdict: ChunkVerdict = PASS;
     if (this.hideUsage) {
-      if (chunk.usage === null) delete chunk.usage;
+      if (chunk.usage === null) verdict = this.removeUsage(chunk);
       else if (chunk.usage && (!choices || choices.length === 0)) return HIDE;
     }
-    if (!choices || choices.length === 0) return PASS;
-    let verdict: ChunkVerdict = PASS;
+    if (!choices || choices.length === 0) return verdict;
     for (const choice of choices) {
       const state = this.choice(choice.index ?? 0);
       if (choice.finish_reason) state.finishReason = choice.finish_reason;
@@ -62,20 +77,20 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
       if (typeof delta.content === 'string' && delta.content.length > 0) {
         state.text += delta.content;
         state.hasText = true;
-        verdict = OUTPUT;
+        verdict |= OUTPUT;
       }
       if (Array.isArray(delta.tool_calls)) {
         this.addToolCalls(state, delta.tool_calls);
-        verdict = OUTPUT;
+        verdict |= OUTPUT;
       }
       if (typeof delta.refusal === 'string' && delta.refusal.length > 0) {
         state.refusal += delta.refusal;
-        verdict = OUTPUT;
+        verdict |= OUTPUT;
       }
       const reasoning = delta.reasoning_content ?? delta.reasoning;
       if (typeof reasoning === 'string' && reasoning.length > 0) {
         state.reasoning += reasoning;
-        verdict = OUTPUT;
+        verdict |= OUTPUT;
       }
     }
     return verdict;
@@ -110,10 +125,32 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     };
   }
 
+  private removeUsage(chunk: Chunk): ChunkVerdict {
+    if (this.usageIsLastKey === undefined) {
+      const keys = Object.keys(chunk);
+      this.usageIsLastKey = keys[keys.length - 1] === 'usage';
+    }
+    if (this.usageIsLastKey) {
+      delete chunk.usage;
+      return PASS;
+    }
+    const { usage: _usage, ...rest } = chunk;
+    this.replacement = rest;
+    return REPLACE;
+  }
+
   private choice(index: number): ChoiceState {
     let state = this.choices[index];
     if (!state) {
-      state = { role: 'assistant', text: '', hasText: false, refusal: '', reasoning: '', toolCalls: [], finishReason: null };
+      state = {
+        role: 'assistant',
+        text: '',
+        hasText: false,
+        refusal: '',
+        reasoning: '',
+        toolCalls: [],
+        finishReason: null,
+      };
       this.choices[index] = state;
     }
     return state;
@@ -121,7 +158,12 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
 
   private addToolCalls(state: ChoiceState, deltas: unknown[]): void {
     for (const raw of deltas) {
-      const delta = raw as { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } };
+      const delta = raw as {
+        index?: number;
+        id?: string;
+        type?: string;
+        function?: { name?: string; arguments?: string };
+      };
       const index = delta.index ?? state.toolCalls.length;
       let call = state.toolCalls[index];
       if (!call) {

@@ -40,11 +40,18 @@ function responsesMessage(output: unknown): ResponseMessage | null {
     if (item.type === 'message' && Array.isArray(item.content)) {
       for (const part of item.content) {
         const record = asRecord(part);
-        const piece = record?.type === 'output_text' ? asString(record.text) : record?.type === 'refusal' ? asString(record.refusal) : null;
+        const piece =
+          record?.type === 'output_text'
+            ? asString(record.text)
+            : record?.type === 'refusal'
+              ? asString(record.refusal)
+              : null;
         if (piece !== null) text = (text ?? '') + piece;
       }
     } else if (item.type === 'function_call') {
-      toolCalls.push(functionToolCall(asString(item.call_id) ?? undefined, asString(item.name) ?? '', item.arguments ?? ''));
+      toolCalls.push(
+        functionToolCall(asString(item.call_id) ?? undefined, asString(item.name) ?? '', item.arguments ?? ''),
+      );
     } else if (item.type === 'reasoning' && Array.isArray(item.summary)) {
       for (const part of item.summary) {
         const piece = asString(asRecord(part)?.text);

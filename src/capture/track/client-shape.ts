@@ -15,12 +15,18 @@ export function detectClient(client: unknown): ClientShape | undefined {
   const root = asRecord(client);
   if (!root) return undefined;
   const completions = asRecord(asRecord(root.chat)?.completions);
-  if (completions && typeof completions.create === 'function') return { kind: 'openai', create: bind(completions, 'create')! };
+  if (completions && typeof completions.create === 'function')
+    return { kind: 'openai', create: bind(completions, 'create')! };
   const messages = asRecord(root.messages);
-  if (messages && typeof messages.create === 'function') return { kind: 'anthropic', create: bind(messages, 'create')! };
+  if (messages && typeof messages.create === 'function')
+    return { kind: 'anthropic', create: bind(messages, 'create')! };
   const models = asRecord(root.models);
   if (models && typeof models.generateContent === 'function') {
-    return { kind: 'gemini', generate: bind(models, 'generateContent')!, generateStream: bind(models, 'generateContentStream') };
+    return {
+      kind: 'gemini',
+      generate: bind(models, 'generateContent')!,
+      generateStream: bind(models, 'generateContentStream'),
+    };
   }
   const create = bind(root, 'create');
   const stream = bind(root, 'stream') ?? bind(root, 'createStream');
@@ -56,7 +62,9 @@ export function buildRequest(shape: ClientShape, spec: RequestSpec, stream: bool
   const options = spec.signal ? [{ signal: spec.signal }] : [];
   switch (shape.kind) {
     case 'openai': {
-      const messages = spec.systemPrompt ? [{ role: 'system', content: spec.systemPrompt }, ...spec.messages] : spec.messages;
+      const messages = spec.systemPrompt
+        ? [{ role: 'system', content: spec.systemPrompt }, ...spec.messages]
+        : spec.messages;
       const streaming = stream ? { stream: true, stream_options: { include_usage: true } } : {};
       return [{ model: spec.model, messages, ...tools, ...spec.params, ...streaming }, ...options];
     }

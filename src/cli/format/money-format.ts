@@ -1,8 +1,17 @@
-import { parseDecimal, toFixedDecimal } from '../../core/money.js';
+import { isZero, parseDecimal, toFixedDecimal } from '../../core/money.js';
 
-/** Display form of an exact amount, rounded only here: "$0.000450". */
+/**
+ * Display form of an exact amount, rounded only here: "$0.000450". An amount too small to show
+ * at `decimals` places keeps two significant digits ("$0.00000012"), so a real cost never reads as zero.
+ */
 export function formatCost(amount: string | null | undefined, currency: string, decimals: number): string {
   if (amount === null || amount === undefined) return 'unpriced';
-  const text = toFixedDecimal(parseDecimal(amount), decimals);
-  return currency === 'USD' ? `$${text}` : `${text} ${currency}`;
+  const value = parseDecimal(amount);
+  let text = toFixedDecimal(value, decimals);
+  if (!isZero(value) && isZero(parseDecimal(text))) {
+    const digits = (value.units < 0n ? -value.units : value.units).toString().length;
+    text = toFixedDecimal(value, value.scale - digits + 2);
+  }
+  if (currency !== 'USD') return `${text} ${currency}`;
+  return text.startsWith('-') ? `-$${text.slice(1)}` : `$${text}`;
 }

@@ -4,17 +4,28 @@ import { MeterUnavailableError } from '../errors.js';
 import type { RedisLike } from './redis-like.js';
 
 type RedisConstructor = new (url: string, options: Record<string, unknown>) => RedisLike & {
-  on(event: 'error', listener: (error: unknown) => void): unknown;
+  on(event: 'error' | 'ready', listener: (error: unknown) => void): unknown;
 };
 
+/** A client the meter opened, and a promise of its first connection. */
+export interface OpenedRedis {
+  client: RedisLike;
+  /** Resolves once the first connection is ready (never rejects; callers bound the wait). */
+  firstReady: Promise<void>;
+}
+
 /**
- * Connection options for clients the meter opens itself. Commands fail after one reconnection
- * attempt instead of waiting in ioredis's queue for as long as Redis is away: the meter has its
- * own retry with backoff and its replay queue. Reconnection backs off from 100 ms to 2 s (seed
- * 002's exponential backoff); auto-pipelining batches concurrent reserves into one round trip.
+ * Connection options for clients the meter opens itself. While Redis is away, commands fail at
+ * once instead of waiting in ioredis's offline queue, and unanswered ones are not re-sent on
+ * reconnection: a reserve that ran late would hold budget for a call that already went ahead
+ * unreserved. The meter has its own retry with backoff and replay queue instead. Reconnection
+ * backs off from 100 ms to 2 s (seed 002's exponential backoff); auto-pipelining sends concurrent
+ * reserves in one round trip; TCP_NODELAY is ioredis's default.
  */
 const CLIENT_OPTIONS = {
   enableAutoPipelining: true,
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
   retryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.max(0, attempt - 1), 2_000),
@@ -25,9 +36,9 @@ const CLIENT_OPTIONS = {
  * an optional dependency, loaded here on first use only.
  *
  * @example
- * const client = openRedis('redis://127.0.0.1:6379/0');
+ * const { client } = openRedis('redis://127.0.0.1:6379/0');
  */
-export function openRedis(url: string): RedisLike {
+export function openRedis(url: string): OpenedRedis {
   let Redis: RedisConstructor;
   try {
     Redis = createRequire(import.meta.url)('ioredis') as RedisConstructor;
@@ -37,7 +48,8 @@ export function openRedis(url: string): RedisLike {
   const client = new Redis(url, { ...CLIENT_OPTIONS });
   // The meter reports failures itself (once per outage); without a listener ioredis prints each one.
   client.on('error', () => undefined);
-  return client;
+  const firstReady = new Promise<void>((resolve) => client.on('ready', () => resolve()));
+  return { client, firstReady };
 }
 
 /**

@@ -23,6 +23,11 @@ export interface RedisMeterBackendOptions {
   keyPrefix?: string;
   /** Quit the client on close: true for clients the meter opened itself. Default false. */
   ownsClient?: boolean;
+  /**
+   * The first connection of a client opened without an offline queue: operations wait for it
+   * (bounded by the meter's timeout) instead of failing while the client is still connecting.
+   */
+  firstReady?: Promise<void>;
 }
 
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
@@ -148,6 +153,7 @@ export class RedisMeterBackend implements MeterBackend {
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     if (this.closed) throw new MeterUnavailableError('The Redis meter backend is closed');
     try {
+      if (this.options.firstReady) await this.options.firstReady;
       return await operation();
     } catch (cause) {
       throw new MeterUnavailableError(`Redis meter operation failed: ${(cause as Error)?.message ?? cause}`, cause);

@@ -58,16 +58,16 @@ export const COLUMN_COUNT = COLUMNS.length;
 export const COLUMN_LIST = COLUMNS.join(', ');
 
 /**
- * Writes one record's column values into `target` from `offset`, in COLUMNS order. Filling a
- * reused array keeps the batch insert free of per-row allocations. Nothing here may throw on
+ * Writes one record's column values into `target`, in COLUMNS order. Filling a reused array keeps
+ * the batch insert free of per-row allocations. Nothing here may throw on
  * user content: JSON goes through toSafeJson, text through capText (better-sqlite3 would turn a
  * lone surrogate into three U+FFFD, capText into one), and values the driver cannot bind
  * (booleans, objects) are converted first.
  */
-export function writeRow(record: CallRecord, target: unknown[], offset: number, maxChars: number): void {
+export function writeRow(record: CallRecord, target: unknown[], maxChars: number): void {
   const tokens = record.tokens;
   const cost = record.cost;
-  let i = offset;
+  let i = 0;
   target[i++] = text(record.id, maxChars);
   target[i++] = text(record.traceId, maxChars);
   target[i++] = text(record.parentId, maxChars);

@@ -43,7 +43,8 @@ export interface MessageScript {
 export function messageBody(script: MessageScript = {}) {
   const content: unknown[] = [];
   if (script.text !== undefined || !script.toolUses) content.push({ type: 'text', text: script.text ?? 'Hello!' });
-  for (const use of script.toolUses ?? []) content.push({ type: 'tool_use', id: use.id, name: use.name, input: use.input });
+  for (const use of script.toolUses ?? [])
+    content.push({ type: 'tool_use', id: use.id, name: use.name, input: use.input });
   return {
     id: script.id ?? 'msg_1',
     type: 'message',
@@ -82,7 +83,8 @@ export interface MessageStreamScript {
 export function messageStreamEvents(script: MessageStreamScript = {}): SseEvent[] {
   const usage = script.usage ?? { input: 20, output: 5 };
   const events: SseEvent[] = [];
-  const push = (type: string, fields: Record<string, unknown>) => events.push({ event: type, data: { type, ...fields } });
+  const push = (type: string, fields: Record<string, unknown>) =>
+    events.push({ event: type, data: { type, ...fields } });
   push('message_start', {
     message: {
       id: script.id ?? 'msg_1',

@@ -131,9 +131,7 @@ export function geminiError(status: number, code: string, message: string, retry
         code: status,
         message,
         status: code,
-        ...(retryDelay
-          ? { details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay }] }
-          : {}),
+        ...(retryDelay ? { details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay }] } : {}),
       },
     },
   };

@@ -1,0 +1,23 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { Redis } from 'ioredis';
+import { RedisMeterBackend } from '../../src/meters/redis/redis-meter-backend.js';
+import { describeMeterContract } from './meter-contract.js';
+import { deletePrefix, describeWithRedis, openTestClient, uniquePrefix } from './support/redis-test-server.js';
+
+describeWithRedis('Redis meter backend', () => {
+  let client: Redis;
+  beforeAll(() => {
+    client = openTestClient();
+  });
+  afterAll(async () => {
+    await client.quit();
+  });
+
+  describeMeterContract('redis', async () => {
+    const prefix = uniquePrefix('contract');
+    return {
+      backend: new RedisMeterBackend(client, { keyPrefix: prefix }),
+      cleanup: () => deletePrefix(client, prefix),
+    };
+  });
+});

@@ -1,0 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteMeterBackend } from '../../src/meters/sqlite-meter.js';
+import { describeMeterContract } from './meter-contract.js';
+
+describeMeterContract('sqlite', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-meter-'));
+  return {
+    backend: new SqliteMeterBackend({ path: join(directory, 'ledger.db') }),
+    cleanup: async () => rmSync(directory, { recursive: true, force: true }),
+  };
+});
