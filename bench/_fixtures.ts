@@ -129,6 +129,7 @@ export function toCallInit(record: CallRecord): CallInit {
     messages: record.messages,
     params: record.params,
     traceId: record.traceId,
+    parentId: record.parentId,
     sessionId: record.sessionId ?? undefined,
     userId: record.userId ?? undefined,
     tenantId: record.tenantId ?? undefined,

@@ -95,11 +95,16 @@ export async function main(): Promise<void> {
     const fileLogs = createLogHandler({ destination: logFile, level: 'info', format: 'json', env: {} });
     // The same lines serialized but not written: pino's CPU cost apart from the file writes.
     const unwritten = createLogHandler({ destination: { write() {} }, level: 'info', format: 'json', env: {} });
+    // Level warn: per-call lines are disabled, only failures and alerts would be written.
+    const quietLogs = createLogHandler({ destination: join(directory, 'warn.jsonl'), level: 'warn', env: {} });
     const allLogs = createLogHandler({ destination: join(directory, 'all.jsonl'), level: 'info', env: {} });
     const variants: Variant[] = [
       variant('bare ledger', []),
+      // Any handler at all makes the ledger queue and dispatch events: the floor under the rest.
+      variant('+ one no-op handler', [{ name: 'noop', onStart() {}, onEnd() {} }]),
       variant('+ logging (file)', [fileLogs], fileLogs),
       variant('+ logging (not written)', [unwritten]),
+      variant('+ logging at warn (file)', [quietLogs], quietLogs),
       variant('+ metrics', [createPrometheusMetrics()]),
       variant('+ monitor', [new PerformanceMonitor()]),
       variant('+ logging + metrics + monitor', [new PerformanceMonitor(), createPrometheusMetrics(), allLogs], allLogs),

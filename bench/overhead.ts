@@ -15,12 +15,15 @@
  *
  * Peers export spans through a batch processor into a no-op exporter (the usual production set-up
  * minus the network). Traceloop patches class prototypes, so it instruments a separate copy of the
- * SDK (the CommonJS build) and cannot leak into the other modes. llm-ledger records into the memory
- * store, priced by the catalog pricer.
+ * SDK (the CommonJS build) and cannot leak into the other modes. llm-ledger records into its default
+ * store (SQLite, in a scratch folder), priced by the catalog pricer.
  *
  * BENCH_ROUNDS (default 40) and BENCH_CALLS (calls per mode, kind and round, default 25) tune it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { observeOpenAI } from '@langfuse/openai';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -55,12 +58,20 @@ type ClientOptions = ConstructorParameters<typeof OpenAI>[0];
 export async function main(): Promise<void> {
   const tracing = setUpPeers();
   const { pricer, name: pricerName } = await loadPricer();
-  const ledger = createLedger({ store: 'memory', configFile: false, env: {}, logger: silentLogger, pricer });
+  // The default store, SQLite, in a scratch folder: its batched writes are part of what capture costs.
+  const folder = mkdtempSync(join(tmpdir(), 'llm-ledger-bench-'));
+  const ledger = createLedger({
+    store: join(folder, 'ledger.db'),
+    configFile: false,
+    env: {},
+    logger: silentLogger,
+    pricer,
+  });
   const server = await startWireServerInWorker();
   try {
     process.stdout.write(
       `${ROUNDS} rounds x ${CALLS} calls per mode and kind; streams of ${FEW_CHUNKS} and ${MANY_CHUNKS} chunks; ` +
-        `llm-ledger: memory store, ${pricerName}; Node ${process.version}\n`,
+        `llm-ledger: SQLite store, ${pricerName}; Node ${process.version}\n`,
     );
     const transports: Array<[string, ClientOptions]> = [
       ['local HTTP server (worker thread)', { baseURL: server.openaiBaseURL }],
@@ -77,6 +88,7 @@ export async function main(): Promise<void> {
     await server.close();
     await ledger.close();
     await tracing.shutdown();
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,8 @@ import type { Store } from './core/store.js';
 import { envBoolean, loadConfigFile, type LoadedConfig } from './config/load.js';
 import { createPricer } from './pricing/create-pricer.js';
 import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
+import type { Pingable } from './core/health.js';
+import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 import { MemoryStore } from './stores/memory.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
@@ -37,6 +39,10 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
    */
   pricer?: Pricer | false;
   clock?: Clock;
+  /** Adds seed 003's performance monitor as `ledger.monitor`: rolling latency, error-rate and cost alerts. */
+  monitor?: boolean | PerformanceMonitorOptions;
+  /** The meter's connection check (a Redis client's `ping`), reported by `ledger.health()`. */
+  meter?: Pingable;
 }
 
 export interface ResolvedLedgerConfig {
@@ -71,20 +77,11 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
     enabled: envBoolean(env, 'LLM_USAGE_LOGGING_ENABLED'),
     failOpen: envBoolean(env, 'LLM_USAGE_FAIL_OPEN'),
   });
-  const {
-    store: _store,
-    configFile: _file,
-    env: _env,
-    cwd: _cwd,
-    handlers: _h,
-    logger: _l,
-    onError: _o,
-    pricer: _p,
-    clock: _c,
-    ...direct
-  } = options;
+  const direct: Record<string, unknown> = {};
   // Only known settings are taken: a misspelt option (`failopen`) is an error, not silently ignored.
-  for (const [key, value] of Object.entries(direct)) {
+  for (const [key, value] of Object.entries(options)) {
+    if (OTHER_OPTION_KEYS.includes(key)) continue;
+    direct[key] = value;
     if (value !== undefined && !SETTING_KEYS.has(key)) {
       throw new ConfigError({
         source: 'options',
@@ -115,6 +112,10 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
  * });
  * await ledger.close();
  */
+export function createLedger(
+  options: CreateLedgerOptions & { monitor: true | PerformanceMonitorOptions },
+): Ledger & { readonly monitor: PerformanceMonitor };
+export function createLedger(options?: CreateLedgerOptions): Ledger;
 export function createLedger(options: CreateLedgerOptions = {}): Ledger {
   const resolved = resolveLedgerConfig(options);
   const logger = options.logger ?? consoleLogger;
@@ -124,15 +125,25 @@ export function createLedger(options: CreateLedgerOptions = {}): Ledger {
     typeof options.store === 'object' && options.store !== null
       ? options.store
       : openStore(resolved.storeLocation, options.cwd ?? process.cwd());
-  return new Ledger({
+  const monitor = options.monitor
+    ? new PerformanceMonitor({
+        currency: resolved.settings.baseCurrency,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.monitor === true ? {} : options.monitor),
+      })
+    : undefined;
+  const ledger = new Ledger({
     settings: resolved.settings,
     store,
-    handlers: options.handlers,
+    handlers: monitor ? [monitor, ...(options.handlers ?? [])] : options.handlers,
     logger,
     onError: options.onError,
     pricer,
     clock: options.clock,
+    meter: options.meter,
   });
+  if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
+  return ledger;
 }
 
 function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {
@@ -171,7 +182,19 @@ function redactUrl(location: string): string {
 }
 
 const SETTING_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_SETTINGS));
-const OTHER_OPTION_KEYS = ['store', 'configFile', 'env', 'cwd', 'handlers', 'logger', 'onError', 'pricer', 'clock'];
+const OTHER_OPTION_KEYS = [
+  'store',
+  'configFile',
+  'env',
+  'cwd',
+  'handlers',
+  'logger',
+  'onError',
+  'pricer',
+  'clock',
+  'monitor',
+  'meter',
+];
 
 function nonBlank(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;

@@ -75,3 +75,4 @@ export type { Decimal } from './core/money.js';
 export type { ConfigFile, ModelEntry } from './config/schema.js';
 export * from './pricing/index.js';
 export * from './tokens/index.js';
+export * from './observe/index.js';

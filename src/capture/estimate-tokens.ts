@@ -1,16 +1,19 @@
+import { DEFAULT_CHARS_PER_TOKEN, estimateTokens } from '../tokens/heuristic.js';
+
 /**
- * Token estimates for calls whose usage never arrived (a stream cut short, an API without usage).
- * About four characters per token: cheap enough to run on the caller's path at any prompt size,
- * unlike a BPE tokenizer (about 18 ms for 500 KB, plus 100-250 ms to load its table).
+ * Token estimates for calls whose usage never arrived (a stream cut short, an API without usage):
+ * the documented heuristic of src/tokens (four characters per token), cheap enough to run on the
+ * caller's path at any prompt size, unlike a BPE tokenizer (about 18 ms for 500 KB, plus 100-250
+ * ms to load its table the first time).
  */
 
-const CHARS_PER_TOKEN = 4;
+const CHARS_PER_TOKEN = DEFAULT_CHARS_PER_TOKEN;
 /** Role and separators the chat formats add around each message. */
 const PER_MESSAGE_OVERHEAD = 3;
 const MAX_DEPTH = 8;
 
 export function estimateTextTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / CHARS_PER_TOKEN);
+  return estimateTokens(text);
 }
 
 /** Input tokens of a request: the text of every message, the system prompt and the tool definitions. */

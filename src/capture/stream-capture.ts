@@ -38,8 +38,17 @@ export interface StreamAccumulator<Chunk> {
   add(chunk: Chunk): ChunkVerdict;
   /** The chunk to pass on when `add` answered REPLACE. */
   readonly replacement?: Chunk;
+  /**
+   * True when the response is complete and only a usage chunk that capture asked for is still to
+   * come: an application that stops reading at the finish reason then still gets exact counts.
+   */
+  awaitingUsage?(): boolean;
   outcome(): StreamOutcome;
 }
+
+/** How long a stream left after its finish reason is read on for its usage chunk. */
+const USAGE_TAIL_TIMEOUT_MS = 2_000;
+const USAGE_TAIL_MAX_CHUNKS = 4;
 
 export interface StreamCaptureOptions {
   idleTimeoutMs: number;
@@ -82,6 +91,7 @@ export class StreamCapture<Chunk> implements Watched {
     if (!signal || this.finalized) return;
     if (signal.aborted) {
       this.aborted = true;
+      this.finish('aborted', signal.reason);
       return;
     }
     const onAbort = () => {
@@ -129,11 +139,16 @@ export class StreamCapture<Chunk> implements Watched {
         return inner.next().then(onValue, onError);
       },
       return: (value?: unknown) => {
+        const closed = { done: true, value: value as Chunk } as IteratorResult<Chunk>;
+        if (!this.finalized && this.pending === 0 && this.accumulator.awaitingUsage?.()) {
+          // The application is done; the usage chunk is right behind. It is read in the
+          // background and the SDK's cleanup runs after it, so `break` returns at once.
+          void this.readUsageTail(inner).finally(() => inner.return?.(value as Chunk)?.catch(() => undefined));
+          return Promise.resolve(closed);
+        }
         // Finalize before the SDK's cleanup aborts its controller, which would read as a user abort.
         this.finish('consumer_stopped', undefined);
-        return inner.return
-          ? inner.return(value as Chunk)
-          : Promise.resolve({ done: true, value: value as Chunk } as IteratorResult<Chunk>);
+        return inner.return ? inner.return(value as Chunk) : Promise.resolve(closed);
       },
       throw: (error?: unknown) => {
         if (!inner.throw) {
@@ -147,6 +162,26 @@ export class StreamCapture<Chunk> implements Watched {
         return this;
       },
     };
+  }
+
+  private async readUsageTail(inner: AsyncIterator<Chunk>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), USAGE_TAIL_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      for (let read = 0; read < USAGE_TAIL_MAX_CHUNKS && this.accumulator.awaitingUsage?.(); read++) {
+        const result = await Promise.race([inner.next(), timeout]);
+        if (!result || result.done) break;
+        this.accumulator.add(result.value);
+      }
+    } catch {
+      // The tail is a bonus: without it the output is estimated, as for any early stop.
+    } finally {
+      clearTimeout(timer);
+      this.finish('consumer_stopped', undefined);
+    }
   }
 
   /** The watchdog found the stream unread past its idle timeout. */

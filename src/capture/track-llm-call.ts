@@ -132,7 +132,7 @@ class TrackedRun {
       first = await iterator.next();
     } catch (error) {
       if (!isStreamRefusal(error)) throw error;
-      await iterator.return?.();
+      await Promise.resolve(iterator.return?.()).catch(() => undefined);
       return this.sync(shape, error);
     }
     const capture = new StreamCapture(this.call, new UniversalStreamAccumulator(this.options.provider), {

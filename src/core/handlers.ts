@@ -11,6 +11,11 @@ export interface LedgerHandler {
   /** Used in logs and metrics; defaults to the constructor's name. */
   readonly name?: string;
   onStart?(call: CallStart): void | Promise<void>;
+  /**
+   * Runs synchronously inside `ledger.start()`, in the caller's async context (to read an active
+   * OpenTelemetry span, say). Keep it O(1); a throw is counted and reported, never raised.
+   */
+  onStartSync?(call: CallStart): void;
   onEnd?(record: CallRecord): void | Promise<void>;
   onError?(record: CallRecord, error: unknown): void | Promise<void>;
 }
@@ -31,6 +36,7 @@ type Job = { kind: 'start'; call: CallStart } | { kind: 'end'; record: CallRecor
  */
 export class HandlerSet {
   private handlers: LedgerHandler[] = [];
+  private syncStartHandlers: LedgerHandler[] = [];
   private jobs: Job[] = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -46,18 +52,36 @@ export class HandlerSet {
   }
 
   add(handler: LedgerHandler): void {
-    if (!this.handlers.includes(handler)) this.handlers = [...this.handlers, handler];
+    if (!this.handlers.includes(handler)) this.setHandlers([...this.handlers, handler]);
   }
 
   remove(handler: LedgerHandler): boolean {
     const before = this.handlers.length;
-    this.handlers = this.handlers.filter((existing) => existing !== handler);
+    this.setHandlers(this.handlers.filter((existing) => existing !== handler));
     return this.handlers.length !== before;
   }
 
   start(call: CallStart): void {
     if (this.handlers.length === 0) return;
+    for (const handler of this.syncStartHandlers) {
+      try {
+        handler.onStartSync!(call);
+      } catch (error) {
+        this.fail(handler, 'onStartSync', error);
+      }
+    }
     this.enqueue({ kind: 'start', call });
+  }
+
+  private setHandlers(handlers: LedgerHandler[]): void {
+    this.handlers = handlers;
+    this.syncStartHandlers = handlers.filter((handler) => {
+      try {
+        return typeof handler.onStartSync === 'function';
+      } catch {
+        return false;
+      }
+    });
   }
 
   end(record: CallRecord, error: unknown): void {

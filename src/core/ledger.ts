@@ -3,6 +3,7 @@ import { newCallId } from './call-id.js';
 import { Call, type CallHandle, type CallInit, type CallOwner, type Clock, type Pricer } from './call.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
 import { LedgerClosedError, LedgerError, ValidationError } from './errors.js';
+import { checkHealth, type HealthReport, type Pingable } from './health.js';
 import { HandlerSet, type HandlerStats, type LedgerHandler } from './handlers.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
@@ -56,6 +57,8 @@ export interface LedgerParts {
   logger: LedgerLogger;
   pricer?: Pricer;
   clock?: Clock;
+  /** The meter's connection check (a Redis ping), reported by `health()`. */
+  meter?: Pingable;
   /** Sees every internal problem (store failures, handler errors, sanitized input). */
   onError?: (problem: Problem) => void;
 }
@@ -90,6 +93,7 @@ export class Ledger {
   private readonly handlerSet: HandlerSet;
   private readonly queue: WriteQueue;
   private readonly owner: CallOwner;
+  private readonly meterPing: Pingable | undefined;
   private closed = false;
   private invalidInput = 0;
 
@@ -98,6 +102,7 @@ export class Ledger {
     this.store = parts.store;
     this.logger = parts.logger;
     this.pricer = parts.pricer;
+    this.meterPing = parts.meter;
     this.reporter = new ProblemReporter(parts.logger, parts.onError);
     this.handlerSet = new HandlerSet(this.reporter, this.settings.handlerTimeoutMs);
     for (const handler of parts.handlers ?? []) this.handlerSet.add(handler);
@@ -302,6 +307,22 @@ export class Ledger {
         await this.store.close();
       }
     }
+  }
+
+  /**
+   * Seed 002's health check: store, meter (Redis ping), queue and spool, with an overall status.
+   *
+   * @example
+   * const report = await ledger.health();
+   * if (report.status !== 'healthy') console.warn(report);
+   */
+  async health(options: { pingTimeoutMs?: number } = {}): Promise<HealthReport> {
+    return checkHealth({
+      stats: () => this.stats(),
+      meter: this.meterPing,
+      pingTimeoutMs: options.pingTimeoutMs,
+      queueHighWaterMark: this.settings.highWaterMark,
+    });
   }
 
   stats(): LedgerStats {

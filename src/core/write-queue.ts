@@ -17,6 +17,8 @@ export interface WriteQueueStats {
   written: number;
   failedWrites: number;
   pending: number;
+  /** The store's last failure message, until a write succeeds again. */
+  storeError: string | null;
 }
 
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -48,7 +50,7 @@ export class WriteQueue {
   }
 
   get stats(): WriteQueueStats {
-    return { ...this.counters, pending: this.buffer.length };
+    return { ...this.counters, pending: this.buffer.length, storeError: this.lastError?.message ?? null };
   }
 
   /** The last store failure, until a write succeeds again. */

@@ -91,6 +91,7 @@ interface LimitGroup {
 
 const MAX_BATCH = 256;
 const MAX_RECENT = 10_000;
+const PRUNE_EVERY = 4096;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -122,7 +123,11 @@ export class BackedMeter implements Meter {
   private readonly alerts: AlertDispatcher;
   private readonly replay: ReplayQueue;
   private readonly held = new Map<string, HeldReservation>();
+  /** Ids settled lately, so the handler and `meteredCall` settling the same call cost one round trip. */
   private readonly recentlySettled = new Set<string>();
+  private readonly recentRing: Array<string | undefined> = new Array(MAX_RECENT);
+  private recentPosition = 0;
+  private reservesSincePrune = 0;
   private batch: Array<{ entry: CommitEntry; done: () => void }> = [];
   private batchScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -570,19 +575,22 @@ export class BackedMeter implements Meter {
   }
 
   private remember(id: string): void {
-    if (this.recentlySettled.size >= MAX_RECENT) {
-      const oldest = this.recentlySettled.values().next().value;
-      if (oldest !== undefined) this.recentlySettled.delete(oldest);
-    }
+    // A ring, not "delete the Set's first entry": that walks over every earlier deletion each time.
+    const evicted = this.recentRing[this.recentPosition];
+    if (evicted !== undefined) this.recentlySettled.delete(evicted);
+    this.recentRing[this.recentPosition] = id;
+    this.recentPosition = (this.recentPosition + 1) % MAX_RECENT;
     this.recentlySettled.add(id);
   }
 
-  /** Forgets reservations past their expiry (the backend released them); oldest first, as inserted. */
+  /**
+   * Forgets reservations past their expiry (the backend released them). Occasionally, not per
+   * call: iterating a Map from its start walks over every entry deleted since it was last rebuilt.
+   */
   private pruneHeld(now: number): void {
-    for (const [id, held] of this.held) {
-      if (held.expiresAtMs > now) break;
-      this.held.delete(id);
-    }
+    if (++this.reservesSincePrune < PRUNE_EVERY && this.held.size < MAX_RECENT) return;
+    this.reservesSincePrune = 0;
+    for (const [id, held] of this.held) if (held.expiresAtMs <= now) this.held.delete(id);
   }
 
   private assertOpen(): void {

@@ -67,6 +67,13 @@ export function sdkClients(server: WireServer, maxRetries = 0): Clients {
 
 export { startWireServer, type WireServer };
 
+/** Reads a stream to its end, like an application. */
+export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const chunks: T[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
 /** Waits until `predicate` holds (records finalized off the caller's path, idle timeouts). */
 export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 2_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

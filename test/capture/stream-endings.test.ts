@@ -190,3 +190,23 @@ describe('every stream is finalized exactly once', () => {
     expect(record).toMatchObject({ status: 'cancelled', partial: false, tokenSource: null });
   });
 });
+
+describe('an application that stops at the finish reason', () => {
+  it('still gets exact usage: the usage chunk capture asked for is read after the break', async () => {
+    const { ledger, openai } = setup();
+    server.script('openai.chat', chatStream({ content: ['Hi', '!'], usage: openaiUsage(14, 2) }));
+    let text = '';
+    for await (const chunk of await openai.chat.completions.create(request)) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.choices[0]?.finish_reason) break;
+    }
+    expect(text).toBe('Hi!');
+    await eventually(async () => (await records(ledger)).length === 1);
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'success',
+      tokenSource: 'provider',
+      tokens: { input: 14, output: 2 },
+      responseMessage: { content: 'Hi!' },
+    });
+  });
+});

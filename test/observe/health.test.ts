@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHealth } from '../../src/observe/health.js';
+import { checkHealth } from '../../src/core/health.js';
 import { freePort, observedLedger, redisClient, redisReachable, startRedis, stopRedis } from './support.js';
 
 const SHARED_REDIS_PORT = 6379;

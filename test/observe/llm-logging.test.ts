@@ -1,11 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import { createLogHandler } from '../../src/observe/logging/log-handler.js';
-import { LLM_EVENTS } from '../../src/observe/logging/llm-events.js';
-import { LLM_EMOJI, llmEmojiSet } from '../../src/observe/logging/llm-emoji-set.js';
 import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
-import type { EmojiSet } from '../../src/observe/logging/emoji-set.js';
 import { PerformanceMonitor } from '../../src/observe/monitor/performance-monitor.js';
+import { EXPECTED_EMOJI } from './expected-emoji.js';
 import { LineSink, ManualClock, observedLedger, tablePricer } from './support.js';
 
 class RateLimitError extends Error {
@@ -58,74 +59,6 @@ async function runCalls(ledger: Ledger, clock: ManualClock): Promise<void> {
   }
   await ledger.flush();
 }
-
-/** The emoji every event must carry with the built-in `llm` set (undefined: none). */
-const EXPECTED_EMOJI: Record<string, string | undefined> = {
-  model_loaded: '🤖',
-  inference_started: '🧠',
-  inference_completed: '✨',
-  inference_failed: '💥',
-  stream_started: '🌊',
-  stream_progress: '⚡',
-  stream_completed: '✨',
-  stream_failed: '💥',
-  token_count: '🔢',
-  request_cost_calculated: '💰',
-  high_cost_request: '💰',
-  unknown_model_pricing: '💰',
-  rate_limited: '🛑',
-  model_timeout: '⏰',
-  context_length_exceeded: '📏',
-  performance_metrics: '⏱️',
-  high_average_latency: '⏱️',
-  high_error_rate: '💥',
-  high_daily_cost: '💰',
-  daily_usage_summary: '💰',
-  batch_processing_started: undefined,
-  batch_processing_completed: undefined,
-  cache_hit: undefined,
-  cache_miss: undefined,
-  slow_callback: '⏱️',
-};
-
-describe('the LLM emoji set', () => {
-  it('has exactly seed 003 mappings', () => {
-    expect(LLM_EMOJI).toEqual({
-      modelLoading: '🤖',
-      inference: '🧠',
-      trainingStarted: '📚',
-      trainingCompleted: '🎓',
-      promptProcessing: '💭',
-      tokenGeneration: '⚡',
-      responseCompleted: '✨',
-      streamingResponse: '🌊',
-      tokenCounting: '🔢',
-      latencyMeasurement: '⏱️',
-      costTracking: '💰',
-      rateLimiting: '🚦',
-      modelTimeout: '⏰',
-      rateLimitExceeded: '🛑',
-      modelError: '💥',
-      contextLengthExceeded: '📏',
-    });
-  });
-
-  it('maps the operations the seed names and nothing it does not', () => {
-    const emoji = (action: string, status: string) => llmEmojiSet.getEmoji(action, status, { event: 'x' });
-    expect(emoji('training', 'started')).toBe('📚');
-    expect(emoji('training', 'success')).toBe('🎓');
-    expect(emoji('prompt', 'started')).toBe('💭');
-    expect(emoji('token_generation', 'progress')).toBe('⚡');
-    expect(emoji('rate_limit', 'waiting')).toBe('🚦');
-    expect(emoji('rate_limit', 'exceeded')).toBe('🛑');
-    expect(emoji('anything', 'failure')).toBe('💥');
-    expect(emoji('cache', 'hit')).toBeUndefined();
-  });
-
-  it('covers every event in the table', () => {
-    expect(Object.keys(EXPECTED_EMOJI).sort()).toEqual(Object.keys(LLM_EVENTS).sort());
-  });
-});
 
 describe('LogHandler JSON lines', () => {
   let ledger: Ledger | undefined;
@@ -274,6 +207,23 @@ describe('LogHandler JSON lines', () => {
     expect(sink.json().map((line) => line.event)).toEqual(['inference_failed']);
   });
 
+  it('follows level changes made after its first line', async () => {
+    const sink = new LineSink();
+    const logger = new LlmLogger({ destination: sink, level: 'error', env: {} });
+    const clock = new ManualClock();
+    ledger = observedLedger([createLogHandler({ llmLogger: logger })], { clock });
+    ledger.start({ model: 'gpt-4o', messages }).fail(new Error('boom'));
+    await ledger.flush();
+    logger.pino.level = 'warn';
+    // A cancellation is logged as inference_failed at warn, through the same bound child logger.
+    ledger.start({ model: 'gpt-4o', messages }).cancel();
+    await ledger.flush();
+    expect(sink.json().map((line) => [line.event, line.level, line.status])).toEqual([
+      ['inference_failed', 50, 'error'],
+      ['inference_failed', 40, 'cancelled'],
+    ]);
+  });
+
   it('leaves the emoji out when no set is enabled', async () => {
     const sink = new LineSink();
     const clock = new ManualClock();
@@ -281,6 +231,32 @@ describe('LogHandler JSON lines', () => {
     ledger.start({ model: 'gpt-4o', messages }).complete({ tokens: { input: 1, output: 1 } });
     await ledger.flush();
     expect(sink.json()[0]).not.toHaveProperty('emoji');
+  });
+});
+
+describe('LogHandler file output', () => {
+  it('writes JSON lines to a file and closes it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-logs-'));
+    try {
+      const file = join(directory, 'nested', 'llm.jsonl');
+      const clock = new ManualClock();
+      const logs = createLogHandler({ destination: file, env: {} });
+      const ledger = observedLedger([logs], { clock });
+      ledger.start({ model: 'gpt-4o', messages }).complete({ tokens: { input: 3, output: 4 } });
+      ledger.start({ model: 'gpt-4o', messages }).fail(new RateLimitError('slow down'));
+      await ledger.close();
+      await logs.close();
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((line) => [line.event, line.emoji])).toEqual([
+        ['inference_completed', '✨'],
+        ['rate_limited', '🛑'],
+      ]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
@@ -307,64 +283,5 @@ describe('LogHandler pretty lines', () => {
       /^✨ \d\d:\d\d:\d\d\.\d{3} INFO {2}inference_completed .*model=gpt-4o .*prompt_tokens=150 completion_tokens=75 total_tokens=225 duration_ms=1250 .*cost_usd=0\.0135/,
     );
     expect(byEvent.get('rate_limited')).toMatch(/^🛑 \S+ WARN {2}rate_limited /);
-  });
-});
-
-describe('custom emoji sets', () => {
-  // Seed 003's CustomLLMEmojiSet, in TypeScript: return undefined to fall back to the built-in set.
-  const customLlm: EmojiSet = {
-    domain: 'llm',
-    getEmoji(action, status, { model }) {
-      if (model?.includes('gpt-4') && status === 'success') return '🤖✨';
-      if (model?.includes('claude') && status === 'success') return '🧠💫';
-      if (model?.startsWith('local')) return status === 'success' ? '🏠🤖' : status === 'failure' ? '🏠❌' : undefined;
-      if (action === 'cache') return status === 'hit' ? '🎯' : '📉';
-      return undefined;
-    },
-  };
-  const otherDomain: EmojiSet = { domain: 'http', getEmoji: () => '🌐' };
-
-  it('overrides and extends the llm set', async () => {
-    const sink = new LineSink();
-    const clock = new ManualClock();
-    const logs = createLogHandler({
-      destination: sink,
-      level: 'debug',
-      env: {},
-      customEmojiSets: [otherDomain, customLlm],
-    });
-    const ledger = observedLedger([logs], { clock });
-    ledger.start({ model: 'gpt-4o', messages }).complete({ tokens: { input: 1, output: 1 } });
-    ledger.start({ model: 'claude-sonnet-4', messages }).complete({ tokens: { input: 1, output: 1 } });
-    ledger.start({ model: 'local-llama', messages }).fail(new Error('out of memory'));
-    await ledger.flush();
-    logs.logger.event('cache_hit', { model: 'gpt-4o' });
-    logs.logger.event('cache_miss', { model: 'gpt-4o' });
-    await ledger.close();
-
-    const emojiOf = (event: string, model: string) =>
-      sink.json().find((line) => line.event === event && line.model === model)?.emoji;
-    expect(emojiOf('inference_completed', 'gpt-4o')).toBe('🤖✨');
-    expect(emojiOf('inference_completed', 'claude-sonnet-4')).toBe('🧠💫');
-    expect(emojiOf('inference_failed', 'local-llama')).toBe('🏠❌');
-    // Not mapped by the custom set: the built-in llm set answers.
-    expect(emojiOf('inference_started', 'gpt-4o')).toBe('🧠');
-    expect(emojiOf('token_count', 'gpt-4o')).toBe('🔢');
-    expect(emojiOf('cache_hit', 'gpt-4o')).toBe('🎯');
-    expect(emojiOf('cache_miss', 'gpt-4o')).toBe('📉');
-  });
-
-  it('is used alone when the built-in set is disabled', () => {
-    const sink = new LineSink();
-    const logger = new LlmLogger({
-      destination: sink,
-      level: 'debug',
-      env: {},
-      emojiSets: [],
-      customEmojiSets: [customLlm],
-    });
-    logger.event('inference_started', { model: 'gpt-4o' });
-    logger.event('inference_completed', { model: 'gpt-4o' });
-    expect(sink.json().map((line) => line.emoji)).toEqual([undefined, '🤖✨']);
   });
 });

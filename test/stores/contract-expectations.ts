@@ -3,6 +3,7 @@
  * their own small implementations (BigInt fixed point, a plain sort) rather than the library's
  * query-eval or money modules, so that a shared bug cannot hide behind itself.
  */
+import { expect } from 'vitest';
 import type { CallRecord } from '../../src/core/record.js';
 import type { CallFilter, GroupKey, SummaryRow } from '../../src/core/store.js';
 
@@ -124,4 +125,22 @@ export function expectedSummary(
 export function idsInOrder(records: readonly CallRecord[], order: 'asc' | 'desc' = 'desc'): string[] {
   const ids = records.map((record) => record.id).sort();
   return order === 'asc' ? ids : ids.reverse();
+}
+
+export function ids(page: { records: CallRecord[] }): string[] {
+  return page.records.map((record) => record.id);
+}
+
+/** Exact on counts, tokens, cost and order; latency within float rounding of the other formula. */
+export function expectSummary(actual: SummaryRow[], expected: SummaryRow[]): void {
+  expect(actual.map((row) => row.group)).toEqual(expected.map((row) => row.group));
+  actual.forEach((row, index) => {
+    const wanted = expected[index]!;
+    const { latencyMs, ...exact } = row;
+    const { latencyMs: wantedLatency, ...wantedExact } = wanted;
+    expect(exact).toEqual(wantedExact);
+    expect(latencyMs.avg).toBeCloseTo(wantedLatency.avg, 9);
+    expect(latencyMs.p50).toBeCloseTo(wantedLatency.p50, 9);
+    expect(latencyMs.p95).toBeCloseTo(wantedLatency.p95, 9);
+  });
 }

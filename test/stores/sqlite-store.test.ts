@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLedger } from '../../src/create-ledger.js';
 import { ConfigError, StoreError } from '../../src/core/errors.js';
 import type { CallRecord } from '../../src/core/record.js';
@@ -16,11 +16,18 @@ import { at, makeCost, makeRecord } from '../support/records.js';
 import { buildDataset } from './store-contract.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-sqlite-'));
+// Made in beforeAll rather than at import, so that a run that filters out every test here
+// (vitest -t) leaves no empty directory behind.
+let directory: string;
+beforeAll(() => {
+  directory = mkdtempSync(join(tmpdir(), 'llm-ledger-sqlite-'));
+});
 let fileCount = 0;
 const nextPath = () => join(directory, `store-${fileCount++}.db`);
 
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+afterAll(() => {
+  if (directory) rmSync(directory, { recursive: true, force: true });
+});
 
 describe('SqliteStore file handling', () => {
   it('lets two stores share one file', async () => {

@@ -3,17 +3,24 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/stores/sqlite/migrations.js';
 import { buildDataset, describeStoreContract } from './store-contract.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-sqlite-contract-'));
+// Made in beforeAll rather than at import, so that a run that filters out every test here
+// (vitest -t) leaves no empty directory behind.
+let directory: string;
+beforeAll(() => {
+  directory = mkdtempSync(join(tmpdir(), 'llm-ledger-sqlite-contract-'));
+});
 let files = 0;
 const nextPath = () => join(directory, `contract-${files++}.db`);
 
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+afterAll(() => {
+  if (directory) rmSync(directory, { recursive: true, force: true });
+});
 
 describeStoreContract('sqlite :memory:', () => new SqliteStore({ path: ':memory:' }));
 describeStoreContract('sqlite file', () => new SqliteStore({ path: nextPath() }));

@@ -96,6 +96,10 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     return verdict;
   }
 
+  awaitingUsage(): boolean {
+    return this.hideUsage && this.usage === undefined && this.choices[0]?.finishReason != null;
+  }
+
   outcome(): StreamOutcome {
     const first = this.choices[0];
     let outputText = '';

@@ -11,7 +11,6 @@ import { formatSubject, parseSubject, type Subject } from '../../meters/subject.
 import type { CallFilter } from '../../core/store.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
-import { formatCost } from '../format/money-format.js';
 import { formatInteger, renderTable } from '../format/table.js';
 import { LEDGER_OPTIONS, openCliLedger, stderrLogger } from '../open-ledger.js';
 
@@ -26,6 +25,7 @@ and what running calls hold in reservations.
   --source auto|meter|ledger default auto
   --meter URL                the meter to read: redis://host:port/db, sqlite:PATH or memory
                              (default: LLM_LEDGER_METER, then REDIS_HOST..., then the ledger's SQLite file)
+  --key-prefix PREFIX        the Redis meter's key prefix (default llm-ledger:)
   --db PATH  --config FILE   the ledger, as for the other commands
 
 With --source auto the meter's counters are shown; when the meter has nothing for this window (it was
@@ -71,6 +71,7 @@ export const command: CliCommand = {
         at: { type: 'string' },
         source: { type: 'string' },
         meter: { type: 'string' },
+        'key-prefix': { type: 'string' },
         json: { type: 'boolean' },
       },
       strict: true,
@@ -90,7 +91,8 @@ export const command: CliCommand = {
       if (!location) {
         if (source === 'meter') throw new UsageError('no meter: pass --meter URL or set LLM_LEDGER_METER');
       } else {
-        report = await fromMeter(location, subject, period, at, cycleStart, currency, io, source === 'auto');
+        const meterOptions = { cycleStartDate: cycleStart, currency, keyPrefix: values['key-prefix'] };
+        report = await fromMeter(location, subject, period, at, meterOptions, io, source === 'auto');
         if (report && source === 'auto' && report.requests === 0 && report.reserved?.requests === 0) report = null;
       }
     }
@@ -151,19 +153,11 @@ async function fromMeter(
   subject: Subject,
   period: PeriodInput,
   at: number,
-  cycleStartDate: string | undefined,
-  currency: string,
+  options: { cycleStartDate?: string; currency: string; keyPrefix?: string },
   io: CliIo,
   fallback: boolean,
 ): Promise<UsageReport | null> {
-  const meter = createMeter({
-    backend: location,
-    cwd: io.cwd,
-    env: io.env,
-    cycleStartDate,
-    currency,
-    logger: stderrLogger(io),
-  });
+  const meter = createMeter({ ...options, backend: location, cwd: io.cwd, env: io.env, logger: stderrLogger(io) });
   try {
     const usage = await meter.get(subject, period, at);
     return {
@@ -229,7 +223,8 @@ async function fromLedger(
 }
 
 function render(report: UsageReport): string {
-  const exact = (amount: string) => formatCost(amount, report.currency, 12).replace(/0+$/, '').replace(/\.$/, '');
+  // Exact amounts, as counted: a usage check is about the last digit, not a rounded display.
+  const exact = (amount: string) => (report.currency === 'USD' ? `$${amount}` : `${amount} ${report.currency}`);
   const rows: string[][] = [
     ['requests', formatInteger(report.requests)],
     ['input tokens', formatInteger(report.tokens.input)],

@@ -15,10 +15,13 @@ export interface TokenCallbackOptions {
 }
 
 /**
- * Seed 002's `RedisTokenCallbackHandler`: counts the calls of one user in their billing cycle.
- * Counts only records attributed to `userId` (set it with `ledger.context({ userId })` or in the
- * call), since ledger handlers see every call. Idempotent per record: combining it with
- * `createDetailedTokenCallback` for the same user does not count a call twice (unlike the seed).
+ * Seed 002's `RedisTokenCallbackHandler`: counts the calls of one user in their billing cycle
+ * (requests, every token bucket and the exact cost). Counts only records attributed to `userId`
+ * (set it with `ledger.context({ userId })` or in the call), since ledger handlers see every call.
+ * When a record has a total but no prompt/completion split, the prompt is estimated from its
+ * messages (4 characters per token) and the rest is completion, as the seed's
+ * `_extract_detailed_tokens` does. Idempotent per record: combining it with
+ * `createDetailedTokenCallback` for the same user does not count a call twice (the seed would).
  *
  * @example
  * ledger.addHandler(createTokenCallback('user_123', '2024-01-01'));
@@ -32,9 +35,9 @@ export function createTokenCallback(
 }
 
 /**
- * Seed 002's `DetailedRedisTokenCallbackHandler`: as `createTokenCallback`, and when a record has a
- * total but no prompt/completion split, estimates the prompt from its messages (4 characters per
- * token) and takes the rest as completion, as the seed's `_extract_detailed_tokens` does.
+ * Seed 002's `DetailedRedisTokenCallbackHandler`. The counters always keep prompt and completion
+ * apart, so it counts exactly what `createTokenCallback` counts (either may run first when both
+ * are used); it differs in what it logs: prompt and completion tokens rather than the total.
  *
  * @example
  * const callback = createDetailedTokenCallback('user_123');
@@ -69,7 +72,7 @@ class UserTokenCallback implements LedgerHandler {
 
   async onEnd(record: CallRecord): Promise<void> {
     if (record.userId !== this.userId) return;
-    const counted = this.detailed ? withEstimatedSplit(record) : record;
+    const counted = withEstimatedSplit(record);
     const meter = this.options.meter ?? getDefaultMeter();
     await meter.count(counted, { subject: { dimension: 'user', id: this.userId }, period: this.period });
     this.logger.debug(
@@ -93,7 +96,8 @@ class UserTokenCallback implements LedgerHandler {
 function withEstimatedSplit(record: CallRecord): MeterableRecord {
   const tokens = record.tokens;
   if (tokens.total <= 0 || tokens.input > 0 || tokens.output > 0) return record;
-  const text = [record.systemPrompt ?? '', ...record.messages.map(messageText)].join('\n');
+  const parts = [record.systemPrompt ?? '', ...record.messages.map(messageText)].filter((part) => part !== '');
+  const text = parts.join('\n');
   const input = Math.min(tokens.total, estimateTokens(text));
   return { ...record, tokens: { ...tokens, input, output: tokens.total - input } };
 }

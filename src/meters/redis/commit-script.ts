@@ -24,10 +24,14 @@ local buckets = tonumber(ARGV[7])
 local ttlBase = 7 + fields * 2
 for i = 1, counters do
   local key = KEYS[2 + i]
+  -- Usage always counts one request, listed first: a count back at 1 means the field (and maybe
+  -- the whole counter) was just created, and only then is the TTL (re)set.
+  local created = ARGV[8] ~= 'requests'
   for f = 1, fields do
-    redis.call('HINCRBY', key, ARGV[6 + f * 2], ARGV[7 + f * 2])
+    local value = redis.call('HINCRBY', key, ARGV[6 + f * 2], ARGV[7 + f * 2])
+    if f == 1 and value == tonumber(ARGV[9]) then created = true end
   end
-  redis.call('PEXPIRE', key, ARGV[ttlBase + i])
+  if created then redis.call('PEXPIRE', key, ARGV[ttlBase + i]) end
 end
 local rateBase = ttlBase + counters
 for j = 1, buckets do

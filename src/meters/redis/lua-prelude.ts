@@ -35,6 +35,16 @@ end
 local function greater(a, b)
   return a[1] > b[1] or (a[1] == b[1] and a[2] > b[2])
 end
+-- used + held + estimate > maximum, exactly. Below 10^15 each (three sum to under 2^53) plain
+-- doubles are exact and much cheaper than limbs: the common case for budgets under 1,000 units.
+local function exceeds(used, held, estimate, maximum)
+  used = used or '0'
+  held = held or '0'
+  if #used < 16 and #held < 16 and #estimate < 16 and #maximum < 16 then
+    return tonumber(used) + tonumber(held) + tonumber(estimate) > tonumber(maximum)
+  end
+  return greater(add(add(big(used), big(held)), big(estimate)), big(maximum))
+end
 local function negate(text)
   if string.sub(text, 1, 1) == '-' then return string.sub(text, 2) end
   return '-' .. text

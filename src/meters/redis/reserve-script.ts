@@ -23,7 +23,6 @@ for _, text in ipairs(expired) do
 end
 local reservation = ARGV[4]
 local estimate = {ARGV[6], ARGV[7], ARGV[8]}
-local estimateBig = {big(ARGV[6]), big(ARGV[7]), big(ARGV[8])}
 local limits = tonumber(ARGV[9])
 local buckets = tonumber(ARGV[10])
 local names = {'cost', 'tokens', 'requests'}
@@ -40,11 +39,10 @@ for i = 1, limits do
     if hard ~= '' or soft ~= '' then
       local used = values[f] or '0'
       local held = values[f + 3] or '0'
-      local after = add(add(big(used), big(held)), estimateBig[f])
-      if hard ~= '' and greater(after, big(hard)) then
+      if hard ~= '' and exceeds(used, held, estimate[f], hard) then
         return {'quota', i, names[f], used, held}
       end
-      if soft ~= '' and greater(after, big(soft)) then
+      if soft ~= '' and exceeds(used, held, estimate[f], soft) then
         table.insert(alerts, i)
         table.insert(alerts, names[f])
         table.insert(alerts, used)
@@ -67,10 +65,14 @@ for j = 1, buckets do
 end
 for i = 1, limits do
   local key = KEYS[1 + i]
-  for f = 1, 3 do
+  -- The request count is always reserved (1): it is back at 1 only when no other call of this
+  -- counter is running, which includes a counter just created. Only then is its TTL (re)set.
+  if redis.call('HINCRBY', key, 'reservedRequests', estimate[3]) == tonumber(estimate[3]) then
+    redis.call('PEXPIRE', key, ARGV[10 + (i - 1) * 7 + 1])
+  end
+  for f = 1, 2 do
     if estimate[f] ~= '0' then redis.call('HINCRBY', key, reservedFields[f], estimate[f]) end
   end
-  redis.call('PEXPIRE', key, ARGV[10 + (i - 1) * 7 + 1])
 end
 if reservation ~= '' then redis.call('ZADD', KEYS[1], ARGV[5], reservation) end
 for j = 1, buckets do

@@ -19,6 +19,10 @@ export interface EmojiSet {
 /**
  * Picks the emoji for an event from the sets of one domain: custom sets first, in the order
  * given, then the built-in set if it is enabled. Sets of other domains are ignored.
+ *
+ * @example
+ * const resolver = new EmojiResolver('llm', BUILT_IN_EMOJI_SETS, ['llm'], [myLlmSet]);
+ * resolver.resolve('inference', 'success', { event: 'inference_completed', model: 'gpt-4o' }); // myLlmSet's, else '✨'
  */
 export class EmojiResolver {
   private readonly chain: readonly EmojiSet[];

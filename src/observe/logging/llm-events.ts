@@ -43,7 +43,12 @@ export const LLM_EVENTS = Object.freeze({
 
 export type LlmEventName = keyof typeof LLM_EVENTS;
 
-/** Spec of an event; events the table does not know are logged at info with action = name. */
+/**
+ * Spec of an event; events the table does not know are logged at info with action = name.
+ *
+ * @example
+ * eventSpec('rate_limited'); // { level: 'warn', action: 'rate_limit', status: 'exceeded' }
+ */
 export function eventSpec(event: string): LlmEventSpec {
   return (LLM_EVENTS as Record<string, LlmEventSpec>)[event] ?? { level: 'info', action: event, status: 'info' };
 }

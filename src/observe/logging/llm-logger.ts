@@ -106,8 +106,7 @@ export class LlmLogger {
       child = this.pino.child(emoji === undefined ? { event, model, provider } : { event, emoji, model, provider });
       this.bound.set(key, child);
     }
-    // A child keeps the level it was made with; follow the parent's if it changed since.
-    if (child.levelVal !== this.pino.levelVal) child.level = this.pino.level;
+    // The child has no level of its own: pino children inherit the parent's, later changes included.
     child[level](fields, event);
   }
 

@@ -102,7 +102,12 @@ export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
   };
 }
 
-/** The event and level for a finished call. */
+/**
+ * The event and level for a finished call.
+ *
+ * @example
+ * endEvent({ ...record, status: 'error', httpStatus: 429 }); // ['rate_limited', 'warn']
+ */
 export function endEvent(record: CallRecord): [LlmEventName, LogLevel] {
   const stream = record.streamed;
   if (record.status === 'success' || record.status === 'partial') {

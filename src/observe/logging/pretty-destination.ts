@@ -40,7 +40,13 @@ export interface PrettyOutput {
   flush?(callback?: (error?: Error | null) => void): unknown;
 }
 
-/** Formats one pino JSON line; text that is not JSON is passed through unchanged. */
+/**
+ * Formats one pino JSON line; text that is not JSON is passed through unchanged.
+ *
+ * @example
+ * formatPrettyLine('{"level":30,"time":0,"event":"cache_hit","emoji":"🎯","model":"gpt-4o"}');
+ * // '🎯 00:00:00.000 INFO  cache_hit model=gpt-4o\n'
+ */
 export function formatPrettyLine(line: string): string {
   let entry: Record<string, unknown>;
   try {

@@ -1,3 +1,6 @@
+import type { DailyUsageRow } from './daily-usage.js';
+import type { LatencySummary } from './model-window.js';
+
 /** Names of what the monitor publishes; they match seed 003's log events. */
 export type MonitorEventName =
   | 'performance_metrics'
@@ -36,3 +39,28 @@ export const DEFAULT_THRESHOLDS: Readonly<MonitorThresholds> = Object.freeze({
   callCost: '1.00',
   dailyUserCost: null,
 });
+
+/** One model's window, as `snapshot()` reports it. */
+export interface ModelPerformance {
+  model: string;
+  /** Calls seen since the monitor started. */
+  requestCount: number;
+  /** Calls in the window (at most `windowSize`). */
+  windowCount: number;
+  errorCount: number;
+  errorRatePercent: number;
+  latencyMs: LatencySummary;
+  ttftMs: (LatencySummary & { count: number }) | null;
+  outputTokensPerSecond: number | null;
+}
+
+export interface MonitorSnapshot {
+  /** ISO time the snapshot was taken. */
+  at: string;
+  windowSize: number;
+  models: ModelPerformance[];
+  /** Alerts currently above their threshold, as `event:key` (`high_error_rate:gpt-4o`). */
+  activeAlerts: string[];
+  /** Today's usage per user. */
+  daily: DailyUsageRow[];
+}

@@ -5,11 +5,13 @@ import { costKey } from '../shared/cost-key.js';
 import { failureKind } from '../shared/failure-kind.js';
 import { CrossingTracker } from './crossing-alert.js';
 import { DailyUsage, utcDay, type DailyUsageRow } from './daily-usage.js';
-import { ModelWindow, type LatencySummary } from './model-window.js';
+import { dailySummaryEvent, metricsFields, modelPerformance, round2 } from './event-fields.js';
+import { ModelWindow } from './model-window.js';
 import {
   DEFAULT_THRESHOLDS,
   type MonitorEvent,
   type MonitorListener,
+  type MonitorSnapshot,
   type MonitorThresholds,
 } from './monitor-events.js';
 
@@ -29,31 +31,6 @@ export interface PerformanceMonitorOptions {
   maxModels?: number;
   /** Users tracked per day; more are pooled under `(other)`. Default 100,000. */
   maxUsers?: number;
-}
-
-/** One model's window, as `snapshot()` reports it. */
-export interface ModelPerformance {
-  model: string;
-  /** Calls seen since the monitor started. */
-  requestCount: number;
-  /** Calls in the window (at most `windowSize`). */
-  windowCount: number;
-  errorCount: number;
-  errorRatePercent: number;
-  latencyMs: LatencySummary;
-  ttftMs: (LatencySummary & { count: number }) | null;
-  outputTokensPerSecond: number | null;
-}
-
-export interface MonitorSnapshot {
-  /** ISO time the snapshot was taken. */
-  at: string;
-  windowSize: number;
-  models: ModelPerformance[];
-  /** Alerts currently above their threshold, as `event:key` (`high_error_rate:gpt-4o`). */
-  activeAlerts: string[];
-  /** Today's usage per user. */
-  daily: DailyUsageRow[];
 }
 
 /** A model's window and its alert keys, built once. */
@@ -309,63 +286,6 @@ export class PerformanceMonitor implements LedgerHandler {
     }
     if (failure !== undefined) throw failure;
   }
-}
-
-function modelPerformance(model: string, window: ModelWindow): ModelPerformance {
-  return {
-    model,
-    requestCount: window.total,
-    windowCount: window.count,
-    errorCount: window.errorCount,
-    errorRatePercent: window.errorRatePercent(),
-    latencyMs: window.latencyMs(),
-    ttftMs: window.ttftMs(),
-    outputTokensPerSecond: window.outputTokensPerSecond(),
-  };
-}
-
-/** Seed 003's `performance_metrics` fields, rounded to two decimals as the seed logs them. */
-function metricsFields(model: string, window: ModelWindow): Record<string, unknown> {
-  const latency = window.latencyMs();
-  const fields: Record<string, unknown> = {
-    model,
-    request_count: window.total,
-    window_count: window.count,
-    avg_latency_ms: round2(latency.avg),
-    p50_latency_ms: round2(latency.p50),
-    p95_latency_ms: round2(latency.p95),
-    p99_latency_ms: round2(latency.p99),
-    error_rate_percent: round2(window.errorRatePercent()),
-  };
-  const ttft = window.ttftMs();
-  if (ttft) {
-    fields.p50_ttft_ms = round2(ttft.p50);
-    fields.p95_ttft_ms = round2(ttft.p95);
-  }
-  const speed = window.outputTokensPerSecond();
-  if (speed !== null) fields.tokens_per_second = round2(speed);
-  return fields;
-}
-
-function dailySummaryEvent(row: DailyUsageRow): MonitorEvent {
-  return {
-    event: 'daily_usage_summary',
-    level: 'info',
-    fields: {
-      user_id: row.userId,
-      day: row.day,
-      [costKey(row.currency, 'total_cost')]: row.totalCost,
-      request_count: row.requestCount,
-      average_cost_per_request: row.averageCostPerRequest,
-      unpriced_calls: row.unpricedCalls,
-      prompt_tokens: row.inputTokens,
-      completion_tokens: row.outputTokens,
-    },
-  };
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -193,7 +193,12 @@ export class OtelSpanHandler implements LedgerHandler {
   }
 }
 
-/** `{gen_ai.operation.name} {gen_ai.request.model}`, e.g. `chat gpt-4o`. */
+/**
+ * `{gen_ai.operation.name} {gen_ai.request.model}`.
+ *
+ * @example
+ * spanName('CHAT', 'gpt-4o'); // 'chat gpt-4o'
+ */
 export function spanName(callType: string, model: string): string {
   return `${operationName(callType)} ${model}`;
 }

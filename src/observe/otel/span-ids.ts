@@ -26,6 +26,9 @@ export function otelTraceId(ledgerId: string): string {
 /**
  * An OTel span id (16 hex) for a ledger call id: the random tail of a UUIDv7 (its head is a
  * timestamp, shared by calls started in the same millisecond), else a hash.
+ *
+ * @example
+ * otelSpanId('0190f5c2-7d3a-7b1e-9c4d-2f6a8b0c1d2e'); // '9c4d2f6a8b0c1d2e'
  */
 export function otelSpanId(ledgerId: string): string {
   const lower = ledgerId.toLowerCase();

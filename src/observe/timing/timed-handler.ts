@@ -94,7 +94,12 @@ export function timeHandler(handler: LedgerHandler, options: TimedHandlerOptions
   return wrapped;
 }
 
-/** `timeHandler` for each handler of a list. */
+/**
+ * `timeHandler` for each handler of a list.
+ *
+ * @example
+ * const ledger = createLedger({ handlers: timeHandlers([billing, audit], { logger, observer: metrics }) });
+ */
 export function timeHandlers(handlers: readonly LedgerHandler[], options: TimedHandlerOptions = {}): LedgerHandler[] {
   return handlers.map((handler) => timeHandler(handler, options));
 }

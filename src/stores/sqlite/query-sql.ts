@@ -99,6 +99,8 @@ export function filterSql(filter: CallFilter, conditions: string[] = [], params:
 /**
  * One page ordered by id, one row more than the limit to learn whether another page follows.
  * Keyset pagination: the cursor is the last id of the previous page, as in the memory store.
+ * SQLite orders TEXT by UTF-8 bytes and JavaScript by UTF-16 code units; both agree on ASCII
+ * ids such as the ledger's UUIDv7.
  */
 export function listSql(query: ListQuery): SqlQuery & { limit: number } {
   const limit = clampLimit(query.limit);
@@ -119,6 +121,11 @@ export function listSql(query: ListQuery): SqlQuery & { limit: number } {
 
 export const GET_SQL = `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE id = ?`;
 export const BY_TRACE_SQL = `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE trace_id = ? ORDER BY started_at, id`;
+
+export const SELECT_COST_SQL = `SELECT cost_total, cost_currency, cost_status, pricing_version, cost_breakdown, cost_history FROM ${TABLE} WHERE id = ?`;
+export const UPDATE_COST_SQL =
+  `UPDATE ${TABLE} SET cost_total = ?, cost_currency = ?, cost_status = ?, pricing_version = ?, ` +
+  'cost_breakdown = ?, cost_history = ? WHERE id = ?';
 
 /** Group values come back as g0, g1...; the aggregates are registered by sql-functions.ts. */
 export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] } {

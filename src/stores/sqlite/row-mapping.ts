@@ -59,10 +59,10 @@ export const COLUMN_LIST = COLUMNS.join(', ');
 
 /**
  * Writes one record's column values into `target`, in COLUMNS order. Filling a reused array keeps
- * the batch insert free of per-row allocations. Nothing here may throw on
- * user content: JSON goes through toSafeJson, text through capText (better-sqlite3 would turn a
- * lone surrogate into three U+FFFD, capText into one), and values the driver cannot bind
- * (booleans, objects) are converted first.
+ * the batch insert free of per-row allocations. Nothing here may throw on user content: JSON goes
+ * through toSafeJson, text through capText (better-sqlite3 would turn a lone surrogate into three
+ * U+FFFD, capText into one), and values the driver cannot bind (booleans, objects) are converted
+ * first.
  */
 export function writeRow(record: CallRecord, target: unknown[], maxChars: number): void {
   const tokens = record.tokens;

@@ -5,14 +5,14 @@ import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
 import type { CallPage, CostUpdate, GroupKey, ListQuery, Store, SummaryQuery, SummaryRow } from '../../core/store.js';
 import { loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { applyMigrations } from './migrations.js';
-import { BY_TRACE_SQL, GET_SQL, listSql, summarySql } from './query-sql.js';
+import { BY_TRACE_SQL, GET_SQL, listSql, SELECT_COST_SQL, summarySql, UPDATE_COST_SQL } from './query-sql.js';
 import { RowWriter } from './row-writer.js';
 import { costValues, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import { toStoreError } from './store-errors.js';
 
 export interface SqliteStoreOptions {
-  /** Database file (created with its directory's permissions) or `:memory:`. Required unless `database` is given. */
+  /** Database file (its directory must exist) or `:memory:`. Required unless `database` is given. */
   path?: string;
   /**
    * An open better-sqlite3 connection to use instead of opening `path`. The store creates its
@@ -146,26 +146,26 @@ export class SqliteStore implements Store {
   async updateCosts(updates: readonly CostUpdate[]): Promise<number> {
     const db = this.database();
     if (updates.length === 0) return 0;
-    const select = this.statement(
-      'SELECT cost_total, cost_currency, cost_status, pricing_version, cost_breakdown, cost_history FROM llm_request_logs WHERE id = ?',
-    );
-    const update = this.statement(
-      'UPDATE llm_request_logs SET cost_total = ?, cost_currency = ?, cost_status = ?, pricing_version = ?, cost_breakdown = ?, cost_history = ? WHERE id = ?',
-    );
-    const apply = db.transaction((batch: readonly CostUpdate[]) => {
-      let updated = 0;
-      for (const { id, cost } of batch) {
-        const row = select.get(id) as CostRow | undefined;
-        if (row === undefined) continue;
-        const previous = rowCost(row);
-        const history = (JSON.parse(row.cost_history as string) as CallCost[] | null) ?? [];
-        if (previous) history.push(previous);
-        update.run(...costValues(cost, this.maxFieldChars), JSON.stringify(history), id);
-        updated += 1;
-      }
-      return updated;
+    return this.run(`Updating ${updates.length} costs`, () => {
+      const select = this.statement(SELECT_COST_SQL);
+      const update = this.statement(UPDATE_COST_SQL);
+      // IMMEDIATE takes the write lock before reading, so a concurrent repricing cannot slip its
+      // own update between our read of the old cost and our write of the history.
+      const apply = db.transaction(() => {
+        let updated = 0;
+        for (const { id, cost } of updates) {
+          const row = select.get(id) as CostRow | undefined;
+          if (row === undefined) continue;
+          const previous = rowCost(row);
+          const history = (JSON.parse(row.cost_history as string) as CallCost[] | null) ?? [];
+          if (previous) history.push(previous);
+          update.run(...costValues(cost, this.maxFieldChars), JSON.stringify(history), id);
+          updated += 1;
+        }
+        return updated;
+      });
+      return apply.immediate();
     });
-    return this.run(`Updating ${updates.length} costs`, () => apply.immediate(updates));
   }
 
   /** Closes the connection (unless it was passed in). Idempotent; later calls throw StoreError. */

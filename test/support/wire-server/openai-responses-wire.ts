@@ -174,4 +174,3 @@ export function responseStream(script: ResponseStreamScript = {}): Reply {
     intervalMs: script.intervalMs,
   };
 }
-

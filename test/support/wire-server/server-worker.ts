@@ -3,9 +3,11 @@
  * one event loop: the server's work then neither adds to nor jitters the client's timings.
  * The worker serves benchmark replies by default (see bench-replies.ts).
  */
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { benchChatReply } from './bench-replies.js';
 import { startWireServer } from './wire-server.js';
+
+const WORKER_ROLE = 'llm-ledger-wire-server';
 
 export interface WorkerWireServer {
   url: string;
@@ -19,7 +21,7 @@ export async function startWireServerInWorker(): Promise<WorkerWireServer> {
   const source =
     `(async () => { const { register } = await import(${JSON.stringify(tsx)}); register(); ` +
     `await import(${JSON.stringify(import.meta.url)}); })();`;
-  const worker = new Worker(source, { eval: true });
+  const worker = new Worker(source, { eval: true, workerData: { role: WORKER_ROLE } });
   const url = await new Promise<string>((resolve, reject) => {
     worker.once('message', (message: { url: string }) => resolve(message.url));
     worker.once('error', reject);
@@ -33,7 +35,8 @@ export async function startWireServerInWorker(): Promise<WorkerWireServer> {
   };
 }
 
-if (!isMainThread && parentPort) {
+// Only the worker started above serves; importing this file anywhere else starts nothing.
+if ((workerData as { role?: string } | null)?.role === WORKER_ROLE && parentPort) {
   const port = parentPort;
   const server = await startWireServer();
   server.setDefault('openai.chat', benchChatReply());

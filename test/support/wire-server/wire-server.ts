@@ -83,7 +83,11 @@ export async function startWireServer(): Promise<WireServer> {
   const sockets = new Set<Socket>();
 
   const server = createServer({ noDelay: true, keepAlive: true }, (request, response) => {
-    void handle(request, response);
+    handle(request, response).catch((error: unknown) => {
+      // A broken script is the test's bug: answer 500 so the test fails loudly, not by timeout.
+      if (!response.headersSent) sendJson(response, 500, { error: { message: String(error), type: 'script_error' } });
+      else response.destroy();
+    });
   });
   server.on('connection', (socket) => {
     socket.setNoDelay(true);

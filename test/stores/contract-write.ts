@@ -1,0 +1,114 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/core/store.js';
+import { makeCost, makeRecord } from '../support/records.js';
+import { richRecord } from './contract-data.js';
+import { ids, idsInOrder } from './contract-expectations.js';
+
+/** write and get: exact round trips, idempotent replays, content as data. */
+export function describeWriteContract(current: () => Store): void {
+  let store: Store;
+  beforeEach(() => {
+    store = current();
+  });
+
+  describe('write and get', () => {
+    it('round-trips a rich record exactly', async () => {
+      const record = richRecord();
+      await store.write([record]);
+      expect(await store.get(record.id)).toStrictEqual(record);
+    });
+
+    it('keeps null and empty values apart', async () => {
+      const empty = makeRecord({
+        tools: [],
+        toolChoice: 'none',
+        tags: [],
+        metadata: {},
+        params: {},
+        messages: [],
+        systemPrompt: '',
+        responseMessage: { role: 'assistant', content: '' },
+        cost: makeCost('0', { breakdown: {} }),
+      });
+      const nulls = makeRecord({
+        tools: null,
+        toolChoice: null,
+        systemPrompt: null,
+        responseMessage: null,
+        responseModel: null,
+        finishReason: null,
+        tokenSource: null,
+        cost: null,
+        tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+        metadata: { nothing: null, list: [], object: {} },
+      });
+      await store.write([empty, nulls]);
+      expect(await store.get(empty.id)).toStrictEqual(empty);
+      expect(await store.get(nulls.id)).toStrictEqual(nulls);
+    });
+
+    it('round-trips a 2 MB message', async () => {
+      const part = (seed: string) => seed.repeat(Math.ceil(500_000 / seed.length)).slice(0, 500_000);
+      const content = [
+        { type: 'text', text: part('plain ascii text, line after line.\n') },
+        { type: 'text', text: part('漢字とかなの文章。😀 emoji 👩‍👩‍👧 and ünïcödé; ') },
+        { type: 'text', text: part('<script>alert("x")</script> \'; DROP TABLE llm_request_logs; -- ') },
+        { type: 'text', text: part('\u0000\u0001\u001f\t\r\n\u2028\u2029 control ') },
+      ];
+      const record = makeRecord({ messages: [{ role: 'user', content }] });
+      expect(JSON.stringify(record.messages).length).toBeGreaterThan(2_000_000);
+      await store.write([record]);
+      expect(await store.get(record.id)).toStrictEqual(record);
+    });
+
+    it('returns null for an unknown id', async () => {
+      await store.write([makeRecord()]);
+      expect(await store.get('00000000-0000-7000-8000-000000000000')).toBeNull();
+      expect(await store.get("' OR 1=1 --")).toBeNull();
+    });
+
+    it('accepts an empty batch', async () => {
+      await store.write([]);
+      expect((await store.list({})).records).toEqual([]);
+    });
+
+    it('is idempotent: a replayed record is neither duplicated nor overwritten', async () => {
+      const first = makeRecord({ model: 'first' });
+      const other = makeRecord();
+      await store.write([first, other]);
+      await store.write([first, { ...first, model: 'replayed' }, other]);
+      await store.write([{ ...first, model: 'again' }]);
+      const page = await store.list({});
+      expect(page.records.map((record) => record.id)).toEqual(idsInOrder([first, other]));
+      expect((await store.get(first.id))?.model).toBe('first');
+    });
+
+    it('keeps the first of two records with the same id in one batch', async () => {
+      const record = makeRecord({ model: 'kept' });
+      await store.write([record, { ...record, model: 'dropped' }]);
+      expect(await store.get(record.id)).toStrictEqual(record);
+      expect((await store.list({})).records).toHaveLength(1);
+    });
+
+    it('treats SQL-looking content as data', async () => {
+      const hostile = "'); DELETE FROM llm_request_logs; --";
+      const record = makeRecord({
+        userId: hostile,
+        model: `gpt" OR ""="`,
+        tags: [hostile, '%', '_', '\\'],
+        systemPrompt: 'SELECT * FROM sqlite_master; /* */ --',
+        metadata: { [hostile]: hostile },
+      });
+      const bystander = makeRecord();
+      await store.write([record, bystander]);
+      expect(await store.get(record.id)).toStrictEqual(record);
+      expect(await store.get(bystander.id)).toStrictEqual(bystander);
+      expect(ids(await store.list({ userId: hostile }))).toEqual([record.id]);
+      expect(ids(await store.list({ model: `gpt" OR ""="` }))).toEqual([record.id]);
+      expect(ids(await store.list({ tags: ['%'] }))).toEqual([record.id]);
+      expect(ids(await store.list({ tags: ['_', '\\'] }))).toEqual([record.id]);
+      expect(ids(await store.list({ userId: "' OR '1'='1" }))).toEqual([]);
+      expect(ids(await store.list({ tags: ["' OR 1=1 --"] }))).toEqual([]);
+    });
+  });
+}
