@@ -18,7 +18,8 @@
  * SDK (the CommonJS build) and cannot leak into the other modes. llm-ledger records into its default
  * store (SQLite, in a scratch folder), priced by the catalog pricer.
  *
- * BENCH_ROUNDS (default 40) and BENCH_CALLS (calls per mode, kind and round, default 25) tune it.
+ * BENCH_ROUNDS (default 40) and BENCH_CALLS (calls per mode, kind and round, default 25) tune it;
+ * BENCH_MODES (say `llm-ledger,langfuse`) picks the modes compared with raw.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,12 +31,18 @@ import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opent
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
 import OpenAI from 'openai';
+import { createBinding } from '../src/capture/capture-defaults.js';
+import { ChatStreamAccumulator } from '../src/capture/openai/chat-stream-accumulator.js';
+import { chatCompletionsEndpoint } from '../src/capture/openai/openai-endpoints.js';
+import { recordSdkCall } from '../src/capture/record-call.js';
+import { StreamCapture, type StreamAccumulator } from '../src/capture/stream-capture.js';
 import { wrapClient } from '../src/capture/wrap-client.js';
 import type { Pricer } from '../src/core/call.js';
 import type { Ledger } from '../src/core/ledger.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createLedger } from '../src/create-ledger.js';
 import { benchChatReply } from '../test/support/wire-server/bench-replies.js';
+import { chatCompletionBody, chatStreamEvents, openaiUsage } from '../test/support/wire-server/index.js';
 import { memoryFetch } from '../test/support/wire-server/memory-fetch.js';
 import { startWireServerInWorker } from '../test/support/wire-server/server-worker.js';
 
@@ -46,7 +53,10 @@ const CALLS = positiveInteger(process.env.BENCH_CALLS, 25);
 const WARM_UP_ROUNDS = 4;
 
 type Mode = 'raw' | 'llm-ledger' | 'langfuse' | 'traceloop';
-const MODES: readonly Mode[] = ['raw', 'llm-ledger', 'langfuse', 'traceloop'];
+const ALL_MODES: readonly Mode[] = ['raw', 'llm-ledger', 'langfuse', 'traceloop'];
+const MODES: readonly Mode[] = ALL_MODES.filter(
+  (mode) => mode === 'raw' || !process.env.BENCH_MODES || process.env.BENCH_MODES.split(',').includes(mode),
+);
 type Kind = 'sync' | 'few' | 'many';
 const KINDS: readonly Kind[] = ['sync', 'few', 'many'];
 
@@ -84,6 +94,7 @@ export async function main(): Promise<void> {
       const clients = createClients(ledger, tracing.commonJsOpenAI, { apiKey: 'sk-bench', maxRetries: 0, ...options });
       report(name, await measure(clients));
     }
+    await reportCaptureAlone(ledger);
   } finally {
     await server.close();
     await ledger.close();
@@ -204,10 +215,80 @@ function report(transport: string, samples: Map<string, number[]>): void {
       `${clock === 'wall' ? 'wall time (what the application waits)' : 'process CPU time (work added)'}\n`,
     );
     console.table(rows);
-    const ours = rows[1]!;
+    const ours = rows.find((row) => row.mode === 'llm-ledger');
+    if (!ours) continue;
     summary.push(`${clock}: +${ours['added µs/call']} µs/call, +${ours['added µs/chunk']} µs/chunk`);
   }
   process.stdout.write(`llm-ledger (goal < 20 µs/call, < 1 µs/chunk): ${summary.join('; ')}\n`);
+}
+
+/**
+ * What llm-ledger itself costs, without the SDK and transport noise around it: the recording
+ * path around a stub APIPromise that resolves at once (record, price, queue for SQLite), and the
+ * stream path over already-parsed chunks. CPU time, paired medians as above.
+ */
+async function reportCaptureAlone(ledger: Ledger): Promise<void> {
+  const body = JSON.stringify(chatCompletionBody({ content: 'Hello from the bench.', usage: openaiUsage(24, 6) }));
+  const stub = () => ({
+    responsePromise: Promise.resolve({}),
+    parseResponse: async () => JSON.parse(body) as unknown,
+    then(this: { responsePromise: Promise<unknown>; parseResponse: () => Promise<unknown> }, done: () => void) {
+      return this.responsePromise.then(() => this.parseResponse()).then(done);
+    },
+  });
+  const binding = createBinding(ledger);
+  const params = { model: 'gpt-4o-mini', messages };
+  const recorded = () => recordSdkCall(binding, chatCompletionsEndpoint, 'openai', stub, null, [params]);
+  const chunkTexts = chatStreamEvents({ content: Array.from({ length: 400 }, (_, index) => `w${index} `) }, true)
+    .filter((event) => typeof event.data !== 'string')
+    .map((event) => JSON.stringify(event.data));
+  async function* chunks() {
+    for (const text of chunkTexts) yield JSON.parse(text) as unknown;
+  }
+  const perCall: number[] = [];
+  const perChunk: number[] = [];
+  for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
+    const raw = await cpuPerCall(CALLS * 20, () => stub());
+    const ours = await cpuPerCall(CALLS * 20, recorded);
+    const rawStream = await cpuPerChunk(chunkTexts.length, () => drain(chunks()));
+    const oursStream = await cpuPerChunk(chunkTexts.length, () => {
+      const call = ledger.start({ model: 'gpt-4o-mini', requestMode: 'streaming' });
+      const capture = new StreamCapture<unknown>(call, new ChatStreamAccumulator(true) as StreamAccumulator<unknown>, {
+        idleTimeoutMs: 0,
+        estimateInput: () => 0,
+      });
+      return drain(capture.iterate(chunks()));
+    });
+    if (round < 0) continue;
+    perCall.push(ours - raw);
+    perChunk.push(oursStream - rawStream);
+  }
+  process.stdout.write(
+    `\nllm-ledger alone (stub SDK call, parsed chunks; CPU): +${fixed(medianOf(perCall), 1)} µs/call, ` +
+      `+${fixed(medianOf(perChunk), 3)} µs/chunk\n`,
+  );
+}
+
+/** CPU microseconds per call of `run`, over `count` sequential calls. */
+async function cpuPerCall(count: number, run: () => unknown): Promise<number> {
+  const started = process.cpuUsage();
+  for (let call = 0; call < count; call++) await run();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / count;
+}
+
+/** CPU microseconds per chunk of one stream of `chunks` chunks that `run` reads. */
+async function cpuPerChunk(chunks: number, run: () => Promise<void>): Promise<number> {
+  const started = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / chunks;
+}
+
+async function drain(iterator: AsyncIterator<unknown>): Promise<void> {
+  for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+    // read like an application
+  }
 }
 
 const minus = (a: number, b: number) => a - b;

@@ -124,7 +124,9 @@ export function createLedger(options: CreateLedgerOptions = {}): Ledger {
   const store =
     typeof options.store === 'object' && options.store !== null
       ? options.store
-      : openStore(resolved.storeLocation, options.cwd ?? process.cwd());
+      : openStore(resolved.storeLocation, options.cwd ?? process.cwd(), {
+          maxFieldChars: resolved.settings.maxFieldChars,
+        });
   const monitor = options.monitor
     ? new PerformanceMonitor({
         currency: resolved.settings.baseCurrency,
@@ -159,7 +161,11 @@ function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pr
 }
 
 /** Opens a store from its location string. */
-export function openStore(location: string, cwd: string = process.cwd()): Store {
+export function openStore(
+  location: string,
+  cwd: string = process.cwd(),
+  options: { maxFieldChars?: number } = {},
+): Store {
   if (location === 'memory') return new MemoryStore();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('sqlite:') && !location.startsWith('file:')) {
     const scheme = location.slice(0, location.indexOf(':'));
@@ -171,10 +177,10 @@ export function openStore(location: string, cwd: string = process.cwd()): Store 
     });
   }
   const path = location.replace(/^(sqlite|file):(\/\/)?/, '');
-  if (path === ':memory:') return new SqliteStore({ path });
+  if (path === ':memory:') return new SqliteStore({ path, maxFieldChars: options.maxFieldChars });
   const absolute = resolve(cwd, path);
   mkdirSync(dirname(absolute), { recursive: true });
-  return new SqliteStore({ path: absolute });
+  return new SqliteStore({ path: absolute, maxFieldChars: options.maxFieldChars });
 }
 
 function redactUrl(location: string): string {

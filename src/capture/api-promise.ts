@@ -15,7 +15,7 @@ export interface ResponseObserver {
 }
 
 interface SdkApiPromise {
-  parseResponse: (this: unknown, client: unknown, props: unknown) => Promise<unknown> | unknown;
+  parseResponse: (this: unknown, client: unknown, props: unknown) => unknown;
   responsePromise: Promise<unknown>;
 }
 
@@ -31,15 +31,20 @@ export function isSdkApiPromise(value: unknown): value is SdkApiPromise {
 export function observeResponse<T>(result: T, observer: ResponseObserver): T {
   if (isSdkApiPromise(result)) {
     const parse = result.parseResponse;
-    result.parseResponse = async function observedParse(this: unknown, client: unknown, props: unknown) {
-      let data: unknown;
+    const failed = (error: unknown): never => {
+      observer.onError(error);
+      throw error;
+    };
+    // Not an async function: one promise per call instead of three matters where promise hooks
+    // are on (OpenTelemetry's context manager on Node 20 makes every promise cost a hook call).
+    result.parseResponse = function observedParse(this: unknown, client: unknown, props: unknown) {
+      let parsed: unknown;
       try {
-        data = await parse.call(this, client, props);
+        parsed = parse.call(this, client, props);
       } catch (error) {
-        observer.onError(error);
-        throw error;
+        return failed(error);
       }
-      return observer.onData(data);
+      return parsed instanceof Promise ? parsed.then(observer.onData, failed) : observer.onData(parsed);
     };
     result.responsePromise.then(undefined, observer.onError);
     return result;

@@ -9,7 +9,7 @@ import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
 import { ProblemReporter, type Problem } from './problem-reporter.js';
 import { NO_TAGS, type CallRecord } from './record.js';
-import type { CallPage, ListQuery, Store, SummaryQuery, SummaryRow } from './store.js';
+import { GROUP_KEYS, type CallPage, type ListQuery, type Store, type SummaryQuery, type SummaryRow } from './store.js';
 import {
   classificationInit,
   embeddingInit,
@@ -134,7 +134,16 @@ export class Ledger {
       get: async (id) => this.read(() => this.store.get(id)),
       byTrace: async (traceId) => this.read(() => this.store.byTrace(traceId)),
     };
-    this.usage = { summary: async (query = {}) => this.read(() => this.store.summary(query)) };
+    this.usage = {
+      summary: async (query = {}) => {
+        for (const key of query.groupBy ?? []) {
+          if (!GROUP_KEYS.includes(key)) {
+            throw new ValidationError('groupBy', `${JSON.stringify(key)} is not one of ${GROUP_KEYS.join(', ')}`);
+          }
+        }
+        return this.read(() => this.store.summary(query));
+      },
+    };
   }
 
   get enabled(): boolean {

@@ -10,18 +10,27 @@ export interface WriteQueueOptions {
   flushIntervalMs: number;
   /** Above this many pending records a warning is reported (records are kept, never dropped). */
   highWaterMark: number;
+  /**
+   * Receives records the store refused for good (a non-retryable error on the record alone),
+   * for example to append them to a dead-letter file. They are counted in `failed` either way.
+   */
+  onDeadLetter?: (records: readonly CallRecord[], error: StoreError) => void;
 }
 
 export interface WriteQueueStats {
   queued: number;
   written: number;
   failedWrites: number;
+  /** Records the store refused with a non-retryable error; set aside (dead letters), never retried. */
+  failed: number;
   pending: number;
   /** The store's last failure message, until a write succeeds again. */
   storeError: string | null;
 }
 
 const MAX_RETRY_DELAY_MS = 30_000;
+/** Dead letters kept in memory for inspection when no dead-letter sink is configured. */
+const MAX_KEPT_DEAD_LETTERS = 1_000;
 
 /**
  * A queue between callers and the store: `push` is O(1) and synchronous; writes happen in
@@ -29,13 +38,20 @@ const MAX_RETRY_DELAY_MS = 30_000;
  * retried with exponential backoff: nothing is dropped.
  */
 export class WriteQueue {
+  /**
+   * Pending records are `buffer[head..]`. Batches advance `head` instead of copying the rest of
+   * the buffer (which was quadratic with a backlog); the consumed prefix is cut off once it is
+   * at least half of the array, so the copying stays linear overall.
+   */
   private buffer: CallRecord[] = [];
+  private head = 0;
+  private readonly deadLetterList: CallRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private flushing: Promise<void> | undefined;
   private retryDelayMs = 0;
   private lastError: StoreError | undefined;
-  private readonly counters = { queued: 0, written: 0, failedWrites: 0 };
+  private readonly counters = { queued: 0, written: 0, failedWrites: 0, failed: 0 };
   private warnedHighWater = false;
   private closed = false;
 
@@ -46,11 +62,16 @@ export class WriteQueue {
   ) {}
 
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length - this.head;
   }
 
   get stats(): WriteQueueStats {
-    return { ...this.counters, pending: this.buffer.length, storeError: this.lastError?.message ?? null };
+    return { ...this.counters, pending: this.pending, storeError: this.lastError?.message ?? null };
+  }
+
+  /** The last dead letters (at most 1,000), for inspection when no dead-letter sink is set. */
+  get deadLetters(): readonly CallRecord[] {
+    return this.deadLetterList;
   }
 
   /** The last store failure, until a write succeeds again. */
@@ -70,7 +91,7 @@ export class WriteQueue {
     }
     this.buffer.push(record);
     this.counters.queued += 1;
-    const size = this.buffer.length;
+    const size = this.pending;
     if (size >= this.options.batchSize) {
       if (this.immediate === undefined && this.retryDelayMs === 0) {
         this.immediate = setImmediate(() => void this.flushInBackground());
@@ -96,7 +117,7 @@ export class WriteQueue {
   async flush(): Promise<void> {
     this.cancelTimers();
     while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
+    if (this.pending === 0) return;
     this.flushing = this.writeAll();
     try {
       await this.flushing;
@@ -114,38 +135,108 @@ export class WriteQueue {
   }
 
   private async writeAll(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch =
-        this.buffer.length <= this.options.batchSize ? this.buffer : this.buffer.slice(0, this.options.batchSize);
-      this.buffer = batch === this.buffer ? [] : this.buffer.slice(batch.length);
+    let refused: StoreError | undefined;
+    while (this.pending > 0) {
+      const batch = this.buffer.slice(this.head, this.head + this.options.batchSize);
+      this.head += batch.length;
       try {
         await this.store.write(batch);
+        this.succeeded(batch.length);
       } catch (cause) {
-        this.buffer = batch.concat(this.buffer);
-        this.counters.failedWrites += 1;
-        const error =
-          cause instanceof StoreError
-            ? cause
-            : new StoreError(
-                `Writing ${batch.length} records to the ${this.store.kind} store failed: ${errorMessage(cause)}`,
-                {
-                  retryable: true,
-                  cause,
-                },
-              );
-        this.lastError = error;
-        this.reporter.report({ kind: 'store', subject: this.store.kind, error });
-        this.scheduleRetry();
-        throw error;
+        this.head -= batch.length;
+        const error = this.toStoreError(cause, batch.length);
+        if (error.retryable) throw this.failedRetryably(error);
+        // A permanent failure may come from one bad record: retried alone, the good ones go
+        // through and only the bad ones are set aside, so they cannot block the queue.
+        refused = (await this.isolate(batch.length)) ?? refused;
       }
-      this.counters.written += batch.length;
-      if (this.lastError) {
-        this.lastError = undefined;
-        this.reporter.forget('store');
-      }
-      this.retryDelayMs = 0;
+      this.compact();
     }
-    if (this.buffer.length <= this.options.highWaterMark) this.warnedHighWater = false;
+    if (this.pending <= this.options.highWaterMark) this.warnedHighWater = false;
+    if (refused) throw refused;
+  }
+
+  /**
+   * Writes the next `count` records one by one. Records refused with a non-retryable error
+   * become dead letters; a retryable error stops here (the rest stay pending) and is thrown.
+   * Returns the last refusal, if any.
+   */
+  private async isolate(count: number): Promise<StoreError | undefined> {
+    let refused: StoreError | undefined;
+    for (let index = 0; index < count; index++) {
+      const record = this.buffer[this.head]!;
+      this.head += 1;
+      try {
+        await this.store.write([record]);
+        this.succeeded(1);
+      } catch (cause) {
+        const error = this.toStoreError(cause, 1);
+        if (error.retryable) {
+          this.head -= 1;
+          throw this.failedRetryably(error);
+        }
+        refused = error;
+        this.deadLetter(record, error);
+      }
+    }
+    return refused;
+  }
+
+  private deadLetter(record: CallRecord, error: StoreError): void {
+    this.counters.failed += 1;
+    this.counters.failedWrites += 1;
+    this.lastError = error;
+    if (this.deadLetterList.length >= MAX_KEPT_DEAD_LETTERS) this.deadLetterList.shift();
+    this.deadLetterList.push(record);
+    this.reporter.report({
+      kind: 'store',
+      subject: this.store.kind,
+      error: new StoreError(
+        `The ${this.store.kind} store refused record ${record.id} for good; it was set aside as a dead letter: ${error.message}`,
+        { retryable: false, cause: error },
+      ),
+    });
+    try {
+      this.options.onDeadLetter?.([record], error);
+    } catch (sinkError) {
+      this.reporter.report({ kind: 'store', subject: 'dead-letter', error: sinkError });
+    }
+  }
+
+  private succeeded(count: number): void {
+    this.counters.written += count;
+    if (this.lastError) {
+      this.lastError = undefined;
+      this.reporter.forget('store');
+    }
+    this.retryDelayMs = 0;
+  }
+
+  private failedRetryably(error: StoreError): StoreError {
+    this.counters.failedWrites += 1;
+    this.lastError = error;
+    this.reporter.report({ kind: 'store', subject: this.store.kind, error });
+    this.scheduleRetry();
+    return error;
+  }
+
+  private toStoreError(cause: unknown, count: number): StoreError {
+    if (cause instanceof StoreError) return cause;
+    return new StoreError(`Writing ${count} records to the ${this.store.kind} store failed: ${errorMessage(cause)}`, {
+      retryable: true,
+      cause,
+    });
+  }
+
+  /** Drops the written prefix once it is at least half of the array (amortized O(1) per record). */
+  private compact(): void {
+    if (this.head === this.buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private scheduleRetry(): void {

@@ -57,3 +57,14 @@ describe('createLedger({ monitor: true })', () => {
     await ledger.close();
   });
 });
+
+describe('ledger.usage.summary()', () => {
+  it('rejects an unknown group key with a ValidationError naming it', async () => {
+    const ledger = createLedger({ store: 'memory', configFile: false });
+    await expect(ledger.usage.summary({ groupBy: ['planet' as never] })).rejects.toMatchObject({
+      name: 'ValidationError',
+      field: 'groupBy',
+    });
+    await ledger.close();
+  });
+});

@@ -50,7 +50,8 @@ export interface TestLedger {
 export function testLedger(options: CreateLedgerOptions = {}): TestLedger {
   const logger = capturingLogger();
   const store = typeof options.store === 'object' ? options.store : new MemoryStore();
-  const ledger = createLedger({ configFile: false, env: {}, logger, ...options, store });
+  // The core's own behaviour, without the price catalog (tested in test/pricing).
+  const ledger = createLedger({ configFile: false, env: {}, logger, pricer: false, ...options, store });
   return { ledger, logger, store };
 }
 

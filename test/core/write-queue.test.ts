@@ -87,7 +87,14 @@ describe('batching', () => {
     writeQueue.push(record());
     await vi.advanceTimersByTimeAsync(60);
     expect(store.attempts.map((attempt) => attempt.ids.length)).toEqual([3]);
-    expect(writeQueue.stats).toEqual({ queued: 3, written: 3, failedWrites: 0, pending: 0 });
+    expect(writeQueue.stats).toEqual({
+      queued: 3,
+      written: 3,
+      failedWrites: 0,
+      failed: 0,
+      pending: 0,
+      storeError: null,
+    });
   });
 
   it('push() is synchronous and never touches the store on the caller path', () => {

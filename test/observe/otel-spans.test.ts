@@ -162,9 +162,8 @@ describe('OtelSpanHandler', () => {
     const current = ledger;
     const tracer = provider.getTracer('app');
     await tracer.startActiveSpan('GET /summary', async (requestSpan) => {
+      // The ledger calls handler.onStartSync() inside start(), in this async context.
       const call = current.start({ provider: 'openai', model: 'gpt-4o' });
-      // What the ledger does synchronously inside start() once it supports onStartSync.
-      handler.onStartSync(call);
       call.complete({ tokens: { input: 1, output: 1 } });
       await current.flush();
       requestSpan.end();
@@ -175,15 +174,15 @@ describe('OtelSpanHandler', () => {
     expect(span.spanContext().traceId).toBe(request.spanContext().traceId);
   });
 
-  it('never picks up an unrelated active context when none was captured', async () => {
+  it('starts a new OTel trace for a call started outside any active span', async () => {
     const clock = new ManualClock();
     ledger = observedLedger([new OtelSpanHandler({ tracerProvider: provider })], { clock });
     const current = ledger;
-    await provider.getTracer('app').startActiveSpan('unrelated', async (unrelated) => {
-      current.start({ provider: 'openai', model: 'gpt-4o' }).complete();
-      await current.flush();
-      unrelated.end();
+    await provider.getTracer('app').startActiveSpan('finished before the call', async (earlier) => {
+      earlier.end();
     });
+    current.start({ provider: 'openai', model: 'gpt-4o' }).complete();
+    await current.flush();
     expect(spanNamed('chat gpt-4o').parentSpanContext).toBeUndefined();
   });
 

@@ -1,52 +1,106 @@
 import { LUA_PRELUDE } from './lua-prelude.js';
 
 /**
- * Atomic settle: releases the reservation (when it is still held: a swept or already settled one
- * is not released twice), then applies the usage to every counter once per id: SET NX on the
- * applied-id key decides, so a replayed or duplicated commit changes nothing. Finally credits or
- * charges token rate-limit buckets with the difference between actual and estimated tokens.
+ * Atomic settle, for a batch of entries: for each entry in order, releases its reservation (when
+ * it is still held: a swept or already settled one is not released twice), then applies its usage
+ * to every counter once per id: SET NX on the applied-id key decides, so a replayed or duplicated
+ * entry changes nothing. Finally credits or charges token rate-limit buckets with the difference
+ * between actual and estimated tokens.
  *
- * KEYS: reservations sorted set, applied-id key, the counters, then the rate-limit buckets.
- * ARGV: now, counter key prefix, reservation text ('' for none), applied-id ttl ms ('' to release
- *   only), number of counters, number of usage fields, number of buckets; then field name and
- *   delta pairs; then per counter its ttl ms; then per bucket: per-minute limit, delta.
- * Returns 1 when the usage was applied now, 0 otherwise.
+ * KEYS: the reservations sorted set; then per entry its applied-id key, its counters, its buckets.
+ * ARGV: counter key prefix, number of entries; then per entry: now, reservation text ('' for
+ *   none), applied-id ttl ms ('' to release only), number of counters, number of usage fields,
+ *   number of buckets; then field name and delta pairs; then per counter its ttl ms; then per
+ *   bucket: per-minute limit, delta.
+ * Returns one reply per entry: 1 when its usage was applied now, 0 otherwise.
  */
 export const COMMIT_SCRIPT = `${LUA_PRELUDE}
-local now = tonumber(ARGV[1])
-local reservation = ARGV[3]
-if reservation ~= '' and redis.call('ZREM', KEYS[1], reservation) == 1 then release(ARGV[2], reservation) end
-if ARGV[4] == '' then return 0 end
-if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[4]) then return 0 end
-local counters = tonumber(ARGV[5])
-local fields = tonumber(ARGV[6])
-local buckets = tonumber(ARGV[7])
-local ttlBase = 7 + fields * 2
-for i = 1, counters do
-  local key = KEYS[2 + i]
-  -- Usage always counts one request, listed first: a count back at 1 means the field (and maybe
-  -- the whole counter) was just created, and only then is the TTL (re)set.
-  local created = ARGV[8] ~= 'requests'
-  for f = 1, fields do
-    local value = redis.call('HINCRBY', key, ARGV[6 + f * 2], ARGV[7 + f * 2])
-    if f == 1 and value == tonumber(ARGV[9]) then created = true end
+local counterPrefix = ARGV[1]
+
+local function commitOne(a, k)
+  local now = tonumber(ARGV[a + 1])
+  local reservation = ARGV[a + 2]
+  local ttl = ARGV[a + 3]
+  local counters = tonumber(ARGV[a + 4])
+  local fields = tonumber(ARGV[a + 5])
+  local buckets = tonumber(ARGV[a + 6])
+  local fieldBase = a + 6
+  local ttlBase = fieldBase + fields * 2
+  local rateBase = ttlBase + counters
+  local held = reservation ~= '' and redis.call('ZREM', KEYS[1], reservation) == 1
+  local apply = ttl ~= '' and redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ttl)
+  if held and not apply then release(counterPrefix, reservation) end
+  if not apply then return 0 end
+  -- The reservation's amounts come off in the same write as the usage, on the counters that have both.
+  local releasing = {}
+  local payload = nil
+  if held then
+    payload = cjson.decode(reservation)
+    for _, key in ipairs(payload.k) do releasing[counterPrefix .. key] = true end
   end
-  if created then redis.call('PEXPIRE', key, ARGV[ttlBase + i]) end
-end
-local rateBase = ttlBase + counters
-for j = 1, buckets do
-  local key = KEYS[2 + counters + j]
-  local tat = tonumber(redis.call('GET', key) or '')
-  if tat ~= nil then
-    local perMinute = tonumber(ARGV[rateBase + (j - 1) * 2 + 1])
-    local delta = tonumber(ARGV[rateBase + (j - 1) * 2 + 2])
-    local adjusted = tat + delta * (60000 / perMinute)
-    if adjusted > now then
-      redis.call('SET', key, string.format('%.17g', adjusted), 'PX', math.ceil(adjusted - now) + 1000)
-    else
-      redis.call('DEL', key)
+  local names = {'requests', 'reservedCost', 'reservedTokens', 'reservedRequests'}
+  local deltas = {}
+  for f = 1, fields do
+    local name = ARGV[fieldBase + f * 2 - 1]
+    if name ~= 'requests' then table.insert(names, name) end
+    deltas[name] = ARGV[fieldBase + f * 2]
+  end
+  for i = 1, counters do
+    local key = KEYS[k + 1 + i]
+    local values = redis.call('HMGET', key, unpack(names))
+    local existed = values[1] or values[4]
+    local update = {}
+    for f, name in ipairs(names) do
+      local delta = deltas[name]
+      if f >= 2 and f <= 4 then
+        delta = nil
+        if releasing[key] and existed then
+          local amount = (f == 2 and payload.c) or (f == 3 and payload.t) or payload.r
+          if amount ~= '0' then delta = '-' .. amount end
+        end
+      end
+      if delta then
+        table.insert(update, name)
+        table.insert(update, sum(values[f], delta))
+      end
+    end
+    releasing[key] = nil
+    if #update > 0 then redis.call('HSET', key, unpack(update)) end
+    if not existed then redis.call('PEXPIRE', key, ARGV[ttlBase + i]) end
+  end
+  -- Reserved on counters this usage does not touch (a limit removed, a window passed meanwhile).
+  if held then
+    for _, key in ipairs(payload.k) do
+      if releasing[counterPrefix .. key] then release(counterPrefix, cjson.encode({k = {key}, c = payload.c, t = payload.t, r = payload.r})) end
     end
   end
+  for j = 1, buckets do
+    local key = KEYS[k + 1 + counters + j]
+    local tat = tonumber(redis.call('GET', key) or '')
+    if tat ~= nil then
+      local perMinute = tonumber(ARGV[rateBase + (j - 1) * 2 + 1])
+      local delta = tonumber(ARGV[rateBase + (j - 1) * 2 + 2])
+      local adjusted = tat + delta * (60000 / perMinute)
+      if adjusted > now then
+        redis.call('SET', key, string.format('%.17g', adjusted), 'PX', math.ceil(adjusted - now) + 1000)
+      else
+        redis.call('DEL', key)
+      end
+    end
+  end
+  return 1
 end
-return 1
+
+local replies = {}
+local a = 2
+local k = 1
+for e = 1, tonumber(ARGV[2]) do
+  replies[e] = commitOne(a, k)
+  local counters = tonumber(ARGV[a + 4])
+  local fields = tonumber(ARGV[a + 5])
+  local buckets = tonumber(ARGV[a + 6])
+  a = a + 6 + fields * 2 + counters + buckets * 2
+  k = k + 1 + counters + buckets
+end
+return replies
 `;

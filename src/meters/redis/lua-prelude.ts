@@ -2,9 +2,11 @@
  * Helpers shared by the meter's Lua scripts.
  *
  * Lua 5.1 numbers are doubles: exact only up to 2^53, while counters are 64-bit integers (cost in
- * 10^-12 units passes 2^53 at about 9,007 currency units). So amounts are compared as two limbs of
- * base 10^9 parsed from the strings Redis returns; each limb stays far below 2^53. Increments go
- * through HINCRBY with string arguments, which Redis adds as exact 64-bit integers.
+ * 10^-12 units passes 2^53 at about 9,007 currency units). Amounts below 10^15 are added and
+ * compared as doubles (exact there); larger ones as two limbs of base 10^9 parsed from the
+ * strings Redis returns, each far below 2^53. Sums are written back as decimal strings with one
+ * HSET per counter (rather than one HINCRBY per field), bounded to the signed 64-bit range as
+ * HINCRBY would be.
  */
 export const LUA_PRELUDE = `
 local LIMB = 1000000000
@@ -48,6 +50,29 @@ end
 local function negate(text)
   if string.sub(text, 1, 1) == '-' then return string.sub(text, 2) end
   return '-' .. text
+end
+local function text(a)
+  local high, low = a[1], a[2]
+  if high < 0 then
+    if low == 0 then return '-' .. text({-high, 0}) end
+    return '-' .. text({-high - 1, LIMB - low})
+  end
+  if high == 0 then return string.format('%d', low) end
+  return string.format('%d%09d', high, low)
+end
+-- current + delta as a decimal string, exactly; current may be false (an absent field).
+local function sum(current, delta)
+  current = current or '0'
+  if #current < 16 and #delta < 16 then
+    local value = tonumber(current) + tonumber(delta)
+    if value == 0 then return '0' end
+    return string.format('%.0f', value)
+  end
+  local result = add(big(current), big(delta))
+  if result[1] > 9223372036 or (result[1] == 9223372036 and result[2] > 854775807) or result[1] < -9223372037 then
+    error('llm-ledger meter: counter would overflow 64 bits')
+  end
+  return text(result)
 end
 -- Gives back what a reservation held, on each of its counters that still exists.
 local function release(counterPrefix, text)

@@ -33,11 +33,22 @@ export interface RedisMeterBackendOptions {
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
 const commitScript = new LuaScript(COMMIT_SCRIPT);
 
+/** Calls per script invocation at most: bounds how long one script holds Redis (about 1 ms). */
+const MAX_PER_SCRIPT = 128;
+
+interface PendingReserve {
+  plan: ReservePlan;
+  resolve: (outcome: ReserveOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Counters in Redis: one hash per subject and window (`llm-ledger:c:user:m2025-03-01:u-42`) with
  * a TTL of the window's end plus retention; reservations in one sorted set by expiry; applied
  * record ids as keys with a TTL; rate-limit buckets as keys with a TTL. Reserve and commit are
- * each one Lua script (atomic); commits and reads are pipelined.
+ * Lua scripts (atomic per call). Reserves issued in the same tick go to Redis as one script call,
+ * and each batch of settlements as one more: a busy process sends a few commands per tick, not
+ * two per call.
  *
  * @example
  * import Redis from 'ioredis';
@@ -49,6 +60,7 @@ export class RedisMeterBackend implements MeterBackend {
   readonly keyPrefix: string;
   private readonly counterPrefix: string;
   private readonly reservationsKey: string;
+  private pendingReserves: PendingReserve[] = [];
   private closed = false;
 
   constructor(
@@ -60,45 +72,26 @@ export class RedisMeterBackend implements MeterBackend {
     this.reservationsKey = `${this.keyPrefix}reservations`;
   }
 
-  async reserve(plan: ReservePlan): Promise<ReserveOutcome> {
-    const keys = [
-      this.reservationsKey,
-      ...plan.limits.map((check) => this.counterPrefix + check.counter.key),
-      ...plan.rates.map((rate) => this.keyPrefix + rate.key),
-    ];
-    const args: Array<string | number> = [
-      plan.nowMs,
-      this.counterPrefix,
-      SWEEP_LIMIT,
-      plan.reservation,
-      plan.expiresAtMs,
-      String(plan.estimate.cost),
-      String(plan.estimate.tokens),
-      String(plan.estimate.requests),
-      plan.limits.length,
-      plan.rates.length,
-    ];
-    for (const check of plan.limits) {
-      args.push(
-        ttlMs(check.counter, plan.nowMs),
-        maximum(check.hard.cost),
-        maximum(check.hard.tokens),
-        maximum(check.hard.requests),
-        maximum(check.soft.cost),
-        maximum(check.soft.tokens),
-        maximum(check.soft.requests),
-      );
-    }
-    for (const rate of plan.rates) args.push(rate.perMinute, rate.weight);
-    const reply = await this.call(() => reserveScript.run(this.client, keys, args));
-    return parseReserveReply(reply);
+  reserve(plan: ReservePlan): Promise<ReserveOutcome> {
+    return new Promise((resolve, reject) => {
+      if (this.pendingReserves.push({ plan, resolve, reject }) === 1) {
+        // After the current microtasks: every caller resumed by the same reply joins this batch.
+        process.nextTick(() => void this.flushReserves());
+      }
+    });
   }
 
   async commit(entries: readonly CommitEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const calls = entries.map((entry) => this.commitCall(entry));
-    const replies = await this.call(() => commitScript.runMany(this.client, calls));
-    return replies.map((reply) => Number(reply) === 1);
+    const chunks: Array<readonly CommitEntry[]> = [];
+    for (let start = 0; start < entries.length; start += MAX_PER_SCRIPT) {
+      chunks.push(entries.slice(start, start + MAX_PER_SCRIPT));
+    }
+    const calls = chunks.map((chunk) => this.commitCall(chunk));
+    const replies = await this.call(() =>
+      calls.length === 1 ? runOnce(commitScript, this.client, calls[0]!) : commitScript.runMany(this.client, calls),
+    );
+    return replies.flatMap((reply) => (reply as unknown[]).map((applied) => Number(applied) === 1));
   }
 
   async read(counters: readonly CounterRef[], _nowMs: number): Promise<CounterValues[]> {
@@ -126,27 +119,83 @@ export class RedisMeterBackend implements MeterBackend {
     if (this.options.ownsClient) await this.client.quit().catch(() => undefined);
   }
 
-  private commitCall(entry: CommitEntry): { keys: string[]; args: Array<string | number> } {
-    // A window already past its retention is not recreated by a late replay (as in the engine).
-    const counters = entry.usage.length === 0 ? [] : entry.counters.filter((counter) => counter.expiresAtMs > entry.nowMs);
-    const keys = [
-      this.reservationsKey,
-      `${this.keyPrefix}applied:${entry.applyId ?? ''}`,
-      ...counters.map((counter) => this.counterPrefix + counter.key),
-      ...entry.rateAdjustments.map((adjustment) => this.keyPrefix + adjustment.key),
-    ];
-    const args: Array<string | number> = [
-      entry.nowMs,
-      this.counterPrefix,
-      entry.reservation,
-      entry.applyId === null ? '' : Math.max(1, Math.ceil(entry.applyTtlMs)),
-      counters.length,
-      entry.usage.length,
-      entry.rateAdjustments.length,
-    ];
-    for (const [field, delta] of entry.usage) args.push(field, String(delta));
-    for (const counter of counters) args.push(ttlMs(counter, entry.nowMs));
-    for (const adjustment of entry.rateAdjustments) args.push(adjustment.perMinute, adjustment.delta);
+  private async flushReserves(): Promise<void> {
+    const pending = this.pendingReserves;
+    this.pendingReserves = [];
+    for (let start = 0; start < pending.length; start += MAX_PER_SCRIPT) {
+      const batch = pending.slice(start, start + MAX_PER_SCRIPT);
+      try {
+        const call = this.reserveCall(batch.map((item) => item.plan));
+        const replies = (await this.call(() => runOnce(reserveScript, this.client, call)))[0] as unknown[];
+        batch.forEach((item, index) => {
+          try {
+            item.resolve(parseReserveReply(replies[index]));
+          } catch (error) {
+            item.reject(error);
+          }
+        });
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+  }
+
+  private reserveCall(plans: readonly ReservePlan[]): { keys: string[]; args: Array<string | number> } {
+    const keys = [this.reservationsKey];
+    const args: Array<string | number> = [this.counterPrefix, SWEEP_LIMIT, plans.length, Math.max(...plans.map((plan) => plan.nowMs))];
+    for (const plan of plans) {
+      for (const check of plan.limits) keys.push(this.counterPrefix + check.counter.key);
+      for (const rate of plan.rates) keys.push(this.keyPrefix + rate.key);
+      args.push(
+        plan.nowMs,
+        plan.reservation,
+        plan.expiresAtMs,
+        String(plan.estimate.cost),
+        String(plan.estimate.tokens),
+        String(plan.estimate.requests),
+        plan.limits.length,
+        plan.rates.length,
+      );
+      for (const check of plan.limits) {
+        args.push(
+          ttlMs(check.counter, plan.nowMs),
+          maximum(check.hard.cost),
+          maximum(check.hard.tokens),
+          maximum(check.hard.requests),
+          maximum(check.soft.cost),
+          maximum(check.soft.tokens),
+          maximum(check.soft.requests),
+        );
+      }
+      for (const rate of plan.rates) args.push(rate.perMinute, rate.weight);
+    }
+    return { keys, args };
+  }
+
+  private commitCall(entries: readonly CommitEntry[]): { keys: string[]; args: Array<string | number> } {
+    const keys = [this.reservationsKey];
+    const args: Array<string | number> = [this.counterPrefix, entries.length];
+    for (const entry of entries) {
+      // A window already past its retention is not recreated by a late replay (as in the engine).
+      const counters =
+        entry.usage.length === 0 ? [] : entry.counters.filter((counter) => counter.expiresAtMs > entry.nowMs);
+      keys.push(
+        `${this.keyPrefix}applied:${entry.applyId ?? ''}`,
+        ...counters.map((counter) => this.counterPrefix + counter.key),
+        ...entry.rateAdjustments.map((adjustment) => this.keyPrefix + adjustment.key),
+      );
+      args.push(
+        entry.nowMs,
+        entry.reservation,
+        entry.applyId === null ? '' : Math.max(1, Math.ceil(entry.applyTtlMs)),
+        counters.length,
+        entry.usage.length,
+        entry.rateAdjustments.length,
+      );
+      for (const [field, delta] of entry.usage) args.push(field, String(delta));
+      for (const counter of counters) args.push(ttlMs(counter, entry.nowMs));
+      for (const adjustment of entry.rateAdjustments) args.push(adjustment.perMinute, adjustment.delta);
+    }
     return { keys, args };
   }
 
@@ -161,6 +210,15 @@ export class RedisMeterBackend implements MeterBackend {
   }
 }
 
+/** One script call, as a one-element list like `runMany`'s. */
+async function runOnce(
+  script: LuaScript,
+  client: RedisLike,
+  call: { keys: readonly string[]; args: ReadonlyArray<string | number> },
+): Promise<unknown[]> {
+  return [await script.run(client, call.keys, call.args)];
+}
+
 /** Relative TTL: keys expire by Redis's clock, the window by the meter's (possibly injected) clock. */
 function ttlMs(counter: CounterRef, nowMs: number): number {
   return Math.max(1, Math.ceil(counter.expiresAtMs - nowMs));
@@ -171,7 +229,9 @@ function maximum(value: bigint | null): string {
 }
 
 function parseReserveReply(reply: unknown): ReserveOutcome {
-  if (!Array.isArray(reply) || reply.length === 0) throw new MeterUnavailableError('Unexpected reply from the reserve script');
+  if (!Array.isArray(reply) || reply.length === 0) {
+    throw new MeterUnavailableError('Unexpected reply from the reserve script');
+  }
   const [status] = reply as unknown[];
   if (status === 'quota') {
     return {
