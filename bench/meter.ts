@@ -71,7 +71,8 @@ export async function main(): Promise<void> {
     dimensions: ['user'],
     periods: ['cycle'],
     logger: silentLogger,
-    limits: { budgets: [{ subject: 'user:*', period: 'cycle', maxCost: '1000000', mode: 'hard' }] },
+    // A realistic budget, $500 per user per cycle: amounts stay on Lua's exact-double fast path.
+    limits: { budgets: [{ subject: 'user:*', period: 'cycle', maxCost: '500', mode: 'hard' }] },
   });
   const startedAt = new Date().toISOString();
   const record = (id: string, caller: number): MeterableRecord => ({

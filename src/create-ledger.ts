@@ -10,6 +10,7 @@ import type { Store } from './core/store.js';
 import { envBoolean, loadConfigFile, type LoadedConfig } from './config/load.js';
 import { createPricer } from './pricing/create-pricer.js';
 import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
+import { wrapClient } from './capture/wrap-client.js';
 import type { Pingable } from './core/health.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 import { MemoryStore } from './stores/memory.js';
@@ -143,6 +144,7 @@ export function createLedger(options: CreateLedgerOptions = {}): Ledger {
     pricer,
     clock: options.clock,
     meter: options.meter,
+    wrapClient,
   });
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
   return ledger;

@@ -1,7 +1,27 @@
 export { createLedger, openStore, resolveLedgerConfig, DEFAULT_DATABASE_PATH } from './create-ledger.js';
 export type { CreateLedgerOptions, ResolvedLedgerConfig } from './create-ledger.js';
 export { Ledger, DEFAULT_SETTINGS } from './core/ledger.js';
-export type { LedgerSettings, LedgerParts, LedgerStats } from './core/ledger.js';
+export type { LedgerSettings, LedgerParts, LedgerStats, WrapDefaults, ClientWrapper } from './core/ledger.js';
+export {
+  wrapClient,
+  wrapOpenAI,
+  wrapAnthropic,
+  wrapGemini,
+  trackLLMCall,
+  classifyError,
+  ProviderStreamError,
+} from './capture/index.js';
+export type {
+  CaptureDefaults,
+  CaptureLedger,
+  TrackLLMCallOptions,
+  TrackedCall,
+  ErrorClass,
+  ClassifiedError,
+  OpenAILike,
+  AnthropicLike,
+  GeminiLike,
+} from './capture/index.js';
 export type {
   CallHandle,
   CallInit,

@@ -9,6 +9,7 @@ import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
 import { ProblemReporter, type Problem } from './problem-reporter.js';
 import { NO_TAGS, type CallRecord } from './record.js';
+import type { Durability, Spool } from './spool.js';
 import { GROUP_KEYS, type CallPage, type ListQuery, type Store, type SummaryQuery, type SummaryRow } from './store.js';
 import {
   classificationInit,
@@ -61,7 +62,28 @@ export interface LedgerParts {
   meter?: Pingable;
   /** Sees every internal problem (store failures, handler errors, sanitized input). */
   onError?: (problem: Problem) => void;
+  /** What `ledger.wrap()` delegates to. createLedger plugs in capture: the core imports no adapter. */
+  wrapClient?: ClientWrapper;
+  /** Durable local storage used while the store is down or the queue is full; closed by `close()`. */
+  spool?: Spool;
+  /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
+  durability?: Durability;
 }
+
+/** Defaults a wrapped client applies to every call; attribution from `ledger.context()` wins over them. */
+export interface WrapDefaults extends Omit<CallContext, 'metadata'> {
+  metadata?: Record<string, unknown>;
+  /** Default `CHAT` (`EMBEDDING` for embedding endpoints). */
+  callType?: string;
+  /** Overrides the provider detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
+  provider?: string;
+  /** A stream left unread this long is recorded as `partial` (`metadata.streamEnd: 'abandoned'`). Default 5 min; 0 = off. */
+  streamIdleTimeoutMs?: number;
+  /** OpenAI streams: ask for usage and hide the extra chunk. Default true; false for servers that reject it. */
+  includeStreamUsage?: boolean;
+}
+
+export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;
 
 export interface LedgerStats extends WriteQueueStats {
   handlers: HandlerStats;
@@ -89,11 +111,13 @@ export class Ledger {
   };
   readonly usage: { summary(query?: SummaryQuery): Promise<SummaryRow[]> };
 
+  private readonly wrapper: ClientWrapper | undefined;
   private readonly reporter: ProblemReporter;
   private readonly handlerSet: HandlerSet;
   private readonly queue: WriteQueue;
   private readonly owner: CallOwner;
   private readonly meterPing: Pingable | undefined;
+  private readonly spool: Spool | undefined;
   private closed = false;
   private invalidInput = 0;
 
@@ -102,7 +126,9 @@ export class Ledger {
     this.store = parts.store;
     this.logger = parts.logger;
     this.pricer = parts.pricer;
+    this.wrapper = parts.wrapClient;
     this.meterPing = parts.meter;
+    this.spool = parts.spool;
     this.reporter = new ProblemReporter(parts.logger, parts.onError);
     this.handlerSet = new HandlerSet(this.reporter, this.settings.handlerTimeoutMs);
     for (const handler of parts.handlers ?? []) this.handlerSet.add(handler);
@@ -112,6 +138,8 @@ export class Ledger {
         batchSize: this.settings.batchSize,
         flushIntervalMs: this.settings.flushIntervalMs,
         highWaterMark: this.settings.highWaterMark,
+        spool: parts.spool,
+        durability: parts.durability,
       },
       this.reporter,
     );
@@ -144,6 +172,26 @@ export class Ledger {
         return this.read(() => this.store.summary(query));
       },
     };
+  }
+
+  /**
+   * Records every call of an `openai`, `@anthropic-ai/sdk` or `@google/genai` client and returns
+   * the same client, instrumented in place: same types, same APIPromise and Stream objects, the
+   * same errors. Attribution comes from `ledger.context()`, then from `defaults`.
+   *
+   * @example
+   * const openai = ledger.wrap(new OpenAI(), { tags: ['checkout'] });
+   * await ledger.context({ userId: 'u-42' }, () => openai.chat.completions.create({ model, messages }));
+   */
+  wrap<C extends object>(client: C, defaults?: WrapDefaults): C {
+    if (!this.wrapper) {
+      this.invalid(
+        'client',
+        'this ledger has no capture adapters (create it with createLedger()); calls are not recorded',
+      );
+      return client;
+    }
+    return this.wrapper(this, client, defaults);
   }
 
   get enabled(): boolean {
@@ -305,7 +353,14 @@ export class Ledger {
     try {
       await this.flush();
     } finally {
+      // Whatever the store did not take is kept in the spool for the next process to replay.
+      if (this.queue.pending > 0) this.queue.spoolBuffer();
       this.queue.close();
+      try {
+        this.spool?.close();
+      } catch (error) {
+        this.reporter.report({ kind: 'store', subject: 'spool', error });
+      }
       if (this.queue.pending === 0) await this.store.close();
       else {
         this.reporter.report({

@@ -1,6 +1,7 @@
 import { StoreError } from './errors.js';
 import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
+import type { Durability, Spool, SpoolState } from './spool.js';
 import type { Store } from './store.js';
 
 export interface WriteQueueOptions {
@@ -15,6 +16,13 @@ export interface WriteQueueOptions {
    * for example to append them to a dead-letter file. They are counted in `failed` either way.
    */
   onDeadLetter?: (records: readonly CallRecord[], error: StoreError) => void;
+  /**
+   * Where records go while the store is failing or the queue is above its high-water mark, and
+   * where dead letters are kept. Without one, records wait in memory (never dropped).
+   */
+  spool?: Spool;
+  /** `sync` needs a spool: each record is fsynced to it in `push`. Default `batched`. See Durability. */
+  durability?: Durability;
 }
 
 export interface WriteQueueStats {
@@ -24,8 +32,14 @@ export interface WriteQueueStats {
   /** Records the store refused with a non-retryable error; set aside (dead letters), never retried. */
   failed: number;
   pending: number;
+  /** Records appended to the spool (store down, queue full, or `sync` durability). */
+  spooled: number;
+  /** Records written to the store from the spool. */
+  replayed: number;
   /** The store's last failure message, until a write succeeds again. */
   storeError: string | null;
+  /** Records waiting in the spool; absent without a spool. */
+  spool?: SpoolState;
 }
 
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -51,7 +65,11 @@ export class WriteQueue {
   private flushing: Promise<void> | undefined;
   private retryDelayMs = 0;
   private lastError: StoreError | undefined;
-  private readonly counters = { queued: 0, written: 0, failedWrites: 0, failed: 0 };
+  private readonly counters = { queued: 0, written: 0, failedWrites: 0, failed: 0, spooled: 0, replayed: 0 };
+  private readonly spool: Spool | undefined;
+  private readonly syncDurability: boolean;
+  /** Moves the buffer to the spool while the store is failing (between retries). */
+  private spoolTimer: NodeJS.Timeout | undefined;
   private warnedHighWater = false;
   private closed = false;
 
@@ -59,14 +77,25 @@ export class WriteQueue {
     private readonly store: Store,
     private readonly options: WriteQueueOptions,
     private readonly reporter: ProblemReporter,
-  ) {}
+  ) {
+    this.spool = options.spool;
+    this.syncDurability = options.durability === 'sync' && this.spool !== undefined;
+    // Records left in the spool by an earlier process are replayed soon after start.
+    if (this.spoolPending > 0) this.scheduleFlush(0);
+  }
+
+  private get spoolPending(): number {
+    return this.spool?.state.pending ?? 0;
+  }
 
   get pending(): number {
     return this.buffer.length - this.head;
   }
 
   get stats(): WriteQueueStats {
-    return { ...this.counters, pending: this.pending, storeError: this.lastError?.message ?? null };
+    const stats: WriteQueueStats = { ...this.counters, pending: this.pending, storeError: this.lastError?.message ?? null };
+    if (this.spool) stats.spool = { ...this.spool.state };
+    return stats;
   }
 
   /** The last dead letters (at most 1,000), for inspection when no dead-letter sink is set. */
@@ -89,9 +118,26 @@ export class WriteQueue {
       });
       return;
     }
-    this.buffer.push(record);
     this.counters.queued += 1;
+    if (this.syncDurability && this.appendToSpool([record])) {
+      // Durable before the caller's complete() returns; the store gets it from the spool.
+      this.scheduleFlush(this.spoolPending >= this.options.batchSize ? 0 : this.options.flushIntervalMs);
+      return;
+    }
+    this.buffer.push(record);
     const size = this.pending;
+    if (this.spool && (this.retryDelayMs > 0 || size > this.options.highWaterMark)) {
+      // The store is failing or not keeping up: bound memory (and crash loss) by spooling.
+      if (size > this.options.highWaterMark) this.spoolBuffer();
+      else if (this.spoolTimer === undefined) {
+        this.spoolTimer = setTimeout(() => {
+          this.spoolTimer = undefined;
+          this.spoolBuffer();
+        }, this.options.flushIntervalMs);
+        this.spoolTimer.unref();
+      }
+      return;
+    }
     if (size >= this.options.batchSize) {
       if (this.immediate === undefined && this.retryDelayMs === 0) {
         this.immediate = setImmediate(() => void this.flushInBackground());
@@ -110,6 +156,42 @@ export class WriteQueue {
     }
   }
 
+  /** Moves every buffered record to the spool, in order. Returns false (records kept) if it failed. */
+  spoolBuffer(): boolean {
+    if (!this.spool || this.pending === 0) return this.spool !== undefined;
+    const records = this.buffer.slice(this.head);
+    if (!this.appendToSpool(records)) return false;
+    this.buffer = [];
+    this.head = 0;
+    this.scheduleFlush(this.retryDelayMs || this.options.flushIntervalMs);
+    return true;
+  }
+
+  private appendToSpool(records: readonly CallRecord[]): boolean {
+    try {
+      this.spool!.append(records);
+      this.counters.spooled += records.length;
+      return true;
+    } catch (error) {
+      // A full or broken disk: the records stay in memory, which is the next best place.
+      this.reporter.report({ kind: 'store', subject: 'spool', error });
+      return false;
+    }
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.timer !== undefined || this.immediate !== undefined || this.closed) return;
+    if (delayMs === 0 && this.retryDelayMs === 0) {
+      this.immediate = setImmediate(() => void this.flushInBackground());
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushInBackground();
+    }, delayMs || this.retryDelayMs);
+    this.timer.unref();
+  }
+
   /**
    * Writes everything pushed so far. Rejects with the store's error if it still fails; the
    * records stay queued for the next attempt.
@@ -117,7 +199,7 @@ export class WriteQueue {
   async flush(): Promise<void> {
     this.cancelTimers();
     while (this.flushing) await this.flushing;
-    if (this.pending === 0) return;
+    if (this.pending === 0 && this.spoolPending === 0) return;
     this.flushing = this.writeAll();
     try {
       await this.flushing;
@@ -135,7 +217,8 @@ export class WriteQueue {
   }
 
   private async writeAll(): Promise<void> {
-    let refused: StoreError | undefined;
+    // The spool first: its records are older than the buffer's.
+    let refused = await this.replaySpool();
     while (this.pending > 0) {
       const batch = this.buffer.slice(this.head, this.head + this.options.batchSize);
       this.head += batch.length;
@@ -145,7 +228,10 @@ export class WriteQueue {
       } catch (cause) {
         this.head -= batch.length;
         const error = this.toStoreError(cause, batch.length);
-        if (error.retryable) throw this.failedRetryably(error);
+        if (error.retryable) {
+          this.spoolBuffer();
+          throw this.failedRetryably(error);
+        }
         // A permanent failure may come from one bad record: retried alone, the good ones go
         // through and only the bad ones are set aside, so they cannot block the queue.
         refused = (await this.isolate(batch.length)) ?? refused;
@@ -173,11 +259,50 @@ export class WriteQueue {
         const error = this.toStoreError(cause, 1);
         if (error.retryable) {
           this.head -= 1;
+          this.spoolBuffer();
           throw this.failedRetryably(error);
         }
         refused = error;
         this.deadLetter(record, error);
       }
+    }
+    return refused;
+  }
+
+  /** Writes the spool's records to the store in order; a retryable failure leaves them there. */
+  private async replaySpool(): Promise<StoreError | undefined> {
+    const spool = this.spool;
+    let refused: StoreError | undefined;
+    while (spool && spool.state.pending > 0) {
+      const batch = spool.peek(this.options.batchSize);
+      try {
+        if (batch.length > 0) await this.store.write(batch);
+        this.succeeded(batch.length);
+        this.counters.replayed += batch.length;
+      } catch (cause) {
+        const error = this.toStoreError(cause, batch.length);
+        if (error.retryable) {
+          this.spoolBuffer();
+          throw this.failedRetryably(error);
+        }
+        // Isolate the bad record(s); a replayed duplicate of a good one is harmless (ids).
+        for (const record of batch) {
+          try {
+            await this.store.write([record]);
+            this.succeeded(1);
+            this.counters.replayed += 1;
+          } catch (singleCause) {
+            const single = this.toStoreError(singleCause, 1);
+            if (single.retryable) {
+              this.spoolBuffer();
+              throw this.failedRetryably(single);
+            }
+            refused = single;
+            this.deadLetter(record, single);
+          }
+        }
+      }
+      spool.acknowledge();
     }
     return refused;
   }
@@ -197,6 +322,7 @@ export class WriteQueue {
       ),
     });
     try {
+      this.spool?.deadLetter([record], error.message);
       this.options.onDeadLetter?.([record], error);
     } catch (sinkError) {
       this.reporter.report({ kind: 'store', subject: 'dead-letter', error: sinkError });
@@ -251,6 +377,8 @@ export class WriteQueue {
 
   private cancelTimers(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.spoolTimer !== undefined) clearTimeout(this.spoolTimer);
+    this.spoolTimer = undefined;
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;

@@ -80,6 +80,8 @@ export interface MeterOptions {
 
 interface HeldReservation {
   text: string;
+  keys: string[];
+  amounts: Record<LimitField, bigint>;
   tokenRates: RateCheck[];
   expiresAtMs: number;
 }
@@ -224,14 +226,8 @@ export class BackedMeter implements Meter {
       tokens: BigInt(estimated.totalTokens),
       requests: 1n,
     };
-    const text =
-      groups.length === 0
-        ? ''
-        : encodeReservation(
-            call.id,
-            groups.map((group) => group.check.counter.key),
-            amounts,
-          );
+    const keys = groups.map((group) => group.check.counter.key);
+    const text = groups.length === 0 ? '' : encodeReservation(call.id, keys, amounts);
     const expiresAtMs = now + this.reservationTtlMs;
     let outcome;
     try {
@@ -274,6 +270,8 @@ export class BackedMeter implements Meter {
     this.pruneHeld(now);
     this.held.set(call.id, {
       text,
+      keys,
+      amounts,
       tokenRates: rateChecks.filter((rate) => rate.kind === 'tokens').map((rate) => rate.check),
       expiresAtMs,
     });
@@ -291,6 +289,7 @@ export class BackedMeter implements Meter {
       applyId: null,
       applyTtlMs: 0,
       reservation: held.text,
+      reserved: { keys: held.keys, amounts: held.amounts },
       counters: [],
       usage: [],
       rateAdjustments: [],
@@ -321,6 +320,7 @@ export class BackedMeter implements Meter {
       applyId: record.id,
       applyTtlMs: this.idempotencyTtlMs,
       reservation: held?.text ?? '',
+      reserved: held && held.text !== '' ? { keys: held.keys, amounts: held.amounts } : undefined,
       counters: this.countersFor(record, at),
       usage,
       rateAdjustments: (held?.tokenRates ?? []).map((rate) => ({
@@ -534,15 +534,23 @@ export class BackedMeter implements Meter {
   }
 
   private withTimeout<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
         () => reject(new MeterUnavailableError(`The ${this.kind} meter did not answer within ${this.timeoutMs} ms`)),
         this.timeoutMs,
       );
       timer.unref();
+      operation.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
   }
 
   private degrade(error: unknown): void {

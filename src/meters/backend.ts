@@ -131,6 +131,11 @@ export interface CommitEntry {
   readonly applyTtlMs: number;
   /** The reservation to release, as serialized at reserve time; '' for none. */
   readonly reservation: string;
+  /**
+   * What `reservation` holds, when the caller still knows it: lets a backend release it without
+   * parsing the text (Redis: no JSON decoding inside the script).
+   */
+  readonly reserved?: { readonly keys: readonly string[]; readonly amounts: Readonly<Record<LimitField, bigint>> };
   readonly counters: readonly CounterRef[];
   /** Non-zero usage deltas, applied to every counter. */
   readonly usage: ReadonlyArray<readonly [UsageField, bigint]>;

@@ -158,12 +158,13 @@ function match<T>(
     const value = valueOf(dimension);
     if (value === null) continue;
     const subject: Subject = { dimension, id: value };
-    const own = byId.get(value) ?? [];
-    for (const limit of own) found.push({ limit, subject });
+    const own = byId.get(value);
+    if (own) for (const limit of own) found.push({ limit, subject });
     // A subject literally named `*` is the wildcard's own counter: do not count it twice.
-    if (value === '*') continue;
-    const taken = new Set(own.map(slotOf));
-    for (const limit of byId.get('*') ?? []) if (!taken.has(slotOf(limit))) found.push({ limit, subject });
+    const wildcard = value === '*' ? undefined : byId.get('*');
+    if (!wildcard) continue;
+    const taken = own ? new Set(own.map(slotOf)) : undefined;
+    for (const limit of wildcard) if (!taken?.has(slotOf(limit))) found.push({ limit, subject });
   }
   return found;
 }

@@ -8,25 +8,28 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  * between actual and estimated tokens.
  *
  * KEYS: the reservations sorted set; then per entry its applied-id key, its counters, its buckets.
- * ARGV: counter key prefix, number of entries; then per entry: now, reservation text ('' for
- *   none), applied-id ttl ms ('' to release only), number of counters, number of usage fields,
- *   number of buckets; then field name and delta pairs; then per counter its ttl ms; then per
- *   bucket: per-minute limit, delta.
+ * ARGV: counter key prefix, number of entries, now; then one argument per entry, its lines:
+ *   reservation text ('' for none), applied-id ttl ms ('' to release only), number of counters,
+ *   number of buckets, the usage as 'requests,1,input,480,...' (field and delta pairs, requests
+ *   first), the reserved amounts 'cost,tokens,requests' when every reserved counter is among the
+ *   entry's counters ('' to read them from the reservation text); then per counter its ttl ms and
+ *   whether it holds the reservation (1 or 0); then per bucket: per-minute limit, delta.
  * Returns one reply per entry: 1 when its usage was applied now, 0 otherwise.
  */
 export const COMMIT_SCRIPT = `${LUA_PRELUDE}
 local counterPrefix = ARGV[1]
 
-local function commitOne(a, k)
-  local now = tonumber(ARGV[a + 1])
-  local reservation = ARGV[a + 2]
-  local ttl = ARGV[a + 3]
-  local counters = tonumber(ARGV[a + 4])
-  local fields = tonumber(ARGV[a + 5])
-  local buckets = tonumber(ARGV[a + 6])
-  local fieldBase = a + 6
-  local ttlBase = fieldBase + fields * 2
-  local rateBase = ttlBase + counters
+local now = tonumber(ARGV[3])
+
+local function commitOne(entry, k)
+  local reservation = entry[1]
+  local ttl = entry[2]
+  local counters = tonumber(entry[3])
+  local buckets = tonumber(entry[4])
+  local usage = entry[5]
+  local amounts = entry[6]
+  local ttlBase = 6
+  local rateBase = ttlBase + counters * 2
   local held = reservation ~= '' and redis.call('ZREM', KEYS[1], reservation) == 1
   local apply = ttl ~= '' and redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ttl)
   if held and not apply then release(counterPrefix, reservation) end
@@ -34,16 +37,21 @@ local function commitOne(a, k)
   -- The reservation's amounts come off in the same write as the usage, on the counters that have both.
   local releasing = {}
   local payload = nil
-  if held then
+  if held and amounts ~= '' then
+    local parts = split(amounts, 3)
+    payload = {c = parts[1], t = parts[2], r = parts[3]}
+    for i = 1, counters do
+      if entry[ttlBase + i * 2] == '1' then releasing[KEYS[k + 1 + i]] = true end
+    end
+  elseif held then
     payload = cjson.decode(reservation)
     for _, key in ipairs(payload.k) do releasing[counterPrefix .. key] = true end
   end
   local names = {'requests', 'reservedCost', 'reservedTokens', 'reservedRequests'}
   local deltas = {}
-  for f = 1, fields do
-    local name = ARGV[fieldBase + f * 2 - 1]
+  for name, delta in string.gmatch(usage, '([^,]+),([^,]+)') do
     if name ~= 'requests' then table.insert(names, name) end
-    deltas[name] = ARGV[fieldBase + f * 2]
+    deltas[name] = delta
   end
   for i = 1, counters do
     local key = KEYS[k + 1 + i]
@@ -66,10 +74,10 @@ local function commitOne(a, k)
     end
     releasing[key] = nil
     if #update > 0 then redis.call('HSET', key, unpack(update)) end
-    if not existed then redis.call('PEXPIRE', key, ARGV[ttlBase + i]) end
+    if not existed then redis.call('PEXPIRE', key, entry[ttlBase + i * 2 - 1]) end
   end
   -- Reserved on counters this usage does not touch (a limit removed, a window passed meanwhile).
-  if held then
+  if held and amounts == '' then
     for _, key in ipairs(payload.k) do
       if releasing[counterPrefix .. key] then release(counterPrefix, cjson.encode({k = {key}, c = payload.c, t = payload.t, r = payload.r})) end
     end
@@ -78,8 +86,8 @@ local function commitOne(a, k)
     local key = KEYS[k + 1 + counters + j]
     local tat = tonumber(redis.call('GET', key) or '')
     if tat ~= nil then
-      local perMinute = tonumber(ARGV[rateBase + (j - 1) * 2 + 1])
-      local delta = tonumber(ARGV[rateBase + (j - 1) * 2 + 2])
+      local perMinute = tonumber(entry[rateBase + (j - 1) * 2 + 1])
+      local delta = tonumber(entry[rateBase + (j - 1) * 2 + 2])
       local adjusted = tat + delta * (60000 / perMinute)
       if adjusted > now then
         redis.call('SET', key, string.format('%.17g', adjusted), 'PX', math.ceil(adjusted - now) + 1000)
@@ -92,15 +100,11 @@ local function commitOne(a, k)
 end
 
 local replies = {}
-local a = 2
 local k = 1
 for e = 1, tonumber(ARGV[2]) do
-  replies[e] = commitOne(a, k)
-  local counters = tonumber(ARGV[a + 4])
-  local fields = tonumber(ARGV[a + 5])
-  local buckets = tonumber(ARGV[a + 6])
-  a = a + 6 + fields * 2 + counters + buckets * 2
-  k = k + 1 + counters + buckets
+  local entry = lines(ARGV[3 + e])
+  replies[e] = commitOne(entry, k)
+  k = k + 1 + tonumber(entry[3]) + tonumber(entry[4])
 end
 return replies
 `;

@@ -74,6 +74,31 @@ local function sum(current, delta)
   end
   return text(result)
 end
+-- Splits 'a,b,,c' into its fields (empty ones kept as '').
+local function split(text, count)
+  local fields = {}
+  local start = 1
+  for i = 1, count do
+    local stop = string.find(text, ',', start, true) or (#text + 1)
+    fields[i] = string.sub(text, start, stop - 1)
+    start = stop + 1
+  end
+  return fields
+end
+-- The lines of a call's packed arguments (one ARGV per call keeps the command small to encode).
+local function lines(text)
+  local out = {}
+  local start = 1
+  while true do
+    local stop = string.find(text, '\\n', start, true)
+    if not stop then
+      out[#out + 1] = string.sub(text, start)
+      return out
+    end
+    out[#out + 1] = string.sub(text, start, stop - 1)
+    start = stop + 1
+  end
+end
 -- Gives back what a reservation held, on each of its counters that still exists.
 local function release(counterPrefix, text)
   local ok, payload = pcall(cjson.decode, text)

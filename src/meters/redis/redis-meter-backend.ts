@@ -4,6 +4,7 @@ import {
   type CounterRef,
   type CounterValues,
   type LimitAlertHit,
+  type LimitCheck,
   type MeterBackend,
   type ReserveOutcome,
   type ReservePlan,
@@ -141,60 +142,46 @@ export class RedisMeterBackend implements MeterBackend {
   }
 
   private reserveCall(plans: readonly ReservePlan[]): { keys: string[]; args: Array<string | number> } {
+    // One `now` and lifetime per batch: its calls were planned within the same tick.
+    const first = plans[0]!;
     const keys = [this.reservationsKey];
-    const args: Array<string | number> = [this.counterPrefix, SWEEP_LIMIT, plans.length, Math.max(...plans.map((plan) => plan.nowMs))];
+    const args: Array<string | number> = [
+      this.counterPrefix,
+      SWEEP_LIMIT,
+      plans.length,
+      first.nowMs,
+      first.expiresAtMs - first.nowMs,
+    ];
     for (const plan of plans) {
       for (const check of plan.limits) keys.push(this.counterPrefix + check.counter.key);
       for (const rate of plan.rates) keys.push(this.keyPrefix + rate.key);
-      args.push(
-        plan.nowMs,
-        plan.reservation,
-        plan.expiresAtMs,
-        String(plan.estimate.cost),
-        String(plan.estimate.tokens),
-        String(plan.estimate.requests),
-        plan.limits.length,
-        plan.rates.length,
-      );
-      for (const check of plan.limits) {
-        args.push(
-          ttlMs(check.counter, plan.nowMs),
-          maximum(check.hard.cost),
-          maximum(check.hard.tokens),
-          maximum(check.hard.requests),
-          maximum(check.soft.cost),
-          maximum(check.soft.tokens),
-          maximum(check.soft.requests),
-        );
-      }
-      for (const rate of plan.rates) args.push(rate.perMinute, rate.weight);
+      let text = `${plan.reservation}\n${plan.estimate.cost}\n${plan.estimate.tokens}\n${plan.limits.length}\n${plan.rates.length}`;
+      for (const check of plan.limits) text += `\n${ttlMs(check.counter, plan.nowMs)}\n${maximaText(check)}`;
+      for (const rate of plan.rates) text += `\n${rate.perMinute}\n${rate.weight}`;
+      args.push(text);
     }
     return { keys, args };
   }
 
   private commitCall(entries: readonly CommitEntry[]): { keys: string[]; args: Array<string | number> } {
+    const now = entries[0]!.nowMs;
     const keys = [this.reservationsKey];
-    const args: Array<string | number> = [this.counterPrefix, entries.length];
+    const args: Array<string | number> = [this.counterPrefix, entries.length, now];
     for (const entry of entries) {
       // A window already past its retention is not recreated by a late replay (as in the engine).
-      const counters =
-        entry.usage.length === 0 ? [] : entry.counters.filter((counter) => counter.expiresAtMs > entry.nowMs);
-      keys.push(
-        `${this.keyPrefix}applied:${entry.applyId ?? ''}`,
-        ...counters.map((counter) => this.counterPrefix + counter.key),
-        ...entry.rateAdjustments.map((adjustment) => this.keyPrefix + adjustment.key),
-      );
-      args.push(
-        entry.nowMs,
-        entry.reservation,
-        entry.applyId === null ? '' : Math.max(1, Math.ceil(entry.applyTtlMs)),
-        counters.length,
-        entry.usage.length,
-        entry.rateAdjustments.length,
-      );
-      for (const [field, delta] of entry.usage) args.push(field, String(delta));
-      for (const counter of counters) args.push(ttlMs(counter, entry.nowMs));
-      for (const adjustment of entry.rateAdjustments) args.push(adjustment.perMinute, adjustment.delta);
+      const counters = entry.usage.length === 0 ? [] : entry.counters.filter((counter) => counter.expiresAtMs > now);
+      keys.push(`${this.keyPrefix}applied:${entry.applyId ?? ''}`);
+      for (const counter of counters) keys.push(this.counterPrefix + counter.key);
+      for (const adjustment of entry.rateAdjustments) keys.push(this.keyPrefix + adjustment.key);
+      const ttl = entry.applyId === null ? '' : Math.max(1, Math.ceil(entry.applyTtlMs));
+      let usage = '';
+      for (const [field, delta] of entry.usage) usage += usage === '' ? `${field},${delta}` : `,${field},${delta}`;
+      const held = heldOn(entry, counters);
+      const amounts = held ? `${held.cost},${held.tokens},${held.requests}` : '';
+      let text = `${entry.reservation}\n${ttl}\n${counters.length}\n${entry.rateAdjustments.length}\n${usage}\n${amounts}`;
+      for (const counter of counters) text += `\n${ttlMs(counter, now)}\n${held?.keys.has(counter.key) ? 1 : 0}`;
+      for (const adjustment of entry.rateAdjustments) text += `\n${adjustment.perMinute}\n${adjustment.delta}`;
+      args.push(text);
     }
     return { keys, args };
   }
@@ -219,13 +206,34 @@ async function runOnce(
   return [await script.run(client, call.keys, call.args)];
 }
 
+/**
+ * The reserved amounts and keys, when every reserved counter is among the counters the usage
+ * goes to (the usual case): the script then releases without decoding the reservation's JSON.
+ */
+function heldOn(
+  entry: CommitEntry,
+  counters: readonly CounterRef[],
+): { keys: Set<string>; cost: bigint; tokens: bigint; requests: bigint } | undefined {
+  const reserved = entry.reserved;
+  if (!reserved || entry.reservation === '' || counters.length === 0) return undefined;
+  const keys = new Set(reserved.keys);
+  let covered = 0;
+  for (const counter of counters) if (keys.has(counter.key)) covered += 1;
+  if (covered !== keys.size) return undefined;
+  const { cost, tokens, requests } = reserved.amounts;
+  return { keys, cost, tokens, requests };
+}
+
 /** Relative TTL: keys expire by Redis's clock, the window by the meter's (possibly injected) clock. */
 function ttlMs(counter: CounterRef, nowMs: number): number {
   return Math.max(1, Math.ceil(counter.expiresAtMs - nowMs));
 }
 
-function maximum(value: bigint | null): string {
-  return value === null ? '' : String(value);
+/** 'hardCost,hardTokens,hardRequests,softCost,softTokens,softRequests', empty where not limited. */
+function maximaText(check: LimitCheck): string {
+  const value = (amount: bigint | null) => (amount === null ? '' : String(amount));
+  const { hard, soft } = check;
+  return [hard.cost, hard.tokens, hard.requests, soft.cost, soft.tokens, soft.requests].map(value).join(',');
 }
 
 function parseReserveReply(reply: unknown): ReserveOutcome {

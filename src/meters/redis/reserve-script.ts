@@ -9,40 +9,50 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  * per batch, so a busy process pays one command per tick rather than one per call.
  *
  * KEYS: the reservations sorted set, then per call its limited counters and its rate buckets.
- * ARGV: counter key prefix, sweep limit, number of calls, sweep time; then per call: now,
- *   reservation text ('' for none), reservation expiry, estimated cost, tokens and requests,
- *   number of limited counters, number of buckets; then per counter: ttl ms, hard cost, hard
- *   tokens, hard requests, soft cost, soft tokens, soft requests ('' when not limited); then per
- *   bucket: per-minute limit, weight.
+ * ARGV: counter key prefix, sweep limit, number of calls, now, reservation lifetime ms; then one
+ *   argument per call, its lines: reservation text ('' for none), estimated cost, estimated
+ *   tokens, number of limited counters, number of buckets; then per counter: ttl ms and its maxima
+ *   as 'hardCost,hardTokens,hardRequests,softCost,softTokens,softRequests' (empty when not
+ *   limited); then per bucket: per-minute limit, weight. Every call reserves one request.
  * Returns one reply per call: {'quota', counter index, field, used, reserved},
  *   {'rate', bucket index, retry ms}, or {'ok', then per soft alert: counter index, field, used, reserved}.
  */
 export const RESERVE_SCRIPT = `${LUA_PRELUDE}
 local counterPrefix = ARGV[1]
+local now = tonumber(ARGV[4])
+local expiresAt = now + tonumber(ARGV[5])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[4], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, text in ipairs(expired) do
   if redis.call('ZREM', KEYS[1], text) == 1 then release(counterPrefix, text) end
 end
 local names = {'cost', 'tokens', 'requests'}
+-- Calls under the same budgets carry the same maxima text: parse each once per batch.
+local maximaOf = {}
+local function maxima(text)
+  local parsed = maximaOf[text]
+  if not parsed then
+    parsed = split(text, 6)
+    maximaOf[text] = parsed
+  end
+  return parsed
+end
 
-local function reserveOne(a, k)
-  local now = tonumber(ARGV[a + 1])
-  local reservation = ARGV[a + 2]
-  local expiresAt = ARGV[a + 3]
-  local estimate = {ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]}
-  local limits = tonumber(ARGV[a + 7])
-  local buckets = tonumber(ARGV[a + 8])
-  local limitBase = a + 8
-  local rateBase = limitBase + limits * 7
+local function reserveOne(call, k)
+  local reservation = call[1]
+  local estimate = {call[2], call[3], '1'}
+  local limits = tonumber(call[4])
+  local buckets = tonumber(call[5])
+  local limitBase = 5
+  local rateBase = limitBase + limits * 2
   local alerts = {'ok'}
   local current = {}
   for i = 1, limits do
-    local base = limitBase + (i - 1) * 7
+    local limit = maxima(call[limitBase + i * 2])
     local values = redis.call('HMGET', KEYS[k + i], 'cost', 'total', 'requests', 'reservedCost', 'reservedTokens', 'reservedRequests')
     current[i] = values
     for f = 1, 3 do
-      local hard = ARGV[base + 1 + f]
-      local soft = ARGV[base + 4 + f]
+      local hard = limit[f]
+      local soft = limit[f + 3]
       if hard ~= '' or soft ~= '' then
         local used = values[f] or '0'
         local held = values[f + 3] or '0'
@@ -60,8 +70,8 @@ local function reserveOne(a, k)
   end
   local tats = {}
   for j = 1, buckets do
-    local perMinute = tonumber(ARGV[rateBase + (j - 1) * 2 + 1])
-    local weight = tonumber(ARGV[rateBase + (j - 1) * 2 + 2])
+    local perMinute = tonumber(call[rateBase + (j - 1) * 2 + 1])
+    local weight = tonumber(call[rateBase + (j - 1) * 2 + 2])
     local interval = 60000 / perMinute
     local tat = tonumber(redis.call('GET', KEYS[k + limits + j]) or '')
     if tat == nil or tat < now then tat = now end
@@ -75,9 +85,9 @@ local function reserveOne(a, k)
     redis.call('HSET', key,
       'reservedCost', sum(values[4], estimate[1]),
       'reservedTokens', sum(values[5], estimate[2]),
-      'reservedRequests', sum(values[6], estimate[3]))
+      'reservedRequests', sum(values[6], '1'))
     -- A counter that has neither usage nor reservations did not exist: it gets its TTL now.
-    if not values[3] and not values[6] then redis.call('PEXPIRE', key, ARGV[limitBase + (i - 1) * 7 + 1]) end
+    if not values[3] and not values[6] then redis.call('PEXPIRE', key, call[limitBase + i * 2 - 1]) end
   end
   if reservation ~= '' then redis.call('ZADD', KEYS[1], expiresAt, reservation) end
   for j = 1, buckets do
@@ -87,14 +97,11 @@ local function reserveOne(a, k)
 end
 
 local replies = {}
-local a = 4
 local k = 1
 for p = 1, tonumber(ARGV[3]) do
-  replies[p] = reserveOne(a, k)
-  local limits = tonumber(ARGV[a + 7])
-  local buckets = tonumber(ARGV[a + 8])
-  a = a + 8 + limits * 7 + buckets * 2
-  k = k + limits + buckets
+  local call = lines(ARGV[5 + p])
+  replies[p] = reserveOne(call, k)
+  k = k + tonumber(call[4]) + tonumber(call[5])
 end
 return replies
 `;
