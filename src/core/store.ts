@@ -87,6 +87,11 @@ export interface Store {
    * `costHistory`. Returns how many records were updated; unknown ids are skipped.
    */
   updateCosts(updates: readonly CostUpdate[]): Promise<number>;
+  /**
+   * Optional (retention): deletes the calls that started before `before` and returns how many;
+   * with `dryRun` only counts them. Stores without it cannot be purged by `llm-ledger purge`.
+   */
+  purge?(before: Date | string, options?: { dryRun?: boolean }): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -93,7 +93,11 @@ export class WriteQueue {
   }
 
   get stats(): WriteQueueStats {
-    const stats: WriteQueueStats = { ...this.counters, pending: this.pending, storeError: this.lastError?.message ?? null };
+    const stats: WriteQueueStats = {
+      ...this.counters,
+      pending: this.pending,
+      storeError: this.lastError?.message ?? null,
+    };
     if (this.spool) stats.spool = { ...this.spool.state };
     return stats;
   }

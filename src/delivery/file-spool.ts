@@ -211,10 +211,11 @@ export class FileSpool implements Spool {
   private countLines(from: number): number {
     let count = 0;
     const chunk = Buffer.allocUnsafe(INITIAL_READ_BYTES);
-    for (let position = from; position < this.size; ) {
+    for (let position = from; position < this.size;) {
       const read = readSync(this.fd, chunk, 0, Math.min(chunk.length, this.size - position), position);
       if (read <= 0) break;
-      for (let index = chunk.indexOf(10, 0); index !== -1 && index < read; index = chunk.indexOf(10, index + 1)) count++;
+      for (let index = chunk.indexOf(10, 0); index !== -1 && index < read; index = chunk.indexOf(10, index + 1))
+        count++;
       position += read;
     }
     return count;

@@ -9,6 +9,12 @@ import type { LimitField } from './errors.js';
 export interface MeterBackend {
   /** `memory`, `sqlite`, `redis`. */
   readonly kind: string;
+  /**
+   * Settlements the backend takes per `commit` call at best. Small for a network backend, so that
+   * it works on one batch while the process handles the previous one's replies; large for SQLite,
+   * where each call is a transaction. Default 256.
+   */
+  readonly commitBatchSize?: number;
   reserve(plan: ReservePlan): Promise<ReserveOutcome>;
   /** One result per entry: true when its usage was applied now, false when its id was already applied. */
   commit(entries: readonly CommitEntry[]): Promise<boolean[]>;
@@ -87,6 +93,11 @@ export interface RateCheck {
 
 export interface ReservePlan {
   readonly nowMs: number;
+  /**
+   * `performance.now()` after which the caller has given up (and gone ahead unreserved or
+   * refused): a backend that could not send the plan by then must drop it, not run it late.
+   */
+  readonly deadline?: number;
   /** The serialized reservation (see reservation-payload.ts); '' to reserve nothing on budgets. */
   readonly reservation: string;
   readonly expiresAtMs: number;

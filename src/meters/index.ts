@@ -3,16 +3,36 @@
  * Redis), exact costs, atomic reservations against budgets, GCRA rate limits, seed 002's token
  * callbacks and seed 003's batch runner.
  */
-export type { Meter, MeterUsage, MeterStats, MeterableRecord, Reservation, ReserveCall, LimitAlert, CountTarget } from './meter.js';
+export type {
+  Meter,
+  MeterUsage,
+  MeterStats,
+  MeterableRecord,
+  Reservation,
+  ReserveCall,
+  LimitAlert,
+  CountTarget,
+} from './meter.js';
 export { createMeter, openMeterBackend, type CreateMeterOptions } from './create-meter.js';
 export { BackedMeter, type MeterOptions } from './backed-meter.js';
 export type { MeterBackend } from './backend.js';
 export { MemoryMeterBackend } from './memory-meter.js';
 export { SqliteMeterBackend, type SqliteMeterOptions } from './sqlite-meter.js';
-export { QuotaExceededError, RateLimitedError, MeterUnavailableError, MeterClosedError, type LimitField } from './errors.js';
+export {
+  QuotaExceededError,
+  RateLimitedError,
+  MeterUnavailableError,
+  MeterClosedError,
+  type LimitField,
+} from './errors.js';
 export { Limits } from './limits/limit-registry.js';
 export type { Budget, BudgetInput, RateLimit, RateLimitInput, LimitMode } from './limits/limit-types.js';
-export { limitsFromConfig, limitsConfigSchema, type LimitsConfig, type LimitsFromConfig } from './limits/limits-config.js';
+export {
+  limitsFromConfig,
+  limitsConfigSchema,
+  type LimitsConfig,
+  type LimitsFromConfig,
+} from './limits/limits-config.js';
 export { meterOptionsFromConfig, meterSettingsSchema, type MeterSettingsConfig } from './meter-config.js';
 export {
   estimateCall,
@@ -24,7 +44,14 @@ export {
   type PriceLookup,
 } from './limits/call-estimate.js';
 export { parsePeriod, windowOf, type Period, type PeriodInput, type MeterWindow } from './period.js';
-export { parseSubject, formatSubject, BUILT_IN_DIMENSIONS, type Subject, type DimensionReader, type MeteredCall } from './subject.js';
+export {
+  parseSubject,
+  formatSubject,
+  BUILT_IN_DIMENSIONS,
+  type Subject,
+  type DimensionReader,
+  type MeteredCall,
+} from './subject.js';
 export { COST_SCALE, costToUnits, unitsToCost } from './cost-units.js';
 export { createMeterHandler } from './meter-handler.js';
 export { meteredCall } from './metered-call.js';

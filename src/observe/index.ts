@@ -7,7 +7,14 @@ export * from './logging/index.js';
 export * from './monitor/index.js';
 export * from './timing/index.js';
 export { checkHealth } from '../core/health.js';
-export type { ComponentHealth, HealthOptions, HealthReport, HealthStats, HealthStatus, Pingable } from '../core/health.js';
+export type {
+  ComponentHealth,
+  HealthOptions,
+  HealthReport,
+  HealthStats,
+  HealthStatus,
+  Pingable,
+} from '../core/health.js';
 export { Redactor, DEFAULT_REDACTION_RULES } from './shared/redaction.js';
 export type { RedactionOptions, RedactionRule } from './shared/redaction.js';
 export { failureKind } from './shared/failure-kind.js';

@@ -92,6 +92,8 @@ describe('batching', () => {
       written: 3,
       failedWrites: 0,
       failed: 0,
+      spooled: 0,
+      replayed: 0,
       pending: 0,
       storeError: null,
     });

@@ -10,7 +10,13 @@ const pricer: Pricer = {
   price: (record) =>
     record.model === 'unknown-model'
       ? { total: null, breakdown: {}, currency: 'USD', pricingVersion: null, status: 'unpriced' }
-      : { total: `0.0000${record.tokens.output}`, breakdown: {}, currency: 'USD', pricingVersion: 't', status: 'priced' },
+      : {
+          total: `0.0000${record.tokens.output}`,
+          breakdown: {},
+          currency: 'USD',
+          pricingVersion: 't',
+          status: 'priced',
+        },
 };
 
 describe("seed 003's batch runner", () => {

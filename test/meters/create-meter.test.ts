@@ -14,7 +14,9 @@ describe('choosing a meter backend', () => {
     expect(
       meterLocationFromEnv({ REDIS_HOST: 'cache', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss word', REDIS_DB: '2' }),
     ).toBe('redis://:p%40ss%20word@cache:6380/2');
-    expect(meterLocationFromEnv({ LLM_LEDGER_METER: 'sqlite:/tmp/x.db', REDIS_HOST: 'cache' })).toBe('sqlite:/tmp/x.db');
+    expect(meterLocationFromEnv({ LLM_LEDGER_METER: 'sqlite:/tmp/x.db', REDIS_HOST: 'cache' })).toBe(
+      'sqlite:/tmp/x.db',
+    );
     expect(() => meterLocationFromEnv({ REDIS_HOST: 'cache', REDIS_PORT: 'six' })).toThrow(ConfigError);
     expect(() => meterLocationFromEnv({ REDIS_HOST: 'cache', REDIS_DB: '-1' })).toThrow(/REDIS_DB/);
   });

@@ -36,7 +36,14 @@ describe('limits from llm_config.yaml', () => {
       budgets: [
         { subject: 'user:*', period: 'cycle:15', maxCost: '25', maxTokens: null, maxRequests: null, mode: 'hard' },
         { subject: 'tenant:acme', period: 'day', maxCost: null, maxTokens: 2_000_000, maxRequests: null, mode: 'soft' },
-        { subject: 'model:gpt-4o', period: 'cycle:15', maxCost: null, maxTokens: null, maxRequests: 10_000, mode: 'hard' },
+        {
+          subject: 'model:gpt-4o',
+          period: 'cycle:15',
+          maxCost: null,
+          maxTokens: null,
+          maxRequests: 10_000,
+          mode: 'hard',
+        },
       ],
       rates: [{ subject: 'user:*', requestsPerMinute: 60, tokensPerMinute: 100_000 }],
     });

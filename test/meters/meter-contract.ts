@@ -2,11 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MeterBackend } from '../../src/meters/backend.js';
 import { BackedMeter, type MeterOptions } from '../../src/meters/backed-meter.js';
 import { costToUnits } from '../../src/meters/cost-units.js';
-import {
-  MeterClosedError,
-  QuotaExceededError,
-  RateLimitedError,
-} from '../../src/meters/errors.js';
+import { MeterClosedError, QuotaExceededError, RateLimitedError } from '../../src/meters/errors.js';
 import type { LimitAlert } from '../../src/meters/meter.js';
 import { makeCost } from '../support/records.js';
 import { FIXED_ESTIMATE, FIXED_ESTIMATE_COST, TestClock, usageRecord } from './support/meter-fixtures.js';
@@ -83,7 +79,14 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         ] as const) {
           const usage = await m.get(subject, period);
           expect(usage.requests, `${subject} ${period}`).toBe(2);
-          expect(usage.tokens).toEqual({ input: 240, cacheRead: 40, cacheWrite: 10, output: 60, reasoning: 20, total: 300 });
+          expect(usage.tokens).toEqual({
+            input: 240,
+            cacheRead: 40,
+            cacheWrite: 10,
+            output: 60,
+            reasoning: 20,
+            total: 300,
+          });
           expect(usage.cost).toBe('0.000007534567');
         }
         expect((await m.get('user:someone-else', 'day')).requests).toBe(0);
@@ -122,7 +125,13 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         const m = await meter();
         await m.settle(usageRecord(START, { costTotal: '0.0000000000001' }));
         await m.settle(usageRecord(START, { costTotal: null }));
-        await m.settle(usageRecord(START, { cost: null, tokenSource: null, tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }));
+        await m.settle(
+          usageRecord(START, {
+            cost: null,
+            tokenSource: null,
+            tokens: { input: 0, output: 0, total: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+          }),
+        );
         await m.flush();
         const usage = await m.get('user:u-1', 'day');
         expect(usage.cost).toBe('0.000000000001');
@@ -198,7 +207,9 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
           expect(reservation?.estimate.cost).toBe(FIXED_ESTIMATE_COST);
         }
         expect((await m.get('user:u-1', 'month')).reserved).toEqual({ cost: '0.0009', tokens: 600, requests: 3 });
-        const error = (await m.reserve({ id: 'd', model: 'm', userId: 'u-1' }).catch((caught: unknown) => caught)) as QuotaExceededError;
+        const error = (await m
+          .reserve({ id: 'd', model: 'm', userId: 'u-1' })
+          .catch((caught: unknown) => caught)) as QuotaExceededError;
         expect(error).toBeInstanceOf(QuotaExceededError);
         expect(error).toMatchObject({
           code: 'QUOTA_EXCEEDED',
@@ -214,7 +225,10 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         // Settling releases the rest: used 0.0001 + reserved 0.0006 + 0.0003 = 0.001 exactly fits.
         await m.settle(usageRecord(START, { id: 'a', costTotal: '0.0001' }));
         await m.flush();
-        expect(await m.get('user:u-1', 'month')).toMatchObject({ cost: '0.0001', reserved: { cost: '0.0006', requests: 2 } });
+        expect(await m.get('user:u-1', 'month')).toMatchObject({
+          cost: '0.0001',
+          reserved: { cost: '0.0006', requests: 2 },
+        });
         await expect(m.reserve({ id: 'e', model: 'm', userId: 'u-1' })).resolves.not.toBeNull();
         expect(m.stats()).toMatchObject({ reservations: 4, quotaRejections: 1 });
       });
@@ -224,8 +238,16 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         m.limits.set({ subject: 'user:u-1', period: 'day', maxRequests: 10 });
         m.limits.set({ subject: 'tenant:t-1', period: 'day', maxTokens: 250 });
         await m.reserve({ id: 'a', model: 'm', userId: 'u-1', tenantId: 't-1' });
-        const error = await m.reserve({ id: 'b', model: 'm', userId: 'u-1', tenantId: 't-1' }).catch((caught: unknown) => caught);
-        expect(error).toMatchObject({ subject: 'tenant:t-1', field: 'tokens', reserved: '200', estimate: '200', max: '250' });
+        const error = await m
+          .reserve({ id: 'b', model: 'm', userId: 'u-1', tenantId: 't-1' })
+          .catch((caught: unknown) => caught);
+        expect(error).toMatchObject({
+          subject: 'tenant:t-1',
+          field: 'tokens',
+          reserved: '200',
+          estimate: '200',
+          max: '250',
+        });
         expect((await m.get('user:u-1', 'day')).reserved.requests).toBe(1);
       });
 
@@ -267,9 +289,19 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         m.limits.set({ subject: 'user:*', period: 'day', maxCost: '24691.357802469135' });
         await m.settle(usageRecord(START, { costTotal: '24691.357802469134' }));
         await m.flush();
-        const estimate = (cost: string) => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, cost, costUnits: costToUnits(cost) });
-        await expect(m.reserve({ id: 'a', model: 'm', userId: 'u-1' }, estimate('0.000000000002'))).rejects.toBeInstanceOf(QuotaExceededError);
-        await expect(m.reserve({ id: 'b', model: 'm', userId: 'u-1' }, estimate('0.000000000001'))).resolves.not.toBeNull();
+        const estimate = (cost: string) => ({
+          inputTokens: 0,
+          outputTokens: 0,
+          totalTokens: 0,
+          cost,
+          costUnits: costToUnits(cost),
+        });
+        await expect(
+          m.reserve({ id: 'a', model: 'm', userId: 'u-1' }, estimate('0.000000000002')),
+        ).rejects.toBeInstanceOf(QuotaExceededError);
+        await expect(
+          m.reserve({ id: 'b', model: 'm', userId: 'u-1' }, estimate('0.000000000001')),
+        ).resolves.not.toBeNull();
       });
 
       it('releases reservations that are never settled when they expire', async () => {
@@ -330,9 +362,17 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         const m = await meter();
         m.limits.setRate({ subject: 'user:*', requestsPerMinute: 3 });
         for (const id of ['a', 'b', 'c']) await m.reserve({ id, model: 'm', userId: 'u-1' });
-        const error = (await m.reserve({ id: 'd', model: 'm', userId: 'u-1' }).catch((caught: unknown) => caught)) as RateLimitedError;
+        const error = (await m
+          .reserve({ id: 'd', model: 'm', userId: 'u-1' })
+          .catch((caught: unknown) => caught)) as RateLimitedError;
         expect(error).toBeInstanceOf(RateLimitedError);
-        expect(error).toMatchObject({ code: 'RATE_LIMITED', subject: 'user:u-1', kind: 'requests', perMinute: 3, retryAfterMs: 20_000 });
+        expect(error).toMatchObject({
+          code: 'RATE_LIMITED',
+          subject: 'user:u-1',
+          kind: 'requests',
+          perMinute: 3,
+          retryAfterMs: 20_000,
+        });
         clock.advance(19_999);
         await expect(m.reserve({ id: 'e', model: 'm', userId: 'u-1' })).rejects.toMatchObject({ retryAfterMs: 1 });
         clock.advance(1);
@@ -348,13 +388,22 @@ export function describeMeterContract(name: string, factory: BackendFactory): vo
         await m.reserve({ id: 'a', model: 'm', userId: 'u-1', params: { maxTokens: 300 } });
         await m.reserve({ id: 'b', model: 'm', userId: 'u-1', params: { maxTokens: 300 } });
         // 800 of 1000 taken; 400 more must wait until 200 have refilled: 12 s.
-        await expect(m.reserve({ id: 'c', model: 'm', userId: 'u-1', params: { maxTokens: 300 } })).rejects.toMatchObject({
+        await expect(
+          m.reserve({ id: 'c', model: 'm', userId: 'u-1', params: { maxTokens: 300 } }),
+        ).rejects.toMatchObject({
           kind: 'tokens',
           retryAfterMs: 12_000,
         });
-        await m.settle(usageRecord(START, { id: 'a', tokens: { input: 80, output: 20, total: 100, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }));
+        await m.settle(
+          usageRecord(START, {
+            id: 'a',
+            tokens: { input: 80, output: 20, total: 100, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+          }),
+        );
         await m.flush();
-        await expect(m.reserve({ id: 'd', model: 'm', userId: 'u-1', params: { maxTokens: 300 } })).resolves.not.toBeNull();
+        await expect(
+          m.reserve({ id: 'd', model: 'm', userId: 'u-1', params: { maxTokens: 300 } }),
+        ).resolves.not.toBeNull();
       });
     });
 

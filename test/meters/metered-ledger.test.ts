@@ -47,7 +47,11 @@ describe('metering a ledger', () => {
     expect(providerCalls).toBe(1);
     await meter.flush();
     expect((await ledger.calls.list()).records).toHaveLength(1);
-    expect(await meter.get('user:u-1', 'day')).toMatchObject({ requests: 1, cost: '0.000005', reserved: { requests: 0 } });
+    expect(await meter.get('user:u-1', 'day')).toMatchObject({
+      requests: 1,
+      cost: '0.000005',
+      reserved: { requests: 0 },
+    });
   });
 
   it('settles what failed and aborted calls used, and takes attribution from the context', async () => {
@@ -100,7 +104,9 @@ describe('metering a ledger', () => {
   it("prices the reservation with the pricing module's pricer", async () => {
     const modelPricer = createPricer({
       catalog: null,
-      models: { 'house-model': { provider: 'house', pricing: { input: { cost_per_1m: 3 }, output: { cost_per_1m: 15 } } } },
+      models: {
+        'house-model': { provider: 'house', pricing: { input: { cost_per_1m: 3 }, output: { cost_per_1m: 15 } } },
+      },
     });
     const meter = createMeter({
       backend: 'memory',
@@ -119,7 +125,13 @@ describe('metering a ledger', () => {
     // 1000 x 3e-6 + 200 x 15e-6
     expect(reservation?.estimate).toMatchObject({ inputTokens: 1000, outputTokens: 200, cost: '0.006' });
     await expect(
-      meter.reserve({ id: 'second', model: 'house-model', provider: 'house', userId: 'u-4', params: { maxTokens: 200 } }),
+      meter.reserve({
+        id: 'second',
+        model: 'house-model',
+        provider: 'house',
+        userId: 'u-4',
+        params: { maxTokens: 200 },
+      }),
     ).rejects.toMatchObject({ reserved: '0.006', estimate: '0.006', max: '0.01' });
   });
 

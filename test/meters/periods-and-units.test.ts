@@ -12,18 +12,38 @@ const window = (period: string, iso: string) => {
 
 describe('periods', () => {
   it('cuts days and calendar months at UTC midnight', () => {
-    expect(window('day', '2024-02-29T23:59:59.999Z')).toEqual(['d2024-02-29', '2024-02-29T00:00:00.000Z', '2024-03-01T00:00:00.000Z']);
-    expect(window('month', '2024-12-31T23:59:59.999Z')).toEqual(['m2024-12-01', '2024-12-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z']);
+    expect(window('day', '2024-02-29T23:59:59.999Z')).toEqual([
+      'd2024-02-29',
+      '2024-02-29T00:00:00.000Z',
+      '2024-03-01T00:00:00.000Z',
+    ]);
+    expect(window('month', '2024-12-31T23:59:59.999Z')).toEqual([
+      'm2024-12-01',
+      '2024-12-01T00:00:00.000Z',
+      '2025-01-01T00:00:00.000Z',
+    ]);
     expect(window('month', '2025-01-01T00:00:00.000Z')[0]).toBe('m2025-01-01');
   });
 
   it('starts billing cycles on the day of cycleStartDate, clamped to short months', () => {
-    expect(window('cycle:2024-01-15', '2025-03-14T23:59:59.999Z')).toEqual(['m2025-02-15', '2025-02-15T00:00:00.000Z', '2025-03-15T00:00:00.000Z']);
+    expect(window('cycle:2024-01-15', '2025-03-14T23:59:59.999Z')).toEqual([
+      'm2025-02-15',
+      '2025-02-15T00:00:00.000Z',
+      '2025-03-15T00:00:00.000Z',
+    ]);
     expect(window('cycle:2024-01-15', '2025-03-15T00:00:00.000Z')[0]).toBe('m2025-03-15');
     // The 31st: February's cycle starts on its last day, and March's on the 31st.
-    expect(window('cycle:2024-01-31', '2025-03-01T00:00:00.000Z')).toEqual(['m2025-02-28', '2025-02-28T00:00:00.000Z', '2025-03-31T00:00:00.000Z']);
+    expect(window('cycle:2024-01-31', '2025-03-01T00:00:00.000Z')).toEqual([
+      'm2025-02-28',
+      '2025-02-28T00:00:00.000Z',
+      '2025-03-31T00:00:00.000Z',
+    ]);
     expect(window('cycle:2024-01-31', '2024-02-29T12:00:00.000Z')[0]).toBe('m2024-02-29');
-    expect(window('cycle:2024-01-31', '2025-01-05T00:00:00.000Z')).toEqual(['m2024-12-31', '2024-12-31T00:00:00.000Z', '2025-01-31T00:00:00.000Z']);
+    expect(window('cycle:2024-01-31', '2025-01-05T00:00:00.000Z')).toEqual([
+      'm2024-12-31',
+      '2024-12-31T00:00:00.000Z',
+      '2025-01-31T00:00:00.000Z',
+    ]);
   });
 
   it('treats a cycle starting on the 1st as the calendar month, and cycle as the default start', () => {

@@ -9,7 +9,13 @@ import { silentLogger } from '../../src/core/logger.js';
 import { compareDecimal, parseDecimal } from '../../src/core/money.js';
 import { createLedger } from '../../src/create-ledger.js';
 import { createMeter } from '../../src/meters/create-meter.js';
-import { deletePrefix, describeWithRedis, openTestClient, REDIS_URL, uniquePrefix } from './support/redis-test-server.js';
+import {
+  deletePrefix,
+  describeWithRedis,
+  openTestClient,
+  REDIS_URL,
+  uniquePrefix,
+} from './support/redis-test-server.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/spend-worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -35,7 +35,12 @@ describeWithRedis('Redis meter keys', () => {
     await meter.flush();
 
     const dayKey = `${prefix}c:user:d2031-03-14:u-1`;
-    expect(await client.hgetall(dayKey)).toMatchObject({ requests: '1', total: '150', cost: '6300000', reservedRequests: '1' });
+    expect(await client.hgetall(dayKey)).toMatchObject({
+      requests: '1',
+      total: '150',
+      cost: '6300000',
+      reservedRequests: '1',
+    });
     // Window end (12 hours away) plus 2 days of retention, relative to the meter's clock.
     const ttl = await client.pttl(dayKey);
     expect(ttl).toBeGreaterThan(2 * DAY + 12 * 3_600_000 - 5_000);
@@ -62,15 +67,16 @@ describeWithRedis('Redis meter keys', () => {
       pipeline: () => {
         const pipeline = client.pipeline();
         const wrapper: RedisPipelineLike = {
-          evalsha: (_sha, keys, ...args) => pipeline.evalsha(unknownSha, keys, ...args),
-          eval: (script, keys, ...args) => pipeline.eval(script, keys, ...args),
           hgetall: (key) => pipeline.hgetall(key),
           exec: () => pipeline.exec(),
         };
         return wrapper;
       },
     };
-    const meter = new BackedMeter({ backend: new RedisMeterBackend(forgetful, { keyPrefix: prefix }), estimate: FIXED_ESTIMATE });
+    const meter = new BackedMeter({
+      backend: new RedisMeterBackend(forgetful, { keyPrefix: prefix }),
+      estimate: FIXED_ESTIMATE,
+    });
     meter.limits.set({ subject: 'user:*', period: 'day', maxRequests: 10 });
     await meter.reserve({ id: 'after-restart', model: 'm', userId: 'u-2' });
     await meter.settle(usageRecord(Date.now(), { id: 'after-restart', userId: 'u-2' }));

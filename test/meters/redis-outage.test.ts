@@ -6,8 +6,14 @@ import { createLedger } from '../../src/create-ledger.js';
 import { attachMeter } from '../../src/meters/attach-meter.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { MeterUnavailableError } from '../../src/meters/errors.js';
-import { FIXED_ESTIMATE } from './support/meter-fixtures.js';
-import { deletePrefix, describeWithRedis, openTestClient, REDIS_URL, uniquePrefix } from './support/redis-test-server.js';
+import { FIXED_ESTIMATE, usageRecord } from './support/meter-fixtures.js';
+import {
+  deletePrefix,
+  describeWithRedis,
+  openTestClient,
+  REDIS_URL,
+  uniquePrefix,
+} from './support/redis-test-server.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const pricer: Pricer = {
@@ -104,7 +110,32 @@ describeWithRedis('Redis meter through an outage', () => {
       MeterUnavailableError,
     );
     await proxy.start();
-    await until(async () => (await meter.reserve({ id: `after-${Date.now()}`, model: 'm', userId: 'u-closed' }).catch(() => null)) !== null);
+    await until(
+      async () =>
+        (await meter.reserve({ id: `after-${Date.now()}`, model: 'm', userId: 'u-closed' }).catch(() => null)) !== null,
+    );
+    await meter.close();
+  }, 30_000);
+
+  it('starts without Redis and meters once it appears', async () => {
+    await proxy.stop();
+    const meter = createMeter({
+      backend: `redis://127.0.0.1:${proxy.port}`,
+      keyPrefix: prefix,
+      logger: silentLogger,
+      estimate: FIXED_ESTIMATE,
+      operationTimeoutMs: 300,
+      retry: { attempts: 1, baseDelayMs: 20, maxDelayMs: 100 },
+    });
+    meter.limits.set({ subject: 'user:*', period: 'day', maxRequests: 100 });
+    // Fails open at once (no reservation), and the usage waits for replay.
+    await expect(meter.reserve({ id: 'early', model: 'm', userId: 'u-late' })).resolves.toBeNull();
+    void meter.settle(usageRecord(Date.now(), { id: 'early', userId: 'u-late' }));
+    await meter.flush();
+    expect(meter.stats().pendingReplay).toBe(1);
+    await proxy.start();
+    await until(() => meter.stats().pendingReplay === 0);
+    expect(await meter.get('user:u-late', 'day')).toMatchObject({ requests: 1, reserved: { requests: 0 } });
     await meter.close();
   }, 30_000);
 });

@@ -9,10 +9,22 @@ import { createLedger } from '../../src/create-ledger.js';
 import { attachMeter } from '../../src/meters/attach-meter.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { tempDir } from '../cli/cli-harness.js';
-import { deletePrefix, describeWithRedis, openTestClient, REDIS_URL, uniquePrefix } from './support/redis-test-server.js';
+import {
+  deletePrefix,
+  describeWithRedis,
+  openTestClient,
+  REDIS_URL,
+  uniquePrefix,
+} from './support/redis-test-server.js';
 
 const pricer: Pricer = {
-  price: (record) => ({ total: `0.00000${record.tokens.output}`, breakdown: {}, currency: 'USD', pricingVersion: 't', status: 'priced' }),
+  price: (record) => ({
+    total: `0.00000${record.tokens.output}`,
+    breakdown: {},
+    currency: 'USD',
+    pricingVersion: 't',
+    status: 'priced',
+  }),
 };
 
 async function usage(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
@@ -72,9 +84,9 @@ describe('llm-ledger usage', () => {
     const dbPath = join(dir.path, 'unmetered.db');
     await expect(usage(['--db', dbPath], dir.path)).rejects.toBeInstanceOf(UsageError);
     await expect(usage(['--user', 'u', '--period', 'week', '--db', dbPath], dir.path)).rejects.toThrow(/--period week/);
-    await expect(usage(['--subject', 'feature:search', '--source', 'ledger', '--db', dbPath], dir.path)).rejects.toThrow(
-      /no feature dimension/,
-    );
+    await expect(
+      usage(['--subject', 'feature:search', '--source', 'ledger', '--db', dbPath], dir.path),
+    ).rejects.toThrow(/no feature dimension/);
   });
 });
 
@@ -96,7 +108,9 @@ describeWithRedis('llm-ledger usage --meter redis://', () => {
     await recordCalls(dbPath, REDIS_URL, prefix);
     const { stdout } = await usage(['--user', 'u-1', '--meter', REDIS_URL, '--key-prefix', prefix, '--json'], dir.path);
     expect(JSON.parse(stdout)).toMatchObject({ source: 'meter:redis', requests: 2, cost: '0.000007' });
-    const fromEnv = await usage(['--user', 'u-2', '--key-prefix', prefix, '--json'], dir.path, { LLM_LEDGER_METER: REDIS_URL });
+    const fromEnv = await usage(['--user', 'u-2', '--key-prefix', prefix, '--json'], dir.path, {
+      LLM_LEDGER_METER: REDIS_URL,
+    });
     expect(JSON.parse(fromEnv.stdout)).toMatchObject({ source: 'meter:redis', requests: 1, cost: '0.000009' });
   });
 });

@@ -16,7 +16,9 @@ export async function postgresAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (process.env.CI !== 'true') {
-      console.warn(`PostgreSQL tests skipped: no server at ${PG_URL} (${(error as Error).message}); CI=true makes them required`);
+      console.warn(
+        `PostgreSQL tests skipped: no server at ${PG_URL} (${(error as Error).message}); CI=true makes them required`,
+      );
     }
     return false;
   } finally {

@@ -73,6 +73,24 @@ describe.skipIf(!available)('PostgresStore', () => {
     }
   });
 
+  it('purges calls started before a cutoff', async () => {
+    const schema = uniqueSchema('purge');
+    schemas.push(schema);
+    const store = new PostgresStore({ connectionString: PG_URL, schema });
+    try {
+      const old = makeRecord({ startedAt: '2020-01-01T00:00:00.000Z' });
+      const recent = makeRecord({ startedAt: '2025-06-01T00:00:00.000Z' });
+      await store.write([old, recent]);
+      expect(await store.purge('2021-01-01T00:00:00.000Z', { dryRun: true })).toBe(1);
+      expect(await store.get(old.id)).toStrictEqual(old);
+      expect(await store.purge(new Date('2021-01-01T00:00:00.000Z'))).toBe(1);
+      expect(await store.get(old.id)).toBeNull();
+      expect(await store.get(recent.id)).toStrictEqual(recent);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('uses the indexes for the common filters', async () => {
     const schema = uniqueSchema('plan');
     schemas.push(schema);

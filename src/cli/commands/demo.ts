@@ -1,253 +1,116 @@
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ledger } from '../../core/ledger.js';
-import { CallType } from '../../core/record.js';
-import type { CliCommand } from '../command.js';
+import type { CliCommand, CliIo } from '../command.js';
+import { demoClients, type LiveKeys } from '../demo/demo-clients.js';
+import { loadSdks } from '../demo/load-sdks.js';
+import { recordSdkCalls } from '../demo/sdk-calls.js';
+import { recordSimulatedCalls } from '../demo/simulated-calls.js';
 import { printable } from '../format/printable.js';
 import { LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
+import { startWireServer, type WireServer } from '../../testing/index.js';
 import { renderReport } from './report.js';
 import { renderTrace } from './trace.js';
 
-const USAGE = `llm-ledger demo [--db PATH]
+const USAGE = `llm-ledger demo [--live] [--db PATH]
 
-Records a realistic set of calls (several models and users, a traced pipeline with parent and
-child calls, tool calls, a streamed call, a failure, a cancelled stream, an unknown model) into
-the ledger (default ./.llm-ledger/ledger.db) and prints the usage report and the trace.`;
+Records a realistic set of calls (several models and users, a traced RAG pipeline with parent and
+child calls, a tool call, cache and reasoning tokens, streams, a rate limit, an aborted stream, a
+model no catalog prices) into the ledger (default ./.llm-ledger/ledger.db) and prints the usage
+report and the trace.
+
+The calls are made with the real openai, @anthropic-ai/sdk and @google/genai clients, wrapped by
+ledger.wrap(), against a local server that answers exactly like the providers: no API key needed.
+
+  --live   call the real OpenAI and/or Anthropic APIs instead, for each provider whose key is set
+           (OPENAI_API_KEY, ANTHROPIC_API_KEY): a few small calls to gpt-4o-mini and
+           claude-3-5-haiku, at most 50 output tokens each. Gemini and the scripted rate limit and
+           self-hosted model stay on the local server.`;
 
 export const command: CliCommand = {
   name: 'demo',
   summary: 'record a realistic set of calls and print the report',
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { ...LEDGER_OPTIONS }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { ...LEDGER_OPTIONS, live: { type: 'boolean' } },
+      strict: true,
+    });
+    const keys: LiveKeys = {};
+    if (values.live) {
+      keys.openai = io.env.OPENAI_API_KEY || undefined;
+      keys.anthropic = io.env.ANTHROPIC_API_KEY || undefined;
+      if (!keys.openai && !keys.anthropic) {
+        io.stderr(
+          'llm-ledger demo: --live needs OPENAI_API_KEY and/or ANTHROPIC_API_KEY in the environment.\n' +
+            'Without a key, run `llm-ledger demo`: it calls a local server that answers like the providers.\n',
+        );
+        return 2;
+      }
+    }
+    const sdks = await loadSdks();
+    if (!sdks.ok && values.live) {
+      io.stderr(`llm-ledger demo: --live needs the ${sdks.missing} package: npm install ${sdks.missing}\n`);
+      return 2;
+    }
     const ledger = openCliLedger(values, io);
+    let server: WireServer | undefined;
     try {
-      const traceId = await recordDemoCalls(ledger);
-      const recorded = ledger.stats().queued;
-      const rows = await ledger.usage.summary({ groupBy: ['model'], where: { tags: ['demo'] } });
-      const trace = await ledger.calls.byTrace(traceId);
-      io.stdout(
-        `Recorded ${recorded} calls into the ${ledger.store.kind} ledger ${printable(storeLocation(values.db, io.env))}.\n\n`,
-      );
-      io.stdout('Usage by model (all demo runs so far):\n');
-      io.stdout(renderReport(rows, ['model'], ledger.settings.baseCurrency, ledger.settings.roundingDecimals));
-      io.stdout('\nThe RAG pipeline of this run as one trace:\n');
-      io.stdout(renderTrace(traceId, trace, ledger.settings.roundingDecimals));
-      io.stdout('\nTry: npx llm-ledger report --by user,model   |   npx llm-ledger calls --status error\n');
+      let traceId: string;
+      if (sdks.ok) {
+        server = await startWireServer();
+        const clients = demoClients(ledger, sdks.sdks, server, keys);
+        try {
+          traceId = await recordSdkCalls(ledger, clients);
+        } catch (error) {
+          if (!values.live) throw error;
+          io.stderr(`llm-ledger demo: a live call failed: ${printable(redact(error, keys))}\n`);
+          return 1;
+        }
+      } else {
+        io.stderr(
+          `llm-ledger demo: ${sdks.missing} is not installed, so these calls are simulated, not made with the SDKs.\n`,
+        );
+        traceId = await recordSimulatedCalls(ledger);
+      }
+      await printReport(ledger, traceId, values.db, io, keys);
       return 0;
     } finally {
+      await server?.close();
       await ledger.close();
     }
   },
 };
 
+async function printReport(
+  ledger: Ledger,
+  traceId: string,
+  db: string | undefined,
+  io: CliIo,
+  keys: LiveKeys,
+): Promise<void> {
+  const recorded = ledger.stats().queued;
+  const rows = await ledger.usage.summary({ groupBy: ['model'], where: { tags: ['demo'] } });
+  const trace = await ledger.calls.byTrace(traceId);
+  io.stdout(
+    `Recorded ${recorded} calls into the ${ledger.store.kind} ledger ${printable(storeLocation(db, io.env))}.\n`,
+  );
+  const live = (['openai', 'anthropic'] as const).filter((provider) => keys[provider]);
+  if (live.length > 0) io.stdout(`Live: ${live.join(' and ')} called for real; the rest from the local server.\n`);
+  io.stdout('\nUsage by model (all demo runs so far):\n');
+  io.stdout(renderReport(rows, ['model'], ledger.settings.baseCurrency, ledger.settings.roundingDecimals));
+  io.stdout('\nThe RAG pipeline of this run as one trace:\n');
+  io.stdout(renderTrace(traceId, trace, ledger.settings.roundingDecimals));
+  io.stdout('\nTry: npx llm-ledger report --by user,model   |   npx llm-ledger calls --status error\n');
+}
+
 function storeLocation(db: string | undefined, env: Record<string, string | undefined>): string {
   return db ?? env.LLM_LEDGER_DB ?? './.llm-ledger/ledger.db';
 }
 
-const COMPETITOR_TOOL = {
-  type: 'function',
-  function: {
-    name: 'get_competitor_data',
-    description: 'Get competitor analysis data',
-    parameters: {
-      type: 'object',
-      properties: { company_name: { type: 'string' }, competitors: { type: 'array', items: { type: 'string' } } },
-    },
-  },
-};
-
-/** Simulated provider latency, so the report's percentiles look like real traffic. */
-const think = (milliseconds: number) => sleep(milliseconds);
-
-/** Records the demo calls and returns the id of the RAG pipeline's trace. */
-export async function recordDemoCalls(ledger: Ledger): Promise<string> {
-  const tags = ['demo'];
-
-  // A two-turn chat with a cached system prompt.
-  await ledger.context({ userId: 'alice', tenantId: 'acme', sessionId: 'session-alice-1', tags }, async () => {
-    const messages = [
-      { role: 'user', content: 'What is Gorgias?' },
-      { role: 'assistant', content: 'Gorgias is a customer support platform for e-commerce.' },
-      { role: 'user', content: 'What are its main features?' },
-    ];
-    await ledger.logCall(
-      {
-        provider: 'openai',
-        model: 'gpt-4o',
-        systemPrompt: 'You are a product expert.',
-        messages,
-        params: { temperature: 0.7, maxTokens: 500 },
-      },
-      async (call) => {
-        await think(42);
-        call.complete({
-          responseMessage: { role: 'assistant', content: 'Helpdesk, macros, automation and Shopify integration.' },
-          responseModel: 'gpt-4o-2024-08-06',
-          finishReason: 'stop',
-          tokens: { prompt_tokens: 1_480, completion_tokens: 182, prompt_tokens_details: { cached_tokens: 1_280 } },
-        });
-      },
-    );
-  });
-
-  // A traced RAG pipeline: classify, then synthesize with a tool call, then answer with the tool's result.
-  const traceId = await ledger.context(
-    { userId: 'bob', tenantId: 'acme', sessionId: 'session-bob-7', tags: [...tags, 'rag'] },
-    () =>
-      ledger.logCall(
-        {
-          callType: CallType.RAG_QUERY,
-          provider: 'openai',
-          model: 'gpt-4o-mini',
-          systemPrompt: 'Classify into: product_gap, competitor, feature, support',
-          messages: [{ role: 'user', content: 'Classify this question: how does Gorgias compare with Zendesk?' }],
-          params: { temperature: 0 },
-        },
-        async (classify) => {
-          await think(18);
-          classify.complete({ responseMessage: 'competitor', finishReason: 'stop', tokens: { input: 64, output: 2 } });
-          const question = [{ role: 'user', content: 'Compare Gorgias with its top competitors' }];
-          await ledger.logCall(
-            {
-              callType: CallType.RAG_SYNTHESIS,
-              provider: 'anthropic',
-              model: 'claude-sonnet-4-20250514',
-              systemPrompt: 'You are a competitive analysis AI.',
-              messages: question,
-              tools: [COMPETITOR_TOOL],
-              toolChoice: 'auto',
-              metadata: { reviewCount: 12, queryType: 'competitor' },
-            },
-            async (synthesis) => {
-              await think(65);
-              const toolCall = {
-                id: 'toolu_01A09q90qw90lq917835lq9',
-                type: 'function',
-                function: {
-                  name: 'get_competitor_data',
-                  arguments: '{"company_name":"Gorgias","competitors":["Zendesk","Freshdesk"]}',
-                },
-              };
-              synthesis.complete({
-                responseMessage: { role: 'assistant', content: null, toolCalls: [toolCall] },
-                finishReason: 'tool_use',
-                tokens: { input: 2_950, cacheRead: 2_048, cacheWrite: 512, output: 96 },
-              });
-              await ledger.logCall(
-                {
-                  callType: CallType.RAG_SYNTHESIS,
-                  provider: 'openai',
-                  model: 'gpt-4o',
-                  systemPrompt: 'Synthesize competitor analysis.',
-                  messages: [
-                    ...question,
-                    { role: 'assistant', content: null, tool_calls: [toolCall] },
-                    {
-                      role: 'tool',
-                      tool_call_id: toolCall.id,
-                      name: 'get_competitor_data',
-                      content: '{"competitors":[{"name":"Zendesk"},{"name":"Freshdesk"}]}',
-                    },
-                  ],
-                },
-                async (answer) => {
-                  await think(120);
-                  answer.complete({
-                    responseMessage:
-                      'Gorgias leads on Shopify depth; Zendesk on enterprise breadth; Freshdesk on price.',
-                    finishReason: 'stop',
-                    tokens: { input: 3_210, output: 412 },
-                  });
-                },
-              );
-            },
-          );
-          return classify.traceId;
-        },
-      ),
-  );
-
-  // A streamed summary with reasoning tokens.
-  await ledger.context({ userId: 'carol', tenantId: 'globex', tags }, async () => {
-    const stream = ledger.start({
-      callType: CallType.SUMMARIZATION,
-      provider: 'google',
-      model: 'gemini-2.5-flash',
-      requestMode: 'streaming',
-      messages: [{ role: 'user', content: 'Summarize the Q3 support ticket themes.' }],
-    });
-    await think(140);
-    for (const piece of ['Shipping delays ', 'dominate; ', 'refund questions ', 'follow.']) {
-      stream.update({ appendText: piece });
-      await think(12);
-    }
-    stream.complete({ finishReason: 'STOP', tokens: { input: 5_800, output: 640, reasoning: 410 } });
-
-    // The user closed the tab: a cancelled stream keeps what arrived.
-    const controller = new AbortController();
-    const cancelled = ledger.start({
-      callType: CallType.CHAT,
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      requestMode: 'streaming',
-      messages: [{ role: 'user', content: 'Write a long onboarding email.' }],
-      signal: controller.signal,
-    });
-    await think(60);
-    cancelled.update({ appendText: 'Welcome aboard! Here is everything you need' });
-    controller.abort();
-  });
-
-  // A sentiment task, an embedding, a failure and a model no catalog knows.
-  await ledger.context({ userId: 'dave', tenantId: 'globex', tags }, async () => {
-    const sentiment = ledger.logSentimentAnalysis({
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      text: 'This product exceeded my expectations!',
-      reviewId: 'review-981',
-      taskId: 'job-4411',
-    });
-    await think(25);
-    sentiment.complete({ responseMessage: 'positive', finishReason: 'stop', tokens: { input: 31, output: 1 } });
-
-    const embedding = ledger.logEmbedding({
-      provider: 'openai',
-      model: 'text-embedding-3-small',
-      input: ['shipping delay', 'refund policy'],
-    });
-    await think(9);
-    embedding.complete({ tokens: { input: 6, output: 0 } });
-
-    const rateLimited = Object.assign(
-      new Error('429 Rate limit reached for gpt-4o in organization org-demo on tokens per min'),
-      {
-        status: 429,
-        headers: { 'retry-after': '20' },
-      },
-    );
-    await ledger
-      .logCall(
-        { provider: 'openai', model: 'gpt-4o', messages: [{ role: 'user', content: 'Draft a reply to ticket #5521' }] },
-        async () => {
-          await think(30);
-          throw rateLimited;
-        },
-      )
-      .catch(() => undefined);
-
-    await ledger.logCall(
-      {
-        provider: 'self-hosted',
-        model: 'acme-support-finetune-v2',
-        messages: [{ role: 'user', content: 'Tag this ticket.' }],
-      },
-      async (call) => {
-        await think(55);
-        call.complete({ responseMessage: 'billing', tokens: { input: 210, output: 3 } });
-      },
-    );
-  });
-
-  return traceId;
+/** An error's message with any API key cut out: keys are never printed. */
+function redact(error: unknown, keys: LiveKeys): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (const key of [keys.openai, keys.anthropic]) if (key) message = message.split(key).join('[key]');
+  return message;
 }

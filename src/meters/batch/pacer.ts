@@ -8,7 +8,8 @@ export class Pacer {
 
   constructor(rate: { perSecond?: number; perMinute?: number }) {
     const perMs = rate.perSecond !== undefined ? rate.perSecond / 1000 : (rate.perMinute ?? 0) / 60_000;
-    if (!Number.isFinite(perMs) || perMs <= 0) throw new RangeError('rateLimit needs a positive perSecond or perMinute');
+    if (!Number.isFinite(perMs) || perMs <= 0)
+      throw new RangeError('rateLimit needs a positive perSecond or perMinute');
     this.intervalMs = 1 / perMs;
   }
 

@@ -22,7 +22,13 @@ export interface BatchOptions {
 
 export type BatchItemResult<I, T> =
   | { readonly index: number; readonly item: I; readonly ok: true; readonly value: T; readonly durationMs: number }
-  | { readonly index: number; readonly item: I; readonly ok: false; readonly error: unknown; readonly durationMs: number };
+  | {
+      readonly index: number;
+      readonly item: I;
+      readonly ok: false;
+      readonly error: unknown;
+      readonly durationMs: number;
+    };
 
 export interface BatchResult<I, T> {
   /** One per item, in input order. */
@@ -61,8 +67,12 @@ export async function runBatch<I, T>(
   const name = options.name ?? null;
   const collector = new BatchCollector(tag);
   ledger.addHandler(collector);
-  log(ledger, 'info', { event: 'batch_processing_started', batchId, name, request_count: list.length, max_concurrent: concurrency },
-    `batch ${name ?? batchId} started: ${list.length} items, ${concurrency} at a time`);
+  log(
+    ledger,
+    'info',
+    { event: 'batch_processing_started', batchId, name, request_count: list.length, max_concurrent: concurrency },
+    `batch ${name ?? batchId} started: ${list.length} items, ${concurrency} at a time`,
+  );
   const started = performance.now();
   const results = new Array<BatchItemResult<I, T>>(list.length);
   let nextIndex = 0;
@@ -92,8 +102,12 @@ export async function runBatch<I, T>(
         results[index] = { index, item, ok: false, error, durationMs: performance.now() - itemStarted };
         failures += 1;
         if (failures <= LOGGED_FAILURES) {
-          log(ledger, 'warn', { event: 'batch_request_failed', batchId, request_id: index, error },
-            `batch ${name ?? batchId}: item ${index} failed: ${(error as Error)?.message ?? String(error)}`);
+          log(
+            ledger,
+            'warn',
+            { event: 'batch_request_failed', batchId, request_id: index, error },
+            `batch ${name ?? batchId}: item ${index} failed: ${(error as Error)?.message ?? String(error)}`,
+          );
         }
         return;
       }
@@ -125,11 +139,20 @@ export async function runBatch<I, T>(
     requestsPerSecond: durationMs > 0 ? Math.round((list.length / (durationMs / 1000)) * 100) / 100 : 0,
   });
   if (failures > LOGGED_FAILURES) {
-    log(ledger, 'warn', { batchId, failures }, `batch ${name ?? batchId}: ${failures - LOGGED_FAILURES} more items failed`);
+    log(
+      ledger,
+      'warn',
+      { batchId, failures },
+      `batch ${name ?? batchId}: ${failures - LOGGED_FAILURES} more items failed`,
+    );
   }
-  log(ledger, 'info', { event: 'batch_processing_completed', ...summary },
+  log(
+    ledger,
+    'info',
+    { event: 'batch_processing_completed', ...summary },
     `batch ${name ?? batchId} completed: ${summary.count} items, ${summary.failures} failed, ${summary.calls} calls, ` +
-      `${summary.tokens.total} tokens, cost ${summary.cost}, ${summary.durationMs} ms, ${summary.requestsPerSecond} requests/s`);
+      `${summary.tokens.total} tokens, cost ${summary.cost}, ${summary.durationMs} ms, ${summary.requestsPerSecond} requests/s`,
+  );
   return { results, summary };
 }
 

@@ -3,7 +3,7 @@ import { parseDecimal, formatDecimal } from '../../core/money.js';
 import { costToUnits, fitsCostScale } from '../cost-units.js';
 import type { LimitField } from '../errors.js';
 import { parsePeriod, type Period } from '../period.js';
-import { formatSubject, parseSubject, type Subject } from '../subject.js';
+import { formatSubject, parseSubject, type DimensionValues, type MeteredCall, type Subject } from '../subject.js';
 import type { Budget, BudgetInput, LimitMode, RateLimit, RateLimitInput } from './limit-types.js';
 
 /** A registered budget with what checking it needs. */
@@ -121,13 +121,13 @@ export class Limits {
    * Budgets that apply to a call whose dimension values `valueOf` gives. A budget for the
    * subject itself (`user:vip`) overrides the wildcard's (`user:*`) with the same period and mode.
    */
-  budgetsFor(valueOf: (dimension: string) => string | null): Array<Applicable<ResolvedBudget>> {
-    return match(this.budgetIndex, valueOf, (limit) => `${limit.period.name}\u0000${limit.budget.mode}`);
+  budgetsFor(call: MeteredCall, values: DimensionValues): Array<Applicable<ResolvedBudget>> {
+    return match(this.budgetIndex, call, values, budgetSlot);
   }
 
   /** Rate limits that apply; a subject's own rate limit overrides the wildcard's. */
-  ratesFor(valueOf: (dimension: string) => string | null): Array<Applicable<ResolvedRateLimit>> {
-    return match(this.rateIndex, valueOf, () => '');
+  ratesFor(call: MeteredCall, values: DimensionValues): Array<Applicable<ResolvedRateLimit>> {
+    return match(this.rateIndex, call, values, rateSlot);
   }
 
   private reindex(): void {
@@ -148,14 +148,19 @@ function index<T extends { subject: Subject }>(limits: readonly T[]): Map<string
   return byDimension;
 }
 
+const budgetSlot = (limit: ResolvedBudget) => `${limit.period.name}\u0000${limit.budget.mode}`;
+const rateSlot = () => '';
+
 function match<T>(
   byDimension: Map<string, Map<string, T[]>>,
-  valueOf: (dimension: string) => string | null,
+  call: MeteredCall,
+  values: DimensionValues,
   slotOf: (limit: T) => string,
 ): Array<Applicable<T>> {
   const found: Array<Applicable<T>> = [];
+  if (byDimension.size === 0) return found;
   for (const [dimension, byId] of byDimension) {
-    const value = valueOf(dimension);
+    const value = values.valueOf(call, dimension);
     if (value === null) continue;
     const subject: Subject = { dimension, id: value };
     const own = byId.get(value);

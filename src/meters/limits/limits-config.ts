@@ -7,9 +7,7 @@ const amount = z.union([
   z.string().regex(/^\s*\d*\.?\d+(?:[eE][+-]?\d+)?\s*$/, 'a non-negative decimal number such as "25.00"'),
 ]);
 const subject = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*:.+$/, 'a subject such as user:u-42 or user:*');
-const period = z
-  .string()
-  .regex(/^(day|month|cycle|cycle:\d{4}-\d{2}-\d{2})$/, 'day, month, cycle or cycle:YYYY-MM-DD');
+const period = z.string().regex(/^(day|month|cycle|cycle:\d{4}-\d{2}-\d{2})$/, 'day, month, cycle or cycle:YYYY-MM-DD');
 
 /** One entry of `limits.budgets`. */
 export const budgetConfigSchema = z

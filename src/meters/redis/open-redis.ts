@@ -3,7 +3,10 @@ import { ConfigError } from '../../core/errors.js';
 import { MeterUnavailableError } from '../errors.js';
 import type { RedisLike } from './redis-like.js';
 
-type RedisConstructor = new (url: string, options: Record<string, unknown>) => RedisLike & {
+type RedisConstructor = new (
+  url: string,
+  options: Record<string, unknown>,
+) => RedisLike & {
   on(event: 'error' | 'ready', listener: (error: unknown) => void): unknown;
 };
 
@@ -19,11 +22,12 @@ export interface OpenedRedis {
  * once instead of waiting in ioredis's offline queue, and unanswered ones are not re-sent on
  * reconnection: a reserve that ran late would hold budget for a call that already went ahead
  * unreserved. The meter has its own retry with backoff and replay queue instead. Reconnection
- * backs off from 100 ms to 2 s (seed 002's exponential backoff); auto-pipelining sends concurrent
- * reserves in one round trip; TCP_NODELAY is ioredis's default.
+ * backs off from 100 ms to 2 s (seed 002's exponential backoff). No auto-pipelining: the meter
+ * already sends a tick's reserves as one script call, and the extra queue only costs time.
+ * TCP_NODELAY is ioredis's default.
  */
 const CLIENT_OPTIONS = {
-  enableAutoPipelining: true,
+  enableAutoPipelining: false,
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,

@@ -9,10 +9,8 @@ export interface RedisLike {
   quit(): Promise<unknown>;
 }
 
-/** A pipeline: commands queued, sent together by `exec`, one `[error, result]` per command. */
+/** A pipeline (used to read counters): commands queued, sent by `exec`, one `[error, result]` each. */
 export interface RedisPipelineLike {
-  evalsha(sha1: string, numberOfKeys: number, ...args: Array<string | number>): unknown;
-  eval(script: string, numberOfKeys: number, ...args: Array<string | number>): unknown;
   hgetall(key: string): unknown;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }

@@ -34,8 +34,12 @@ export interface RedisMeterBackendOptions {
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
 const commitScript = new LuaScript(COMMIT_SCRIPT);
 
-/** Calls per script invocation at most: bounds how long one script holds Redis (about 1 ms). */
-const MAX_PER_SCRIPT = 128;
+/**
+ * Calls per script invocation. A tick's reserves go out as several scripts of this size, written
+ * together: Redis runs the next while the process handles the replies of the one before, instead
+ * of each side waiting for the other. Also bounds how long one script holds Redis.
+ */
+const CALLS_PER_SCRIPT = 128;
 
 interface PendingReserve {
   plan: ReservePlan;
@@ -58,10 +62,12 @@ interface PendingReserve {
  */
 export class RedisMeterBackend implements MeterBackend {
   readonly kind = 'redis';
+  readonly commitBatchSize = CALLS_PER_SCRIPT;
   readonly keyPrefix: string;
   private readonly counterPrefix: string;
   private readonly reservationsKey: string;
   private pendingReserves: PendingReserve[] = [];
+  private connected: boolean;
   private closed = false;
 
   constructor(
@@ -69,6 +75,8 @@ export class RedisMeterBackend implements MeterBackend {
     private readonly options: RedisMeterBackendOptions = {},
   ) {
     this.keyPrefix = options.keyPrefix ?? 'llm-ledger:';
+    this.connected = options.firstReady === undefined;
+    void options.firstReady?.then(() => (this.connected = true));
     this.counterPrefix = `${this.keyPrefix}c:`;
     this.reservationsKey = `${this.keyPrefix}reservations`;
   }
@@ -77,21 +85,19 @@ export class RedisMeterBackend implements MeterBackend {
     return new Promise((resolve, reject) => {
       if (this.pendingReserves.push({ plan, resolve, reject }) === 1) {
         // After the current microtasks: every caller resumed by the same reply joins this batch.
-        process.nextTick(() => void this.flushReserves());
+        process.nextTick(() => this.flushReserves());
       }
     });
   }
 
   async commit(entries: readonly CommitEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const chunks: Array<readonly CommitEntry[]> = [];
-    for (let start = 0; start < entries.length; start += MAX_PER_SCRIPT) {
-      chunks.push(entries.slice(start, start + MAX_PER_SCRIPT));
+    const calls: Array<Promise<unknown>> = [];
+    for (let start = 0; start < entries.length; start += CALLS_PER_SCRIPT) {
+      const call = this.commitCall(entries.slice(start, start + CALLS_PER_SCRIPT));
+      calls.push(this.call(() => commitScript.run(this.client, call.keys, call.args)));
     }
-    const calls = chunks.map((chunk) => this.commitCall(chunk));
-    const replies = await this.call(() =>
-      calls.length === 1 ? runOnce(commitScript, this.client, calls[0]!) : commitScript.runMany(this.client, calls),
-    );
+    const replies = await Promise.all(calls);
     return replies.flatMap((reply) => (reply as unknown[]).map((applied) => Number(applied) === 1));
   }
 
@@ -120,25 +126,56 @@ export class RedisMeterBackend implements MeterBackend {
     if (this.options.ownsClient) await this.client.quit().catch(() => undefined);
   }
 
-  private async flushReserves(): Promise<void> {
+  private flushReserves(): void {
     const pending = this.pendingReserves;
     this.pendingReserves = [];
-    for (let start = 0; start < pending.length; start += MAX_PER_SCRIPT) {
-      const batch = pending.slice(start, start + MAX_PER_SCRIPT);
-      try {
-        const call = this.reserveCall(batch.map((item) => item.plan));
-        const replies = (await this.call(() => runOnce(reserveScript, this.client, call)))[0] as unknown[];
-        batch.forEach((item, index) => {
-          try {
-            item.resolve(parseReserveReply(replies[index]));
-          } catch (error) {
-            item.reject(error);
-          }
-        });
-      } catch (error) {
-        for (const item of batch) item.reject(error);
-      }
+    for (let start = 0; start < pending.length; start += CALLS_PER_SCRIPT) {
+      void this.reserveBatch(pending.slice(start, start + CALLS_PER_SCRIPT));
     }
+  }
+
+  private async reserveBatch(pending: readonly PendingReserve[]): Promise<void> {
+    let batch = pending;
+    try {
+      if (!this.connected) {
+        await this.waitForFirstConnection(Math.max(...batch.map((item) => item.plan.deadline ?? Infinity)));
+        const now = performance.now();
+        const late = batch.filter((item) => item.plan.deadline !== undefined && item.plan.deadline <= now);
+        for (const item of late) item.reject(new MeterUnavailableError('Not connected to Redis in time'));
+        batch = batch.filter((item) => !late.includes(item));
+        if (batch.length === 0) return;
+      }
+      const call = this.reserveCall(batch.map((item) => item.plan));
+      const replies = (await this.call(() => reserveScript.run(this.client, call.keys, call.args))) as unknown[];
+      batch.forEach((item, index) => {
+        try {
+          item.resolve(parseReserveReply(replies[index]));
+        } catch (error) {
+          item.reject(error);
+        }
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    }
+  }
+
+  /**
+   * Waits a bounded time for the first connection: at most until `deadline` (a reserve's caller
+   * gives up then), else FIRST_CONNECTION_WAIT_MS. Not forever: a command queued until Redis
+   * appears would run long after its caller gave up (a reserve would hold budget for nothing).
+   */
+  private async waitForFirstConnection(deadline = Infinity): Promise<void> {
+    const waitMs = Math.max(0, Math.min(FIRST_CONNECTION_WAIT_MS, deadline - performance.now()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.options.firstReady,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!this.connected) throw new MeterUnavailableError('Not connected to Redis yet');
   }
 
   private reserveCall(plans: readonly ReservePlan[]): { keys: string[]; args: Array<string | number> } {
@@ -189,7 +226,7 @@ export class RedisMeterBackend implements MeterBackend {
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     if (this.closed) throw new MeterUnavailableError('The Redis meter backend is closed');
     try {
-      if (this.options.firstReady) await this.options.firstReady;
+      if (!this.connected) await this.waitForFirstConnection();
       return await operation();
     } catch (cause) {
       throw new MeterUnavailableError(`Redis meter operation failed: ${(cause as Error)?.message ?? cause}`, cause);
@@ -197,14 +234,8 @@ export class RedisMeterBackend implements MeterBackend {
   }
 }
 
-/** One script call, as a one-element list like `runMany`'s. */
-async function runOnce(
-  script: LuaScript,
-  client: RedisLike,
-  call: { keys: readonly string[]; args: ReadonlyArray<string | number> },
-): Promise<unknown[]> {
-  return [await script.run(client, call.keys, call.args)];
-}
+/** How long an operation waits for the first connection before failing (the meter then fails open or closed). */
+const FIRST_CONNECTION_WAIT_MS = 2_000;
 
 /**
  * The reserved amounts and keys, when every reserved counter is among the counters the usage
@@ -251,7 +282,8 @@ function parseReserveReply(reply: unknown): ReserveOutcome {
       reserved: BigInt(String(reply[4])),
     };
   }
-  if (status === 'rate') return { ok: false, kind: 'rate', index: Number(reply[1]) - 1, retryAfterMs: Number(reply[2]) };
+  if (status === 'rate')
+    return { ok: false, kind: 'rate', index: Number(reply[1]) - 1, retryAfterMs: Number(reply[2]) };
   const alerts: LimitAlertHit[] = [];
   for (let position = 1; position + 3 < reply.length; position += 4) {
     alerts.push({

@@ -79,7 +79,10 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
 ];
 
-export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce((latest, migration) => Math.max(latest, migration.version), 0);
+export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce(
+  (latest, migration) => Math.max(latest, migration.version),
+  0,
+);
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -44,7 +44,9 @@ export function createPgPool(connectionString: string, config: PoolConfig = {}):
   pool.on('error', () => {});
   // Disable Nagle's algorithm: small INSERT batches must not wait for delayed ACKs.
   pool.on('connect', (client) => {
-    (client as unknown as { connection?: { stream?: { setNoDelay?: (on: boolean) => void } } }).connection?.stream?.setNoDelay?.(true);
+    (
+      client as unknown as { connection?: { stream?: { setNoDelay?: (on: boolean) => void } } }
+    ).connection?.stream?.setNoDelay?.(true);
   });
   return pool as unknown as PgPoolLike;
 }

@@ -156,4 +156,3 @@ export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys
   const groupBy = keys.length === 0 ? '' : ` GROUP BY ${keys.map((_key, index) => `g${index}`).join(', ')}`;
   return { text: `SELECT ${select.join(', ')} FROM ${table} WHERE ${where}${groupBy}`, values, keys };
 }
-

@@ -56,7 +56,13 @@ export const SELECT_LIST = COLUMNS.map((column) => {
 }).join(', ');
 
 /** Fills `target` from `offset` with the record's values, encoded for PostgreSQL. */
-export function writePgRow(record: CallRecord, target: unknown[], offset: number, maxChars: number, row: unknown[]): void {
+export function writePgRow(
+  record: CallRecord,
+  target: unknown[],
+  offset: number,
+  maxChars: number,
+  row: unknown[],
+): void {
   writeRow(record, row, maxChars);
   for (let index = 0; index < COLUMN_COUNT; index++) {
     const value = row[index];

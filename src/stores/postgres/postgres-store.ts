@@ -3,7 +3,16 @@ import { formatDecimal, parseDecimal, ZERO } from '../../core/money.js';
 import { compareGroups } from '../../core/query-eval.js';
 import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
-import type { CallPage, CostUpdate, GroupKey, ListQuery, Store, SummaryQuery, SummaryRow } from '../../core/store.js';
+import {
+  toIsoBound,
+  type CallPage,
+  type CostUpdate,
+  type GroupKey,
+  type ListQuery,
+  type Store,
+  type SummaryQuery,
+  type SummaryRow,
+} from '../../core/store.js';
 import { costValues } from '../sqlite/row-mapping.js';
 import { applyPgMigrations, quoteIdentifier } from './migrations.js';
 import { createPgPool, type PgClientLike, type PgPoolLike } from './pg-pool.js';
@@ -146,6 +155,23 @@ export class PostgresStore implements Store {
     } catch (error) {
       throw toStoreError(error, `Updating ${updates.length} costs failed`);
     }
+  }
+
+  /** Deletes (or with `dryRun` counts) the calls that started before `before`; served by the started_at index. */
+  async purge(before: Date | string, options: { dryRun?: boolean } = {}): Promise<number> {
+    const bound = toIsoBound(before)!;
+    const rows = options.dryRun
+      ? await this.query(
+          'Counting old records',
+          `SELECT COUNT(*)::float8 AS n FROM ${this.table} WHERE started_at < $1::timestamptz`,
+          [bound],
+        )
+      : await this.query(
+          'Purging old records',
+          `WITH deleted AS (DELETE FROM ${this.table} WHERE started_at < $1::timestamptz RETURNING 1) SELECT COUNT(*)::float8 AS n FROM deleted`,
+          [bound],
+        );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Ends the pool (unless it was passed in). Idempotent; later calls throw StoreError. */

@@ -8,7 +8,9 @@
  * Lone surrogates never get here: row-mapping repairs them to U+FFFD (as for SQLite).
  */
 const ESCAPE = '\uF8FF';
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const TEXT_PATTERN = /[\u0000\uF8FF]/g;
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const TEXT_TEST = /[\u0000\uF8FF]/;
 const DECODE_PATTERN = /\uF8FF([\uF8FF0])/g;
 // In JSON text NUL is the escape \u0000; a literal backslash is \\ and must be skipped whole, so

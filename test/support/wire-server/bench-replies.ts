@@ -1,5 +1,11 @@
-import { chatCompletionBody, chatStreamEvents, includesUsage, openaiUsage } from './openai-wire.js';
-import type { RecordedRequest, Reply } from './wire-server.js';
+import {
+  chatCompletionBody,
+  chatStreamEvents,
+  includesUsage,
+  openaiUsage,
+  type RecordedRequest,
+  type Reply,
+} from '../../../src/testing/index.js';
 
 /**
  * Chat Completions replies for benchmarks: a fixed non-streamed completion, or a stream whose

@@ -1,5 +1,2 @@
-export * from './wire-server.js';
-export * from './openai-wire.js';
-export * from './openai-responses-wire.js';
-export * from './anthropic-wire.js';
-export * from './gemini-wire.js';
+// The wire server ships in the package (`llm-ledger/testing`); tests and benches import it from here.
+export * from '../../../src/testing/index.js';

@@ -1,4 +1,4 @@
-import { formatSse, type RecordedRequest, type Reply, type RouteName } from './wire-server.js';
+import { formatSse, type RecordedRequest, type Reply, type RouteName } from '../../../src/testing/index.js';
 
 /**
  * A `fetch` that answers in memory with the wire server's replies: the SDK runs its whole path

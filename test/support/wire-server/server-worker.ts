@@ -5,7 +5,7 @@
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { benchChatReply } from './bench-replies.js';
-import { startWireServer } from './wire-server.js';
+import { startWireServer } from '../../../src/testing/index.js';
 
 const WORKER_ROLE = 'llm-ledger-wire-server';
 

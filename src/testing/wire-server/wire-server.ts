@@ -30,12 +30,21 @@ export interface SseEvent {
 }
 
 export type Reply =
-  | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
+  | {
+      kind: 'json';
+      status?: number;
+      body: unknown;
+      headers?: Record<string, string>;
+      /** Waits this long before answering (a model's think time). */
+      delayMs?: number;
+    }
   | {
       kind: 'sse';
       events: readonly SseEvent[];
       status?: number;
       headers?: Record<string, string>;
+      /** Waits this long before the headers and the first event (time to first token). */
+      delayMs?: number;
       /** Pause between events (a slow stream). 0 writes them back to back. */
       intervalMs?: number;
       /** Destroys the socket after this many events: a dropped connection, no clean end. */
@@ -203,6 +212,10 @@ export function formatSse(event: SseEvent, separator = '\n\n'): string {
 }
 
 async function send(response: ServerResponse, reply: Reply): Promise<void> {
+  if ((reply.kind === 'json' || reply.kind === 'sse') && reply.delayMs) {
+    await sleep(reply.delayMs);
+    if (response.destroyed) return;
+  }
   switch (reply.kind) {
     case 'json':
       sendJson(response, reply.status ?? 200, reply.body, reply.headers);
