@@ -1,4 +1,4 @@
-import { StoreError } from './errors.js';
+import { ConfigError, StoreError } from './errors.js';
 import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
 import type { Durability, Spool, SpoolState } from './spool.js';
@@ -79,7 +79,16 @@ export class WriteQueue {
     private readonly reporter: ProblemReporter,
   ) {
     this.spool = options.spool;
-    this.syncDurability = options.durability === 'sync' && this.spool !== undefined;
+    if (options.durability === 'sync' && this.spool === undefined) {
+      // Silently falling back to batched would promise a durability the ledger does not give.
+      throw new ConfigError({
+        source: 'options',
+        path: 'durability',
+        expected: '"batched", or "sync" together with a spool (sync durability writes every record to it)',
+        received: '"sync" without a spool',
+      });
+    }
+    this.syncDurability = options.durability === 'sync';
     // Records left in the spool by an earlier process are replayed soon after start.
     if (this.spoolPending > 0) this.scheduleFlush(0);
   }
@@ -242,7 +251,11 @@ export class WriteQueue {
       }
       this.compact();
     }
-    if (this.pending <= this.options.highWaterMark) this.warnedHighWater = false;
+    if (this.warnedHighWater && this.pending <= this.options.highWaterMark) {
+      // Recovered: a later overflow is a new event and must be logged again, not deduplicated.
+      this.warnedHighWater = false;
+      this.reporter.forget('store');
+    }
     if (refused) throw refused;
   }
 

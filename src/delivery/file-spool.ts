@@ -8,6 +8,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -25,6 +26,7 @@ export interface FileSpoolOptions {
 const RECORDS_FILE = 'spool.jsonl';
 const OFFSET_FILE = 'spool.offset';
 const DEAD_LETTERS_FILE = 'dead-letters.jsonl';
+const LOCK_FILE = 'spool.lock';
 const INITIAL_READ_BYTES = 1 << 20;
 
 /**
@@ -35,7 +37,9 @@ const INITIAL_READ_BYTES = 1 << 20;
  * off, and records after the offset are pending.
  *
  * One process per directory: two processes appending to one file would interleave safely, but
- * their offsets would not.
+ * their offsets would not. A lock file holding the owner's pid enforces it; a lock left by a
+ * process that no longer runs (a crash) is taken over, so a restarted process replays its
+ * predecessor's records. Give each worker of a multi-process app its own stable directory.
  */
 export class FileSpool implements Spool {
   readonly directory: string;
@@ -50,6 +54,7 @@ export class FileSpool implements Spool {
   constructor(private readonly options: FileSpoolOptions) {
     this.directory = options.directory;
     mkdirSync(this.directory, { recursive: true });
+    takeLock(join(this.directory, LOCK_FILE));
     this.fd = openSync(join(this.directory, RECORDS_FILE), 'a+');
     this.size = fstatSync(this.fd).size;
     this.cutTornTail();
@@ -139,6 +144,11 @@ export class FileSpool implements Spool {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
+    try {
+      unlinkSync(join(this.directory, LOCK_FILE));
+    } catch {
+      // already gone: nothing to release
+    }
   }
 
   private parse(line: string): CallRecord | undefined {
@@ -223,5 +233,32 @@ export class FileSpool implements Spool {
 
   private ensureOpen(): void {
     if (this.closed) throw new Error(`The spool in ${this.directory} is closed`);
+  }
+}
+
+function takeLock(path: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(readFileSync(path, 'utf8'));
+    if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+      throw new Error(`The spool directory ${path.slice(0, -LOCK_FILE.length - 1)} is in use by process ${owner}`);
+    }
+    unlinkSync(path); // left by a process that is gone
+  }
+  throw new Error(`Could not lock the spool at ${path}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

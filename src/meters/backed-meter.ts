@@ -41,7 +41,10 @@ const PRUNE_EVERY = 4096;
 /**
  * The one Meter implementation: subjects, windows, limits and estimates, over a small backend
  * (memory, SQLite or Redis) that does the atomic parts; batching, retries and replay live in the
- * settlement queue. Create it with `createMeter()`.
+ * settlement queue. Usually created with `createMeter()`.
+ *
+ * @example
+ * const meter = new BackedMeter({ backend: new MemoryMeterBackend(), periods: ['day', 'month'] });
  */
 export class BackedMeter implements Meter {
   readonly kind: string;
@@ -137,7 +140,9 @@ export class BackedMeter implements Meter {
         retryAfterMs: outcome.retryAfterMs,
       });
     }
-    const alerts = outcome.alerts.map((hit) => limitAlert(groups[hit.index]!, hit.field, hit.used, hit.reserved, amounts));
+    const alerts = outcome.alerts.map((hit) =>
+      limitAlert(groups[hit.index]!, hit.field, hit.used, hit.reserved, amounts),
+    );
     for (const alert of alerts) this.alerts.emit(alert);
     this.pruneHeld(now);
     this.held.set(call.id, {

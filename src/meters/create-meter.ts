@@ -42,7 +42,12 @@ export function createMeter(options: CreateMeterOptions = {}): Meter {
   return new BackedMeter({ ...meterOptions, backend: openMeterBackend(location, { keyPrefix, cwd }) });
 }
 
-/** A backend from its location string (or passes an instance through). */
+/**
+ * A backend from its location string (or passes an instance through).
+ *
+ * @example
+ * const backend = openMeterBackend('sqlite:.llm-ledger/ledger.db');
+ */
 export function openMeterBackend(
   location: MeterBackend | RedisLike | string,
   options: { keyPrefix?: string; cwd?: string } = {},

@@ -96,7 +96,13 @@ export class RateLimitedError extends LedgerError {
   }
 }
 
-/** The meter's backend (Redis, SQLite) could not be reached or failed; `retryable` is true. */
+/**
+ * The meter's backend (Redis, SQLite) could not be reached or failed; `retryable` is true. Thrown
+ * by `reserve` only when the meter fails closed, and by `get`.
+ *
+ * @example
+ * if (error instanceof MeterUnavailableError) reply(503, 'usage limits cannot be checked right now');
+ */
 export class MeterUnavailableError extends StoreError {
   constructor(message: string, cause?: unknown) {
     super(message, { retryable: true, cause });
@@ -104,7 +110,13 @@ export class MeterUnavailableError extends StoreError {
   }
 }
 
-/** The meter was closed; it accepts no more operations. */
+/**
+ * The meter was closed; it accepts no more operations.
+ *
+ * @example
+ * await meter.close();
+ * await meter.get('user:u-42'); // throws MeterClosedError
+ */
 export class MeterClosedError extends LedgerError {
   constructor() {
     super('The meter is closed; create a new one with createMeter()', { code: 'LEDGER_CLOSED' });

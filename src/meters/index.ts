@@ -55,6 +55,7 @@ export {
 export { COST_SCALE, costToUnits, unitsToCost } from './cost-units.js';
 export { createMeterHandler } from './meter-handler.js';
 export { meteredCall } from './metered-call.js';
+export { createMeterGate, type MeterGate } from './meter-gate.js';
 export { attachMeter, type LedgerMetering } from './attach-meter.js';
 export { replayRecords } from './replay-records.js';
 export { runBatch, type BatchOptions, type BatchResult, type BatchItemResult } from './batch/run-batch.js';

@@ -14,7 +14,9 @@ export function createMeterHandler(meter: Meter): LedgerHandler {
   return {
     name: 'meter',
     onEnd(record: CallRecord) {
-      return meter.settle(record);
+      // Not returned: during an outage a settlement waits for retries longer than the ledger's
+      // handler timeout. It never rejects, and `meter.flush()` waits for it.
+      void meter.settle(record);
     },
   };
 }

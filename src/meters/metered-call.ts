@@ -1,9 +1,8 @@
-import { uuidv7 } from 'uuidv7';
 import type { CallHandle, CallInit } from '../core/call.js';
-import { currentContext } from '../core/context.js';
 import type { Ledger } from '../core/ledger.js';
 import type { CallEstimate } from './limits/call-estimate.js';
-import type { Meter, ReserveCall } from './meter.js';
+import { createMeterGate } from './meter-gate.js';
+import type { Meter } from './meter.js';
 
 /** The ledger methods a metered call uses. */
 export type MeteredLedger = Pick<Ledger, 'logCall'>;
@@ -29,37 +28,17 @@ export async function meteredCall<T>(
   fn: (call: CallHandle) => Promise<T> | T,
   estimate?: CallEstimate,
 ): Promise<T> {
-  const withId: CallInit = { ...init, id: init.id ?? uuidv7() };
-  await meter.reserve(reserveCallOf(withId), estimate);
+  const gate = createMeterGate(meter);
+  const admitted = await gate.admit(init, estimate);
   let handle: CallHandle | undefined;
   try {
-    return await ledger.logCall(withId, (call) => {
+    return await ledger.logCall(admitted, (call) => {
       handle = call;
       return fn(call);
     });
   } finally {
     const record = handle?.record;
-    if (record) void meter.settle(record);
-    else void meter.release(withId.id!);
+    if (record) gate.settle(record);
+    else gate.release(admitted.id);
   }
-}
-
-/**
- * The call as the record will see it: attribution the init leaves out comes from the surrounding
- * `ledger.context()`, as `ledger.start` resolves it, so reservation and record name the same subjects.
- */
-export function reserveCallOf(init: CallInit): ReserveCall {
-  const context = currentContext();
-  return {
-    id: init.id ?? uuidv7(),
-    model: init.model,
-    provider: init.provider ?? 'unknown',
-    userId: init.userId ?? context?.userId ?? null,
-    tenantId: init.tenantId ?? context?.tenantId ?? null,
-    metadata: context?.metadata ? { ...context.metadata, ...init.metadata } : (init.metadata ?? {}),
-    messages: init.messages,
-    systemPrompt: init.systemPrompt,
-    tools: init.tools,
-    params: init.params,
-  };
 }

@@ -26,6 +26,9 @@ export type DimensionReader = (call: MeteredCall) => string | null | undefined;
  * The built-in dimensions. `apiKey` reads `metadata.apiKeyId` (an identifier the caller chooses,
  * never the secret itself). Any other dimension reads the string or number in `metadata[name]`
  * unless a reader is given in the meter's `dimensionReaders`.
+ *
+ * @example
+ * BUILT_IN_DIMENSIONS.apiKey({ model: 'gpt-4o', metadata: { apiKeyId: 'key-7' } }); // 'key-7'
  */
 export const BUILT_IN_DIMENSIONS: Readonly<Record<string, DimensionReader>> = Object.freeze({
   user: (call) => call.userId,
@@ -66,6 +69,10 @@ export function parseSubject(input: string | Subject, source = 'options', path =
   return Object.freeze({ dimension, id });
 }
 
+/**
+ * @example
+ * formatSubject({ dimension: 'tenant', id: 'acme' }); // 'tenant:acme'
+ */
 export function formatSubject(subject: Subject): string {
   return `${subject.dimension}:${subject.id}`;
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSpool } from '../../src/delivery/file-spool.js';
@@ -73,5 +73,15 @@ describe('FileSpool', () => {
     expect(spool.state.pending).toBe(0);
     expect(readFileSync(join(directory, 'dead-letters.jsonl'), 'utf8')).toContain('unreadable spool line');
     spool.close();
+  });
+
+  it('refuses a directory another live spool holds, and takes over one left by a dead process', () => {
+    const directory = fresh();
+    const first = new FileSpool({ directory });
+    expect(() => new FileSpool({ directory })).toThrow(/in use by process/);
+    first.close();
+    writeFileSync(join(directory, 'spool.lock'), '999999999');
+    const second = new FileSpool({ directory });
+    second.close();
   });
 });

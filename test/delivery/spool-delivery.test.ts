@@ -1,7 +1,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/core/errors.js';
+import { ConfigError, StoreError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { ProblemReporter } from '../../src/core/problem-reporter.js';
+import { WriteQueue } from '../../src/core/write-queue.js';
 import type { CallRecord } from '../../src/core/record.js';
 import { FileSpool } from '../../src/delivery/file-spool.js';
 import { MemoryStore } from '../../src/stores/memory.js';
@@ -51,6 +54,17 @@ describe('delivery through the spool', () => {
     await ledger.close();
   });
 
+  it('refuses sync durability without a spool', () => {
+    expect(
+      () =>
+        new WriteQueue(
+          new MemoryStore(),
+          { batchSize: 1, flushIntervalMs: 1, highWaterMark: 1, durability: 'sync' },
+          new ProblemReporter(silentLogger),
+        ),
+    ).toThrow(ConfigError);
+  });
+
   it('sync durability: the record is in the spool file when complete() returns', async () => {
     const directory = fresh();
     const store = new SwitchableStore();
@@ -70,7 +84,9 @@ describe('delivery through the spool', () => {
     const first = spooledLedger(store, directory);
     const ids = Array.from({ length: 40 }, (_unused, index) => recordCall(first, index));
     await first.close(); // the store is down: everything goes to the spool
-    expect(new FileSpool({ directory }).state.pending).toBe(40);
+    const left = new FileSpool({ directory });
+    expect(left.state.pending).toBe(40);
+    left.close();
     // The next process opens its own connection to the store.
     const reopened = new SwitchableStore();
     const second = spooledLedger(reopened, directory);

@@ -36,6 +36,17 @@ describe("seed 002's token callbacks", () => {
     expect(usage.windowStart.toISOString()).toBe('2031-02-15T00:00:00.000Z');
   });
 
+  it('logs and carries on when its meter is closed, as the seed does', async () => {
+    meter = createMeter({ backend: 'memory', logger: silentLogger });
+    await meter.close();
+    const warnings: string[] = [];
+    const logger: LedgerLogger = { ...silentLogger, warn: (_details, message) => warnings.push(message) };
+    const callback = createTokenCallback('u-1', undefined, { meter, logger });
+    expect(() => callback.onEnd!(usageRecord(AT, { userId: 'u-1' }))).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([expect.stringMatching(/^Failed to record token usage: MeterClosedError/)]);
+  });
+
   it('splits a bare total into prompt and completion, and never counts a call twice when combined', async () => {
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     setDefaultMeter(meter);

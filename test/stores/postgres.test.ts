@@ -73,10 +73,11 @@ describe.skipIf(!available)('PostgresStore', () => {
     }
   });
 
-  it('purges calls started before a cutoff', async () => {
+  it('purges calls started before a cutoff (schema chosen in the URL)', async () => {
     const schema = uniqueSchema('purge');
     schemas.push(schema);
-    const store = new PostgresStore({ connectionString: PG_URL, schema });
+    const store = new PostgresStore({ connectionString: `${PG_URL}?schema=${schema}` });
+    expect(store.schema).toBe(schema);
     try {
       const old = makeRecord({ startedAt: '2020-01-01T00:00:00.000Z' });
       const recent = makeRecord({ startedAt: '2025-06-01T00:00:00.000Z' });

@@ -15,6 +15,13 @@ export function createCompositeCallback(...handlers: LedgerHandler[]): Composite
   return new CompositeCallback(handlers);
 }
 
+/**
+ * The handler `createCompositeCallback` returns.
+ *
+ * @example
+ * const composite = createCompositeCallback(first);
+ * composite.addHandler(second);
+ */
 export class CompositeCallback implements LedgerHandler {
   readonly name = 'composite-callback';
   private handlers: LedgerHandler[];

@@ -70,16 +70,21 @@ class UserTokenCallback implements LedgerHandler {
     this.logger = options.logger ?? silentLogger;
   }
 
-  async onEnd(record: CallRecord): Promise<void> {
+  onEnd(record: CallRecord): void {
     if (record.userId !== this.userId) return;
     const counted = withEstimatedSplit(record);
     const meter = this.options.meter ?? getDefaultMeter();
-    await meter.count(counted, { subject: { dimension: 'user', id: this.userId }, period: this.period });
-    this.logger.debug(
-      { userId: this.userId, recordId: record.id },
-      this.detailed
-        ? `Recorded ${counted.tokens.input} prompt + ${counted.tokens.output} completion tokens for ${this.userId}`
-        : `Recorded ${counted.tokens.total} tokens for ${this.userId}`,
+    // Not awaited (as for the meter handler): `meter.flush()` waits for it.
+    meter.count(counted, { subject: { dimension: 'user', id: this.userId }, period: this.period }).then(
+      () =>
+        this.logger.debug(
+          { userId: this.userId, recordId: record.id },
+          this.detailed
+            ? `Recorded ${counted.tokens.input} prompt + ${counted.tokens.output} completion tokens for ${this.userId}`
+            : `Recorded ${counted.tokens.total} tokens for ${this.userId}`,
+        ),
+      // The seed logs and carries on: a closed meter must not break the caller.
+      (error: unknown) => this.logger.warn({ userId: this.userId, error }, `Failed to record token usage: ${error}`),
     );
   }
 

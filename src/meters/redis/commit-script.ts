@@ -47,34 +47,37 @@ local function commitOne(entry, k)
     payload = cjson.decode(reservation)
     for _, key in ipairs(payload.k) do releasing[counterPrefix .. key] = true end
   end
-  local names = {'requests', 'reservedCost', 'reservedTokens', 'reservedRequests'}
-  local deltas = {}
+  local names, deltas, n = {}, {}, 0
   for name, delta in string.gmatch(usage, '([^,]+),([^,]+)') do
-    if name ~= 'requests' then table.insert(names, name) end
-    deltas[name] = delta
+    n = n + 1
+    names[n] = name
+    deltas[n] = delta
   end
   for i = 1, counters do
     local key = KEYS[k + 1 + i]
-    local values = redis.call('HMGET', key, unpack(names))
-    local existed = values[1] or values[4]
-    local update = {}
-    for f, name in ipairs(names) do
-      local delta = deltas[name]
-      if f >= 2 and f <= 4 then
-        delta = nil
-        if releasing[key] and existed then
-          local amount = (f == 2 and payload.c) or (f == 3 and payload.t) or payload.r
-          if amount ~= '0' then delta = '-' .. amount end
-        end
+    -- HINCRBY per field: measured cheaper than HMGET + sums in Lua + HSET, and exact in 64 bits.
+    if releasing[key] then
+      releasing[key] = nil
+      -- Below zero: the counter had expired, so there is nothing to give back.
+      local gone
+      if payload.r ~= '0' then
+        gone = redis.call('HINCRBY', key, 'reservedRequests', negate(payload.r)) < 0
+        if gone then redis.call('HINCRBY', key, 'reservedRequests', payload.r) end
+      else
+        gone = redis.call('EXISTS', key) == 0
       end
-      if delta then
-        table.insert(update, name)
-        table.insert(update, sum(values[f], delta))
+      if not gone then
+        if payload.c ~= '0' then redis.call('HINCRBY', key, 'reservedCost', negate(payload.c)) end
+        if payload.t ~= '0' then redis.call('HINCRBY', key, 'reservedTokens', negate(payload.t)) end
       end
     end
-    releasing[key] = nil
-    if #update > 0 then redis.call('HSET', key, unpack(update)) end
-    if not existed then redis.call('PEXPIRE', key, entry[ttlBase + i * 2 - 1]) end
+    local created = names[1] ~= 'requests'
+    for f = 1, n do
+      local value = redis.call('HINCRBY', key, names[f], deltas[f])
+      -- Requests (always first) back at its delta: the field, maybe the counter, is new. (Re)set the TTL.
+      if f == 1 and value == tonumber(deltas[1]) then created = true end
+    end
+    if created then redis.call('PEXPIRE', key, entry[ttlBase + i * 2 - 1]) end
   end
   -- Reserved on counters this usage does not touch (a limit removed, a window passed meanwhile).
   if held and amounts == '' then

@@ -26,7 +26,7 @@ export interface RedisMeterBackendOptions {
   ownsClient?: boolean;
   /**
    * The first connection of a client opened without an offline queue: operations wait for it
-   * (bounded by the meter's timeout) instead of failing while the client is still connecting.
+   * (until their caller's deadline, at most 2 s) instead of failing while it is still connecting.
    */
   firstReady?: Promise<void>;
 }
@@ -35,9 +35,9 @@ const reserveScript = new LuaScript(RESERVE_SCRIPT);
 const commitScript = new LuaScript(COMMIT_SCRIPT);
 
 /**
- * Calls per script invocation. A tick's reserves go out as several scripts of this size, written
- * together: Redis runs the next while the process handles the replies of the one before, instead
- * of each side waiting for the other. Also bounds how long one script holds Redis.
+ * Calls per script invocation at most: bounds how long one script holds Redis (about 2 ms).
+ * Measured with 64 callers, smaller chunks (16, 32) were slower: each command costs more, on both
+ * sides, than splitting gains by overlapping Redis's work with the process's.
  */
 const CALLS_PER_SCRIPT = 128;
 
@@ -267,7 +267,10 @@ function maximaText(check: LimitCheck): string {
   return [hard.cost, hard.tokens, hard.requests, soft.cost, soft.tokens, soft.requests].map(value).join(',');
 }
 
+const RESERVED: ReserveOutcome = Object.freeze({ ok: true, alerts: Object.freeze([]) });
+
 function parseReserveReply(reply: unknown): ReserveOutcome {
+  if (reply === 1) return RESERVED;
   if (!Array.isArray(reply) || reply.length === 0) {
     throw new MeterUnavailableError('Unexpected reply from the reserve script');
   }

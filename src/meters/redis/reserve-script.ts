@@ -15,7 +15,8 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  *   as 'hardCost,hardTokens,hardRequests,softCost,softTokens,softRequests' (empty when not
  *   limited); then per bucket: per-minute limit, weight. Every call reserves one request.
  * Returns one reply per call: {'quota', counter index, field, used, reserved},
- *   {'rate', bucket index, retry ms}, or {'ok', then per soft alert: counter index, field, used, reserved}.
+ *   {'rate', bucket index, retry ms}, 1 for reserved, or {'ok', then per soft alert: counter
+ *   index, field, used, reserved} for reserved with alerts.
  */
 export const RESERVE_SCRIPT = `${LUA_PRELUDE}
 local counterPrefix = ARGV[1]
@@ -44,7 +45,7 @@ local function reserveOne(call, k)
   local buckets = tonumber(call[5])
   local limitBase = 5
   local rateBase = limitBase + limits * 2
-  local alerts = {'ok'}
+  local alerts = nil
   local current = {}
   for i = 1, limits do
     local limit = maxima(call[limitBase + i * 2])
@@ -60,6 +61,7 @@ local function reserveOne(call, k)
           return {'quota', i, names[f], used, held}
         end
         if soft ~= '' and exceeds(used, held, estimate[f], soft) then
+          alerts = alerts or {'ok'}
           table.insert(alerts, i)
           table.insert(alerts, names[f])
           table.insert(alerts, used)
@@ -93,7 +95,7 @@ local function reserveOne(call, k)
   for j = 1, buckets do
     redis.call('SET', KEYS[k + limits + j], string.format('%.17g', tats[j]), 'PX', math.ceil(tats[j] - now) + 1000)
   end
-  return alerts
+  return alerts or 1
 end
 
 local replies = {}

@@ -24,9 +24,12 @@ import { decodeText, encodeJson, encodeText } from './text-encoding.js';
 export interface PostgresStoreOptions {
   /** A `pg.Pool` (or anything PgPoolLike). The store never ends a pool it was given. */
   pool?: PgPoolLike;
-  /** `postgres://user:password@host:port/database`; the store opens and owns a pool. */
+  /**
+   * `postgres://user:password@host:port/database`; the store opens and owns a pool. A
+   * `?schema=NAME` parameter chooses the schema (and is not passed on to the server).
+   */
   connectionString?: string;
-  /** Schema of the tables, created when missing. Default `public`. */
+  /** Schema of the tables, created when missing. Default: the URL's `schema` parameter, else `public`. */
   schema?: string;
   /** Longest text kept in one field; longer text is cut with a visible marker. Default 1,000,000. */
   maxFieldChars?: number;
@@ -70,12 +73,14 @@ export class PostgresStore implements Store {
         received: JSON.stringify(connectionString),
       });
     }
-    this.schema = options.schema ?? 'public';
+    const { url, schema } =
+      connectionString === undefined ? { url: undefined, schema: undefined } : splitSchema(connectionString);
+    this.schema = options.schema ?? schema ?? 'public';
     this.table = `${quoteIdentifier(this.schema)}.llm_request_logs`;
     this.maxFieldChars = options.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS;
     this.rowsPerInsert = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, options.rowsPerInsert ?? 1000));
     this.ownsPool = pool === undefined;
-    this.pool = pool ?? createPgPool(connectionString!);
+    this.pool = pool ?? createPgPool(url!);
   }
 
   /** Applies pending migrations (also done before the first query). */
@@ -248,6 +253,17 @@ export class PostgresStore implements Store {
       client.release(broken);
     }
   }
+}
+
+/** Takes `schema` out of a connection string's query, where pg would send it to the server. */
+function splitSchema(connectionString: string): { url: string; schema: string | undefined } {
+  const match = /([?&])schema=([^&#]*)&?/.exec(connectionString);
+  if (match === null) return { url: connectionString, schema: undefined };
+  const url =
+    connectionString.slice(0, match.index) +
+    (match[0].endsWith('&') ? match[1] : '') +
+    connectionString.slice(match.index + match[0].length);
+  return { url: url.replace(/[?&]$/, ''), schema: decodeURIComponent(match[2]!) };
 }
 
 /** Two records with one id in a batch: the first wins, as in the other stores. */

@@ -1,0 +1,41 @@
+import { uuidv7 } from 'uuidv7';
+import type { CallInit } from '../core/call.js';
+import type { CallRecord } from '../core/record.js';
+import type { CallEstimate } from './limits/call-estimate.js';
+import type { Meter } from './meter.js';
+import { reserveCallOf } from './reserve-call.js';
+
+/**
+ * What the ledger needs from a meter around each call: `admit` before the provider is contacted
+ * (gives the call its id and reserves, or throws QuotaExceededError / RateLimitedError), `settle`
+ * once its record is final, `release` when it was admitted but never started. The core can hold
+ * this shape without importing the meters.
+ */
+export interface MeterGate {
+  admit(init: CallInit, estimate?: CallEstimate): Promise<CallInit & { id: string }>;
+  settle(record: CallRecord): void;
+  release(id: string): void;
+}
+
+/**
+ * @example
+ * const gate = createMeterGate(meter);
+ * const admitted = await gate.admit({ model: 'gpt-4o', userId: 'u-42', messages, params: { maxTokens: 500 } });
+ * const call = ledger.start(admitted); // ... call.complete(...) ...
+ * gate.settle(call.record!);
+ */
+export function createMeterGate(meter: Meter): MeterGate {
+  return {
+    async admit(init, estimate) {
+      const admitted = { ...init, id: init.id ?? uuidv7() };
+      await meter.reserve(reserveCallOf(admitted), estimate);
+      return admitted;
+    },
+    settle(record) {
+      void meter.settle(record);
+    },
+    release(id) {
+      void meter.release(id);
+    },
+  };
+}
