@@ -12,6 +12,18 @@ import { createPricer } from './pricing/create-pricer.js';
 import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
 import { wrapClient } from './capture/wrap-client.js';
 import type { Pingable } from './core/health.js';
+import type { Durability } from './core/spool.js';
+import { FileSpool } from './delivery/file-spool.js';
+import { installShutdownHooks } from './delivery/shutdown-hooks.js';
+import { runBatch, type BatchOptions, type BatchResult } from './meters/batch/run-batch.js';
+import { createMeter } from './meters/create-meter.js';
+import type { CostCalculator } from './meters/limits/call-estimate.js';
+import { limitsFromConfig } from './meters/limits/limits-config.js';
+import type { Meter } from './meters/meter.js';
+import { createMeterGate } from './meters/meter-gate.js';
+import { meterOptionsFromConfig } from './meters/meter-config.js';
+import { meterLocationFromEnv } from './meters/redis/open-redis.js';
+import { PostgresStore } from './stores/postgres/postgres-store.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 import { MemoryStore } from './stores/memory.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
@@ -42,8 +54,34 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
   clock?: Clock;
   /** Adds seed 003's performance monitor as `ledger.monitor`: rolling latency, error-rate and cost alerts. */
   monitor?: boolean | PerformanceMonitorOptions;
-  /** The meter's connection check (a Redis client's `ping`), reported by `ledger.health()`. */
-  meter?: Pingable;
+  /**
+   * Counters, budgets and rate limits: a Meter, or where counters live (`memory`, `sqlite` for the
+   * ledger's own file, `sqlite:PATH`, `redis://host:port/db`); `false` for none. Default:
+   * `LLM_LEDGER_METER`, then `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`, then
+   * `settings.meter.backend`; with a `limits:` section and none of those, the ledger's SQLite file.
+   */
+  meter?: Meter | string | false;
+  /** The meter's connection check for `ledger.health()`. Default: a read from the meter's backend. */
+  meterPing?: Pingable;
+  /** Spool directory: records kept on disk while the store is down. Default `.llm-ledger/spool` for PostgreSQL stores; `false` for none. */
+  spool?: string | false;
+  /** `batched` (default) or `sync`: each record is fsynced to the spool before complete() returns. */
+  durability?: Durability;
+  /** Flush on SIGTERM, SIGINT and beforeExit. Default true; embedding apps that manage shutdown turn it off. */
+  shutdownHooks?: boolean;
+}
+
+/** A ledger from createLedger(): the core Ledger plus the meter, its limits and the batch runner. */
+export interface CreatedLedger extends Ledger {
+  /** Counters per subject and period; undefined when no meter is configured. */
+  readonly meter: Meter | undefined;
+  readonly limits: Meter['limits'] | undefined;
+  /** Seed 003's batch runner: bounded concurrency, per-item errors captured, a summary. */
+  batch<I, T>(
+    items: readonly I[],
+    fn: (item: I, index: number) => Promise<T>,
+    options?: BatchOptions,
+  ): Promise<BatchResult<I, T>>;
 }
 
 export interface ResolvedLedgerConfig {
@@ -115,19 +153,26 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
  */
 export function createLedger(
   options: CreateLedgerOptions & { monitor: true | PerformanceMonitorOptions },
-): Ledger & { readonly monitor: PerformanceMonitor };
-export function createLedger(options?: CreateLedgerOptions): Ledger;
-export function createLedger(options: CreateLedgerOptions = {}): Ledger {
+): CreatedLedger & { readonly monitor: PerformanceMonitor };
+export function createLedger(options?: CreateLedgerOptions): CreatedLedger;
+export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
   const resolved = resolveLedgerConfig(options);
   const logger = options.logger ?? consoleLogger;
   // Built before the store opens, so a price configuration error (a missing FX rate) fails first.
   const pricer = options.pricer === false ? undefined : (options.pricer ?? defaultPricer(resolved, logger));
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const meter = openMeter(options, resolved, logger, pricer, env, cwd);
   const store =
     typeof options.store === 'object' && options.store !== null
       ? options.store
-      : openStore(resolved.storeLocation, options.cwd ?? process.cwd(), {
-          maxFieldChars: resolved.settings.maxFieldChars,
-        });
+      : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
+  const wantsSpool =
+    options.spool !== false &&
+    (options.spool !== undefined || options.durability === 'sync' || store.kind === 'postgres');
+  const spool = wantsSpool
+    ? new FileSpool({ directory: resolve(cwd, options.spool || '.llm-ledger/spool') })
+    : undefined;
   const monitor = options.monitor
     ? new PerformanceMonitor({
         currency: resolved.settings.baseCurrency,
@@ -143,11 +188,84 @@ export function createLedger(options: CreateLedgerOptions = {}): Ledger {
     onError: options.onError,
     pricer,
     clock: options.clock,
-    meter: options.meter,
+    meter: options.meterPing ?? (meter ? { ping: () => meter.get('health:probe', 'day') } : undefined),
     wrapClient,
+    spool,
+    durability: options.durability,
+    gate: meter ? createMeterGate(meter) : undefined,
+    onClose: meter ? () => meter.close() : undefined,
   });
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
-  return ledger;
+  const created = Object.assign(ledger, {
+    meter,
+    limits: meter?.limits,
+    batch: <I, T>(items: readonly I[], fn: (item: I, index: number) => Promise<T>, batchOptions?: BatchOptions) =>
+      runBatch(ledger, items, fn, batchOptions),
+  });
+  if (options.shutdownHooks !== false) {
+    const unregister = installShutdownHooks(ledger);
+    const close = ledger.close.bind(ledger);
+    ledger.close = async () => {
+      unregister();
+      await close();
+    };
+  }
+  return created;
+}
+
+function openMeter(
+  options: CreateLedgerOptions,
+  resolved: ResolvedLedgerConfig,
+  logger: LedgerLogger,
+  pricer: Pricer | undefined,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Meter | undefined {
+  if (options.meter === false) return undefined;
+  if (typeof options.meter === 'object' && options.meter !== null) return options.meter;
+  const source = resolved.config.path ?? 'llm_config.yaml';
+  const limits = limitsFromConfig(resolved.config.file.limits, source);
+  const ledgerDatabase = sqlitePathOf(resolved.storeLocation, cwd);
+  const fromConfig = meterOptionsFromConfig(resolved.config.file.settings?.meter, source, ledgerDatabase);
+  const hasLimits = limits.budgets.length > 0 || limits.rates.length > 0;
+  let location: string | undefined = options.meter ?? meterLocationFromEnv(env);
+  if (location === undefined && fromConfig.backend === undefined) {
+    if (!hasLimits) return undefined;
+    location = ledgerDatabase ? 'sqlite' : 'memory';
+  }
+  const backend =
+    location === undefined
+      ? fromConfig.backend
+      : location === 'sqlite' && ledgerDatabase
+        ? `sqlite:${ledgerDatabase}`
+        : location;
+  return createMeter({
+    ...fromConfig,
+    backend,
+    env,
+    cwd,
+    logger,
+    clock: options.clock,
+    cycleStartDate: limits.cycleStartDate,
+    limits,
+    currency: resolved.settings.baseCurrency,
+    failOpen: fromConfig.failOpen ?? resolved.settings.failOpen,
+    estimate: {
+      pricer: pricer && 'calculate' in pricer ? (pricer as unknown as CostCalculator) : undefined,
+      defaultMaxOutputTokens: limits.defaultMaxOutputTokens,
+    },
+  });
+}
+
+/** The ledger's SQLite file, when its store is one. */
+function sqlitePathOf(location: string, cwd: string): string | undefined {
+  if (location === 'memory' || /^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    return location.startsWith('sqlite:') || location.startsWith('file:')
+      ? resolve(cwd, location.replace(/^(sqlite|file):(\/\/)?/, ''))
+      : undefined;
+  }
+  const path = location.replace(/^(sqlite|file):(\/\/)?/, '');
+  return path === ':memory:' ? undefined : resolve(cwd, path);
 }
 
 function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {
@@ -169,12 +287,13 @@ export function openStore(
   options: { maxFieldChars?: number } = {},
 ): Store {
   if (location === 'memory') return new MemoryStore();
+  if (/^postgres(ql)?:\/\//i.test(location)) return new PostgresStore({ connectionString: location });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('sqlite:') && !location.startsWith('file:')) {
     const scheme = location.slice(0, location.indexOf(':'));
     throw new ConfigError({
       source: 'store',
       path: 'store',
-      expected: `"memory", a SQLite file path, "sqlite:PATH" or a Store instance (the ${scheme} store is not available in this version)`,
+      expected: `"memory", a SQLite file path, "sqlite:PATH" or a Store instance or a postgres:// URL (the ${scheme} scheme is unknown)`,
       received: JSON.stringify(redactUrl(location)),
     });
   }
@@ -202,6 +321,10 @@ const OTHER_OPTION_KEYS = [
   'clock',
   'monitor',
   'meter',
+  'meterPing',
+  'spool',
+  'durability',
+  'shutdownHooks',
 ];
 
 function nonBlank(value: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 export { createLedger, openStore, resolveLedgerConfig, DEFAULT_DATABASE_PATH } from './create-ledger.js';
-export type { CreateLedgerOptions, ResolvedLedgerConfig } from './create-ledger.js';
+export type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './create-ledger.js';
 export { Ledger, DEFAULT_SETTINGS } from './core/ledger.js';
-export type { LedgerSettings, LedgerParts, LedgerStats, WrapDefaults, ClientWrapper } from './core/ledger.js';
+export type { LedgerSettings, LedgerParts, LedgerStats, WrapDefaults, ClientWrapper, CallGate } from './core/ledger.js';
 export {
   wrapClient,
   wrapOpenAI,
@@ -96,3 +96,7 @@ export type { ConfigFile, ModelEntry } from './config/schema.js';
 export * from './pricing/index.js';
 export * from './tokens/index.js';
 export * from './observe/index.js';
+export * from './meters/index.js';
+export type { Spool, SpoolState, Durability } from './core/spool.js';
+export { FileSpool, installShutdownHooks } from './delivery/index.js';
+export type { FileSpoolOptions } from './delivery/index.js';

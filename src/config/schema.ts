@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { limitsConfigSchema } from '../meters/limits/limits-config.js';
+import { meterSettingsSchema } from '../meters/meter-config.js';
 
 /**
  * `llm_config.yaml`, in seed 000's format. Unknown keys are rejected so that a typo
@@ -133,10 +135,12 @@ export const configFileSchema = z
   .object({
     models: z.record(z.string(), modelEntrySchema).optional(),
     pricing: pricingSettingsSchema.optional(),
+    limits: limitsConfigSchema.optional(),
     settings: z
       .object({
         usage_logging: usageLoggingSchema.optional(),
         ledger: ledgerSettingsSchema.optional(),
+        meter: meterSettingsSchema.optional(),
       })
       .strict()
       .optional(),

@@ -64,6 +64,10 @@ export interface LedgerParts {
   onError?: (problem: Problem) => void;
   /** What `ledger.wrap()` delegates to. createLedger plugs in capture: the core imports no adapter. */
   wrapClient?: ClientWrapper;
+  /** Budgets and rate limits around each call (the meter); the core holds only this shape. */
+  gate?: CallGate;
+  /** Runs last in `close()` (closes the meter). */
+  onClose?: () => Promise<void>;
   /** Durable local storage used while the store is down or the queue is full; closed by `close()`. */
   spool?: Spool;
   /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
@@ -81,6 +85,16 @@ export interface WrapDefaults extends Omit<CallContext, 'metadata'> {
   streamIdleTimeoutMs?: number;
   /** OpenAI streams: ask for usage and hide the extra chunk. Default true; false for servers that reject it. */
   includeStreamUsage?: boolean;
+}
+
+/**
+ * Admits a call before the provider is contacted (reserving its estimate against every budget and
+ * rate limit, or throwing QuotaExceededError / RateLimitedError), and settles it once final.
+ */
+export interface CallGate {
+  admit(init: CallInit): Promise<CallInit & { id: string }>;
+  settle(record: CallRecord): void;
+  release(id: string): void;
 }
 
 export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;
@@ -112,6 +126,8 @@ export class Ledger {
   readonly usage: { summary(query?: SummaryQuery): Promise<SummaryRow[]> };
 
   private readonly wrapper: ClientWrapper | undefined;
+  private readonly gate: CallGate | undefined;
+  private readonly onClose: (() => Promise<void>) | undefined;
   private readonly reporter: ProblemReporter;
   private readonly handlerSet: HandlerSet;
   private readonly queue: WriteQueue;
@@ -127,6 +143,9 @@ export class Ledger {
     this.logger = parts.logger;
     this.pricer = parts.pricer;
     this.wrapper = parts.wrapClient;
+    this.gate = parts.gate;
+    this.onClose = parts.onClose;
+    const gate = parts.gate;
     this.meterPing = parts.meter;
     this.spool = parts.spool;
     this.reporter = new ProblemReporter(parts.logger, parts.onError);
@@ -155,6 +174,7 @@ export class Ledger {
       finalize(record, error) {
         queue.push(record);
         handlerSet.end(record, error);
+        gate?.settle(record);
       },
     };
     this.calls = {
@@ -192,6 +212,18 @@ export class Ledger {
       return client;
     }
     return this.wrapper(this, client, defaults);
+  }
+
+  /**
+   * Reserves the call's estimated cost and tokens against every budget and rate limit that applies,
+   * before the provider is contacted: throws QuotaExceededError or RateLimitedError, or returns the
+   * init (with its id) to pass to `start()`. Without limits it returns `init` unchanged.
+   *
+   * @example
+   * const call = ledger.start(await ledger.admit({ model: 'gpt-4o', userId: 'u-42', messages, params: { maxTokens: 500 } }));
+   */
+  async admit(init: CallInit): Promise<CallInit> {
+    return this.gate && this.settings.enabled ? this.gate.admit(init) : init;
   }
 
   get enabled(): boolean {
@@ -265,7 +297,10 @@ export class Ledger {
    */
   async logCall<T>(init: CallInit, fn: (call: CallHandle) => Promise<T> | T): Promise<T> {
     if (!this.settings.enabled) return fn(NOOP_CALL);
+    // Budgets and rate limits are checked before fn can contact the provider.
+    if (this.gate) init = await this.gate.admit(init);
     const call = this.start(init);
+    if (call === NOOP_CALL && init.id !== undefined) this.gate?.release(init.id);
     let result: T;
     try {
       // Children inherit the parent's resolved trace, session, user and tenant (not its tags,
@@ -370,6 +405,7 @@ export class Ledger {
         });
         await this.store.close();
       }
+      await this.onClose?.();
     }
   }
 

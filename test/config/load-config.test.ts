@@ -155,7 +155,7 @@ describe('ConfigError for a bad file names the file, the key path and what is ex
       'an unknown top-level key',
       'model:\n  x: 1\n',
       'model',
-      /known keys here: models, pricing, settings|known keys here: models, settings/,
+      /known keys here: models, pricing, limits, settings|known keys here: models, settings/,
       /model/,
     ],
     [
@@ -386,7 +386,7 @@ describe('invalid options', () => {
 
   it('a store URL for a backend that is not available is a ConfigError that hides the password', () => {
     const error = configErrorOf(() =>
-      createLedger({ configFile: false, env: {}, store: 'postgres://user:secret@db.example/ledger' }),
+      createLedger({ configFile: false, env: {}, store: 'mysql://user:secret@db.example/ledger' }),
     );
     expect(error.message).not.toContain('secret');
     expect(error.message).toContain('***');

@@ -12,7 +12,7 @@ class FlakyStore extends MemoryStore {
 
 describe('ledger.health()', () => {
   it('is healthy with a working store and a meter that answers its ping', async () => {
-    const ledger = createLedger({ store: 'memory', configFile: false, meter: { ping: async () => 'PONG' } });
+    const ledger = createLedger({ store: 'memory', configFile: false, meterPing: { ping: async () => 'PONG' } });
     const report = await ledger.health();
     expect(report.status).toBe('healthy');
     await ledger.close();
@@ -22,7 +22,7 @@ describe('ledger.health()', () => {
     const ledger = createLedger({
       store: 'memory',
       configFile: false,
-      meter: { ping: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6399')) },
+      meterPing: { ping: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6399')) },
     });
     const report = await ledger.health({ pingTimeoutMs: 200 });
     expect(report.status).toBe('unhealthy');
