@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import type { Clock, Pricer } from '../../src/core/call.js';
+import type { Pricer } from '../../src/core/call.js';
 import type { LedgerHandler } from '../../src/core/handlers.js';
 import type { Ledger } from '../../src/core/ledger.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -25,27 +25,7 @@ export function observedLedger(handlers: LedgerHandler[], options: CreateLedgerO
 }
 
 /** Wall and monotonic time moved by hand, so latencies and days are exact. */
-export class ManualClock implements Clock {
-  private wall: number;
-  private mono = 1_000;
-
-  constructor(start: number = Date.UTC(2025, 0, 15, 12, 0, 0)) {
-    this.wall = start;
-  }
-
-  now(): number {
-    return this.wall;
-  }
-
-  monotonic(): number {
-    return this.mono;
-  }
-
-  advance(milliseconds: number): void {
-    this.wall += milliseconds;
-    this.mono += milliseconds;
-  }
-}
+export { ManualClock } from '../core/support.js';
 
 /** Prices by model from a table of decimal strings; models not in it are unpriced. */
 export function tablePricer(prices: Record<string, string>): Pricer {
