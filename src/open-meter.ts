@@ -1,0 +1,55 @@
+import type { Pricer } from './core/call.js';
+import type { LedgerLogger } from './core/logger.js';
+import type { CreateLedgerOptions, ResolvedLedgerConfig } from './ledger-options.js';
+import { createMeter } from './meters/create-meter.js';
+import type { CostCalculator } from './meters/limits/call-estimate.js';
+import { limitsFromConfig } from './meters/limits/limits-config.js';
+import type { Meter } from './meters/meter.js';
+import { meterOptionsFromConfig } from './meters/meter-config.js';
+import { meterLocationFromEnv } from './meters/redis/open-redis.js';
+import { sqlitePathOf } from './open-store.js';
+
+/** The meter the options, environment and config file ask for, or undefined for none. */
+export function openMeter(
+  options: CreateLedgerOptions,
+  resolved: ResolvedLedgerConfig,
+  logger: LedgerLogger,
+  pricer: Pricer | undefined,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Meter | undefined {
+  if (options.meter === false) return undefined;
+  if (typeof options.meter === 'object' && options.meter !== null) return options.meter;
+  const source = resolved.config.path ?? 'llm_config.yaml';
+  const limits = limitsFromConfig(resolved.config.file.limits, source);
+  const ledgerDatabase = sqlitePathOf(resolved.storeLocation, cwd);
+  const fromConfig = meterOptionsFromConfig(resolved.config.file.settings?.meter, source, ledgerDatabase);
+  const hasLimits = limits.budgets.length > 0 || limits.rates.length > 0;
+  let location: string | undefined = options.meter ?? meterLocationFromEnv(env);
+  if (location === undefined && fromConfig.backend === undefined) {
+    if (!hasLimits) return undefined;
+    location = ledgerDatabase ? 'sqlite' : 'memory';
+  }
+  const backend =
+    location === undefined
+      ? fromConfig.backend
+      : location === 'sqlite' && ledgerDatabase
+        ? `sqlite:${ledgerDatabase}`
+        : location;
+  return createMeter({
+    ...fromConfig,
+    backend,
+    env,
+    cwd,
+    logger,
+    clock: options.clock,
+    cycleStartDate: limits.cycleStartDate,
+    limits,
+    currency: resolved.settings.baseCurrency,
+    failOpen: fromConfig.failOpen ?? resolved.settings.failOpen,
+    estimate: {
+      pricer: pricer && 'calculate' in pricer ? (pricer as unknown as CostCalculator) : undefined,
+      defaultMaxOutputTokens: limits.defaultMaxOutputTokens,
+    },
+  });
+}
