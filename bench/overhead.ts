@@ -52,8 +52,10 @@ const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 40);
 const CALLS = positiveInteger(process.env.BENCH_CALLS, 25);
 const WARM_UP_ROUNDS = 4;
 
-type Mode = 'raw' | 'llm-ledger' | 'langfuse' | 'traceloop';
-const ALL_MODES: readonly Mode[] = ['raw', 'llm-ledger', 'langfuse', 'traceloop'];
+// `llm-ledger` persists every record to SQLite in the same process; `llm-ledger/memory` keeps them in
+// memory, like the peers, whose spans go to a no-op exporter: the like-for-like capture cost.
+type Mode = 'raw' | 'llm-ledger' | 'llm-ledger/memory' | 'langfuse' | 'traceloop';
+const ALL_MODES: readonly Mode[] = ['raw', 'llm-ledger', 'llm-ledger/memory', 'langfuse', 'traceloop'];
 const MODES: readonly Mode[] = ALL_MODES.filter(
   (mode) => mode === 'raw' || !process.env.BENCH_MODES || process.env.BENCH_MODES.split(',').includes(mode),
 );
@@ -77,11 +79,19 @@ export async function main(): Promise<void> {
     logger: silentLogger,
     pricer,
   });
+  const memoryLedger = createLedger({
+    store: 'memory',
+    configFile: false,
+    env: {},
+    logger: silentLogger,
+    pricer,
+    shutdownHooks: false,
+  });
   const server = await startWireServerInWorker();
   try {
     process.stdout.write(
       `${ROUNDS} rounds x ${CALLS} calls per mode and kind; streams of ${FEW_CHUNKS} and ${MANY_CHUNKS} chunks; ` +
-        `llm-ledger: SQLite store, ${pricerName}; Node ${process.version}\n`,
+        `llm-ledger: SQLite store (and memory store), ${pricerName}; Node ${process.version}\n`,
     );
     const transports: Array<[string, ClientOptions]> = [
       ['local HTTP server (worker thread)', { baseURL: server.openaiBaseURL }],
@@ -91,13 +101,18 @@ export async function main(): Promise<void> {
       ],
     ];
     for (const [name, options] of transports) {
-      const clients = createClients(ledger, tracing.commonJsOpenAI, { apiKey: 'sk-bench', maxRetries: 0, ...options });
+      const clients = createClients(ledger, memoryLedger, tracing.commonJsOpenAI, {
+        apiKey: 'sk-bench',
+        maxRetries: 0,
+        ...options,
+      });
       report(name, await measure(clients));
     }
     await reportCaptureAlone(ledger);
   } finally {
     await server.close();
     await ledger.close();
+    await memoryLedger.close();
     await tracing.shutdown();
     rmSync(folder, { recursive: true, force: true });
   }
@@ -119,12 +134,14 @@ function setUpPeers() {
 
 function createClients(
   ledger: Ledger,
+  memoryLedger: Ledger,
   commonJsOpenAI: typeof OpenAI,
   options: ClientOptions,
 ): Record<Mode, ChatClient> {
   return {
     raw: new OpenAI(options) as unknown as ChatClient,
     'llm-ledger': wrapClient(ledger, new OpenAI(options)) as unknown as ChatClient,
+    'llm-ledger/memory': wrapClient(memoryLedger, new OpenAI(options)) as unknown as ChatClient,
     langfuse: observeOpenAI(new OpenAI(options)) as unknown as ChatClient,
     traceloop: new commonJsOpenAI(options) as unknown as ChatClient,
   };
@@ -215,9 +232,9 @@ function report(transport: string, samples: Map<string, number[]>): void {
       `${clock === 'wall' ? 'wall time (what the application waits)' : 'process CPU time (work added)'}\n`,
     );
     console.table(rows);
-    const ours = rows.find((row) => row.mode === 'llm-ledger');
-    if (!ours) continue;
-    summary.push(`${clock}: +${ours['added µs/call']} µs/call, +${ours['added µs/chunk']} µs/chunk`);
+    for (const row of rows.filter((entry) => entry.mode.startsWith('llm-ledger'))) {
+      summary.push(`${row.mode} ${clock}: +${row['added µs/call']} µs/call, +${row['added µs/chunk']} µs/chunk`);
+    }
   }
   process.stdout.write(`llm-ledger (goal < 20 µs/call, < 1 µs/chunk): ${summary.join('; ')}\n`);
 }
