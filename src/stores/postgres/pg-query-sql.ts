@@ -10,6 +10,7 @@ import {
 } from '../../core/store.js';
 import { SELECT_LIST } from './pg-row-mapping.js';
 import { encodeText } from './text-encoding.js';
+import { EQUAL_COLUMNS, LIST_COLUMNS } from '../filter-columns.js';
 
 /**
  * SQL text for the PostgreSQL store's queries, mirroring core/query-eval.ts (like the SQLite
@@ -20,22 +21,6 @@ export interface PgQuery {
   text: string;
   values: unknown[];
 }
-
-const EQUAL_COLUMNS = [
-  ['sessionId', 'session_id'],
-  ['userId', 'user_id'],
-  ['tenantId', 'tenant_id'],
-  ['traceId', 'trace_id'],
-  ['requestId', 'request_id'],
-] as const satisfies ReadonlyArray<readonly [keyof CallFilter, string]>;
-
-const LIST_COLUMNS = [
-  ['callType', 'call_type'],
-  ['status', 'status'],
-  ['costStatus', 'cost_status'],
-  ['provider', 'provider'],
-  ['model', 'model'],
-] as const satisfies ReadonlyArray<readonly [keyof CallFilter, string]>;
 
 export const GROUP_EXPRESSIONS: Readonly<Record<GroupKey, string>> = {
   model: 'model',

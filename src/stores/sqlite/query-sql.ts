@@ -9,6 +9,7 @@ import {
   type SummaryQuery,
 } from '../../core/store.js';
 import { COLUMN_LIST } from './row-mapping.js';
+import { EQUAL_COLUMNS, LIST_COLUMNS } from '../filter-columns.js';
 
 /**
  * SQL text for the store's queries, mirroring the JavaScript reference in core/query-eval.ts.
@@ -21,22 +22,6 @@ export interface SqlQuery {
 }
 
 const TABLE = 'llm_request_logs';
-
-const EQUAL_COLUMNS = [
-  ['sessionId', 'session_id'],
-  ['userId', 'user_id'],
-  ['tenantId', 'tenant_id'],
-  ['traceId', 'trace_id'],
-  ['requestId', 'request_id'],
-] as const satisfies ReadonlyArray<readonly [keyof CallFilter, string]>;
-
-const LIST_COLUMNS = [
-  ['callType', 'call_type'],
-  ['status', 'status'],
-  ['costStatus', 'cost_status'],
-  ['provider', 'provider'],
-  ['model', 'model'],
-] as const satisfies ReadonlyArray<readonly [keyof CallFilter, string]>;
 
 /** SQL for each group key; `day` and `hour` cut the ISO start time like `groupValue` does. */
 export const GROUP_EXPRESSIONS: Readonly<Record<GroupKey, string>> = {
