@@ -168,3 +168,60 @@ export function payloadBytes(record: CallRecord): number {
     }),
   );
 }
+
+/**
+ * A record as the raw baselines bind it, column by column in table order: JSON text for the
+ * JSON columns, booleans as 0/1 for SQLite or as booleans for PostgreSQL.
+ */
+export function rawRow(record: CallRecord, booleans: 'integer' | 'boolean'): unknown[] {
+  const { tokens, cost } = record;
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  return [
+    record.id,
+    record.traceId,
+    record.parentId,
+    record.sessionId,
+    record.userId,
+    record.tenantId,
+    record.requestId,
+    record.callType,
+    JSON.stringify(record.tags),
+    JSON.stringify(record.metadata),
+    record.provider,
+    record.model,
+    record.systemPrompt,
+    JSON.stringify(record.messages),
+    json(record.tools),
+    json(record.toolChoice),
+    JSON.stringify(record.params),
+    record.responseModel,
+    json(record.responseMessage),
+    record.finishReason,
+    tokens.input,
+    tokens.output,
+    tokens.total,
+    tokens.cacheRead,
+    tokens.cacheWrite,
+    tokens.reasoning,
+    null,
+    record.tokenSource,
+    cost?.total ?? null,
+    cost?.currency ?? null,
+    cost?.status ?? null,
+    cost?.pricingVersion ?? null,
+    cost ? JSON.stringify(cost.breakdown) : null,
+    JSON.stringify(record.costHistory),
+    record.startedAt,
+    record.endedAt,
+    record.latencyMs,
+    record.ttftMs,
+    record.requestMode,
+    booleans === 'integer' ? (record.streamed ? 1 : 0) : record.streamed,
+    booleans === 'integer' ? (record.partial ? 1 : 0) : record.partial,
+    record.status,
+    record.errorType,
+    record.errorMessage,
+    record.httpStatus,
+    record.retryAfterMs,
+  ];
+}

@@ -17,7 +17,7 @@ import type { CallRecord } from '../src/core/record.js';
 import { applyPgMigrations } from '../src/stores/postgres/migrations.js';
 import { COLUMNS } from '../src/stores/postgres/pg-row-mapping.js';
 import { PostgresStore } from '../src/stores/postgres/postgres-store.js';
-import { buildRecords, toCallInit, toCallResult } from './_fixtures.js';
+import { buildRecords, rawRow, toCallInit, toCallResult } from './_fixtures.js';
 
 const URL = process.env.LLM_LEDGER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RECORDS = Number(process.env.BENCH_INGEST_PG_RECORDS ?? 100_000);
@@ -25,59 +25,6 @@ const ROUNDS = Number(process.env.BENCH_INGEST_PG_ROUNDS ?? 3);
 const ROWS_PER_INSERT = 1000;
 const GOAL_RATE = 50_000;
 const GOAL_RATIO = 0.5;
-
-function rawRow(record: CallRecord): unknown[] {
-  const { tokens, cost } = record;
-  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-  return [
-    record.id,
-    record.traceId,
-    record.parentId,
-    record.sessionId,
-    record.userId,
-    record.tenantId,
-    record.requestId,
-    record.callType,
-    JSON.stringify(record.tags),
-    JSON.stringify(record.metadata),
-    record.provider,
-    record.model,
-    record.systemPrompt,
-    JSON.stringify(record.messages),
-    json(record.tools),
-    json(record.toolChoice),
-    JSON.stringify(record.params),
-    record.responseModel,
-    json(record.responseMessage),
-    record.finishReason,
-    tokens.input,
-    tokens.output,
-    tokens.total,
-    tokens.cacheRead,
-    tokens.cacheWrite,
-    tokens.reasoning,
-    null,
-    record.tokenSource,
-    cost?.total ?? null,
-    cost?.currency ?? null,
-    cost?.status ?? null,
-    cost?.pricingVersion ?? null,
-    cost ? JSON.stringify(cost.breakdown) : null,
-    JSON.stringify(record.costHistory),
-    record.startedAt,
-    record.endedAt,
-    record.latencyMs,
-    record.ttftMs,
-    record.requestMode,
-    record.streamed,
-    record.partial,
-    record.status,
-    record.errorType,
-    record.errorMessage,
-    record.httpStatus,
-    record.retryAfterMs,
-  ];
-}
 
 async function withSchema<T>(work: (schema: string) => Promise<T>): Promise<T> {
   const schema = `llm_ledger_bench_${randomBytes(4).toString('hex')}`;
@@ -102,7 +49,7 @@ async function runRaw(records: readonly CallRecord[], schema: string): Promise<n
       const tuples: string[] = [];
       for (const record of batch) {
         const offset = values.length;
-        values.push(...rawRow(record));
+        values.push(...rawRow(record, 'boolean'));
         tuples.push(`(${COLUMNS.map((_column, index) => `$${offset + index + 1}`).join(',')})`);
       }
       await pool.query(

@@ -24,7 +24,7 @@ import type { CallRecord } from '../src/core/record.js';
 import { SqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import { applyMigrations } from '../src/stores/sqlite/migrations.js';
 import { COLUMN_COUNT, COLUMN_LIST } from '../src/stores/sqlite/row-mapping.js';
-import { buildRecords, payloadBytes, toCallInit, toCallResult } from './_fixtures.js';
+import { buildRecords, payloadBytes, rawRow, toCallInit, toCallResult } from './_fixtures.js';
 
 const RECORDS = Number(process.env.BENCH_INGEST_RECORDS ?? 200_000);
 const WARM_UP_RECORDS = Math.min(RECORDS, 20_000);
@@ -55,59 +55,6 @@ function stopClock(clock: Clock): Pick<Run, 'seconds' | 'cpuSeconds'> {
   return { seconds: Number(process.hrtime.bigint() - clock.wall) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-/** The row a hand-written integration would insert: the same columns, JSON.stringify'd. */
-function rawRow(record: CallRecord): unknown[] {
-  const { tokens, cost } = record;
-  return [
-    record.id,
-    record.traceId,
-    record.parentId,
-    record.sessionId,
-    record.userId,
-    record.tenantId,
-    record.requestId,
-    record.callType,
-    JSON.stringify(record.tags),
-    JSON.stringify(record.metadata),
-    record.provider,
-    record.model,
-    record.systemPrompt,
-    JSON.stringify(record.messages),
-    record.tools === null ? null : JSON.stringify(record.tools),
-    record.toolChoice === null ? null : JSON.stringify(record.toolChoice),
-    JSON.stringify(record.params),
-    record.responseModel,
-    record.responseMessage === null ? null : JSON.stringify(record.responseMessage),
-    record.finishReason,
-    tokens.input,
-    tokens.output,
-    tokens.total,
-    tokens.cacheRead,
-    tokens.cacheWrite,
-    tokens.reasoning,
-    null,
-    record.tokenSource,
-    cost?.total ?? null,
-    cost?.currency ?? null,
-    cost?.status ?? null,
-    cost?.pricingVersion ?? null,
-    cost ? JSON.stringify(cost.breakdown) : null,
-    JSON.stringify(record.costHistory),
-    record.startedAt,
-    record.endedAt,
-    record.latencyMs,
-    record.ttftMs,
-    record.requestMode,
-    record.streamed ? 1 : 0,
-    record.partial ? 1 : 0,
-    record.status,
-    record.errorType,
-    record.errorMessage,
-    record.httpStatus,
-    record.retryAfterMs,
-  ];
-}
-
 function runRaw(records: readonly CallRecord[], path: string): Run {
   const clock = startClock();
   const db = new Database(path);
@@ -118,7 +65,7 @@ function runRaw(records: readonly CallRecord[], path: string): Run {
     `INSERT INTO llm_request_logs (${COLUMN_LIST}) VALUES (${new Array(COLUMN_COUNT).fill('?').join(', ')})`,
   );
   const insertBatch = db.transaction((batch: readonly CallRecord[]) => {
-    for (const record of batch) insert.run(rawRow(record));
+    for (const record of batch) insert.run(rawRow(record, 'integer'));
   });
   for (let offset = 0; offset < records.length; offset += BATCH_SIZE) {
     insertBatch(records.slice(offset, offset + BATCH_SIZE));
