@@ -2,52 +2,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/core/errors.js';
 import { ProblemReporter } from '../../src/core/problem-reporter.js';
 import type { CallRecord } from '../../src/core/record.js';
-import { EMPTY_TOKENS } from '../../src/core/record.js';
 import { WriteQueue, type WriteQueueOptions } from '../../src/core/write-queue.js';
+import { makeRecord } from '../support/records.js';
 import { capturingLogger, deferred, FlakyStore, nextTurn, sleep } from './support.js';
 
 let sequence = 0;
 function record(): CallRecord {
   sequence += 1;
   const id = `rec-${String(sequence).padStart(6, '0')}`;
-  return {
-    id,
-    traceId: id,
-    parentId: null,
-    sessionId: null,
-    userId: null,
-    tenantId: null,
-    requestId: null,
-    callType: 'CHAT',
-    tags: [],
-    metadata: {},
-    provider: 'p',
-    model: 'm',
-    systemPrompt: null,
-    messages: [],
-    tools: null,
-    toolChoice: null,
-    params: {},
-    responseModel: null,
-    responseMessage: null,
-    finishReason: null,
-    tokens: EMPTY_TOKENS,
-    tokenSource: null,
-    cost: null,
-    costHistory: [],
-    startedAt: '2025-01-01T00:00:00.000Z',
-    endedAt: '2025-01-01T00:00:00.000Z',
-    latencyMs: 0,
-    ttftMs: null,
-    requestMode: 'sync',
-    streamed: false,
-    partial: false,
-    status: 'success',
-    errorType: null,
-    errorMessage: null,
-    httpStatus: null,
-    retryAfterMs: null,
-  };
+  return makeRecord({ id, traceId: id });
 }
 
 function queue(options: Partial<WriteQueueOptions> = {}, store = new FlakyStore()) {
