@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './core/errors.js';
+import { redactUrlCredentials } from './core/redact-url.js';
 import type { Store } from './core/store.js';
 import { MemoryStore } from './stores/memory.js';
 import { PostgresStore } from './stores/postgres/postgres-store.js';
@@ -20,7 +21,7 @@ export function openStore(
       source: 'store',
       path: 'store',
       expected: `"memory", a SQLite file path, "sqlite:PATH" or a Store instance or a postgres:// URL (the ${scheme} scheme is unknown)`,
-      received: JSON.stringify(redactUrl(location)),
+      received: JSON.stringify(redactUrlCredentials(location)),
     });
   }
   const path = location.replace(/^(sqlite|file):(\/\/)?/, '');
@@ -28,10 +29,6 @@ export function openStore(
   const absolute = resolve(cwd, path);
   mkdirSync(dirname(absolute), { recursive: true });
   return new SqliteStore({ path: absolute, maxFieldChars: options.maxFieldChars });
-}
-
-function redactUrl(location: string): string {
-  return location.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 /** The ledger's SQLite file, when its store is one. */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { ConfigError } from '../../core/errors.js';
 import { MeterUnavailableError } from '../errors.js';
 import type { RedisLike } from './redis-like.js';
+import { redactUrlCredentials } from '../../core/redact-url.js';
 
 type RedisConstructor = new (
   url: string,
@@ -99,6 +100,4 @@ function integerVariable(
 }
 
 /** `redis://:secret@host` -> `redis://***@host`, for messages. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
-}
+export const redactRedisUrl: (url: string) => string = redactUrlCredentials;
