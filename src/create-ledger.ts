@@ -60,6 +60,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
         ...(options.monitor === true ? {} : options.monitor),
       })
     : undefined;
+  let unregisterShutdownHooks: (() => void) | undefined;
   const ledger = new Ledger({
     settings: resolved.settings,
     store,
@@ -73,7 +74,10 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     spool,
     durability: options.durability,
     gate: meter ? createMeterGate(meter) : undefined,
-    onClose: meter ? () => meter.close() : undefined,
+    onClose: async () => {
+      unregisterShutdownHooks?.();
+      await meter?.close();
+    },
   });
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
   const created = Object.assign(ledger, {
@@ -82,14 +86,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     batch: <I, T>(items: readonly I[], fn: (item: I, index: number) => Promise<T>, batchOptions?: BatchOptions) =>
       runBatch(ledger, items, fn, batchOptions),
   });
-  if (options.shutdownHooks !== false) {
-    const unregister = installShutdownHooks(ledger);
-    const close = ledger.close.bind(ledger);
-    ledger.close = async () => {
-      unregister();
-      await close();
-    };
-  }
+  if (options.shutdownHooks !== false) unregisterShutdownHooks = installShutdownHooks(ledger);
   return created;
 }
 

@@ -396,16 +396,18 @@ export class Ledger {
       } catch (error) {
         this.reporter.report({ kind: 'store', subject: 'spool', error });
       }
-      if (this.queue.pending === 0) await this.store.close();
-      else {
+      if (this.queue.pending > 0) {
         this.reporter.report({
           kind: 'store',
           subject: this.store.kind,
           error: new LedgerError(`${this.queue.pending} records could not be written before close`),
         });
-        await this.store.close();
       }
-      await this.onClose?.();
+      try {
+        await this.store.close();
+      } finally {
+        await this.onClose?.();
+      }
     }
   }
 

@@ -68,3 +68,15 @@ describe('ledger.usage.summary()', () => {
     await ledger.close();
   });
 });
+
+describe('shutdown hooks', () => {
+  it('are installed by createLedger and removed by close, also when the store fails to close', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const store = new MemoryStore();
+    store.close = () => Promise.reject(new Error('close failed'));
+    const ledger = createLedger({ store: store as Store, configFile: false, logger: silentLogger });
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    await expect(ledger.close()).rejects.toThrow('close failed');
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
