@@ -1,4 +1,5 @@
 import type { Endpoint } from './endpoint.js';
+import { admissionModeOf } from './admission.js';
 import { createBinding, type CaptureDefaults, type CaptureLedger } from './capture-defaults.js';
 import { messagesCallInit } from './anthropic/messages-request.js';
 import { messageCallResult } from './anthropic/messages-response.js';
@@ -40,7 +41,7 @@ export function wrapAnthropic<C extends AnthropicLike>(
   client: C,
   defaults: CaptureDefaults = {},
 ): C {
-  const binding = createBinding(ledger, defaults);
+  const binding = createBinding(ledger, defaults, admissionModeOf(ledger, client));
   const provider = defaults.provider ?? providerOfClient(client, 'anthropic');
   patchMethod(client.messages, 'create', binding, (current, original, self, args) =>
     recordSdkCall(current, messagesEndpoint, current.defaults.provider ?? provider, original, self, args),

@@ -1,9 +1,15 @@
 import type { CallInit } from '../core/call.js';
 import { currentContext } from '../core/context.js';
 import type { Ledger } from '../core/ledger.js';
+import type { AdmissionMode } from './admission.js';
 
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
-export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & { readonly enabled?: boolean };
+export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
+  readonly enabled?: boolean;
+  /** Calls must be admitted (budgets, rate limits) before the provider is contacted. */
+  readonly gated?: boolean;
+  startAdmitted?: Ledger['startAdmitted'];
+};
 
 /**
  * Defaults for every call a wrapped client makes. Attribution set with `ledger.context()` around a
@@ -42,9 +48,15 @@ export interface CaptureBinding {
   defaults: CaptureDefaults;
   /** True when `defaults` holds attribution, so the context must be consulted. */
   hasAttribution: boolean;
+  /** How this client's calls wait for budget and rate-limit admission. */
+  admission: AdmissionMode;
 }
 
-export function createBinding(ledger: CaptureLedger, defaults: CaptureDefaults = {}): CaptureBinding {
+export function createBinding(
+  ledger: CaptureLedger,
+  defaults: CaptureDefaults = {},
+  admission: AdmissionMode = 'none',
+): CaptureBinding {
   const hasAttribution =
     defaults.userId !== undefined ||
     defaults.sessionId !== undefined ||
@@ -53,7 +65,7 @@ export function createBinding(ledger: CaptureLedger, defaults: CaptureDefaults =
     defaults.traceId !== undefined ||
     defaults.parentId !== undefined ||
     defaults.metadata !== undefined;
-  return { ledger, defaults, hasAttribution };
+  return { ledger, defaults, hasAttribution, admission };
 }
 
 /**
@@ -61,6 +73,11 @@ export function createBinding(ledger: CaptureLedger, defaults: CaptureDefaults =
  * context, so a default is passed only where the context has no value of its own.
  */
 export function startCall(binding: CaptureBinding, init: CallInit) {
+  return binding.ledger.start(applyDefaults(binding, init));
+}
+
+/** Fills in the wrap defaults where neither `init` nor the surrounding context has a value. */
+export function applyDefaults(binding: CaptureBinding, init: CallInit): CallInit {
   const defaults = binding.defaults;
   if (defaults.callType !== undefined && init.callType === undefined) init.callType = defaults.callType;
   if (defaults.tags !== undefined) init.tags = defaults.tags;
@@ -78,5 +95,5 @@ export function startCall(binding: CaptureBinding, init: CallInit) {
       init.metadata = context?.metadata ? { ...defaults.metadata, ...context.metadata } : defaults.metadata;
     }
   }
-  return binding.ledger.start(init);
+  return init;
 }

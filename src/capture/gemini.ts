@@ -54,7 +54,8 @@ export const embedContentEndpoint: Endpoint = {
  * const response = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' });
  */
 export function wrapGemini<C extends GeminiLike>(ledger: CaptureLedger, client: C, defaults: CaptureDefaults = {}): C {
-  const binding = createBinding(ledger, defaults);
+  // The models methods are async functions: a call can simply start once admitted.
+  const binding = createBinding(ledger, defaults, 'defer-call');
   const install = (name: keyof GeminiLike['models'], endpoint: Endpoint) =>
     patchMethod(client.models, name, binding, (current, original, self, args) =>
       recordSdkCall(current, endpoint, current.defaults.provider ?? 'gemini', original, self, args),

@@ -1,3 +1,4 @@
+import { admissionModeOf } from './admission.js';
 import { createBinding, type CaptureDefaults, type CaptureLedger } from './capture-defaults.js';
 import { chatCompletionsEndpoint, embeddingsEndpoint, responsesEndpoint } from './openai/openai-endpoints.js';
 import { patchMethod } from './patch-method.js';
@@ -30,7 +31,7 @@ export function isOpenAILike(client: unknown): client is OpenAILike {
  * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
  */
 export function wrapOpenAI<C extends OpenAILike>(ledger: CaptureLedger, client: C, defaults: CaptureDefaults = {}): C {
-  const binding = createBinding(ledger, defaults);
+  const binding = createBinding(ledger, defaults, admissionModeOf(ledger, client));
   const provider = defaults.provider ?? providerOfClient(client, 'openai');
   const install = (resource: object | undefined, endpoint: typeof chatCompletionsEndpoint) => {
     if (!resource) return;

@@ -1,6 +1,7 @@
 import type { CallHandle, CallInit, CallResult } from '../core/call.js';
-import { observeResponse } from './api-promise.js';
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, startCall, type CaptureBinding } from './capture-defaults.js';
+import { withAdmission } from './admission.js';
+import { observeResponse, type ResponseObserver } from './api-promise.js';
+import { applyDefaults, DEFAULT_STREAM_IDLE_TIMEOUT_MS, startCall, type CaptureBinding } from './capture-defaults.js';
 import type { Endpoint, PreparedStream } from './endpoint.js';
 import { classifyError } from './error-classification.js';
 import { estimateInputTokens, estimateTextTokens } from './estimate-tokens.js';
@@ -41,8 +42,11 @@ export function recordSdkCall(
     reportCaptureProblem(binding, error);
     return original.apply(self, args);
   }
-  const call = startCall(binding, init);
   const callArgs = prepared && prepared.params !== params ? [prepared.params, ...args.slice(1)] : args;
+  if (binding.ledger.gated === true && binding.admission !== 'none') {
+    return recordAdmittedCall(binding, endpoint, init, prepared, original, self, callArgs);
+  }
+  const call = startCall(binding, init);
   let result: unknown;
   try {
     result = original.apply(self, callArgs);
@@ -50,15 +54,74 @@ export function recordSdkCall(
     failCall(call, error);
     throw error;
   }
-  return observeResponse(result, {
+  return observeResponse(
+    result,
+    recorder(binding, () => call, init, endpoint, prepared),
+  );
+}
+
+/**
+ * The call under budgets and rate limits: its record starts once the reservation fits, and the
+ * provider is contacted only then. A refused call (QuotaExceededError, RateLimitedError) reaches
+ * the application as the SDK call's rejection and leaves no record, as with `ledger.logCall`.
+ */
+function recordAdmittedCall(
+  binding: CaptureBinding,
+  endpoint: Endpoint,
+  init: CallInit,
+  prepared: PreparedStream<Record<string, unknown>> | undefined,
+  original: AnyFunction,
+  self: unknown,
+  callArgs: unknown[],
+): unknown {
+  let call: CallHandle | undefined;
+  const admission = binding.ledger.startAdmitted!(applyDefaults(binding, init)).then((started) => {
+    call = started;
+  });
+  const observer = recorder(binding, () => call, init, endpoint, prepared, admission);
+  if (binding.admission === 'defer-call') {
+    return observeResponse(
+      admission.then(() => original.apply(self, callArgs)),
+      observer,
+    );
+  }
+  // Never an unhandled rejection: the SDK's request awaits it and rejects the call with it.
+  admission.catch(ignore);
+  let result: unknown;
+  try {
+    result = original.apply(self, withAdmission(callArgs, admission));
+  } catch (error) {
+    observer.onError(error);
+    throw error;
+  }
+  return observeResponse(result, observer);
+}
+
+function ignore(): void {}
+
+function recorder(
+  binding: CaptureBinding,
+  current: () => CallHandle | undefined,
+  init: CallInit,
+  endpoint: Endpoint,
+  prepared: PreparedStream<Record<string, unknown>> | undefined,
+  admission?: Promise<void>,
+): ResponseObserver {
+  return {
     onData: (data) => {
-      if (call.finalized) return data;
+      const call = current();
+      if (!call || call.finalized) return data;
       if (prepared && isStreamLike(data)) return captureStream(binding, call, init, prepared, data);
       completeCall(binding, call, init, endpoint, data);
       return data;
     },
-    onError: (error) => failCall(call, error),
-  });
+    onError: (error) => {
+      const call = current();
+      if (call) failCall(call, error);
+      // Failed before its admission settled (a synchronous throw): the record, once started, fails too.
+      else void admission?.then(() => failCall(current()!, error), ignore);
+    },
+  };
 }
 
 function isStreamLike(value: unknown): value is object {

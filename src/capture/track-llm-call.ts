@@ -83,7 +83,9 @@ export async function trackLLMCall(ledger: CaptureLedger, options: TrackLLMCallO
     tags: options.tags,
     metadata: options.metadata,
   };
-  const call = ledger.start(init);
+  // Budgets and rate limits refuse the call here (QuotaExceededError, RateLimitedError are thrown:
+  // they are the application's own limits, not provider errors), before the provider is contacted.
+  const call = ledger.gated === true && ledger.startAdmitted ? await ledger.startAdmitted(init) : ledger.start(init);
   const run = new TrackedRun(ledger, options, spec, init, call);
   let response: unknown;
   let error: unknown;

@@ -230,6 +230,30 @@ export class Ledger {
     return this.settings.enabled;
   }
 
+  /** True when calls must be admitted (budgets, rate limits) before the provider is contacted. */
+  get gated(): boolean {
+    return this.gate !== undefined && this.settings.enabled;
+  }
+
+  /**
+   * `admit` then `start`: the call's record starts only once its reservation fits. A reservation
+   * whose call cannot start (the ledger closed meanwhile) is released at once, not left to expire.
+   *
+   * @example
+   * const call = await ledger.startAdmitted({ model: 'gpt-4o', userId: 'u-42', messages });
+   */
+  async startAdmitted(init: CallInit): Promise<CallHandle> {
+    if (!this.gate || !this.settings.enabled) return this.start(init);
+    const admitted = await this.gate.admit(init);
+    let call: CallHandle = NOOP_CALL;
+    try {
+      call = this.start(admitted);
+    } finally {
+      if (call === NOOP_CALL) this.gate.release(admitted.id);
+    }
+    return call;
+  }
+
   /**
    * Starts a call and returns its handle; finalize it with `complete`, `fail` or `cancel`.
    * Attribution not given is inherited from the surrounding `context()` / `logCall()`.
@@ -298,9 +322,7 @@ export class Ledger {
   async logCall<T>(init: CallInit, fn: (call: CallHandle) => Promise<T> | T): Promise<T> {
     if (!this.settings.enabled) return fn(NOOP_CALL);
     // Budgets and rate limits are checked before fn can contact the provider.
-    if (this.gate) init = await this.gate.admit(init);
-    const call = this.start(init);
-    if (call === NOOP_CALL && init.id !== undefined) this.gate?.release(init.id);
+    const call = this.gate ? await this.startAdmitted(init) : this.start(init);
     let result: T;
     try {
       // Children inherit the parent's resolved trace, session, user and tenant (not its tags,
