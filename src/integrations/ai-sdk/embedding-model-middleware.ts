@@ -1,0 +1,98 @@
+import type { CallHandle, CallInit } from '../../core/call.js';
+import { estimateTextTokens } from '../../capture/estimate-tokens.js';
+import { defaultLedger } from '../default-ledger.js';
+import type { EmbedOptionsShape, EmbedResultShape, ModelShape } from './ai-sdk-shapes.js';
+import { beginCall, classifyAiSdkError, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
+import { embeddingCallInit } from './call-init.js';
+import type { LedgerMiddlewareOptions } from './language-model-middleware.js';
+
+export type LedgerEmbeddingMiddlewareOptions = Omit<LedgerMiddlewareOptions, 'streamIdleTimeoutMs'>;
+
+/** What `wrapEmbed` receives, for every specification version. */
+export interface WrapEmbedOptions<Result> {
+  doEmbed: () => PromiseLike<Result>;
+  params: EmbedOptionsShape;
+  model: ModelShape;
+}
+
+/** An embedding model middleware for `wrapEmbeddingModel` from `ai`: structurally an `EmbeddingModelV4Middleware`. */
+export interface LedgerEmbeddingModelMiddleware {
+  readonly specificationVersion: 'v4';
+  wrapEmbed<Result extends EmbedResultShape>(options: WrapEmbedOptions<Result>): Promise<Result>;
+}
+
+/**
+ * Records every call of a wrapped AI SDK embedding model (`embed`, and each provider call
+ * `embedMany` makes): call type `EMBEDDING`, one user message per value, the provider's
+ * `usage.tokens` as input tokens (estimated from the values when the provider reports none), the
+ * number of vectors and their dimensions in `metadata`. Vectors are not kept.
+ *
+ * @example
+ * import { embed, wrapEmbeddingModel } from 'ai';
+ * import { openai } from '@ai-sdk/openai';
+ * import { ledgerEmbeddingMiddleware } from 'llm-ledger/ai-sdk';
+ *
+ * const model = wrapEmbeddingModel({
+ *   model: openai.embedding('text-embedding-3-small'),
+ *   middleware: ledgerEmbeddingMiddleware({ ledger }),
+ * });
+ * const { embedding } = await embed({ model, value: 'sunny day at the beach' });
+ */
+export function ledgerEmbeddingMiddleware(
+  options: LedgerEmbeddingMiddlewareOptions = {},
+): LedgerEmbeddingModelMiddleware {
+  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
+  return {
+    specificationVersion: 'v4',
+
+    async wrapEmbed<Result extends EmbedResultShape>({ doEmbed, params, model }: WrapEmbedOptions<Result>) {
+      const ledger = ledgerOf();
+      if (!ledger) return doEmbed();
+      let init: CallInit | undefined;
+      const call = await beginCall(ledger, () => (init = embeddingCallInit(model, params, options)));
+      if (!call || !init) return doEmbed();
+      let result: Result;
+      try {
+        result = await doEmbed();
+      } catch (error) {
+        safely(ledger, () => failEmbedding(call, error));
+        throw error;
+      }
+      safely(ledger, () => completeEmbedding(call, params, result));
+      return result;
+    },
+  };
+}
+
+function completeEmbedding(call: CallHandle, params: EmbedOptionsShape, result: EmbedResultShape): void {
+  const reported = result.usage?.tokens;
+  const known = typeof reported === 'number' && Number.isFinite(reported) && reported >= 0;
+  const input = known ? reported : estimateValues(params.values);
+  const vectors = Array.isArray(result.embeddings) ? result.embeddings : [];
+  const first: unknown = vectors[0];
+  call.complete({
+    responseMessage: null,
+    tokens: { input, output: 0, total: input },
+    tokenSource: known ? 'provider' : 'estimate',
+    metadata: { vectors: vectors.length, ...(Array.isArray(first) ? { dimensions: first.length } : {}) },
+  });
+}
+
+function failEmbedding(call: CallHandle, error: unknown): void {
+  const classified = classifyAiSdkError(error);
+  const details = {
+    errorType: classified.errorType,
+    httpStatus: classified.httpStatus,
+    retryAfterMs: classified.retryAfterMs,
+  };
+  if (classified.errorType === 'aborted') call.cancel(error, details);
+  else call.fail(error, details);
+}
+
+function estimateValues(values: readonly unknown[]): number {
+  let tokens = 0;
+  for (const value of Array.isArray(values) ? values : []) {
+    tokens += estimateTextTokens(typeof value === 'string' ? value : JSON.stringify(value ?? ''));
+  }
+  return tokens;
+}

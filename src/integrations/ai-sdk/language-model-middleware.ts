@@ -1,0 +1,154 @@
+import type { CallHandle, CallInit } from '../../core/call.js';
+import type { Ledger } from '../../core/ledger.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../capture/capture-defaults.js';
+import { estimateInputTokens } from '../../capture/estimate-tokens.js';
+import { defaultLedger } from '../default-ledger.js';
+import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultShape } from './ai-sdk-shapes.js';
+import { beginCall, classifyAiSdkError, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
+import { languageCallInit, type AttributionOptions } from './call-init.js';
+import { countTokens } from './call-tokens.js';
+import { convertAiSdkUsage } from './convert-usage.js';
+import { finishReasonOf, ResponseParts } from './response-message.js';
+import { StreamRecorder } from './stream-recorder.js';
+
+export interface LedgerMiddlewareOptions extends AttributionOptions {
+  /** The ledger to record into; default: the process-wide default ledger (`llm_config.yaml`, SQLite). */
+  ledger?: Ledger;
+  /**
+   * A stream the application stops reading for this long (no read pending) is recorded as `partial`
+   * with `metadata.streamEnd = 'abandoned'`. Default 5 minutes; 0 turns it off.
+   */
+  streamIdleTimeoutMs?: number;
+}
+
+/** What `wrapGenerate` and `wrapStream` receive, for every specification version. */
+export interface WrapCallOptions<GenerateResult, StreamResult> {
+  doGenerate: () => PromiseLike<GenerateResult>;
+  doStream: () => PromiseLike<StreamResult>;
+  params: CallOptionsShape;
+  model: ModelShape;
+}
+
+/**
+ * A language model middleware for `wrapLanguageModel` from `ai`: structurally a
+ * `LanguageModelV4Middleware` (`ai` 7); the same object works with V3 (`ai` 6) and V2 (`ai` 5)
+ * models, whose usage shapes it reads too.
+ */
+export interface LedgerLanguageModelMiddleware {
+  readonly specificationVersion: 'v4';
+  wrapGenerate<Result extends GenerateResultShape>(options: WrapCallOptions<Result, unknown>): Promise<Result>;
+  wrapStream<Result extends StreamResultShape>(options: WrapCallOptions<unknown, Result>): Promise<Result>;
+}
+
+/**
+ * Records every call of a wrapped AI SDK language model: one record per model call (per step in
+ * multi-step tool loops), with the prompt, tools, parameters, response text, reasoning and tool
+ * calls, exact usage (cached input and reasoning tokens included), finish reason, time to first
+ * token for streams, errors, and aborted or unfinished streams (output tokens then estimated).
+ * Provider and model come from the model object. Attribution set with `ledger.context()` around the
+ * call is inherited; options given here win over it.
+ *
+ * @example
+ * import { generateText, wrapLanguageModel } from 'ai';
+ * import { openai } from '@ai-sdk/openai';
+ * import { ledgerMiddleware } from 'llm-ledger/ai-sdk';
+ *
+ * const model = wrapLanguageModel({ model: openai('gpt-4o-mini'), middleware: ledgerMiddleware({ ledger }) });
+ * const { text } = await ledger.context({ userId: 'u-42' }, () => generateText({ model, prompt: 'Hi' }));
+ */
+export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerLanguageModelMiddleware {
+  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
+  const idleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  return {
+    specificationVersion: 'v4',
+
+    async wrapGenerate<Result extends GenerateResultShape>({
+      doGenerate,
+      params,
+      model,
+    }: WrapCallOptions<Result, unknown>): Promise<Result> {
+      const ledger = ledgerOf();
+      if (!ledger) return doGenerate();
+      let init: CallInit | undefined;
+      const call = await beginCall(ledger, () => (init = languageCallInit(model, params, false, options)));
+      if (!call || !init) return doGenerate();
+      let result: Result;
+      try {
+        result = await doGenerate();
+      } catch (error) {
+        safely(ledger, () => failCall(call, error));
+        throw error;
+      }
+      const started = init;
+      safely(ledger, () => completeGenerate(call, started, result));
+      return result;
+    },
+
+    async wrapStream<Result extends StreamResultShape>({
+      doStream,
+      params,
+      model,
+    }: WrapCallOptions<unknown, Result>): Promise<Result> {
+      const ledger = ledgerOf();
+      if (!ledger) return doStream();
+      let init: CallInit | undefined;
+      const call = await beginCall(ledger, () => (init = languageCallInit(model, params, true, options)));
+      if (!call || !init) return doStream();
+      let result: Result;
+      try {
+        result = await doStream();
+      } catch (error) {
+        safely(ledger, () => failCall(call, error));
+        throw error;
+      }
+      const started = init;
+      try {
+        const recorder = new StreamRecorder(call, {
+          ledger,
+          idleTimeoutMs,
+          signal: params.abortSignal,
+          estimateInput: () => estimateOf(started),
+        });
+        return { ...result, stream: recorder.wrap(result.stream) } as Result;
+      } catch (error) {
+        // Could not observe the stream: the application still gets it, unrecorded beyond this failure.
+        safely(ledger, () => call.fail(error, { errorType: 'capture' }));
+        return result;
+      }
+    },
+  };
+}
+
+function completeGenerate(call: CallHandle, init: CallInit, result: GenerateResultShape): void {
+  const parts = new ResponseParts();
+  if (Array.isArray(result.content)) for (const part of result.content) parts.addContent(part);
+  const counted = countTokens({
+    usage: convertAiSdkUsage(result.usage),
+    estimateInput: () => estimateOf(init),
+    outputText: parts.outputText(),
+    reasoningText: parts.reasoning,
+  });
+  call.complete({
+    responseMessage: parts.message(),
+    responseModel: typeof result.response?.modelId === 'string' ? result.response.modelId : null,
+    finishReason: finishReasonOf(result.finishReason) ?? null,
+    tokens: counted.tokens,
+    tokenSource: counted.tokenSource,
+  });
+}
+
+/** A failed `doGenerate` or `doStream`: classified, an abort recorded as cancelled; no tokens (nothing came back). */
+function failCall(call: CallHandle, error: unknown): void {
+  const classified = classifyAiSdkError(error);
+  const details = {
+    errorType: classified.errorType,
+    httpStatus: classified.httpStatus,
+    retryAfterMs: classified.retryAfterMs,
+  };
+  if (classified.errorType === 'aborted') call.cancel(error, details);
+  else call.fail(error, details);
+}
+
+function estimateOf(init: CallInit): number {
+  return estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools);
+}
