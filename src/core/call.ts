@@ -1,6 +1,11 @@
-import { describeError } from './error-details.js';
+import { applyFailure, describeCancellation } from './call-failure.js';
+import { callerCost, priceRecord } from './call-cost.js';
+import type { ResolvedIdentity } from './call-identity.js';
+import { normalizeTokens, resolveStart, toResponseMessage } from './call-input.js';
+import type { CallOwner } from './call-owner.js';
+import type { CallHandle, CallInit, CallProgress, CallResult, FailureDetails } from './call-types.js';
+import { describeError, type ErrorDetails } from './error-details.js';
 import { CallAlreadyFinalizedError } from './errors.js';
-import { parseDecimal, formatDecimal } from './money.js';
 import type {
   CallCost,
   CallParams,
@@ -12,146 +17,15 @@ import type {
   TokenUsage,
 } from './record.js';
 import { CallType, EMPTY_TOKENS, NO_COST_HISTORY } from './record.js';
-import { MAX_DATE_MS, toIsoString } from './iso-time.js';
+import { toIsoString } from './iso-time.js';
 import { json, jsonArray, jsonObject, textField } from './record-fields.js';
 import { capText } from './sanitize.js';
-import { normalizeTokenCounts, type TokenCountsInput } from './token-input.js';
+import type { TokenCountsInput } from './token-input.js';
 
-/** What a call is, known when it starts. Only `model` is required. */
-export interface CallInit {
-  model: string;
-  provider?: string;
-  callType?: string;
-  systemPrompt?: string | null;
-  messages?: readonly unknown[];
-  tools?: readonly unknown[] | null;
-  toolChoice?: unknown;
-  params?: CallParams;
-  requestMode?: RequestMode;
-  // attribution; inherited from the surrounding context when omitted
-  id?: string;
-  traceId?: string;
-  parentId?: string | null;
-  sessionId?: string;
-  userId?: string;
-  tenantId?: string;
-  requestId?: string;
-  tags?: readonly string[];
-  metadata?: Record<string, unknown>;
-  /** When it fires before the call is finalized, the call is recorded as cancelled. */
-  signal?: AbortSignal;
-  /** For importing past calls; defaults to now. */
-  startedAt?: Date | string | number;
-}
-
-/** Read-only view of a call that has started; handlers receive it in `onStart`. */
-export interface CallStart {
-  readonly id: string;
-  readonly traceId: string;
-  readonly parentId: string | null;
-  readonly sessionId: string | null;
-  readonly userId: string | null;
-  readonly tenantId: string | null;
-  readonly requestId: string | null;
-  readonly callType: string;
-  readonly provider: string;
-  readonly model: string;
-  readonly requestMode: RequestMode;
-  readonly systemPrompt: string | null;
-  readonly messages: readonly unknown[];
-  readonly tools: readonly unknown[] | null;
-  readonly params: CallParams;
-  readonly tags: readonly string[];
-  readonly metadata: Readonly<Record<string, unknown>>;
-  /** Epoch milliseconds. */
-  readonly startedAtMs: number;
-}
-
-/** Progress while a call runs (streaming). */
-export interface CallProgress {
-  /** Appends streamed text to the response; the first piece sets time to first token. */
-  appendText?: string;
-  /** Marks the first token without text (tool-call deltas, audio). */
-  firstToken?: boolean;
-  responseMessage?: ResponseMessage;
-  responseModel?: string;
-  finishReason?: string;
-  tokens?: TokenCountsInput;
-  tokenSource?: TokenSource;
-}
-
-export interface CallResult {
-  /** A string is taken as the assistant's text. */
-  responseMessage?: ResponseMessage | string | null;
-  responseModel?: string | null;
-  finishReason?: string | null;
-  tokens?: TokenCountsInput;
-  tokenSource?: TokenSource;
-  /** A cost the caller computed (seed 001's `estimated_cost`), as a decimal string or number. */
-  cost?: string | number | CallCost;
-  /** `partial` for a stream that ended before the provider said it was done. */
-  status?: 'success' | 'partial';
-  metadata?: Record<string, unknown>;
-  ttftMs?: number;
-}
-
-export interface FailureDetails {
-  errorType?: string;
-  errorMessage?: string;
-  httpStatus?: number | null;
-  retryAfterMs?: number | null;
-  tokens?: TokenCountsInput;
-  tokenSource?: TokenSource;
-  responseMessage?: ResponseMessage | string | null;
-  /** Output had started arriving when it failed. */
-  partial?: boolean;
-  metadata?: Record<string, unknown>;
-}
-
-export interface CallHandle extends CallStart {
-  readonly finalized: boolean;
-  /** The record, once finalized. */
-  readonly record: CallRecord | undefined;
-  update(progress: CallProgress): void;
-  complete(result?: CallResult): CallRecord;
-  fail(error: unknown, details?: FailureDetails): CallRecord;
-  cancel(reason?: unknown, details?: FailureDetails): CallRecord;
-}
-
-export interface Clock {
-  /** Wall clock, epoch milliseconds. */
-  now(): number;
-  /** Monotonic milliseconds, for durations. */
-  monotonic(): number;
-}
-
-export interface Pricer {
-  /** Returns the record's cost, or null to leave it unset. Must not throw for unknown models. */
-  price(record: CallRecord): CallCost | null;
-}
-
-/** What a call needs from the ledger that started it. */
-export interface CallOwner {
-  readonly clock: Clock;
-  readonly maxFieldChars: number;
-  readonly baseCurrency: string;
-  readonly pricer: Pricer | undefined;
-  /** Reports sanitized input, or throws a ValidationError when the ledger is fail-closed. */
-  invalid(field: string, message: string): void;
-  finalize(record: CallRecord, error: unknown): void;
-}
-
-export interface ResolvedIdentity {
-  id: string;
-  traceId: string;
-  parentId: string | null;
-  sessionId: string | null;
-  userId: string | null;
-  tenantId: string | null;
-  requestId: string | null;
-  tags: readonly string[];
-  metadata: Record<string, unknown>;
-}
+// The call's shapes live in call-types.ts and call-owner.ts; `core/call.js` stays the one import for them.
+export type { CallHandle, CallInit, CallProgress, CallResult, CallStart, FailureDetails } from './call-types.js';
+export type { CallOwner, Clock, Pricer } from './call-owner.js';
+export type { ResolvedIdentity } from './call-identity.js';
 
 /** One running call; produces exactly one record. */
 export class Call implements CallHandle {
@@ -268,8 +142,8 @@ export class Call implements CallHandle {
     }
     // Checked now, where the caller can see a ValidationError (fail-closed); a later cancellation
     // by the signal then has nothing left that could be refused.
-    if (progress.tokens) this.progressTokens = this.normalizeTokens(progress.tokens);
-    if (progress.responseMessage) this.progressMessage = this.toResponseMessage(progress.responseMessage);
+    if (progress.tokens) this.progressTokens = normalizeTokens(this.owner, progress.tokens);
+    if (progress.responseMessage) this.progressMessage = toResponseMessage(this.owner, progress.responseMessage);
     if (progress.tokenSource) this.progressTokenSource = progress.tokenSource;
     if (progress.responseModel) this.progressModel = progress.responseModel;
     if (progress.finishReason) this.progressFinishReason = progress.finishReason;
@@ -284,7 +158,7 @@ export class Call implements CallHandle {
     record.finishReason = result.finishReason ?? this.progressFinishReason ?? null;
     if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
     record.partial = status === 'partial';
-    record.cost = result.cost === undefined ? this.price(record) : this.callerCost(result.cost);
+    record.cost = result.cost === undefined ? priceRecord(this.owner, record) : callerCost(this.owner, result.cost);
     return this.finish(record, undefined);
   }
 
@@ -294,30 +168,24 @@ export class Call implements CallHandle {
   }
 
   cancel(reason?: unknown, details: FailureDetails = {}): CallRecord {
-    const described = describeError(
-      reason ?? new DOMException('The call was cancelled', 'AbortError'),
-      this.owner.clock.now(),
-    );
+    const described = describeCancellation(reason, this.owner.clock.now());
     return this.finalizeFailure('cancelled', reason, described, details);
   }
 
   private finalizeFailure(
     status: CallStatus,
     error: unknown,
-    described: ReturnType<typeof describeError>,
+    described: ErrorDetails,
     details: FailureDetails,
   ): CallRecord {
     const ignored = this.guard(status);
     if (ignored) return ignored;
     const record = this.build(status, details.tokens, details.tokenSource, details.responseMessage, details.metadata);
-    record.errorType = details.errorType ?? described.errorType;
-    record.errorMessage = capText(details.errorMessage ?? described.errorMessage, this.owner.maxFieldChars);
-    record.httpStatus = details.httpStatus ?? described.httpStatus;
-    record.retryAfterMs = details.retryAfterMs ?? described.retryAfterMs;
+    applyFailure(record, described, details, this.owner.maxFieldChars);
     record.responseModel = this.progressModel ?? null;
     record.finishReason = this.progressFinishReason ?? null;
     record.partial = details.partial ?? this.streamedText !== undefined;
-    record.cost = record.tokenSource === null ? null : this.price(record);
+    record.cost = record.tokenSource === null ? null : priceRecord(this.owner, record);
     return this.finish(record, error ?? described.errorMessage);
   }
 
@@ -337,7 +205,7 @@ export class Call implements CallHandle {
   ): CallRecord {
     const endedMonotonic = this.owner.clock.monotonic();
     const latencyMs = Math.max(0, endedMonotonic - this.startedMonotonic);
-    const tokens = tokenInput ? this.normalizeTokens(tokenInput) : (this.progressTokens ?? EMPTY_TOKENS);
+    const tokens = tokenInput ? normalizeTokens(this.owner, tokenInput) : (this.progressTokens ?? EMPTY_TOKENS);
     const hasTokens = tokenInput !== undefined || this.progressTokens !== undefined;
     return {
       id: this.id,
@@ -380,46 +248,10 @@ export class Call implements CallHandle {
   }
 
   private resolveResponse(given: ResponseMessage | string | null | undefined): ResponseMessage | null {
-    if (given !== undefined && given !== null) return this.toResponseMessage(given);
+    if (given !== undefined && given !== null) return toResponseMessage(this.owner, given);
     if (this.progressMessage) return this.progressMessage;
-    if (this.streamedText !== undefined) return this.toResponseMessage(this.streamedText);
+    if (this.streamedText !== undefined) return toResponseMessage(this.owner, this.streamedText);
     return null;
-  }
-
-  private toResponseMessage(message: ResponseMessage | string): ResponseMessage {
-    if (typeof message === 'string') return { role: 'assistant', content: capText(message, this.owner.maxFieldChars) };
-    const plain = json(this.owner, 'responseMessage', message);
-    if (typeof plain === 'object' && plain !== null && !Array.isArray(plain)) return plain as ResponseMessage;
-    this.owner.invalid('responseMessage', 'expected a message object or a string; recorded as the content');
-    return { role: 'assistant', content: plain };
-  }
-
-  private normalizeTokens(counts: TokenCountsInput): TokenUsage {
-    const normalized = normalizeTokenCounts(counts);
-    for (const problem of normalized.problems) this.owner.invalid('tokens', problem);
-    return normalized.tokens;
-  }
-
-  private price(record: CallRecord): CallCost | null {
-    const pricer = this.owner.pricer;
-    if (!pricer) return null;
-    try {
-      return pricer.price(record);
-    } catch (error) {
-      this.owner.invalid('cost', `pricing failed: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
-    }
-  }
-
-  private callerCost(cost: string | number | CallCost): CallCost | null {
-    if (typeof cost === 'object') return cost;
-    try {
-      const total = formatDecimal(parseDecimal(cost));
-      return { total, breakdown: {}, currency: this.owner.baseCurrency, pricingVersion: 'caller', status: 'priced' };
-    } catch {
-      this.owner.invalid('cost', `${JSON.stringify(String(cost))} is not a decimal amount; the cost is left unset`);
-      return null;
-    }
   }
 
   private finish(record: CallRecord, error: unknown): CallRecord {
@@ -432,15 +264,4 @@ export class Call implements CallHandle {
     this.owner.finalize(record, error);
     return record;
   }
-}
-
-const START_HEADROOM_MS = 1e12;
-
-function resolveStart(value: Date | string | number | undefined, owner: CallOwner): number {
-  if (value === undefined) return owner.clock.now();
-  const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
-  // A date so far out that adding the call's duration would leave the range of Date is refused too.
-  if (Number.isFinite(time) && Math.abs(time) <= MAX_DATE_MS - START_HEADROOM_MS) return time;
-  owner.invalid('startedAt', `${String(value)} is not a valid date; the current time is used`);
-  return owner.clock.now();
 }

@@ -1,129 +1,42 @@
-import { performance } from 'node:perf_hooks';
-import { newCallId } from './call-id.js';
-import { Call, type CallHandle, type CallInit, type CallOwner, type Clock, type Pricer } from './call.js';
+import { Call } from './call.js';
+import { childContextOf, resolveIdentity } from './call-identity.js';
+import type { CallOwner, Pricer } from './call-owner.js';
+import type { CallHandle, CallInit } from './call-types.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
-import { LedgerClosedError, LedgerError, ValidationError } from './errors.js';
+import { LedgerClosedError, ValidationError } from './errors.js';
 import { checkHealth, type HealthReport, type Pingable } from './health.js';
-import { HandlerSet, type HandlerStats, type LedgerHandler } from './handlers.js';
+import { HandlerSet, type LedgerHandler } from './handlers.js';
+import { createCallOwner } from './ledger-call-owner.js';
+import { LedgerTaskHelpers } from './ledger-task-helpers.js';
+import { releaseLedger } from './ledger-close.js';
+import type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
+import { createCallQueries, createUsageQueries, type CallQueries, type UsageQueries } from './ledger-queries.js';
+import type { LedgerSettings } from './ledger-settings.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
-import { ProblemReporter, type Problem } from './problem-reporter.js';
-import { NO_TAGS, type CallRecord } from './record.js';
-import type { Durability, Spool } from './spool.js';
-import { GROUP_KEYS, type CallPage, type ListQuery, type Store, type SummaryQuery, type SummaryRow } from './store.js';
-import {
-  classificationInit,
-  embeddingInit,
-  extractionInit,
-  sentimentAnalysisInit,
-  summarizationInit,
-  type EmbeddingInit,
-  type SentimentAnalysisInit,
-  type TextTaskInit,
-} from './task-helpers.js';
-import { WriteQueue, type WriteQueueStats } from './write-queue.js';
+import { ProblemReporter } from './problem-reporter.js';
+import type { Spool } from './spool.js';
+import type { Store } from './store.js';
+import { WriteQueue } from './write-queue.js';
 
-export interface LedgerSettings {
-  /** false turns every path into a near no-op. */
-  enabled: boolean;
-  /** true: the ledger's own failures never reach the LLM call; false: they raise LedgerError. */
-  failOpen: boolean;
-  baseCurrency: string;
-  /** For display and export only; stored costs are exact. */
-  roundingDecimals: number;
-  /** Longest text kept in one field; longer text is cut with a visible marker. */
-  maxFieldChars: number;
-  handlerTimeoutMs: number;
-  batchSize: number;
-  flushIntervalMs: number;
-  highWaterMark: number;
-}
-
-export const DEFAULT_SETTINGS: Readonly<LedgerSettings> = Object.freeze({
-  enabled: true,
-  failOpen: true,
-  baseCurrency: 'USD',
-  roundingDecimals: 6,
-  maxFieldChars: 1_000_000,
-  handlerTimeoutMs: 5_000,
-  batchSize: 500,
-  flushIntervalMs: 250,
-  highWaterMark: 100_000,
-});
-
-export interface LedgerParts {
-  settings: LedgerSettings;
-  store: Store;
-  handlers?: readonly LedgerHandler[];
-  logger: LedgerLogger;
-  pricer?: Pricer;
-  clock?: Clock;
-  /** The meter's connection check (a Redis ping), reported by `health()`. */
-  meter?: Pingable;
-  /** Sees every internal problem (store failures, handler errors, sanitized input). */
-  onError?: (problem: Problem) => void;
-  /** What `ledger.wrap()` delegates to. createLedger plugs in capture: the core imports no adapter. */
-  wrapClient?: ClientWrapper;
-  /** Budgets and rate limits around each call (the meter); the core holds only this shape. */
-  gate?: CallGate;
-  /** Runs last in `close()` (closes the meter). */
-  onClose?: () => Promise<void>;
-  /** Durable local storage used while the store is down or the queue is full; closed by `close()`. */
-  spool?: Spool;
-  /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
-  durability?: Durability;
-}
-
-/** Defaults a wrapped client applies to every call; attribution from `ledger.context()` wins over them. */
-export interface WrapDefaults extends Omit<CallContext, 'metadata'> {
-  metadata?: Record<string, unknown>;
-  /** Default `CHAT` (`EMBEDDING` for embedding endpoints). */
-  callType?: string;
-  /** Overrides the provider detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
-  provider?: string;
-  /** A stream left unread this long is recorded as `partial` (`metadata.streamEnd: 'abandoned'`). Default 5 min; 0 = off. */
-  streamIdleTimeoutMs?: number;
-  /** OpenAI streams: ask for usage and hide the extra chunk. Default true; false for servers that reject it. */
-  includeStreamUsage?: boolean;
-}
-
-/**
- * Admits a call before the provider is contacted (reserving its estimate against every budget and
- * rate limit, or throwing QuotaExceededError / RateLimitedError), and settles it once final.
- */
-export interface CallGate {
-  admit(init: CallInit): Promise<CallInit & { id: string }>;
-  settle(record: CallRecord): void;
-  release(id: string): void;
-}
-
-export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;
-
-export interface LedgerStats extends WriteQueueStats {
-  handlers: HandlerStats;
-  /** Values that had to be sanitized (bad token counts, dates, costs). */
-  invalidInput: number;
-}
-
-const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+// Settings, parts and queries live in their own files; `core/ledger.js` stays the one import for them.
+export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
+export type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
+export type { CallQueries, UsageQueries } from './ledger-queries.js';
 
 /**
  * Owns config, the store, the write queue and the handlers. Calls flow one way:
  * start -> complete / fail / cancel -> record -> price -> store and handlers.
  */
-export class Ledger {
+export class Ledger extends LedgerTaskHelpers {
   readonly settings: Readonly<LedgerSettings>;
   readonly store: Store;
   readonly logger: LedgerLogger;
   /** Prices each call when it is finalized; undefined when pricing is off. */
   readonly pricer: Pricer | undefined;
   /** Queries over recorded calls. Pending records are flushed first, so a caller reads its own writes. */
-  readonly calls: {
-    list(query?: ListQuery): Promise<CallPage>;
-    get(id: string): Promise<CallRecord | null>;
-    byTrace(traceId: string): Promise<CallRecord[]>;
-  };
-  readonly usage: { summary(query?: SummaryQuery): Promise<SummaryRow[]> };
+  readonly calls: CallQueries;
+  readonly usage: UsageQueries;
 
   private readonly wrapper: ClientWrapper | undefined;
   private readonly gate: CallGate | undefined;
@@ -138,6 +51,7 @@ export class Ledger {
   private invalidInput = 0;
 
   constructor(parts: LedgerParts) {
+    super();
     this.settings = Object.freeze({ ...parts.settings });
     this.store = parts.store;
     this.logger = parts.logger;
@@ -162,36 +76,18 @@ export class Ledger {
       },
       this.reporter,
     );
-    const settings = this.settings;
-    const queue = this.queue;
-    const handlerSet = this.handlerSet;
-    this.owner = {
-      clock: parts.clock ?? systemClock,
-      maxFieldChars: settings.maxFieldChars,
-      baseCurrency: settings.baseCurrency,
+    this.owner = createCallOwner({
+      settings: this.settings,
+      clock: parts.clock,
       pricer: parts.pricer,
-      invalid: (field, message) => this.invalid(field, message),
-      finalize(record, error) {
-        queue.push(record);
-        handlerSet.end(record, error);
-        gate?.settle(record);
-      },
-    };
-    this.calls = {
-      list: async (query = {}) => this.read(() => this.store.list(query)),
-      get: async (id) => this.read(() => this.store.get(id)),
-      byTrace: async (traceId) => this.read(() => this.store.byTrace(traceId)),
-    };
-    this.usage = {
-      summary: async (query = {}) => {
-        for (const key of query.groupBy ?? []) {
-          if (!GROUP_KEYS.includes(key)) {
-            throw new ValidationError('groupBy', `${JSON.stringify(key)} is not one of ${GROUP_KEYS.join(', ')}`);
-          }
-        }
-        return this.read(() => this.store.summary(query));
-      },
-    };
+      reporter: this,
+      queue: this.queue,
+      handlerSet: this.handlerSet,
+      gate,
+    });
+    const flush = () => this.flush();
+    this.calls = createCallQueries(this.store, flush);
+    this.usage = createUsageQueries(this.store, flush);
   }
 
   /**
@@ -280,28 +176,7 @@ export class Ledger {
       this.invalid('model', 'a non-empty model name is required; recorded as "unknown"');
       init = { ...init, model: 'unknown' };
     }
-    const context = currentContext();
-    const id = this.text('id', init.id) ?? newCallId();
-    const ownMetadata = init.metadata;
-    const call = new Call(this.owner, init, {
-      id,
-      traceId: this.text('traceId', init.traceId) ?? this.text('traceId', context?.traceId) ?? id,
-      parentId:
-        init.parentId !== undefined
-          ? (this.text('parentId', init.parentId) ?? null)
-          : (this.text('parentId', context?.parentId) ?? null),
-      sessionId: this.text('sessionId', init.sessionId) ?? this.text('sessionId', context?.sessionId) ?? null,
-      userId: this.text('userId', init.userId) ?? this.text('userId', context?.userId) ?? null,
-      tenantId: this.text('tenantId', init.tenantId) ?? this.text('tenantId', context?.tenantId) ?? null,
-      requestId: this.text('requestId', init.requestId) ?? this.text('requestId', context?.requestId) ?? null,
-      tags: mergeTags(this.tagList(context?.tags), this.tagList(init.tags)),
-      metadata:
-        context?.metadata && isObject(ownMetadata)
-          ? { ...context.metadata, ...ownMetadata }
-          : ownMetadata === undefined
-            ? (context?.metadata ?? {})
-            : ownMetadata,
-    });
+    const call = new Call(this.owner, init, resolveIdentity(this, init, currentContext()));
     this.handlerSet.start(call);
     call.watchSignal();
     return call;
@@ -325,13 +200,8 @@ export class Ledger {
     const call = this.gate ? await this.startAdmitted(init) : this.start(init);
     let result: T;
     try {
-      // Children inherit the parent's resolved trace, session, user and tenant (not its tags,
-      // metadata or request id, which describe the parent call itself).
-      const childContext: CallContext = { traceId: call.traceId, parentId: call.id };
-      if (call.sessionId !== null) childContext.sessionId = call.sessionId;
-      if (call.userId !== null) childContext.userId = call.userId;
-      if (call.tenantId !== null) childContext.tenantId = call.tenantId;
-      result = await runInContext(childContext, () => fn(call));
+      // Children inherit the parent's resolved trace, session, user and tenant.
+      result = await runInContext(childContextOf(call), () => fn(call));
     } catch (error) {
       if (!call.finalized) {
         try {
@@ -355,34 +225,6 @@ export class Ledger {
    */
   context<T>(context: CallContext, fn: () => T): T {
     return runInContext(context, fn);
-  }
-
-  /**
-   * Seed 001's `log_sentiment_analysis`: starts a SENTIMENT_ANALYSIS call for one text.
-   *
-   * @example
-   * const call = ledger.logSentimentAnalysis({ text: review.content, model: 'gpt-4o-mini', reviewId: review.id });
-   * const result = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [...] });
-   * call.complete({ responseMessage: result.choices[0]?.message, tokens: result.usage ?? undefined });
-   */
-  logSentimentAnalysis(init: SentimentAnalysisInit): CallHandle {
-    return this.start(sentimentAnalysisInit(init));
-  }
-
-  logSummarization(init: TextTaskInit): CallHandle {
-    return this.start(summarizationInit(init));
-  }
-
-  logClassification(init: TextTaskInit & { labels?: readonly string[] }): CallHandle {
-    return this.start(classificationInit(init));
-  }
-
-  logExtraction(init: TextTaskInit): CallHandle {
-    return this.start(extractionInit(init));
-  }
-
-  logEmbedding(init: EmbeddingInit): CallHandle {
-    return this.start(embeddingInit(init));
   }
 
   addHandler(handler: LedgerHandler): void {
@@ -410,26 +252,13 @@ export class Ledger {
     try {
       await this.flush();
     } finally {
-      // Whatever the store did not take is kept in the spool for the next process to replay.
-      if (this.queue.pending > 0) this.queue.spoolBuffer();
-      this.queue.close();
-      try {
-        this.spool?.close();
-      } catch (error) {
-        this.reporter.report({ kind: 'store', subject: 'spool', error });
-      }
-      if (this.queue.pending > 0) {
-        this.reporter.report({
-          kind: 'store',
-          subject: this.store.kind,
-          error: new LedgerError(`${this.queue.pending} records could not be written before close`),
-        });
-      }
-      try {
-        await this.store.close();
-      } finally {
-        await this.onClose?.();
-      }
+      await releaseLedger({
+        queue: this.queue,
+        spool: this.spool,
+        store: this.store,
+        reporter: this.reporter,
+        onClose: this.onClose,
+      });
     }
   }
 
@@ -459,51 +288,5 @@ export class Ledger {
     const error = new ValidationError(field, message);
     if (!this.settings.failOpen) throw error;
     this.reporter.report({ kind: 'validation', subject: field, error });
-  }
-
-  /** An attribution value as text; anything else is reported and converted. */
-  private text(field: string, value: unknown): string | undefined {
-    if (typeof value === 'string') return value;
-    if (value === undefined || value === null) return undefined;
-    this.invalid(field, `expected a string, got ${typeof value}; recorded as text`);
-    return safeText(value);
-  }
-
-  private tagList(tags: unknown): readonly string[] | undefined {
-    if (tags === undefined || tags === null) return undefined;
-    if (!Array.isArray(tags)) {
-      this.invalid('tags', `expected an array of strings, got ${typeof tags}`);
-      return typeof tags === 'string' ? [tags] : undefined;
-    }
-    for (const tag of tags) {
-      if (typeof tag !== 'string') {
-        this.invalid('tags', `expected an array of strings, found a ${typeof tag}; recorded as text`);
-        return tags.map((item: unknown) => (typeof item === 'string' ? item : safeText(item)));
-      }
-    }
-    return tags as readonly string[];
-  }
-
-  private async read<T>(query: () => Promise<T>): Promise<T> {
-    await this.flush();
-    return query();
-  }
-}
-
-function mergeTags(inherited: readonly string[] | undefined, own: readonly string[] | undefined): readonly string[] {
-  if (!inherited || inherited.length === 0) return own && own.length > 0 ? own.slice() : NO_TAGS;
-  if (!own || own.length === 0) return inherited.slice();
-  return [...new Set([...inherited, ...own])];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function safeText(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return '[unprintable]';
   }
 }

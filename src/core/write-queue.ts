@@ -1,50 +1,17 @@
-import { ConfigError, StoreError } from './errors.js';
+import { DeadLetters } from './dead-letters.js';
+import type { StoreError } from './errors.js';
+import { PendingRecords } from './pending-records.js';
 import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
-import type { Durability, Spool, SpoolState } from './spool.js';
+import { nextRetryDelayMs } from './retry-backoff.js';
+import type { Spool } from './spool.js';
+import { replaySpool, type WriteOutcomes } from './spool-replay.js';
 import type { Store } from './store.js';
+import { toStoreError } from './store-write-error.js';
+import { isSyncDurability, type WriteQueueOptions, type WriteQueueStats } from './write-queue-options.js';
 
-export interface WriteQueueOptions {
-  /** Records per store write (one transaction). */
-  batchSize: number;
-  /** Longest a record waits before a flush starts. */
-  flushIntervalMs: number;
-  /** Above this many pending records a warning is reported (records are kept, never dropped). */
-  highWaterMark: number;
-  /**
-   * Receives records the store refused for good (a non-retryable error on the record alone),
-   * for example to append them to a dead-letter file. They are counted in `failed` either way.
-   */
-  onDeadLetter?: (records: readonly CallRecord[], error: StoreError) => void;
-  /**
-   * Where records go while the store is failing or the queue is above its high-water mark, and
-   * where dead letters are kept. Without one, records wait in memory (never dropped).
-   */
-  spool?: Spool;
-  /** `sync` needs a spool: each record is fsynced to it in `push`. Default `batched`. See Durability. */
-  durability?: Durability;
-}
-
-export interface WriteQueueStats {
-  queued: number;
-  written: number;
-  failedWrites: number;
-  /** Records the store refused with a non-retryable error; set aside (dead letters), never retried. */
-  failed: number;
-  pending: number;
-  /** Records appended to the spool (store down, queue full, or `sync` durability). */
-  spooled: number;
-  /** Records written to the store from the spool. */
-  replayed: number;
-  /** The store's last failure message, until a write succeeds again. */
-  storeError: string | null;
-  /** Records waiting in the spool; absent without a spool. */
-  spool?: SpoolState;
-}
-
-const MAX_RETRY_DELAY_MS = 30_000;
-/** Dead letters kept in memory for inspection when no dead-letter sink is configured. */
-const MAX_KEPT_DEAD_LETTERS = 1_000;
+// Options and stats live in write-queue-options.ts; `core/write-queue.js` stays the one import for them.
+export type { WriteQueueOptions, WriteQueueStats } from './write-queue-options.js';
 
 /**
  * A queue between callers and the store: `push` is O(1) and synchronous; writes happen in
@@ -52,14 +19,9 @@ const MAX_KEPT_DEAD_LETTERS = 1_000;
  * retried with exponential backoff: nothing is dropped.
  */
 export class WriteQueue {
-  /**
-   * Pending records are `buffer[head..]`. Batches advance `head` instead of copying the rest of
-   * the buffer (which was quadratic with a backlog); the consumed prefix is cut off once it is
-   * at least half of the array, so the copying stays linear overall.
-   */
-  private buffer: CallRecord[] = [];
-  private head = 0;
-  private readonly deadLetterList: CallRecord[] = [];
+  private readonly records = new PendingRecords();
+  private readonly deadLetterSet: DeadLetters;
+  private readonly outcomes: WriteOutcomes;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private flushing: Promise<void> | undefined;
@@ -79,16 +41,16 @@ export class WriteQueue {
     private readonly reporter: ProblemReporter,
   ) {
     this.spool = options.spool;
-    if (options.durability === 'sync' && this.spool === undefined) {
-      // Silently falling back to batched would promise a durability the ledger does not give.
-      throw new ConfigError({
-        source: 'options',
-        path: 'durability',
-        expected: '"batched", or "sync" together with a spool (sync durability writes every record to it)',
-        received: '"sync" without a spool',
-      });
-    }
-    this.syncDurability = options.durability === 'sync';
+    this.syncDurability = isSyncDurability(options);
+    this.deadLetterSet = new DeadLetters(store, reporter, this.spool, options.onDeadLetter);
+    this.outcomes = {
+      replayed: (count) => {
+        this.succeeded(count);
+        this.counters.replayed += count;
+      },
+      retryLater: (error) => this.retryLater(error),
+      deadLetter: (record, error) => this.deadLetter(record, error),
+    };
     // Records left in the spool by an earlier process are replayed soon after start.
     if (this.spoolPending > 0) this.scheduleFlush(0);
   }
@@ -98,7 +60,7 @@ export class WriteQueue {
   }
 
   get pending(): number {
-    return this.buffer.length - this.head;
+    return this.records.size;
   }
 
   get stats(): WriteQueueStats {
@@ -113,7 +75,7 @@ export class WriteQueue {
 
   /** The last dead letters (at most 1,000), for inspection when no dead-letter sink is set. */
   get deadLetters(): readonly CallRecord[] {
-    return this.deadLetterList;
+    return this.deadLetterSet.records;
   }
 
   /** The last store failure, until a write succeeds again. */
@@ -137,7 +99,7 @@ export class WriteQueue {
       this.scheduleFlush(this.spoolPending >= this.options.batchSize ? 0 : this.options.flushIntervalMs);
       return;
     }
-    this.buffer.push(record);
+    this.records.push(record);
     const size = this.pending;
     if (this.spool && (this.retryDelayMs > 0 || size > this.options.highWaterMark)) {
       // The store is failing or not keeping up: bound memory (and crash loss) by spooling.
@@ -172,10 +134,8 @@ export class WriteQueue {
   /** Moves every buffered record to the spool, in order. Returns false (records kept) if it failed. */
   spoolBuffer(): boolean {
     if (!this.spool || this.pending === 0) return this.spool !== undefined;
-    const records = this.buffer.slice(this.head);
-    if (!this.appendToSpool(records)) return false;
-    this.buffer = [];
-    this.head = 0;
+    if (!this.appendToSpool(this.records.all())) return false;
+    this.records.clear();
     this.scheduleFlush(this.retryDelayMs || this.options.flushIntervalMs);
     return true;
   }
@@ -231,25 +191,21 @@ export class WriteQueue {
 
   private async writeAll(): Promise<void> {
     // The spool first: its records are older than the buffer's.
-    let refused = await this.replaySpool();
+    let refused = await replaySpool(this.spool, this.store, this.options.batchSize, this.outcomes);
     while (this.pending > 0) {
-      const batch = this.buffer.slice(this.head, this.head + this.options.batchSize);
-      this.head += batch.length;
+      const batch = this.records.take(this.options.batchSize);
       try {
         await this.store.write(batch);
         this.succeeded(batch.length);
       } catch (cause) {
-        this.head -= batch.length;
-        const error = this.toStoreError(cause, batch.length);
-        if (error.retryable) {
-          this.spoolBuffer();
-          throw this.failedRetryably(error);
-        }
+        this.records.putBack(batch.length);
+        const error = toStoreError(cause, batch.length, this.store.kind);
+        if (error.retryable) throw this.retryLater(error);
         // A permanent failure may come from one bad record: retried alone, the good ones go
         // through and only the bad ones are set aside, so they cannot block the queue.
         refused = (await this.isolate(batch.length)) ?? refused;
       }
-      this.compact();
+      this.records.compact();
     }
     if (this.warnedHighWater && this.pending <= this.options.highWaterMark) {
       // Recovered: a later overflow is a new event and must be logged again, not deduplicated.
@@ -267,17 +223,15 @@ export class WriteQueue {
   private async isolate(count: number): Promise<StoreError | undefined> {
     let refused: StoreError | undefined;
     for (let index = 0; index < count; index++) {
-      const record = this.buffer[this.head]!;
-      this.head += 1;
+      const record = this.records.takeOne();
       try {
         await this.store.write([record]);
         this.succeeded(1);
       } catch (cause) {
-        const error = this.toStoreError(cause, 1);
+        const error = toStoreError(cause, 1, this.store.kind);
         if (error.retryable) {
-          this.head -= 1;
-          this.spoolBuffer();
-          throw this.failedRetryably(error);
+          this.records.putBack(1);
+          throw this.retryLater(error);
         }
         refused = error;
         this.deadLetter(record, error);
@@ -286,64 +240,11 @@ export class WriteQueue {
     return refused;
   }
 
-  /** Writes the spool's records to the store in order; a retryable failure leaves them there. */
-  private async replaySpool(): Promise<StoreError | undefined> {
-    const spool = this.spool;
-    let refused: StoreError | undefined;
-    while (spool && spool.state.pending > 0) {
-      const batch = spool.peek(this.options.batchSize);
-      try {
-        if (batch.length > 0) await this.store.write(batch);
-        this.succeeded(batch.length);
-        this.counters.replayed += batch.length;
-      } catch (cause) {
-        const error = this.toStoreError(cause, batch.length);
-        if (error.retryable) {
-          this.spoolBuffer();
-          throw this.failedRetryably(error);
-        }
-        // Isolate the bad record(s); a replayed duplicate of a good one is harmless (ids).
-        for (const record of batch) {
-          try {
-            await this.store.write([record]);
-            this.succeeded(1);
-            this.counters.replayed += 1;
-          } catch (singleCause) {
-            const single = this.toStoreError(singleCause, 1);
-            if (single.retryable) {
-              this.spoolBuffer();
-              throw this.failedRetryably(single);
-            }
-            refused = single;
-            this.deadLetter(record, single);
-          }
-        }
-      }
-      spool.acknowledge();
-    }
-    return refused;
-  }
-
   private deadLetter(record: CallRecord, error: StoreError): void {
     this.counters.failed += 1;
     this.counters.failedWrites += 1;
     this.lastError = error;
-    if (this.deadLetterList.length >= MAX_KEPT_DEAD_LETTERS) this.deadLetterList.shift();
-    this.deadLetterList.push(record);
-    this.reporter.report({
-      kind: 'store',
-      subject: this.store.kind,
-      error: new StoreError(
-        `The ${this.store.kind} store refused record ${record.id} for good; it was set aside as a dead letter: ${error.message}`,
-        { retryable: false, cause: error },
-      ),
-    });
-    try {
-      this.spool?.deadLetter([record], error.message);
-      this.options.onDeadLetter?.([record], error);
-    } catch (sinkError) {
-      this.reporter.report({ kind: 'store', subject: 'dead-letter', error: sinkError });
-    }
+    this.deadLetterSet.add(record, error);
   }
 
   private succeeded(count: number): void {
@@ -355,6 +256,12 @@ export class WriteQueue {
     this.retryDelayMs = 0;
   }
 
+  /** A retryable failure: the buffer goes to the spool (if any) and the write is retried later. */
+  private retryLater(error: StoreError): StoreError {
+    this.spoolBuffer();
+    return this.failedRetryably(error);
+  }
+
   private failedRetryably(error: StoreError): StoreError {
     this.counters.failedWrites += 1;
     this.lastError = error;
@@ -363,27 +270,8 @@ export class WriteQueue {
     return error;
   }
 
-  private toStoreError(cause: unknown, count: number): StoreError {
-    if (cause instanceof StoreError) return cause;
-    return new StoreError(`Writing ${count} records to the ${this.store.kind} store failed: ${errorMessage(cause)}`, {
-      retryable: true,
-      cause,
-    });
-  }
-
-  /** Drops the written prefix once it is at least half of the array (amortized O(1) per record). */
-  private compact(): void {
-    if (this.head === this.buffer.length) {
-      this.buffer = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
-      this.buffer = this.buffer.slice(this.head);
-      this.head = 0;
-    }
-  }
-
   private scheduleRetry(): void {
-    this.retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, this.retryDelayMs === 0 ? 100 : this.retryDelayMs * 2);
+    this.retryDelayMs = nextRetryDelayMs(this.retryDelayMs);
     this.cancelTimers();
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -406,8 +294,4 @@ export class WriteQueue {
     this.closed = true;
     this.cancelTimers();
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

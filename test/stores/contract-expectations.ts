@@ -131,16 +131,32 @@ export function ids(page: { records: CallRecord[] }): string[] {
   return page.records.map((record) => record.id);
 }
 
-/** Exact on counts, tokens, cost and order; latency within float rounding of the other formula. */
-export function expectSummary(actual: SummaryRow[], expected: SummaryRow[]): void {
+/**
+ * Exact on counts, tokens, cost and order; latency within float rounding of the other formula.
+ * With `percentileTolerance` (stores that answer summaries from histograms), p50 and p95 may be
+ * off by that fraction of the exact value, and the average by float summation order.
+ */
+export function expectSummary(actual: SummaryRow[], expected: SummaryRow[], percentileTolerance = 0): void {
   expect(actual.map((row) => row.group)).toEqual(expected.map((row) => row.group));
   actual.forEach((row, index) => {
     const wanted = expected[index]!;
     const { latencyMs, ...exact } = row;
     const { latencyMs: wantedLatency, ...wantedExact } = wanted;
     expect(exact).toEqual(wantedExact);
-    expect(latencyMs.avg).toBeCloseTo(wantedLatency.avg, 9);
-    expect(latencyMs.p50).toBeCloseTo(wantedLatency.p50, 9);
-    expect(latencyMs.p95).toBeCloseTo(wantedLatency.p95, 9);
+    expectLatency(latencyMs, wantedLatency, percentileTolerance);
   });
+}
+
+export function expectLatency(actual: SummaryRow['latencyMs'], expected: SummaryRow['latencyMs'], tolerance = 0): void {
+  if (tolerance === 0) {
+    expect(actual.avg).toBeCloseTo(expected.avg, 9);
+    expect(actual.p50).toBeCloseTo(expected.p50, 9);
+    expect(actual.p95).toBeCloseTo(expected.p95, 9);
+    return;
+  }
+  const within = (value: number, wanted: number, fraction: number) =>
+    Math.abs(value - wanted) <= fraction * Math.abs(wanted) + 1e-9;
+  expect(within(actual.avg, expected.avg, 1e-12), `avg ${actual.avg} vs ${expected.avg}`).toBe(true);
+  expect(within(actual.p50, expected.p50, tolerance), `p50 ${actual.p50} vs ${expected.p50}`).toBe(true);
+  expect(within(actual.p95, expected.p95, tolerance), `p95 ${actual.p95} vs ${expected.p95}`).toBe(true);
 }

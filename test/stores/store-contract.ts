@@ -3,6 +3,7 @@ import type { Store } from '../../src/core/store.js';
 import { describeLifecycleContract } from './contract-lifecycle.js';
 import { describeListContract } from './contract-list.js';
 import { describeSummaryContract } from './contract-summary.js';
+import { describeRollupContract } from './contract-rollups.js';
 import { describeWriteContract } from './contract-write.js';
 
 export { buildDataset, seeded } from './contract-data.js';
@@ -12,10 +13,22 @@ export { buildDataset, seeded } from './contract-data.js';
  * returns a fresh, empty store; the suite closes it after each test. Expected values are computed
  * by the test's own code (contract-expectations.ts), never read back from a store.
  *
+ * Stores that answer summaries from rollups declare `percentileTolerance`: the relative error
+ * their latency percentiles may have (counts, tokens and costs stay exact).
+ *
  * @example
  * describeStoreContract('memory', () => new MemoryStore());
  */
-export function describeStoreContract(name: string, factory: () => Promise<Store> | Store): void {
+export interface StoreContractOptions {
+  percentileTolerance?: number;
+}
+
+export function describeStoreContract(
+  name: string,
+  factory: () => Promise<Store> | Store,
+  options: StoreContractOptions = {},
+): void {
+  const tolerance = options.percentileTolerance ?? 0;
   describe(`Store contract: ${name}`, () => {
     let store: Store;
 
@@ -30,7 +43,8 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     const current = () => store;
     describeWriteContract(current);
     describeListContract(current);
-    describeSummaryContract(current);
+    describeSummaryContract(current, tolerance);
+    describeRollupContract(current, tolerance);
     describeLifecycleContract(current);
   });
 }

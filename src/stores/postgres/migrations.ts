@@ -1,5 +1,6 @@
 import { StoreError } from '../../core/errors.js';
 import type { PgClientLike, PgPoolLike } from './pg-pool.js';
+import { PG_ROLLUP_MIGRATION_SQL } from './pg-rollup-sql.js';
 
 export interface PgMigration {
   /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
@@ -77,6 +78,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX llm_request_logs_tags ON $schema.llm_request_logs USING GIN (tags jsonb_path_ops);
     `,
   },
+  {
+    version: 2,
+    name: 'create hourly rollups',
+    // Summaries by model, user, tenant, day or hour are answered from these (pg-rollup-sql.ts);
+    // the existing rows are summed into them here, in the migration's transaction.
+    sql: PG_ROLLUP_MIGRATION_SQL,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce(
@@ -104,6 +112,9 @@ export async function applyPgMigrations(
   // The common case, an up-to-date schema, takes no lock.
   if ((await appliedVersion(pool, quoted)) === latest) return [];
   const client = await pool.connect();
+  // A connection dropped mid-migration surfaces as the query's rejection; the event must not crash the host.
+  const dropped = () => undefined;
+  client.on?.('error', dropped);
   let failed: unknown;
   try {
     await client.query('BEGIN');
@@ -137,6 +148,7 @@ export async function applyPgMigrations(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.off?.('error', dropped);
     client.release(failed instanceof Error && !(failed instanceof StoreError) ? failed : undefined);
   }
 }

@@ -12,6 +12,8 @@ export interface PgResultLike {
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<PgResultLike>;
   release(error?: Error | boolean): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**

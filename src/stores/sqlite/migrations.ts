@@ -1,5 +1,6 @@
 import { StoreError } from '../../core/errors.js';
 import type { SqliteDatabase } from './driver.js';
+import { ROLLUP_MIGRATION_SQL } from './rollup-schema.js';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
@@ -72,6 +73,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX llm_request_logs_model ON llm_request_logs (model, started_at);
       CREATE INDEX llm_request_logs_status ON llm_request_logs (status, started_at);
     `,
+  },
+  {
+    version: 2,
+    name: 'create hourly rollups',
+    // Summaries by model, user, tenant, day or hour are answered from these (rollup-schema.ts);
+    // existing rows are summed into them when the store next opens (the hours are marked dirty).
+    sql: ROLLUP_MIGRATION_SQL,
   },
 ];
 

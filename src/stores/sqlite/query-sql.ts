@@ -10,6 +10,7 @@ import {
 } from '../../core/store.js';
 import { COLUMN_LIST } from './row-mapping.js';
 import { EQUAL_COLUMNS, LIST_COLUMNS } from '../filter-columns.js';
+import { STORED_ROLLUP_COLUMNS } from '../rollup/rollup-batch.js';
 
 /**
  * SQL text for the store's queries, mirroring the JavaScript reference in core/query-eval.ts.
@@ -107,7 +108,8 @@ export function listSql(query: ListQuery): SqlQuery & { limit: number } {
 export const GET_SQL = `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE id = ?`;
 export const BY_TRACE_SQL = `SELECT ${COLUMN_LIST} FROM ${TABLE} WHERE trace_id = ? ORDER BY started_at, id`;
 
-export const SELECT_COST_SQL = `SELECT cost_total, cost_currency, cost_status, pricing_version, cost_breakdown, cost_history FROM ${TABLE} WHERE id = ?`;
+/** The cost columns, plus what the rollups need to move the call from its old cost to its new one. */
+export const SELECT_COST_SQL = `SELECT started_at, ${STORED_ROLLUP_COLUMNS}, cost_currency, pricing_version, cost_breakdown, cost_history FROM ${TABLE} WHERE id = ?`;
 export const UPDATE_COST_SQL =
   `UPDATE ${TABLE} SET cost_total = ?, cost_currency = ?, cost_status = ?, pricing_version = ?, ` +
   'cost_breakdown = ?, cost_history = ? WHERE id = ?';

@@ -1,6 +1,8 @@
 import type { CallRecord } from '../../core/record.js';
+import { RollupBatch, sourceFromRow, STARTED_AT_INDEX } from '../rollup/rollup-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { COLUMN_COUNT, COLUMN_LIST, writeRow } from './row-mapping.js';
+import type { SqliteRollups } from './rollup-sqlite.js';
 
 /**
  * Inserts batches in one transaction each, one prepared single-row statement per record.
@@ -10,7 +12,8 @@ import { COLUMN_COUNT, COLUMN_LIST, writeRow } from './row-mapping.js';
  * stays.
  *
  * Replays are idempotent: a record whose id is already stored is skipped by
- * `ON CONFLICT(id) DO NOTHING`, never overwritten.
+ * `ON CONFLICT(id) DO NOTHING`, never overwritten. Only rows actually inserted (`changes`) are
+ * added to the rollups, summed per rollup row in JavaScript and upserted in the same transaction.
  */
 export class RowWriter {
   private readonly insert: SqliteStatement;
@@ -21,16 +24,21 @@ export class RowWriter {
   constructor(
     db: SqliteDatabase,
     private readonly maxFieldChars: number,
+    private readonly rollups: SqliteRollups,
   ) {
     this.insert = db.prepare(
       `INSERT INTO llm_request_logs (${COLUMN_LIST}) VALUES (${new Array<string>(COLUMN_COUNT).fill('?').join(', ')}) ON CONFLICT(id) DO NOTHING`,
     );
     this.insertAll = db.transaction((records: readonly CallRecord[]) => {
       const { insert, values, maxFieldChars } = this;
+      const batch = new RollupBatch();
       for (const record of records) {
         writeRow(record, values, maxFieldChars);
-        insert.run(values);
+        if (insert.run(values).changes === 1) {
+          batch.add(sourceFromRow(values, 0, String(values[STARTED_AT_INDEX]).slice(0, 13)));
+        }
       }
+      this.rollups.apply(batch);
     });
   }
 

@@ -1,11 +1,18 @@
 import { addDecimal, formatDecimal, parseDecimal, ZERO, type Decimal } from '../../core/money.js';
 import { percentile } from '../../core/store.js';
+import {
+  addHistogramTexts,
+  histogramPercentiles,
+  mergeHistogramText,
+  type Histogram,
+} from '../rollup/latency-histogram.js';
 import type { SqliteDatabase } from './driver.js';
 
 /**
  * Aggregates SQLite lacks, written with the same core functions the memory store uses so that
  * both stores give identical numbers: an exact decimal sum (SUM over REAL would round money),
- * and latency avg/p50/p95 with the same interpolation and the same summation order.
+ * and latency avg/p50/p95 with the same interpolation and the same summation order. The rollup
+ * functions add exact decimals and latency histograms (rollup-sqlite.ts, latency-histogram.ts).
  */
 export function registerSqlFunctions(db: SqliteDatabase): void {
   db.aggregate<Decimal>('ledger_decimal_sum', {
@@ -32,5 +39,30 @@ export function registerSqlFunctions(db: SqliteDatabase): void {
         percentile(sorted, 0.95),
       ]);
     },
+  });
+  db.function('ledger_decimal_add', { deterministic: true }, (a: unknown, b: unknown) =>
+    formatDecimal(addDecimal(parseDecimal(a as string), parseDecimal(b as string))),
+  );
+  db.function('ledger_hist_add', { deterministic: true }, (a: unknown, b: unknown) =>
+    addHistogramTexts(a as string | null, b as string | null),
+  );
+  // The same JSON [avg, p50, p95] as ledger_latency_stats, from rollup rows: avg = sum / calls,
+  // percentiles estimated from the merged histogram.
+  db.aggregate<{ calls: number; sum: number; histogram: Histogram }>('ledger_rollup_latency', {
+    deterministic: true,
+    start: () => ({ calls: 0, sum: 0, histogram: new Map() }),
+    // The typings allow one argument; SQLite passes the three columns.
+    step: ((
+      state: { calls: number; sum: number; histogram: Histogram },
+      calls: number,
+      sum: number,
+      histogram: string,
+    ) => {
+      state.calls += calls;
+      state.sum += sum;
+      mergeHistogramText(state.histogram, histogram);
+    }) as unknown as (state: { calls: number; sum: number; histogram: Histogram }, next: unknown) => void,
+    result: (state) =>
+      JSON.stringify([state.calls ? state.sum / state.calls : 0, ...histogramPercentiles(state.histogram)]),
   });
 }

@@ -1,0 +1,22 @@
+import type { FailureDetails } from './call-types.js';
+import { describeError, type ErrorDetails } from './error-details.js';
+import type { CallRecord } from './record.js';
+import { capText } from './sanitize.js';
+
+/** How `cancel()` describes its reason; without one, a standard AbortError. */
+export function describeCancellation(reason: unknown, now: number): ErrorDetails {
+  return describeError(reason ?? new DOMException('The call was cancelled', 'AbortError'), now);
+}
+
+/** Sets a failed or cancelled record's error fields: what the caller gave wins over what the error says. */
+export function applyFailure(
+  record: CallRecord,
+  described: ErrorDetails,
+  details: FailureDetails,
+  maxFieldChars: number,
+): void {
+  record.errorType = details.errorType ?? described.errorType;
+  record.errorMessage = capText(details.errorMessage ?? described.errorMessage, maxFieldChars);
+  record.httpStatus = details.httpStatus ?? described.httpStatus;
+  record.retryAfterMs = details.retryAfterMs ?? described.retryAfterMs;
+}

@@ -1,0 +1,47 @@
+import type { CallHandle, CallInit } from './call-types.js';
+import {
+  classificationInit,
+  embeddingInit,
+  extractionInit,
+  sentimentAnalysisInit,
+  summarizationInit,
+  type EmbeddingInit,
+  type SentimentAnalysisInit,
+  type TextTaskInit,
+} from './task-helpers.js';
+
+/**
+ * The typed task helpers every Ledger has (seed 001's `log_*` functions): each builds the task's
+ * init (task-helpers.ts) and starts it like any other call.
+ */
+export abstract class LedgerTaskHelpers {
+  abstract start(init: CallInit): CallHandle;
+
+  /**
+   * Seed 001's `log_sentiment_analysis`: starts a SENTIMENT_ANALYSIS call for one text.
+   *
+   * @example
+   * const call = ledger.logSentimentAnalysis({ text: review.content, model: 'gpt-4o-mini', reviewId: review.id });
+   * const result = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [...] });
+   * call.complete({ responseMessage: result.choices[0]?.message, tokens: result.usage ?? undefined });
+   */
+  logSentimentAnalysis(init: SentimentAnalysisInit): CallHandle {
+    return this.start(sentimentAnalysisInit(init));
+  }
+
+  logSummarization(init: TextTaskInit): CallHandle {
+    return this.start(summarizationInit(init));
+  }
+
+  logClassification(init: TextTaskInit & { labels?: readonly string[] }): CallHandle {
+    return this.start(classificationInit(init));
+  }
+
+  logExtraction(init: TextTaskInit): CallHandle {
+    return this.start(extractionInit(init));
+  }
+
+  logEmbedding(init: EmbeddingInit): CallHandle {
+    return this.start(embeddingInit(init));
+  }
+}

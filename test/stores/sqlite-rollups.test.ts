@@ -1,0 +1,114 @@
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { PERCENTILE_RELATIVE_ERROR } from '../../src/stores/rollup/latency-histogram.js';
+import { planRollup } from '../../src/stores/rollup/rollup-plan.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { applyMigrations, MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
+import { COLUMN_COUNT, COLUMN_LIST, writeRow } from '../../src/stores/sqlite/row-mapping.js';
+import { makeRecord } from '../support/records.js';
+import { expectedSummary, expectSummary } from './contract-expectations.js';
+import { buildDataset } from './store-contract.js';
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
+describe('SQLite rollups', () => {
+  it('answer the summaries they can (a tampered rollup shows through), and only those', async () => {
+    const db = new Database(':memory:');
+    const store = new SqliteStore({ database: db });
+    const dataset = buildDataset(200);
+    await store.write(dataset);
+    const before = await store.summary({ groupBy: ['model'] });
+    db.exec('UPDATE llm_usage_daily SET calls = calls + 1000');
+    const after = await store.summary({ groupBy: ['model'] });
+    expect(after.map((row) => row.calls)).toEqual(before.map((row) => row.calls + 1000 * rowsPerModel(db, row)));
+    // By hour, the hourly table answers, untouched; a session filter scans.
+    expectSummary(
+      await store.summary({ groupBy: ['hour'] }),
+      expectedSummary(dataset, ['hour']),
+      PERCENTILE_RELATIVE_ERROR,
+    );
+    expectSummary(
+      await store.summary({ groupBy: ['model'], where: { sessionId: 's-1' } }),
+      expectedSummary(dataset, ['model'], { sessionId: 's-1' }),
+    );
+    await store.close();
+    db.close();
+  });
+
+  it('pick the narrowest table that has every dimension and period', () => {
+    const table = (query: Parameters<typeof planRollup>[0]) => planRollup(query)?.table.name;
+    expect(table({ groupBy: ['model', 'day'] })).toBe('llm_usage_daily');
+    expect(table({ groupBy: ['model'], from: '2025-03-01T00:00:00.000Z' })).toBe('llm_usage_daily');
+    expect(table({ groupBy: ['model'], from: '2025-03-01T05:00:00.000Z' })).toBe('llm_usage_hourly');
+    expect(table({ groupBy: ['hour'] })).toBe('llm_usage_hourly');
+    expect(table({ groupBy: ['day'], where: { userId: 'u' } })).toBeUndefined();
+    expect(table({ groupBy: ['tenant'] })).toBeUndefined();
+    expect(table({ groupBy: ['model'], from: '2025-03-01T05:00:00.001Z' })).toBeUndefined();
+    expect(table({ groupBy: ['session'] })).toBeUndefined();
+    expect(table({ where: { tags: ['prod'] } })).toBeUndefined();
+    expect(table({ where: { tags: [] } })).toBe('llm_usage_daily');
+  });
+
+  it('are backfilled from the rows of a database written before them', async () => {
+    const db = new Database(':memory:');
+    applyMigrations(db, MIGRATIONS.slice(0, 1));
+    const dataset = buildDataset(300);
+    const insert = db.prepare(
+      `INSERT INTO llm_request_logs (${COLUMN_LIST}) VALUES (${'?, '.repeat(COLUMN_COUNT - 1)}?)`,
+    );
+    const values = new Array<unknown>(COLUMN_COUNT);
+    for (const record of dataset) {
+      writeRow(record, values, 1_000_000);
+      insert.run(values);
+    }
+    const store = new SqliteStore({ database: db });
+    expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
+    for (const groupBy of [['model', 'day'], ['status', 'hour'], []] as const) {
+      expectSummary(
+        await store.summary({ groupBy: [...groupBy] }),
+        expectedSummary(dataset, [...groupBy]),
+        PERCENTILE_RELATIVE_ERROR,
+      );
+    }
+    await store.close();
+    db.close();
+  });
+
+  it('follow deletions made by other connections (the CLI purges the file directly)', async () => {
+    const db = new Database(':memory:');
+    const store = new SqliteStore({ database: db });
+    const dataset = buildDataset(300);
+    await store.write(dataset);
+    const cutoff = '2025-03-04T07:31:00.000Z';
+    db.prepare('DELETE FROM llm_request_logs WHERE started_at < ?').run(cutoff);
+    const remaining = dataset.filter((record) => record.startedAt >= cutoff);
+    expectSummary(
+      await store.summary({ groupBy: ['model', 'day'] }),
+      expectedSummary(remaining, ['model', 'day']),
+      PERCENTILE_RELATIVE_ERROR,
+    );
+    expectSummary(
+      await store.summary({ groupBy: ['hour'] }),
+      expectedSummary(remaining, ['hour']),
+      PERCENTILE_RELATIVE_ERROR,
+    );
+    expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
+    await store.close();
+    db.close();
+  });
+
+  it('keep counting a stored cost that is no decimal, by sending the summary to the scan', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const odd = makeRecord({
+      cost: { total: 'abc', breakdown: {}, currency: 'USD', pricingVersion: null, status: 'priced' },
+    });
+    await store.write([odd, makeRecord()]); // the write itself must not fail
+    await expect(store.summary({})).rejects.toThrow(/decimal/);
+    await store.close();
+  });
+});
+
+function rowsPerModel(db: BetterSqlite3.Database, row: { group: { model?: string | null } }): number {
+  return db.prepare('SELECT COUNT(*) FROM llm_usage_daily WHERE model = ?').pluck().get(row.group.model) as number;
+}
