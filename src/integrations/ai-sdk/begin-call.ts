@@ -92,3 +92,15 @@ export function classifyAiSdkError(error: unknown): ReturnType<typeof classifyEr
   }
   return classified;
 }
+
+/** A failed model or embedding call: classified, an abort recorded as cancelled; no tokens (nothing came back). */
+export function failCall(call: CallHandle, error: unknown): void {
+  const classified = classifyAiSdkError(error);
+  const details = {
+    errorType: classified.errorType,
+    httpStatus: classified.httpStatus,
+    retryAfterMs: classified.retryAfterMs,
+  };
+  if (classified.errorType === 'aborted') call.cancel(error, details);
+  else call.fail(error, details);
+}

@@ -2,7 +2,7 @@ import type { CallHandle, CallInit } from '../../core/call.js';
 import { estimateTextTokens } from '../../capture/estimate-tokens.js';
 import { defaultLedger } from '../default-ledger.js';
 import type { EmbedOptionsShape, EmbedResultShape, ModelShape } from './ai-sdk-shapes.js';
-import { beginCall, classifyAiSdkError, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
+import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { embeddingCallInit } from './call-init.js';
 import type { LedgerMiddlewareOptions } from './language-model-middleware.js';
 
@@ -55,7 +55,7 @@ export function ledgerEmbeddingMiddleware(
       try {
         result = await doEmbed();
       } catch (error) {
-        safely(ledger, () => failEmbedding(call, error));
+        safely(ledger, () => failCall(call, error));
         throw error;
       }
       safely(ledger, () => completeEmbedding(call, params, result));
@@ -76,17 +76,6 @@ function completeEmbedding(call: CallHandle, params: EmbedOptionsShape, result: 
     tokenSource: known ? 'provider' : 'estimate',
     metadata: { vectors: vectors.length, ...(Array.isArray(first) ? { dimensions: first.length } : {}) },
   });
-}
-
-function failEmbedding(call: CallHandle, error: unknown): void {
-  const classified = classifyAiSdkError(error);
-  const details = {
-    errorType: classified.errorType,
-    httpStatus: classified.httpStatus,
-    retryAfterMs: classified.retryAfterMs,
-  };
-  if (classified.errorType === 'aborted') call.cancel(error, details);
-  else call.fail(error, details);
 }
 
 function estimateValues(values: readonly unknown[]): number {

@@ -4,7 +4,7 @@ import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../capture/capture-defaults.j
 import { estimateInputTokens } from '../../capture/estimate-tokens.js';
 import { defaultLedger } from '../default-ledger.js';
 import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultShape } from './ai-sdk-shapes.js';
-import { beginCall, classifyAiSdkError, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
+import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { languageCallInit, type AttributionOptions } from './call-init.js';
 import { countTokens } from './call-tokens.js';
 import { convertAiSdkUsage } from './convert-usage.js';
@@ -135,18 +135,6 @@ function completeGenerate(call: CallHandle, init: CallInit, result: GenerateResu
     tokens: counted.tokens,
     tokenSource: counted.tokenSource,
   });
-}
-
-/** A failed `doGenerate` or `doStream`: classified, an abort recorded as cancelled; no tokens (nothing came back). */
-function failCall(call: CallHandle, error: unknown): void {
-  const classified = classifyAiSdkError(error);
-  const details = {
-    errorType: classified.errorType,
-    httpStatus: classified.httpStatus,
-    retryAfterMs: classified.retryAfterMs,
-  };
-  if (classified.errorType === 'aborted') call.cancel(error, details);
-  else call.fail(error, details);
 }
 
 function estimateOf(init: CallInit): number {
