@@ -65,7 +65,9 @@ export function copyTextChunks(values: readonly unknown[], width: number, chunkC
 export function copyIn(client: PgClientLike, from: CopyFrom, sql: string, chunks: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = (client as unknown as { query(submittable: Writable): Writable }).query(from(sql));
-    stream.once('error', reject);
+    // `on`, not `once`: the driver may report a dropped connection after the COPY's own error,
+    // and an 'error' event without a listener would crash the host.
+    stream.on('error', reject);
     stream.once('finish', () => resolve());
     for (const chunk of chunks) stream.write(chunk);
     stream.end();
