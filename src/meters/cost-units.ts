@@ -2,13 +2,15 @@ import { formatScaled, parseDecimal, type Decimal } from '../core/money.js';
 
 /**
  * Counters keep cost as an integer number of 10^-12 currency units (picodollars for USD), because
- * Redis HINCRBY and SQLite INTEGER add 64-bit integers exactly and nothing else atomically.
+ * Redis hashes (HINCRBY, or the meter scripts' exact decimal sums) and SQLite INTEGER hold 64-bit
+ * integers exactly, and nothing else.
  *
  * Why 12: catalog prices are quoted per million tokens with at most 6 decimals, so a per-token
  * price has at most 12, and any call's cost (tokens x price) is a whole number of units: the
  * counters equal the records' exact costs. The price of 12 digits is range: a signed 64-bit
  * counter holds 9,223,372 currency units per subject and window; beyond that the backend refuses
- * the increment loudly (Redis: "increment would overflow"; SQLite: a CHECK constraint).
+ * the increment loudly (Redis: the script fails, "counter would overflow 64 bits"; SQLite: a CHECK
+ * constraint).
  *
  * An amount with more than 12 decimals is rounded up (towards +infinity): a reservation never
  * holds less than the estimate, and usage is never under-counted.

@@ -1,3 +1,4 @@
+import { LUA_COUNTER_CELLS } from './lua-counter-cells.js';
 import { LUA_PRELUDE } from './lua-prelude.js';
 
 /**
@@ -6,6 +7,10 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  * to every counter once per id: SET NX on the applied-id key decides, so a replayed or duplicated
  * entry changes nothing. Finally credits or charges token rate-limit buckets with the difference
  * between actual and estimated tokens.
+ *
+ * Counters go through cells (lua-counter-cells.ts): each is read once and written once per batch,
+ * with the same result as one HINCRBY per field per entry in order. Which reservations are still
+ * held is asked once (ZMSCORE) and they are removed with one ZREM.
  *
  * KEYS: the reservations sorted set; then per entry its applied-id key, its counters, its buckets.
  * ARGV: counter key prefix, number of entries, now; then one argument per entry, its lines:
@@ -16,10 +21,43 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  *   whether it holds the reservation (1 or 0); then per bucket: per-minute limit, delta.
  * Returns one reply per entry: 1 when its usage was applied now, 0 otherwise.
  */
-export const COMMIT_SCRIPT = `${LUA_PRELUDE}
+export const COMMIT_SCRIPT = `${LUA_PRELUDE}${LUA_COUNTER_CELLS}
 local counterPrefix = ARGV[1]
-
+local count = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
+
+local entries = {}
+local members, memberCount = {}, 0
+for e = 1, count do
+  local entry = lines(ARGV[3 + e])
+  entries[e] = entry
+  if entry[1] ~= '' then
+    memberCount = memberCount + 1
+    members[memberCount] = entry[1]
+  end
+end
+
+-- Still held: in the set when the script started and not yet taken by an earlier entry (a
+-- duplicated entry does not release twice). Without ZMSCORE (Redis < 6.2), one ZREM per entry.
+local scores = nil
+if memberCount > 0 then
+  local reply = redis.pcall('ZMSCORE', KEYS[1], unpack(members))
+  if type(reply) == 'table' and not reply.err then
+    scores = {}
+    for i = 1, memberCount do
+      if reply[i] then scores[members[i]] = true end
+    end
+  end
+end
+local removed, removedCount = {}, 0
+local function take(reservation)
+  if not scores then return redis.call('ZREM', KEYS[1], reservation) == 1 end
+  if not scores[reservation] then return false end
+  scores[reservation] = nil
+  removedCount = removedCount + 1
+  removed[removedCount] = reservation
+  return true
+end
 
 local function commitOne(entry, k)
   local reservation = entry[1]
@@ -30,9 +68,9 @@ local function commitOne(entry, k)
   local amounts = entry[6]
   local ttlBase = 6
   local rateBase = ttlBase + counters * 2
-  local held = reservation ~= '' and redis.call('ZREM', KEYS[1], reservation) == 1
+  local held = reservation ~= '' and take(reservation)
   local apply = ttl ~= '' and redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ttl)
-  if held and not apply then release(counterPrefix, reservation) end
+  if held and not apply then releaseCells(counterPrefix, reservation) end
   if not apply then return 0 end
   -- The reservation's amounts come off in the same write as the usage, on the counters that have both.
   local releasing = {}
@@ -55,34 +93,34 @@ local function commitOne(entry, k)
   end
   for i = 1, counters do
     local key = KEYS[k + 1 + i]
-    -- HINCRBY per field: measured cheaper than HMGET + sums in Lua + HSET, and exact in 64 bits.
+    local c = cell(key)
     if releasing[key] then
       releasing[key] = nil
       -- Below zero: the counter had expired, so there is nothing to give back.
       local gone
       if payload.r ~= '0' then
-        gone = redis.call('HINCRBY', key, 'reservedRequests', negate(payload.r)) < 0
-        if gone then redis.call('HINCRBY', key, 'reservedRequests', payload.r) end
+        gone = negative(bump(c, 'reservedRequests', negate(payload.r)))
+        if gone then bump(c, 'reservedRequests', payload.r) end
       else
-        gone = redis.call('EXISTS', key) == 0
+        gone = not c.exists
       end
       if not gone then
-        if payload.c ~= '0' then redis.call('HINCRBY', key, 'reservedCost', negate(payload.c)) end
-        if payload.t ~= '0' then redis.call('HINCRBY', key, 'reservedTokens', negate(payload.t)) end
+        if payload.c ~= '0' then bump(c, 'reservedCost', negate(payload.c)) end
+        if payload.t ~= '0' then bump(c, 'reservedTokens', negate(payload.t)) end
       end
     end
     local created = names[1] ~= 'requests'
     for f = 1, n do
-      local value = redis.call('HINCRBY', key, names[f], deltas[f])
+      local value = bump(c, names[f], deltas[f])
       -- Requests (always first) back at its delta: the field, maybe the counter, is new. (Re)set the TTL.
-      if f == 1 and value == tonumber(deltas[1]) then created = true end
+      if f == 1 and tonumber(value) == tonumber(deltas[1]) then created = true end
     end
-    if created then redis.call('PEXPIRE', key, entry[ttlBase + i * 2 - 1]) end
+    if created then c.ttl = entry[ttlBase + i * 2 - 1] end
   end
   -- Reserved on counters this usage does not touch (a limit removed, a window passed meanwhile).
   if held and amounts == '' then
     for _, key in ipairs(payload.k) do
-      if releasing[counterPrefix .. key] then release(counterPrefix, cjson.encode({k = {key}, c = payload.c, t = payload.t, r = payload.r})) end
+      if releasing[counterPrefix .. key] then releaseOn(counterPrefix .. key, payload) end
     end
   end
   for j = 1, buckets do
@@ -103,11 +141,17 @@ local function commitOne(entry, k)
 end
 
 local replies = {}
-local k = 1
-for e = 1, tonumber(ARGV[2]) do
-  local entry = lines(ARGV[3 + e])
-  replies[e] = commitOne(entry, k)
-  k = k + 1 + tonumber(entry[3]) + tonumber(entry[4])
-end
+-- Writes what the entries before a failing one did (as one HINCRBY at a time would have) before failing.
+local ok, failure = pcall(function()
+  local k = 1
+  for e = 1, count do
+    local entry = entries[e]
+    replies[e] = commitOne(entry, k)
+    k = k + 1 + tonumber(entry[3]) + tonumber(entry[4])
+  end
+end)
+if removedCount > 0 then redis.call('ZREM', KEYS[1], unpack(removed)) end
+flushCells()
+if not ok then error(failure, 0) end
 return replies
 `;

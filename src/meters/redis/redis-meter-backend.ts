@@ -11,7 +11,9 @@ import {
 } from '../backend.js';
 import { SWEEP_LIMIT } from '../engine/reserve-in-state.js';
 import { MeterUnavailableError, type LimitField } from '../errors.js';
+import { COMMIT_FAST_SCRIPT } from './commit-fast-script.js';
 import { COMMIT_SCRIPT } from './commit-script.js';
+import { fastCommitCall, ttlMs } from './fast-commit-call.js';
 import type { RedisLike } from './redis-like.js';
 import { RESERVE_SCRIPT } from './reserve-script.js';
 import { LuaScript } from './script-runner.js';
@@ -33,6 +35,7 @@ export interface RedisMeterBackendOptions {
 
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
 const commitScript = new LuaScript(COMMIT_SCRIPT);
+const commitFastScript = new LuaScript(COMMIT_FAST_SCRIPT);
 
 /**
  * Calls per script invocation at most: bounds how long one script holds Redis (about 2 ms).
@@ -92,13 +95,25 @@ export class RedisMeterBackend implements MeterBackend {
 
   async commit(entries: readonly CommitEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const calls: Array<Promise<unknown>> = [];
+    const calls: Array<Promise<boolean[]>> = [];
     for (let start = 0; start < entries.length; start += CALLS_PER_SCRIPT) {
-      const call = this.commitCall(entries.slice(start, start + CALLS_PER_SCRIPT));
-      calls.push(this.call(() => commitScript.run(this.client, call.keys, call.args)));
+      const chunk = entries.slice(start, start + CALLS_PER_SCRIPT);
+      calls.push(this.call(() => this.commitChunk(chunk)));
     }
-    const replies = await Promise.all(calls);
-    return replies.flatMap((reply) => (reply as unknown[]).map((applied) => Number(applied) === 1));
+    return (await Promise.all(calls)).flat();
+  }
+
+  /**
+   * The usual batch (new ids, reservations still held) goes as per-counter sums to the fast
+   * script; anything else, or a batch it declines without changing anything, to the full one.
+   */
+  private async commitChunk(entries: readonly CommitEntry[]): Promise<boolean[]> {
+    const now = entries[0]!.nowMs;
+    const fast = fastCommitCall(entries, now, this.keyPrefix, this.counterPrefix, this.reservationsKey);
+    if (fast && (await commitFastScript.run(this.client, fast.keys, fast.args)) === 1) return entries.map(() => true);
+    const call = this.commitCall(entries);
+    const reply = (await commitScript.run(this.client, call.keys, call.args)) as unknown[];
+    return reply.map((applied) => Number(applied) === 1);
   }
 
   async read(counters: readonly CounterRef[], _nowMs: number): Promise<CounterValues[]> {
@@ -192,10 +207,11 @@ export class RedisMeterBackend implements MeterBackend {
     for (const plan of plans) {
       for (const check of plan.limits) keys.push(this.counterPrefix + check.counter.key);
       for (const rate of plan.rates) keys.push(this.keyPrefix + rate.key);
-      let text = `${plan.reservation}\n${plan.estimate.cost}\n${plan.estimate.tokens}\n${plan.limits.length}\n${plan.rates.length}`;
+      // The reservation apart: the script takes it as is, and parses only the short lines.
+      let text = `${plan.estimate.cost}\n${plan.estimate.tokens}\n${plan.limits.length}\n${plan.rates.length}`;
       for (const check of plan.limits) text += `\n${ttlMs(check.counter, plan.nowMs)}\n${maximaText(check)}`;
       for (const rate of plan.rates) text += `\n${rate.perMinute}\n${rate.weight}`;
-      args.push(text);
+      args.push(plan.reservation, text);
     }
     return { keys, args };
   }
@@ -253,11 +269,6 @@ function heldOn(
   if (covered !== keys.size) return undefined;
   const { cost, tokens, requests } = reserved.amounts;
   return { keys, cost, tokens, requests };
-}
-
-/** Relative TTL: keys expire by Redis's clock, the window by the meter's (possibly injected) clock. */
-function ttlMs(counter: CounterRef, nowMs: number): number {
-  return Math.max(1, Math.ceil(counter.expiresAtMs - nowMs));
 }
 
 /** 'hardCost,hardTokens,hardRequests,softCost,softTokens,softRequests', empty where not limited. */
