@@ -6,8 +6,8 @@ import type { StreamCapture } from './stream-capture.js';
  * through the instance's `iterator` factory, which is the one thing replaced.
  */
 export function instrumentSdkStream<S extends object, Chunk>(stream: S, capture: StreamCapture<Chunk>): S {
-  const target = stream as { iterator?: () => AsyncIterator<Chunk>; controller?: { signal?: AbortSignal } };
-  capture.watchSignal(target.controller?.signal);
+  const target = stream as { iterator?: () => AsyncIterator<Chunk>; controller?: unknown };
+  capture.watchController(target.controller);
   if (typeof target.iterator === 'function') {
     const factory = target.iterator;
     target.iterator = function capturedIterator(this: unknown) {

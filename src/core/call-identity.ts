@@ -1,7 +1,7 @@
 import { newCallId } from './call-id.js';
 import type { CallInit, CallStart } from './call-types.js';
 import type { CallContext } from './context.js';
-import { NO_TAGS } from './record.js';
+import { NO_METADATA, NO_TAGS } from './record.js';
 
 /** A call's attribution, once the init and the surrounding context are merged and checked. */
 export interface ResolvedIdentity {
@@ -45,7 +45,7 @@ export function resolveIdentity(
       context?.metadata && isObject(ownMetadata)
         ? { ...context.metadata, ...ownMetadata }
         : ownMetadata === undefined
-          ? (context?.metadata ?? {})
+          ? (context?.metadata ?? NO_METADATA)
           : ownMetadata,
   };
 }

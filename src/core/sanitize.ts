@@ -107,7 +107,9 @@ export function toSafeJson(value: unknown, maxFieldChars: number = DEFAULT_MAX_F
   try {
     const json = JSON.stringify(value);
     if (json === undefined) return 'null';
-    if (json.length <= maxFieldChars && !LONE_SURROGATE_ESCAPE.test(json)) return json;
+    // JSON.stringify writes `\u` only for control characters and lone surrogates, so the
+    // substring search (much cheaper than the regular expression) settles the common case.
+    if (json.length <= maxFieldChars && (!json.includes('\\u') || !LONE_SURROGATE_ESCAPE.test(json))) return json;
   } catch {
     // fall through to the careful walk
   }

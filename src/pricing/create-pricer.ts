@@ -126,7 +126,25 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     status: 'unpriced',
   });
 
+  // The last answer of matchesFor: consecutive calls mostly name the same models, and comparing
+  // three strings is cheaper than the two memo lookups (which hash a response model string that
+  // is new with every response). Lookups are pure, so a repeated question gets the same answer.
+  let last: { provider: string | null | undefined; model: string; responseModel: string | null | undefined } | null =
+    null;
+  let lastMatches: readonly ModelMatch[] = [];
   const matchesFor = (
+    provider: string | null | undefined,
+    model: string,
+    responseModel: string | null | undefined,
+  ): readonly ModelMatch[] => {
+    if (last !== null && last.model === model && last.responseModel === responseModel && last.provider === provider) {
+      return lastMatches;
+    }
+    lastMatches = lookUpMatches(provider, model, responseModel);
+    last = { provider, model, responseModel };
+    return lastMatches;
+  };
+  const lookUpMatches = (
     provider: string | null | undefined,
     model: string,
     responseModel: string | null | undefined,
