@@ -77,6 +77,18 @@ export function sourceFromRow(values: readonly unknown[], offset: number, hour: 
   };
 }
 
+function sameDimensions(
+  source: RollupSource,
+  dimensions: ReadonlyArray<Exclude<Dimension, Period>>,
+  values: ReadonlyArray<string | null>,
+): boolean {
+  if (dimensions.length !== values.length) return false;
+  for (let index = 0; index < values.length; index++) {
+    if (source.dimensions[dimensions[index]!] !== values[index]) return false;
+  }
+  return true;
+}
+
 function text(values: readonly unknown[], index: number): string | null {
   return (values[index] as string | null | undefined) ?? null;
 }
@@ -97,6 +109,13 @@ export class RollupBatch {
 
   /** Per table, the first table with the same `rest`: their key parts are built once per call. */
   private readonly restGroup: number[];
+  /**
+   * The previous call's key parts: a batch holds runs of calls on the same few models and hours,
+   * so most calls reuse them instead of serializing them again.
+   */
+  private lastRest: Array<string | null> = [];
+  private lastRestKey = '';
+  private lastPeriods = new Map<string, string>();
 
   constructor(private readonly tables: readonly RollupTable[] = ROLLUP_TABLES) {
     this.rows = tables.map(() => new Map());
@@ -131,11 +150,16 @@ export class RollupBatch {
       const period = table.period === 'hour' ? source.hour : source.hour.slice(0, 10);
       if (this.restGroup[tableIndex] !== group) {
         group = this.restGroup[tableIndex]!;
-        rest = this.rest[tableIndex]!.map((dimension) => source.dimensions[dimension]);
-        restKey = JSON.stringify(rest);
+        const dimensions = this.rest[tableIndex]!;
+        if (!sameDimensions(source, dimensions, this.lastRest)) {
+          this.lastRest = dimensions.map((dimension) => source.dimensions[dimension]);
+          this.lastRestKey = JSON.stringify(this.lastRest);
+        }
+        rest = this.lastRest;
+        restKey = this.lastRestKey;
       }
       // JSON of the period then JSON of the rest: self-delimiting, so distinct rows get distinct keys.
-      const key = JSON.stringify(period) + restKey;
+      const key = this.periodJson(period) + restKey;
       const rows = this.rows[tableIndex]!;
       let row = rows.get(key);
       if (row === undefined) {
@@ -159,6 +183,17 @@ export class RollupBatch {
       row.latencySum += sign * latency;
       addToHistogram(row.histogram, bucket, sign);
     }
+  }
+
+  private periodJson(period: string): string {
+    let json = this.lastPeriods.get(period);
+    if (json === undefined) {
+      // A batch spans a few hours and days; a long-lived batch (a rebuild) must not grow without bound.
+      if (this.lastPeriods.size >= 64) this.lastPeriods.clear();
+      json = JSON.stringify(period);
+      this.lastPeriods.set(period, json);
+    }
+    return json;
   }
 
   /** The rows of one table, sorted by key: every writer locks rows in the same order (no deadlocks). */
