@@ -1,4 +1,4 @@
-import type { CounterRef, CounterValues, MeterBackend, RateCheck } from './backend.js';
+import type { CounterRef, CounterValues, MeterBackend, RateAdjustment, RateCheck } from './backend.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { counterRef, recordUsage } from './counter-refs.js';
 import { MeterClosedError, RateLimitedError, type LimitField } from './errors.js';
@@ -19,7 +19,8 @@ import { resolveMeterOptions, type MeterOptions, type MeterSettings } from './me
 import { toUsage } from './meter-usage.js';
 import { parsePeriod, type PeriodInput } from './period.js';
 import { RecentIds } from './recent-ids.js';
-import { groupBudgets, limitAlert, planRates, quotaError } from './reservation-plan.js';
+import { LimitGroupCache } from './limit-group-cache.js';
+import { limitAlert, planRates, quotaError, type RatePlan } from './reservation-plan.js';
 import { encodeReservation } from './reservation-payload.js';
 import { SettlementQueue, type SettlementCounts } from './settlement-queue.js';
 import { DimensionValues, parseSubject, type MeteredCall, type Subject, formatSubject } from './subject.js';
@@ -29,13 +30,17 @@ export type { MeterOptions } from './meter-options.js';
 
 interface HeldReservation {
   text: string;
-  keys: string[];
+  keys: readonly string[];
   amounts: Record<LimitField, bigint>;
-  tokenRates: RateCheck[];
+  tokenRates: readonly RateCheck[];
   expiresAtMs: number;
 }
 
 const RECENT_IDS = 10_000;
+// Shared empties for the usual call (no rate limits): nothing below mutates them.
+const NO_RATES: readonly RatePlan[] = Object.freeze([]);
+const NO_CHECKS: readonly RateCheck[] = Object.freeze([]);
+const NO_ADJUSTMENTS: readonly RateAdjustment[] = Object.freeze([]);
 const PRUNE_EVERY = 4096;
 
 /**
@@ -59,6 +64,7 @@ export class BackedMeter implements Meter {
   /** Reservations of this process's running calls, by call id, released when they settle. */
   private readonly held = new Map<string, HeldReservation>();
   private readonly recentlySettled = new RecentIds(RECENT_IDS);
+  private readonly limitGroups: LimitGroupCache;
   private reservesSincePrune = 0;
   private readonly counts: SettlementCounts = {
     applied: 0,
@@ -78,6 +84,7 @@ export class BackedMeter implements Meter {
     this.kind = options.backend.kind;
     this.settings = resolveMeterOptions(options);
     this.currency = this.settings.currency;
+    this.limitGroups = new LimitGroupCache(this.settings.retentionMs);
     this.values = new DimensionValues(options.dimensionReaders);
     this.limits = new Limits(this.settings.cycleStartDate);
     for (const budget of options.limits?.budgets ?? []) this.limits.set(budget);
@@ -96,14 +103,13 @@ export class BackedMeter implements Meter {
     if (budgets.length === 0 && rates.length === 0) return null;
     const estimated = estimate ?? (await estimateCall(call, this.settings.estimate));
     const now = this.settings.clock.now();
-    const groups = groupBudgets(budgets, now, this.settings.retentionMs);
-    const ratePlans = planRates(rates, estimated);
+    const { groups, keys, checks } = this.limitGroups.groupsFor(budgets, now);
+    const ratePlans = rates.length === 0 ? NO_RATES : planRates(rates, estimated);
     const amounts: Record<LimitField, bigint> = {
       cost: estimated.costUnits,
       tokens: BigInt(estimated.totalTokens),
       requests: 1n,
     };
-    const keys = groups.map((group) => group.check.counter.key);
     const text = groups.length === 0 ? '' : encodeReservation(call.id, keys, amounts);
     const expiresAtMs = now + this.settings.reservationTtlMs;
     let outcome;
@@ -114,8 +120,8 @@ export class BackedMeter implements Meter {
         reservation: text,
         expiresAtMs,
         estimate: amounts,
-        limits: groups.map((group) => group.check),
-        rates: ratePlans.map((rate) => rate.check),
+        limits: checks,
+        rates: ratePlans.length === 0 ? NO_CHECKS : ratePlans.map((rate) => rate.check),
       });
       outcome = await withTimeout(reserving, this.settings.timeoutMs, `The ${this.kind} meter`);
       this.health.recovered(this.settlements.pendingReplay);
@@ -149,7 +155,7 @@ export class BackedMeter implements Meter {
       text,
       keys,
       amounts,
-      tokenRates: ratePlans.filter((rate) => rate.kind === 'tokens').map((rate) => rate.check),
+      tokenRates: ratePlans.length === 0 ? NO_CHECKS : tokenChecks(ratePlans),
       expiresAtMs,
     });
     this.counts.reservations += 1;
@@ -202,11 +208,14 @@ export class BackedMeter implements Meter {
       reserved: held && held.text !== '' ? { keys: held.keys, amounts: held.amounts } : undefined,
       counters: this.countersFor(record, startOf(record, now)),
       usage,
-      rateAdjustments: (held?.tokenRates ?? []).map((rate) => ({
-        key: rate.key,
-        perMinute: rate.perMinute,
-        delta: actualTokens - rate.weight,
-      })),
+      rateAdjustments:
+        held === undefined || held.tokenRates.length === 0
+          ? NO_ADJUSTMENTS
+          : held.tokenRates.map((rate) => ({
+              key: rate.key,
+              perMinute: rate.perMinute,
+              delta: actualTokens - rate.weight,
+            })),
     });
   }
 
@@ -276,21 +285,19 @@ export class BackedMeter implements Meter {
 
   /** Every counter a call is counted in: metered dimensions x periods, plus each applicable budget's. */
   private countersFor(call: MeteredCall, atMs: number): CounterRef[] {
-    const counters = new Map<string, CounterRef>();
+    const counters: CounterRef[] = [];
     const retention = this.settings.retentionMs;
     for (const dimension of this.settings.dimensions) {
       const id = this.values.valueOf(call, dimension);
       if (id === null) continue;
       for (const period of this.settings.periods) {
-        const counter = counterRef({ dimension, id }, period, atMs, retention);
-        counters.set(counter.key, counter);
+        putCounter(counters, counterRef({ dimension, id }, period, atMs, retention));
       }
     }
     for (const { limit, subject } of this.limits.budgetsFor(call, this.values)) {
-      const counter = counterRef(subject, limit.period, atMs, retention);
-      counters.set(counter.key, counter);
+      putCounter(counters, counterRef(subject, limit.period, atMs, retention));
     }
-    return [...counters.values()];
+    return counters;
   }
 
   /**
@@ -306,6 +313,24 @@ export class BackedMeter implements Meter {
   private assertOpen(): void {
     if (this.closed) throw new MeterClosedError();
   }
+}
+
+/**
+ * Adds a counter once per key; a later one with the same key takes the earlier one's place (as a
+ * Map's set would). An array rather than a Map: a call has a few counters.
+ */
+function putCounter(counters: CounterRef[], counter: CounterRef): void {
+  for (let index = 0; index < counters.length; index++) {
+    if (counters[index]!.key === counter.key) {
+      counters[index] = counter;
+      return;
+    }
+  }
+  counters.push(counter);
+}
+
+function tokenChecks(plans: readonly RatePlan[]): RateCheck[] {
+  return plans.filter((rate) => rate.kind === 'tokens').map((rate) => rate.check);
 }
 
 /** The record's start: counters are by when the call started, so a late settlement lands in its window. */

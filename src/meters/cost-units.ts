@@ -25,12 +25,29 @@ export const COST_SCALE = 12;
  * costToUnits('1e-13');     // 1n (rounded up)
  */
 export function costToUnits(amount: string | number | Decimal): bigint {
+  if (typeof amount === 'string' && PLAIN_AMOUNT.test(amount)) return plainToUnits(amount);
   const decimal = typeof amount === 'object' ? amount : parseDecimal(amount);
   if (decimal.scale <= COST_SCALE) return decimal.units * 10n ** BigInt(COST_SCALE - decimal.scale);
   const divisor = 10n ** BigInt(decimal.scale - COST_SCALE);
   const quotient = decimal.units / divisor;
   // BigInt division truncates towards zero: a positive remainder needs one more unit (ceiling).
   return decimal.units % divisor > 0n ? quotient + 1n : quotient;
+}
+
+/** Unsigned, no exponent, at most COST_SCALE decimals: how record costs arrive (`0.000198`). */
+const PLAIN_AMOUNT = /^\d+(?:\.\d{0,12})?$/;
+const PADDING = '0'.repeat(COST_SCALE);
+
+/**
+ * The units of a PLAIN_AMOUNT as one BigInt of its digits, padded to the scale: every settlement
+ * converts its record's cost, and the general parse (regex captures, a power of ten) is a visible
+ * share of a settle.
+ */
+function plainToUnits(amount: string): bigint {
+  const dot = amount.indexOf('.');
+  if (dot === -1) return BigInt(amount + PADDING);
+  const fraction = amount.length - dot - 1;
+  return BigInt(amount.slice(0, dot) + amount.slice(dot + 1) + PADDING.slice(fraction));
 }
 
 /**

@@ -16,9 +16,24 @@ export interface ReservationPayload {
   r: string;
 }
 
+/** Printable ASCII but the quote and the backslash: JSON only adds quotes (UUIDs, the usual ids). */
+const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON of frozen key lists: the meter passes the same frozen list for a subject's calls. */
+const keysJson = new WeakMap<readonly string[], string>();
+
 export function encodeReservation(id: string, keys: readonly string[], amounts: Record<LimitField, bigint>): string {
+  let k = keysJson.get(keys);
+  if (k === undefined) {
+    k = JSON.stringify(keys);
+    if (Object.isFrozen(keys)) keysJson.set(keys, k);
+  }
   // Built by hand (one per reserved call, on the caller's path); the same text JSON.stringify gives.
-  return `{"id":${JSON.stringify(id)},"k":${JSON.stringify(keys)},"c":"${amounts.cost}","t":"${amounts.tokens}","r":"${amounts.requests}"}`;
+  return `{"id":${jsonString(id)},"k":${k},"c":"${amounts.cost}","t":"${amounts.tokens}","r":"${amounts.requests}"}`;
+}
+
+function jsonString(value: string): string {
+  return PLAIN_JSON.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
 /** Parses a reservation text; null when it is not one (a foreign member is left alone). */

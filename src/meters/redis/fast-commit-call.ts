@@ -36,18 +36,16 @@ export function fastCommitCall(
     ids.add(entry.applyId);
     const usage = entry.usage;
     if (usage.length === 0 || usage[0]![0] !== 'requests' || usage[0]![1] <= 0n) return undefined;
-    const counters = entry.counters.filter((counter) => counter.expiresAtMs > now);
-    if (counters.length === 0 || new Set(counters.map((counter) => counter.key)).size !== counters.length) {
-      return undefined;
-    }
-    let held: ReadonlySet<string> | undefined;
+    const counters = live(entry.counters, now);
+    if (counters.length === 0 || hasDuplicateKey(counters)) return undefined;
+    let held: readonly string[] | undefined;
     let amounts: { cost: bigint; tokens: bigint; requests: bigint } | undefined;
     if (entry.reservation !== '') {
       // The slow script's release from the reservation text (reserved on counters the usage does not
       // go to), and a release of no requests (which checks existence instead), stay with it.
       const reserved = entry.reserved;
       if (!reserved || reserved.amounts.requests <= 0n || !coversAll(reserved.keys, counters)) return undefined;
-      held = new Set(reserved.keys);
+      held = reserved.keys;
       amounts = reserved.amounts;
       reservations.push(entry.reservation);
     }
@@ -58,7 +56,7 @@ export function fastCommitCall(
         sums.set(counter.key, sum);
       }
       const deltas = sum.deltas;
-      if (held?.has(counter.key) && amounts) {
+      if (amounts && held!.includes(counter.key)) {
         sum.releasedRequests += amounts.requests;
         // As the slow script: a zero amount leaves its field alone (not even created).
         if (amounts.cost !== 0n) deltas.set('reservedCost', (deltas.get('reservedCost') ?? 0n) - amounts.cost);
@@ -91,6 +89,24 @@ export function fastCommitCall(
     args.push(text);
   }
   return { keys, args };
+}
+
+/** The counters not past their retention (a late replay does not recreate them); as given when none is. */
+function live(counters: readonly CounterRef[], now: number): readonly CounterRef[] {
+  for (const counter of counters) {
+    if (counter.expiresAtMs <= now) return counters.filter((each) => each.expiresAtMs > now);
+  }
+  return counters;
+}
+
+/** A counter listed twice; a loop rather than a Set: entries have a few counters. */
+function hasDuplicateKey(counters: readonly CounterRef[]): boolean {
+  if (counters.length > 16) return new Set(counters.map((counter) => counter.key)).size !== counters.length;
+  for (let i = 1; i < counters.length; i++) {
+    const key = counters[i]!.key;
+    for (let j = 0; j < i; j++) if (counters[j]!.key === key) return true;
+  }
+  return false;
 }
 
 function coversAll(reservedKeys: readonly string[], counters: readonly CounterRef[]): boolean {

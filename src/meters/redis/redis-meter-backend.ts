@@ -271,11 +271,20 @@ function heldOn(
   return { keys, cost, tokens, requests };
 }
 
+/** Maxima texts by check: the meter passes the same check objects for a subject's calls. */
+const maximaTexts = new WeakMap<LimitCheck, string>();
+
 /** 'hardCost,hardTokens,hardRequests,softCost,softTokens,softRequests', empty where not limited. */
 function maximaText(check: LimitCheck): string {
-  const value = (amount: bigint | null) => (amount === null ? '' : String(amount));
-  const { hard, soft } = check;
-  return [hard.cost, hard.tokens, hard.requests, soft.cost, soft.tokens, soft.requests].map(value).join(',');
+  let text = maximaTexts.get(check);
+  if (text === undefined) {
+    const value = (amount: bigint | null) => (amount === null ? '' : String(amount));
+    const { hard, soft } = check;
+    text = [hard.cost, hard.tokens, hard.requests, soft.cost, soft.tokens, soft.requests].map(value).join(',');
+    // Only checks that cannot change under the cache (the meter's own are frozen).
+    if (Object.isFrozen(check) && Object.isFrozen(hard) && Object.isFrozen(soft)) maximaTexts.set(check, text);
+  }
+  return text;
 }
 
 const RESERVED: ReserveOutcome = Object.freeze({ ok: true, alerts: Object.freeze([]) });
