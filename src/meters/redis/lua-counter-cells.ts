@@ -5,7 +5,7 @@
  * than one HINCRBY per field per entry. Each redis.call costs a few microseconds beyond the
  * command itself, which was most of a settlement's Redis time.
  *
- * Needs LUA_PRELUDE first (`sum`, `negate`). Writes are deferred, so nothing else in the script may
+ * Needs LUA_PRELUDE first (`sum`, `negate`, `decimal`). Writes are deferred, so nothing else in the script may
  * write a cell's key directly; it must go through `bump` (the scripts release reservations through
  * `releaseOn` for that reason). A script runs atomically with Redis's clock frozen, so a counter
  * that exists when first read exists until the end.
@@ -46,11 +46,6 @@ end
 local function negative(value)
   if type(value) == 'number' then return value < 0 end
   return string.sub(value, 1, 1) == '-'
-end
-local function decimal(value)
-  if type(value) ~= 'number' then return value end
-  if value == 0 then return '0' end
-  return string.format('%.0f', value)
 end
 -- The prelude's release for one counter, on its cell: gives back what a reservation held, when the counter exists.
 local function releaseOn(key, payload)

@@ -74,6 +74,12 @@ local function sum(current, delta)
   end
   return text(result)
 end
+-- An amount held as a double (exact below 2^53) or as decimal text, as decimal text.
+local function decimal(value)
+  if type(value) ~= 'number' then return value end
+  if value == 0 then return '0' end
+  return string.format('%.0f', value)
+end
 -- Splits 'a,b,,c' into its fields (empty ones kept as '').
 local function split(text, count)
   local fields = {}

@@ -38,11 +38,6 @@ local function num(text)
   if #text < 16 then return tonumber(text) end
   return text
 end
-local function decimal(value)
-  if type(value) ~= 'number' then return value end
-  if value == 0 then return '0' end
-  return string.format('%.0f', value)
-end
 local function over(used, held, estimate, maximum)
   if type(used) == 'number' and type(held) == 'number' and type(estimate) == 'number' and type(maximum) == 'number' then
     return used + held + estimate > maximum
