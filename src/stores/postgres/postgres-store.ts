@@ -88,7 +88,8 @@ export class PostgresStore implements Store {
   private ready: Promise<void> | undefined;
   private readonly scratch = new Array<unknown>(COLUMN_COUNT);
   private readonly rollups: PgRollups;
-  private readonly copyFrom: ReturnType<typeof loadCopyFrom>;
+  /** Undefined when writes use INSERTs: asked to, no pg-copy-streams, or a pool whose clients cannot COPY. */
+  private copyFrom: ReturnType<typeof loadCopyFrom>;
 
   constructor(options: PostgresStoreOptions) {
     const { pool, connectionString } = options ?? {};
@@ -140,7 +141,11 @@ export class PostgresStore implements Store {
 
   /** False when COPY cannot take this batch (a duplicate id, a start time it cannot place in an hour, no COPY on this client). */
   private async copyBatch(client: PgClientLike, records: readonly CallRecord[]): Promise<boolean> {
-    if (!canCopy(client)) return false;
+    if (!canCopy(client)) {
+      // The pool hands out the same kind of client every time: no use asking again.
+      this.copyFrom = undefined;
+      return false;
+    }
     const values = new Array<unknown>(records.length * COLUMN_COUNT);
     const batch = new RollupBatch();
     for (let row = 0; row < records.length; row++) {
