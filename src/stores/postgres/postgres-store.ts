@@ -52,12 +52,13 @@ const UNIQUE_VIOLATION = '23505';
 const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/;
 
 /**
- * The rollup hour of a start time, as PostgreSQL will read it: taken from the text only when it
- * is an ISO time in UTC (the ledger's own form). Any other form (an offset, no zone) is left to
- * PostgreSQL, through the INSERT path that returns the hour it computed.
+ * Whether the COPY path can sum a record into its rollup hour itself: its start is ISO text in UTC
+ * (the ledger's own form), whose first 13 characters are the hour PostgreSQL will read. Any other
+ * form (an offset, no zone) is left to PostgreSQL, through the INSERT path that returns the hour
+ * it computed.
  */
-function utcHour(startedAt: unknown): string | undefined {
-  return typeof startedAt === 'string' && UTC_TIME.test(startedAt) ? startedAt.slice(0, 13) : undefined;
+function startsInUtc(record: CallRecord): boolean {
+  return typeof record.startedAt === 'string' && UTC_TIME.test(record.startedAt);
 }
 
 /**
@@ -90,6 +91,7 @@ export class PostgresStore implements Store {
   private readonly rollups: PgRollups;
   /** Undefined when writes use INSERTs: asked to, no pg-copy-streams, or a pool whose clients cannot COPY. */
   private copyFrom: ReturnType<typeof loadCopyFrom>;
+  private readonly copySql: string;
 
   constructor(options: PostgresStoreOptions) {
     const { pool, connectionString } = options ?? {};
@@ -111,6 +113,7 @@ export class PostgresStore implements Store {
     this.pool = pool ?? createPgPool(url!);
     this.rollups = new PgRollups(quoteIdentifier(this.schema));
     this.copyFrom = options.writeMethod === 'insert' ? undefined : loadCopyFrom();
+    this.copySql = `COPY ${this.table} (${COLUMNS.join(', ')}) FROM STDIN`;
   }
 
   /** Applies pending migrations (also done before the first query). */
@@ -130,16 +133,15 @@ export class PostgresStore implements Store {
     // Sorted by id, so that writers replaying overlapping batches lock ids in one order too.
     const unique = [...firstOfEachId(records)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     try {
-      if (this.copyFrom !== undefined && (await this.transaction(pool, (client) => this.copyBatch(client, unique)))) {
-        return;
-      }
+      const copy = this.copyFrom !== undefined && unique.every(startsInUtc);
+      if (copy && (await this.transaction(pool, (client) => this.copyBatch(client, unique)))) return;
       await this.transaction(pool, (client) => this.insertBatch(client, unique));
     } catch (error) {
       throw toStoreError(error, `Writing ${records.length} records to PostgreSQL failed`);
     }
   }
 
-  /** False when COPY cannot take this batch (a duplicate id, a start time it cannot place in an hour, no COPY on this client). */
+  /** False when COPY cannot take this batch (a duplicate id, no COPY on this client). Every start is in UTC (startsInUtc). */
   private async copyBatch(client: PgClientLike, records: readonly CallRecord[]): Promise<boolean> {
     if (!canCopy(client)) {
       // The pool hands out the same kind of client every time: no use asking again.
@@ -151,13 +153,10 @@ export class PostgresStore implements Store {
     for (let row = 0; row < records.length; row++) {
       const offset = row * COLUMN_COUNT;
       writePgRow(records[row]!, values, offset, this.maxFieldChars, this.scratch);
-      const hour = utcHour(values[offset + STARTED_AT_INDEX]);
-      if (hour === undefined) return false;
-      batch.add(sourceFromRow(values, offset, hour));
+      batch.add(sourceFromRow(values, offset, String(values[offset + STARTED_AT_INDEX]).slice(0, 13)));
     }
     try {
-      const sql = `COPY ${this.table} (${COLUMNS.join(', ')}) FROM STDIN`;
-      await copyIn(client, this.copyFrom!, sql, copyTextChunks(values, COLUMN_COUNT));
+      await copyIn(client, this.copyFrom!, this.copySql, copyTextChunks(values, COLUMN_COUNT));
     } catch (error) {
       // The transaction is aborted: its COMMIT rolls back, and the batch goes again as INSERTs.
       if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return false;
