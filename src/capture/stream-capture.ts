@@ -88,12 +88,7 @@ export class StreamCapture<Chunk> implements Watched {
    * outcome of that read decides (an SDK stream ends quietly after a user abort).
    */
   watchSignal(signal: AbortSignal | undefined): void {
-    if (!signal || this.finalized) return;
-    if (signal.aborted) {
-      this.aborted = true;
-      this.finish('aborted', signal.reason);
-      return;
-    }
+    if (!signal || this.settledBefore(signal)) return;
     const onAbort = () => this.onAbort(signal);
     signal.addEventListener('abort', onAbort, { once: true });
     this.detachSignal = () => signal.removeEventListener('abort', onAbort);
@@ -114,12 +109,7 @@ export class StreamCapture<Chunk> implements Watched {
       this.watchSignal(signal);
       return;
     }
-    if (this.finalized) return;
-    if (signal.aborted) {
-      this.aborted = true;
-      this.finish('aborted', signal.reason);
-      return;
-    }
+    if (this.settledBefore(signal)) return;
     const abort = target.abort as (this: unknown, ...args: unknown[]) => unknown;
     const noteAbort = () => this.noteAbort(signal);
     const watched = function abortWatched(this: unknown, ...args: unknown[]) {
@@ -134,6 +124,15 @@ export class StreamCapture<Chunk> implements Watched {
     this.detachSignal = () => {
       if (target.abort === watched) target.abort = abort;
     };
+  }
+
+  /** Nothing to watch: finalized already, or the signal fired before it was watched (finalized now). */
+  private settledBefore(signal: AbortSignal): boolean {
+    if (this.finalized) return true;
+    if (!signal.aborted) return false;
+    this.aborted = true;
+    this.finish('aborted', signal.reason);
+    return true;
   }
 
   /** An abort seen by the wrapped `abort`: recording it must never throw into the caller of `abort()`. */

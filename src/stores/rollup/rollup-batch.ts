@@ -115,7 +115,7 @@ export class RollupBatch {
    */
   private lastRest: Array<string | null> = [];
   private lastRestKey = '';
-  private lastPeriods = new Map<string, string>();
+  private readonly periodJsons = new Map<string, string>();
 
   constructor(private readonly tables: readonly RollupTable[] = ROLLUP_TABLES) {
     this.rows = tables.map(() => new Map());
@@ -186,12 +186,12 @@ export class RollupBatch {
   }
 
   private periodJson(period: string): string {
-    let json = this.lastPeriods.get(period);
+    let json = this.periodJsons.get(period);
     if (json === undefined) {
       // A batch spans a few hours and days; a long-lived batch (a rebuild) must not grow without bound.
-      if (this.lastPeriods.size >= 64) this.lastPeriods.clear();
+      if (this.periodJsons.size >= 64) this.periodJsons.clear();
       json = JSON.stringify(period);
-      this.lastPeriods.set(period, json);
+      this.periodJsons.set(period, json);
     }
     return json;
   }
