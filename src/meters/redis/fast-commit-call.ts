@@ -1,4 +1,5 @@
 import type { CommitEntry, CounterRef } from '../backend.js';
+import { ttlMs } from '../counter-refs.js';
 
 /** Sums at most this long (sign included) are added exactly as doubles by the script: |x| < 10^15. */
 const MAX_DELTA_LENGTH = 15;
@@ -112,9 +113,4 @@ function hasDuplicateKey(counters: readonly CounterRef[]): boolean {
 function coversAll(reservedKeys: readonly string[], counters: readonly CounterRef[]): boolean {
   for (const key of reservedKeys) if (!counters.some((counter) => counter.key === key)) return false;
   return reservedKeys.length > 0;
-}
-
-/** Relative TTL: keys expire by Redis's clock, the window by the meter's (possibly injected) clock. */
-export function ttlMs(counter: CounterRef, nowMs: number): number {
-  return Math.max(1, Math.ceil(counter.expiresAtMs - nowMs));
 }

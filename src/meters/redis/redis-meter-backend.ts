@@ -9,11 +9,12 @@ import {
   type ReserveOutcome,
   type ReservePlan,
 } from '../backend.js';
+import { ttlMs } from '../counter-refs.js';
 import { SWEEP_LIMIT } from '../engine/reserve-in-state.js';
 import { MeterUnavailableError, type LimitField } from '../errors.js';
 import { COMMIT_FAST_SCRIPT } from './commit-fast-script.js';
 import { COMMIT_SCRIPT } from './commit-script.js';
-import { fastCommitCall, ttlMs } from './fast-commit-call.js';
+import { fastCommitCall } from './fast-commit-call.js';
 import type { RedisLike } from './redis-like.js';
 import { RESERVE_SCRIPT } from './reserve-script.js';
 import { LuaScript } from './script-runner.js';
