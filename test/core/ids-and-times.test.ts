@@ -54,6 +54,15 @@ describe('toIsoString', () => {
     for (const sample of samples) expect(toIsoString(sample)).toBe(new Date(sample).toISOString());
   });
 
+  it('matches Date for every millisecond of a second, the first time and again (suffixes are cached)', () => {
+    const second = Date.UTC(2025, 6, 14, 8, 5, 9);
+    for (let round = 0; round < 2; round++) {
+      for (let millis = 0; millis < 1000; millis++) {
+        expect(toIsoString(second + millis + 0.5)).toBe(new Date(second + millis).toISOString());
+      }
+    }
+  });
+
   it('leaves years outside 0000-9999 and invalid times to Date', () => {
     expect(toIsoString(-1)).toBe(new Date(-1).toISOString());
     expect(toIsoString(253_402_300_800_000)).toBe(new Date(253_402_300_800_000).toISOString());
