@@ -18,8 +18,8 @@
  * SDK (the CommonJS build) and cannot leak into the other modes. llm-ledger records into its default
  * store (SQLite, in a scratch folder), priced by the catalog pricer.
  *
- * BENCH_ROUNDS (default 40), BENCH_WARM_UP_ROUNDS (default 16, not counted) and BENCH_CALLS (calls per mode,
- * kind and round, default 25) tune it;
+ * BENCH_ROUNDS (default 40), BENCH_WARM_UP_ROUNDS (default 16, not counted) and BENCH_CALLS (streams per mode,
+ * kind and round, default 25; four times as many non-streamed calls) tune it;
  * BENCH_MODES (say `llm-ledger,langfuse`) picks the modes compared with raw; BENCH_TRANSPORTS (`http`,
  * `memory` or both, the default) picks the transports.
  */
@@ -49,9 +49,11 @@ import { memoryFetch } from '../test/support/wire-server/memory-fetch.js';
 import { startWireServerInWorker } from '../test/support/wire-server/server-worker.js';
 
 const FEW_CHUNKS = 8;
-const MANY_CHUNKS = 160;
+// Long enough that the per-chunk slope stands out of the per-batch noise (a collection landing in a batch).
+const MANY_CHUNKS = 400;
 const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 40);
 const CALLS = positiveInteger(process.env.BENCH_CALLS, 25);
+const SYNC_CALLS_FACTOR = 4;
 /** Calls queued before their records are written, for the store's write cost per record. */
 const STORE_BURST_CALLS = 2_000;
 // The SDK's own path takes thousands of calls to reach its optimized code; rounds measured before
@@ -201,9 +203,14 @@ const messages = [
 type Clock = 'wall' | 'cpu';
 const CLOCKS: readonly Clock[] = ['wall', 'cpu'];
 
-/** Mean wall and CPU time of one call of `kind`, in microseconds, over CALLS sequential calls. */
+/**
+ * Mean wall and CPU time of one call of `kind`, in microseconds, over sequential calls: CALLS
+ * streams, or SYNC_CALLS_FACTOR times as many non-streamed calls, which are short enough that a
+ * batch of CALLS would be smaller than the gap between two young-generation collections.
+ */
 async function timeCalls(client: ChatClient, kind: Kind): Promise<Record<Clock, number>> {
   const stream = kind !== 'sync';
+  const calls = stream ? CALLS : CALLS * SYNC_CALLS_FACTOR;
   const params = {
     model: 'gpt-4o-mini',
     messages,
@@ -211,7 +218,7 @@ async function timeCalls(client: ChatClient, kind: Kind): Promise<Record<Clock, 
   };
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let call = 0; call < CALLS; call++) {
+  for (let call = 0; call < calls; call++) {
     const result = await client.chat.completions.create(params);
     if (stream) {
       for await (const _chunk of result as AsyncIterable<unknown>) {
@@ -219,9 +226,9 @@ async function timeCalls(client: ChatClient, kind: Kind): Promise<Record<Clock, 
       }
     }
   }
-  const wall = ((performance.now() - started) * 1000) / CALLS;
+  const wall = ((performance.now() - started) * 1000) / calls;
   const used = process.cpuUsage(cpu);
-  return { wall, cpu: (used.user + used.system) / CALLS };
+  return { wall, cpu: (used.user + used.system) / calls };
 }
 
 function report(transport: string, samples: Map<string, number[]>): void {
