@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../core/record.js';
-import { readCount } from './read-count.js';
+import { objectOf, readCount } from './read-count.js';
 
 /**
  * OpenAI's usage objects (Chat Completions, Responses, Realtime) and the many OpenAI-compatible
@@ -68,7 +68,3 @@ interface OpenAiUsage {
 }
 
 const NO_DETAILS: OpenAiUsage = Object.freeze({});
-
-function objectOf(value: unknown): OpenAiUsage | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
-}

@@ -19,8 +19,15 @@ export function pickObject(object: unknown, ...keys: string[]): Record<string, u
   if (typeof object !== 'object' || object === null) return undefined;
   const record = object as Record<string, unknown>;
   for (const key of keys) {
-    const value = record[key];
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    const value = objectOf(record[key]);
+    if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/** `value` when it is a plain object (not null, not an array), else undefined. */
+export function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
