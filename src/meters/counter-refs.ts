@@ -21,7 +21,10 @@ export function counterRef(subject: Subject, period: Period, atMs: number, reten
   };
 }
 
-/** A counter's TTL relative to `nowMs`, for backends that expire keys themselves: keys expire by Redis's clock, the window by the meter's (possibly injected) clock. */
+/**
+ * A counter's TTL relative to `nowMs`, for backends that expire keys themselves: keys expire by
+ * the backend's clock, the window by the meter's (possibly injected) clock.
+ */
 export function ttlMs(counter: CounterRef, nowMs: number): number {
   return Math.max(1, Math.ceil(counter.expiresAtMs - nowMs));
 }
