@@ -75,6 +75,12 @@ interface ChatClient {
   chat: { completions: { create(params: unknown): Promise<unknown> } };
 }
 type ClientOptions = ConstructorParameters<typeof OpenAI>[0];
+const CLIENT_DEFAULTS: ClientOptions = { apiKey: 'sk-bench', maxRetries: 0 };
+
+/** The in-memory transport: the wire server's replies without sockets. */
+function memoryTransport(): ClientOptions {
+  return { baseURL: 'http://bench.invalid/v1', fetch: memoryFetch('openai.chat', benchChatReply()) };
+}
 
 export async function main(): Promise<void> {
   const tracing = setUpPeers();
@@ -99,7 +105,8 @@ export async function main(): Promise<void> {
   const server = await startWireServerInWorker();
   try {
     process.stdout.write(
-      `${ROUNDS} rounds x ${CALLS} calls per mode and kind; streams of ${FEW_CHUNKS} and ${MANY_CHUNKS} chunks; ` +
+      `${ROUNDS} rounds x ${CALLS * SYNC_CALLS_FACTOR} non-streamed calls and ${CALLS} streams of ${FEW_CHUNKS} ` +
+        `and of ${MANY_CHUNKS} chunks per mode; ` +
         `llm-ledger: SQLite store (and memory store), ${pricerName}; Node ${process.version}\n`,
     );
     const transports: Array<[string, ClientOptions]> = [];
@@ -107,17 +114,10 @@ export async function main(): Promise<void> {
       transports.push(['local HTTP server (worker thread)', { baseURL: server.openaiBaseURL }]);
     }
     if (TRANSPORTS.includes('memory')) {
-      transports.push([
-        'in-memory fetch (no sockets)',
-        { baseURL: 'http://bench.invalid/v1', fetch: memoryFetch('openai.chat', benchChatReply()) },
-      ]);
+      transports.push(['in-memory fetch (no sockets)', memoryTransport()]);
     }
     for (const [name, options] of transports) {
-      const clients = createClients(ledger, memoryLedger, tracing.commonJsOpenAI, {
-        apiKey: 'sk-bench',
-        maxRetries: 0,
-        ...options,
-      });
+      const clients = createClients(ledger, memoryLedger, tracing.commonJsOpenAI, { ...CLIENT_DEFAULTS, ...options });
       report(name, await measure(clients));
     }
     await reportStoreWrites(ledger, memoryLedger);
@@ -268,7 +268,6 @@ function report(transport: string, samples: Map<string, number[]>): void {
  * transport without a turn, then the CPU of writing the whole queue, per record.
  */
 async function reportStoreWrites(ledger: Ledger, memoryLedger: Ledger): Promise<void> {
-  const options = { apiKey: 'sk-bench', baseURL: 'http://bench.invalid/v1', maxRetries: 0 };
   const parts: string[] = [];
   for (const [name, target] of [
     ['SQLite', ledger],
@@ -276,7 +275,7 @@ async function reportStoreWrites(ledger: Ledger, memoryLedger: Ledger): Promise<
   ] as const) {
     const client = wrapClient(
       target,
-      new OpenAI({ ...options, fetch: memoryFetch('openai.chat', benchChatReply()) }),
+      new OpenAI({ ...CLIENT_DEFAULTS, ...memoryTransport() }),
     ) as unknown as ChatClient;
     await target.flush();
     for (let call = 0; call < STORE_BURST_CALLS; call++) {
