@@ -6,6 +6,8 @@ import type { AdmissionMode } from './admission.js';
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
 export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
   readonly enabled?: boolean;
+  /** `failOpen: false`: the ledger's refusals reach the application's call or read. */
+  readonly settings?: { readonly failOpen: boolean };
   /** Calls must be admitted (budgets, rate limits) before the provider is contacted. */
   readonly gated?: boolean;
   startAdmitted?: Ledger['startAdmitted'];

@@ -138,6 +138,7 @@ function captureStream(
   const capture = new StreamCapture(call, prepared.accumulator, {
     idleTimeoutMs: binding.defaults.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     estimateInput: () => estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools),
+    failClosed: binding.ledger.settings?.failOpen === false,
   });
   if (typeof (stream as { iterator?: unknown }).iterator === 'function' || !isGenerator(stream)) {
     return instrumentSdkStream(stream, capture);

@@ -140,6 +140,7 @@ class TrackedRun {
     const capture = new StreamCapture(this.call, new UniversalStreamAccumulator(this.options.provider), {
       idleTimeoutMs: this.options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
       estimateInput: () => estimateInputTokens(this.init.messages ?? [], this.init.systemPrompt, this.init.tools),
+      failClosed: this.ledger.settings?.failOpen === false,
     });
     const controller = (stream as { controller?: { signal?: AbortSignal } }).controller;
     capture.watchSignal(controller?.signal ?? this.options.signal);

@@ -96,6 +96,15 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     return verdict;
   }
 
+  /**
+   * The usage-only chunk that capture hides comes last, after the finish reason. Before it, a chunk
+   * is at most trimmed of its `usage: null` in place, once the first chunk showed that `usage` is
+   * the last key; until then a replacement may be needed.
+   */
+  mayAlterNext(): boolean {
+    return this.hideUsage && (this.usageIsLastKey !== true || this.choices[0]?.finishReason != null);
+  }
+
   awaitingUsage(): boolean {
     return this.hideUsage && this.usage === undefined && this.choices[0]?.finishReason != null;
   }

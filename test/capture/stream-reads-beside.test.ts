@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { ChatStreamAccumulator } from '../../src/capture/openai/chat-stream-accumulator.js';
+import { StreamCapture, type StreamAccumulator } from '../../src/capture/stream-capture.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createLedger } from '../../src/create-ledger.js';
+import { chatStreamEvents, openaiUsage } from '../support/wire-server/index.js';
+import { onlyRecord, testPricer } from './capture-harness.js';
+
+type Chunk = Record<string, unknown>;
+
+/** Parsed chunks as the SDK yields them: fresh objects from the wire text, usage chunk last. */
+function wireChunks(options: { includeUsage: boolean; obfuscation?: boolean }): Chunk[] {
+  const events = chatStreamEvents(
+    { content: ['Hel', 'lo ', 'there', '!'], usage: openaiUsage(12, 4), obfuscation: options.obfuscation },
+    options.includeUsage,
+  );
+  return events
+    .filter((event) => typeof event.data !== 'string')
+    .map((event) => JSON.parse(JSON.stringify(event.data)));
+}
+
+/** An SDK-like iterator that keeps every promise it hands out, and can fail on a given read. */
+function sdkIterator(chunks: Chunk[], failOnRead?: { read: number; error: Error }) {
+  const handedOut: Array<Promise<IteratorResult<Chunk>>> = [];
+  let index = 0;
+  const iterator: AsyncIterator<Chunk> = {
+    next() {
+      const read = index + 1;
+      const promise =
+        failOnRead && read === failOnRead.read
+          ? Promise.reject(failOnRead.error)
+          : Promise.resolve(
+              index < chunks.length
+                ? { done: false as const, value: chunks[index++]! }
+                : { done: true as const, value: undefined },
+            );
+      handedOut.push(promise);
+      return promise;
+    },
+  };
+  return { iterator, handedOut };
+}
+
+function setup(failOpen = true) {
+  const ledger = createLedger({
+    store: 'memory',
+    configFile: false,
+    env: {},
+    logger: silentLogger,
+    pricer: testPricer,
+    failOpen,
+  });
+  const call = ledger.start({ model: 'gpt-4o-mini', provider: 'openai', requestMode: 'streaming' });
+  const capture = (accumulator: StreamAccumulator<Chunk>) =>
+    new StreamCapture<Chunk>(call, accumulator, { idleTimeoutMs: 0, estimateInput: () => 0, failClosed: !failOpen });
+  return { ledger, capture };
+}
+
+/** Reads like `for await`, keeping each promise the application was given. */
+async function readAll(iterator: AsyncIterator<Chunk>) {
+  const given: Array<Promise<IteratorResult<Chunk>>> = [];
+  const seen: Chunk[] = [];
+  for (;;) {
+    const promise = iterator.next();
+    given.push(promise);
+    const result = await promise;
+    if (result.done) break;
+    seen.push(result.value);
+  }
+  return { given, seen };
+}
+
+describe('stream chunks are read beside the application when capture will not change them', () => {
+  it('hands out the SDK’s own promises between the first chunk and the finish reason, and records every chunk', async () => {
+    const { ledger, capture } = setup();
+    const sdk = sdkIterator(wireChunks({ includeUsage: true }));
+    const { given, seen } = await readAll(capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator));
+
+    // Chunks: role, four pieces, finish, usage-only (hidden), then the end.
+    expect(seen).toEqual(wireChunks({ includeUsage: false }));
+    const same = given.map((promise) => sdk.handedOut.includes(promise));
+    // The first read decides whether `usage` is the last key; reads after the finish reason may meet
+    // the usage chunk, which is hidden, so they stay in front.
+    expect(same).toEqual([false, true, true, true, true, true, false]);
+    const record = await onlyRecord(ledger);
+    expect(record).toMatchObject({
+      status: 'success',
+      tokenSource: 'provider',
+      responseMessage: { content: 'Hello there!' },
+    });
+    expect(record.tokens).toMatchObject({ input: 12, output: 4 });
+    expect(record.ttftMs).not.toBeNull();
+  });
+
+  it('reads every chunk beside the application that asked for usage itself', async () => {
+    const { ledger, capture } = setup();
+    const sdk = sdkIterator(wireChunks({ includeUsage: true }));
+    const { given, seen } = await readAll(capture(new ChatStreamAccumulator(false)).iterate(sdk.iterator));
+
+    expect(seen).toEqual(wireChunks({ includeUsage: true }));
+    expect(given.every((promise) => sdk.handedOut.includes(promise))).toBe(true);
+    expect((await onlyRecord(ledger)).tokens).toMatchObject({ input: 12, output: 4 });
+  });
+
+  it('stays in front when `usage` is not the last key, since each chunk is then replaced', async () => {
+    const { capture } = setup();
+    const sdk = sdkIterator(wireChunks({ includeUsage: true, obfuscation: true }));
+    const { given, seen } = await readAll(capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator));
+
+    expect(seen).toEqual(wireChunks({ includeUsage: false, obfuscation: true }));
+    expect(given.some((promise) => sdk.handedOut.includes(promise))).toBe(false);
+  });
+
+  it('rejects a failed read with the very error, records it once, and leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { ledger, capture } = setup();
+      const dropped = Object.assign(new Error('terminated'), { name: 'TypeError' });
+      const sdk = sdkIterator(wireChunks({ includeUsage: true }), { read: 3, error: dropped });
+      const iterator = capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator);
+      await iterator.next();
+      await iterator.next();
+      const failed = iterator.next();
+      expect(sdk.handedOut).toContain(failed);
+      await expect(failed).rejects.toBe(dropped);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      const record = await onlyRecord(ledger);
+      expect(record).toMatchObject({ status: 'error', partial: true, responseMessage: { content: 'Hel' } });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('reads everything in front for a fail-closed ledger, whose refusals must reach the application', async () => {
+    const { ledger, capture } = setup(false);
+    const sdk = sdkIterator(wireChunks({ includeUsage: true }));
+    const { given } = await readAll(capture(new ChatStreamAccumulator(false)).iterate(sdk.iterator));
+
+    expect(given.some((promise) => sdk.handedOut.includes(promise))).toBe(false);
+    expect((await onlyRecord(ledger)).status).toBe('success');
+  });
+
+  it('accepts an iterator whose next() returns plain results instead of promises', async () => {
+    const { ledger, capture } = setup();
+    const chunks = wireChunks({ includeUsage: false });
+    let index = 0;
+    const plain = {
+      next: () => (index < chunks.length ? { done: false, value: chunks[index++]! } : { done: true, value: undefined }),
+    } as unknown as AsyncIterator<Chunk>;
+    const { seen } = await readAll(capture(new ChatStreamAccumulator(false)).iterate(plain));
+
+    expect(seen).toEqual(chunks);
+    expect((await onlyRecord(ledger)).responseMessage?.content).toBe('Hello there!');
+  });
+});
