@@ -119,22 +119,20 @@ export async function main(): Promise<void> {
         `chunks and ${BATCH_CALLS.many} of ${MANY_CHUNKS} chunks per mode; ` +
         `llm-ledger: SQLite store (and a no-op store), ${pricerName}; Node ${process.version}\n`,
     );
-    const transports: Array<[string, ClientOptions]> = [];
+    // Over sockets the loop turns inside each batch, so the SQLite store's writes (deferred, off the
+    // call's path) land in the timed batches; in memory it turns only between them.
+    const transports: Array<{ name: string; options: ClientOptions; writesTimed: boolean }> = [];
     if (TRANSPORTS.includes('http')) {
-      transports.push([
-        'local HTTP server (worker thread; the loop turns on I/O inside each batch, so SQLite writes are timed too)',
-        { baseURL: server.openaiBaseURL },
-      ]);
+      const name = 'local HTTP server (worker thread; SQLite writes fall inside the timed batches)';
+      transports.push({ name, options: { baseURL: server.openaiBaseURL }, writesTimed: true });
     }
     if (TRANSPORTS.includes('memory')) {
-      transports.push([
-        'in-memory fetch (no sockets; store writes run between batches, measured below)',
-        memoryTransport(),
-      ]);
+      const name = 'in-memory fetch (no sockets; store writes run between batches, measured below)';
+      transports.push({ name, options: memoryTransport(), writesTimed: false });
     }
-    for (const [name, options] of transports) {
+    for (const { name, options, writesTimed } of transports) {
       const clients = createClients(ledger, noOpLedger, tracing.commonJsOpenAI, { ...CLIENT_DEFAULTS, ...options });
-      report(name, await measure(clients));
+      report(name, await measure(clients), writesTimed);
     }
     await reportStoreWrites(ledger, noOpLedger);
     await reportCaptureAlone(ledger);
@@ -248,7 +246,7 @@ async function timeCalls(client: ChatClient, kind: Kind): Promise<Record<Clock, 
   return { wall, cpu: (used.user + used.system) / calls };
 }
 
-function report(transport: string, samples: Map<string, number[]>): void {
+function report(transport: string, samples: Map<string, number[]>, writesTimed: boolean): void {
   process.stdout.write(`\n${transport}\n`);
   const verdicts: string[] = [];
   for (const clock of CLOCKS) {
@@ -279,7 +277,7 @@ function report(transport: string, samples: Map<string, number[]>): void {
       `${clock === 'wall' ? 'wall time (what the application waits)' : 'process CPU time (work added)'}\n`,
     );
     console.table(rows);
-    verdicts.push(...goalVerdicts(clock, added));
+    verdicts.push(...goalVerdicts(clock, added, writesTimed));
   }
   process.stdout.write(
     `goal: llm-ledger adds < ${GOAL_CALL_US} µs/call and < ${GOAL_CHUNK_US} µs/chunk, less than either peer\n` +
@@ -292,7 +290,11 @@ const GOAL_CHUNK_US = 1;
 const PEERS: readonly Mode[] = ['langfuse', 'traceloop'];
 
 /** One line per llm-ledger mode: its added time against the thresholds and against each peer measured. */
-function goalVerdicts(clock: Clock, added: ReadonlyMap<Mode, { call: number; chunk: number }>): string[] {
+function goalVerdicts(
+  clock: Clock,
+  added: ReadonlyMap<Mode, { call: number; chunk: number }>,
+  writesTimed: boolean,
+): string[] {
   const peers = PEERS.filter((peer) => added.has(peer));
   return MODES.filter((mode) => mode.startsWith('llm-ledger')).map((mode) => {
     const ours = added.get(mode)!;
@@ -303,7 +305,8 @@ function goalVerdicts(clock: Clock, added: ReadonlyMap<Mode, { call: number; chu
       (peer) => `${peer} +${fixed(added.get(peer)!.call, 1)} / +${fixed(added.get(peer)!.chunk, 3)}`,
     );
     return (
-      `${mode} (${clock}): +${fixed(ours.call, 1)} µs/call, +${fixed(ours.chunk, 3)} µs/chunk` +
+      `${mode} (${clock}${writesTimed && mode === 'llm-ledger' ? ', SQLite writes included' : ''}): ` +
+      `+${fixed(ours.call, 1)} µs/call, +${fixed(ours.chunk, 3)} µs/chunk` +
       `${others.length > 0 ? ` (${others.join(', ')})` : ''}: ${met ? 'met' : 'not met'}`
     );
   });
