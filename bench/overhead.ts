@@ -18,7 +18,9 @@
  * minus the network). Traceloop patches class prototypes, so it instruments a separate copy of the
  * SDK (the CommonJS build) and cannot leak into the other modes. llm-ledger records into its default
  * store (SQLite, in a scratch folder), priced by the catalog pricer; `llm-ledger/no-op store` hands
- * its records to a store that keeps nothing, the peers' no-op exporter's counterpart.
+ * its records to a store that keeps nothing, the peers' no-op exporter's counterpart. Compared at
+ * equal output: every mode but raw ends with exact streamed token counts, so the peers' streams
+ * ask for `stream_options.include_usage` as their users must; `raw + usage` does the same alone.
  *
  * BENCH_ROUNDS (default 20), BENCH_WARM_UP_ROUNDS (default 6, not counted) and BENCH_CALLS (streams of many
  * chunks per batch, default 25; ten times as many short streams, forty times as many non-streamed calls) tune it;
@@ -66,8 +68,20 @@ const WARM_UP_ROUNDS = positiveInteger(process.env.BENCH_WARM_UP_ROUNDS, 6);
 // prices and queues every record, then drops it, as the peers' spans go to a no-op exporter: the
 // like-for-like capture cost. (A memory store would keep every record of the run, and the growing
 // heap would be charged to whichever batch a collection lands in.)
-type Mode = 'raw' | 'llm-ledger' | 'llm-ledger/no-op store' | 'langfuse' | 'traceloop';
-const ALL_MODES: readonly Mode[] = ['raw', 'llm-ledger', 'llm-ledger/no-op store', 'langfuse', 'traceloop'];
+// Every mode but raw ends with exact streamed token counts. The peers get them only when the
+// application asks for them (`stream_options.include_usage`: langfuse #4027), so their streams ask;
+// llm-ledger asks by itself and hides the extra chunk. `raw + usage` shows what the SDK alone spends
+// on the `usage: null` the API then adds to every chunk.
+type Mode = 'raw' | 'raw + usage' | 'llm-ledger' | 'llm-ledger/no-op store' | 'langfuse' | 'traceloop';
+const ALL_MODES: readonly Mode[] = [
+  'raw',
+  'raw + usage',
+  'llm-ledger',
+  'llm-ledger/no-op store',
+  'langfuse',
+  'traceloop',
+];
+const ASKS_FOR_USAGE: ReadonlySet<Mode> = new Set<Mode>(['raw + usage', 'langfuse', 'traceloop']);
 const MODES: readonly Mode[] = ALL_MODES.filter(
   (mode) => mode === 'raw' || !process.env.BENCH_MODES || process.env.BENCH_MODES.split(',').includes(mode),
 );
@@ -172,6 +186,7 @@ function createClients(
 ): Record<Mode, ChatClient> {
   return {
     raw: new OpenAI(options) as unknown as ChatClient,
+    'raw + usage': new OpenAI(options) as unknown as ChatClient,
     'llm-ledger': wrapClient(ledger, new OpenAI(options)) as unknown as ChatClient,
     'llm-ledger/no-op store': wrapClient(noOpLedger, new OpenAI(options)) as unknown as ChatClient,
     langfuse: observeOpenAI(new OpenAI(options)) as unknown as ChatClient,
@@ -195,7 +210,7 @@ async function measure(clients: Record<Mode, ChatClient>): Promise<Map<string, n
   for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
     for (const kind of KINDS) {
       for (const mode of shuffle([...MODES])) {
-        const perCall = await timeCalls(clients[mode], kind);
+        const perCall = await timeCalls(clients[mode], kind, ASKS_FOR_USAGE.has(mode));
         // Between batches, outside the timed span, the event loop turns, as an application's does between
         // requests: deferred work that is due (the ledger's write queue, the peers' span exports) runs
         // there. Without it the in-memory transport never leaves the microtask queue, and every record
@@ -223,13 +238,14 @@ type Clock = 'wall' | 'cpu';
 const CLOCKS: readonly Clock[] = ['wall', 'cpu'];
 
 /** Mean wall and CPU time of one call of `kind`, in microseconds, over a batch of sequential calls. */
-async function timeCalls(client: ChatClient, kind: Kind): Promise<Record<Clock, number>> {
+async function timeCalls(client: ChatClient, kind: Kind, asksForUsage: boolean): Promise<Record<Clock, number>> {
   const stream = kind !== 'sync';
   const calls = BATCH_CALLS[kind];
   const params = {
     model: 'gpt-4o-mini',
     messages,
     ...(stream ? { stream: true, max_tokens: kind === 'few' ? FEW_CHUNKS : MANY_CHUNKS } : {}),
+    ...(stream && asksForUsage ? { stream_options: { include_usage: true } } : {}),
   };
   const cpu = process.cpuUsage();
   const started = performance.now();
