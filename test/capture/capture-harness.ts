@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import type { Pricer } from '../../src/core/call.js';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { CallCost, CallRecord } from '../../src/core/record.js';
-import { createLedger } from '../../src/create-ledger.js';
+import { createLedger, type CreateLedgerOptions } from '../../src/create-ledger.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startWireServer, type WireServer } from '../support/wire-server/index.js';
 
@@ -33,8 +33,15 @@ export function expectedCost(input: number, output: number): string {
   return microsToDollars(input + 2 * output);
 }
 
-export function testLedger(): Ledger {
-  return createLedger({ store: 'memory', configFile: false, env: {}, logger: silentLogger, pricer: testPricer });
+export function testLedger(options: Pick<CreateLedgerOptions, 'failOpen'> = {}): Ledger {
+  return createLedger({
+    store: 'memory',
+    configFile: false,
+    env: {},
+    logger: silentLogger,
+    pricer: testPricer,
+    ...options,
+  });
 }
 
 /** All records, oldest first. */

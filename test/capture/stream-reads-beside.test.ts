@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MessagesStreamAccumulator } from '../../src/capture/anthropic/messages-stream-accumulator.js';
 import { ChatStreamAccumulator } from '../../src/capture/openai/chat-stream-accumulator.js';
 import { StreamCapture, type StreamAccumulator } from '../../src/capture/stream-capture.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { createLedger } from '../../src/create-ledger.js';
 import { chatStreamEvents, messageStreamEvents, openaiUsage } from '../support/wire-server/index.js';
-import { onlyRecord, testPricer } from './capture-harness.js';
+import { onlyRecord, testLedger } from './capture-harness.js';
 
 type Chunk = Record<string, unknown>;
 
@@ -43,14 +41,7 @@ function sdkIterator(chunks: Chunk[], failOnRead?: { read: number; error: Error 
 }
 
 function setup(failOpen = true) {
-  const ledger = createLedger({
-    store: 'memory',
-    configFile: false,
-    env: {},
-    logger: silentLogger,
-    pricer: testPricer,
-    failOpen,
-  });
+  const ledger = testLedger({ failOpen });
   const call = ledger.start({ model: 'gpt-4o-mini', provider: 'openai', requestMode: 'streaming' });
   const capture = (accumulator: StreamAccumulator<Chunk>) =>
     new StreamCapture<Chunk>(call, accumulator, { idleTimeoutMs: 0, estimateInput: () => 0, failClosed: !failOpen });
