@@ -40,12 +40,13 @@ export interface StreamAccumulator<Chunk> {
   /** The chunk to pass on when `add` answered REPLACE. */
   readonly replacement?: Chunk;
   /**
-   * True when `add` may hide or replace the next chunk, so capture must read it in front of the
-   * application. Otherwise the application awaits the SDK's own promise and capture reads beside
-   * it, one promise and one microtask less per chunk. An accumulator that ever answers HIDE or
-   * REPLACE must implement this; without it, chunks are always passed on as they are.
+   * True when `add` may hide the next chunk, so capture must read it in front of the application.
+   * Otherwise the application awaits the SDK's own promise and capture reads beside it, one
+   * promise hop less per chunk; a REPLACE verdict then swaps the chunk in the read's result before
+   * the application sees it. An accumulator that ever answers HIDE must implement this; without
+   * it, no chunk is ever hidden.
    */
-  mayAlterNext?(): boolean;
+  mayHideNext?(): boolean;
   /**
    * True when the response is complete and only a usage chunk that capture asked for is still to
    * come: an application that stops reading at the finish reason then still gets exact counts.
@@ -199,12 +200,14 @@ export class StreamCapture<Chunk> implements Watched {
       throw error;
     };
     // Beside the application: it awaits the SDK's own promise, whose first reaction (registered
-    // before the application's await) is this one, so the record still sees each chunk first.
+    // before the application's await) is this one, so the record sees each chunk first, and a
+    // replacement put into the read's result is what the application receives.
     const seeBeside = (result: IteratorResult<Chunk>): void => {
       try {
-        see(result);
+        if (see(result) & REPLACE) result.value = this.accumulator.replacement as Chunk;
       } catch {
-        // Only a fail-closed ledger throws here, and it reads in front. Never an unhandled rejection.
+        // Only a fail-closed ledger throws in `see`, and it reads in front; a frozen result keeps
+        // its chunk. Never an unhandled rejection.
       }
     };
     const failBeside = (error: unknown): void => {
@@ -217,7 +220,7 @@ export class StreamCapture<Chunk> implements Watched {
     return {
       next: () => {
         this.pending++;
-        const inFront = this.options.failClosed === true || this.accumulator.mayAlterNext?.() === true;
+        const inFront = this.options.failClosed === true || this.accumulator.mayHideNext?.() === true;
         const read = inner.next();
         if (!inFront && read instanceof Promise) {
           read.then(seeBeside, failBeside);

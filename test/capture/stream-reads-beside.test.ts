@@ -63,7 +63,7 @@ async function readAll(iterator: AsyncIterator<Chunk>) {
 }
 
 describe('stream chunks are read beside the application when capture will not change them', () => {
-  it('reads in front while it hides the usage it asked for: the application gets copies without `usage`', async () => {
+  it('reads beside the application between the first chunk and the finish reason, swapping in copies without `usage`', async () => {
     const { ledger, capture } = setup();
     const sdk = sdkIterator(wireChunks({ includeUsage: true }));
     const { given, seen } = await readAll(capture(new ChatStreamAccumulator(true)).iterate(sdk.iterator));
@@ -71,7 +71,10 @@ describe('stream chunks are read beside the application when capture will not ch
     // Chunks: role, four pieces, finish, then the usage-only chunk, which is hidden.
     expect(seen).toStrictEqual(wireChunks({ includeUsage: false }));
     expect(seen.every((chunk) => !('usage' in chunk))).toBe(true);
-    expect(given.some((promise) => sdk.handedOut.includes(promise))).toBe(false);
+    // Nothing is known before the first chunk, and after the finish reason the next chunk may be
+    // the one to hide: those reads are in front; the others hand out the SDK's own promises.
+    const same = given.map((promise) => sdk.handedOut.includes(promise));
+    expect(same).toEqual([false, true, true, true, true, true, false]);
     const record = await onlyRecord(ledger);
     expect(record).toMatchObject({
       status: 'success',
@@ -80,6 +83,26 @@ describe('stream chunks are read beside the application when capture will not ch
     });
     expect(record.tokens).toMatchObject({ input: 12, output: 4 });
     expect(record.ttftMs).not.toBeNull();
+  });
+
+  it('leaves a chunk in a frozen result as it is, without throwing into the application', async () => {
+    const { ledger, capture } = setup();
+    const chunks = wireChunks({ includeUsage: true });
+    let index = 0;
+    const frozen: AsyncIterator<Chunk> = {
+      next: () =>
+        Promise.resolve(
+          Object.freeze(
+            index < chunks.length ? { done: false, value: chunks[index++]! } : { done: true, value: undefined },
+          ),
+        ) as Promise<IteratorResult<Chunk>>,
+    };
+    const { seen } = await readAll(capture(new ChatStreamAccumulator(true)).iterate(frozen));
+
+    // The first chunk is read in front and copied; the ones read beside keep their `usage: null`.
+    expect(seen[0]).not.toHaveProperty('usage');
+    expect(seen[1]).toHaveProperty('usage', null);
+    expect((await onlyRecord(ledger)).tokens).toMatchObject({ input: 12, output: 4 });
   });
 
   it('reads every chunk beside the application that asked for usage itself', async () => {

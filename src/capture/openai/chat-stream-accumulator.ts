@@ -90,9 +90,13 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
     return verdict;
   }
 
-  /** While capture hides the usage it asked for, every chunk may be replaced (see `withoutUsage`). */
-  mayAlterNext(): boolean {
-    return this.hideUsage;
+  /**
+   * The usage-only chunk that capture hides comes last, after the finish reason (the first read is
+   * in front too: nothing is known yet). Before that a chunk is at most replaced by a copy without
+   * `usage`; a server that sends the usage chunk earlier has it passed on.
+   */
+  mayHideNext(): boolean {
+    return this.hideUsage && (this.choices.length === 0 || this.choices[0]?.finishReason != null);
   }
 
   awaitingUsage(): boolean {
