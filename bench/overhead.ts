@@ -12,7 +12,8 @@
  * the figure printed is the median over rounds, so drift and noisy neighbours (JIT, GC, CPU
  * frequency, other processes) hit every mode alike and outliers do not count. Wall time is what
  * the application waits; process CPU time is the work added. The last lines say, for each llm-ledger
- * mode and clock, whether the goal is met: under 20 µs per call and 1 µs per chunk, and less than each peer.
+ * mode and clock, whether the goal is met (under 20 µs per call and 1 µs per chunk, and less than
+ * each peer), not met, or undecided when the 95% margin of the median spans the line.
  *
  * Peers export spans through a batch processor into a no-op exporter (the usual production set-up
  * minus the network). Traceloop patches class prototypes, so it instruments a separate copy of the
@@ -22,7 +23,7 @@
  * equal output: every mode but raw ends with exact streamed token counts, so the peers' streams
  * ask for `stream_options.include_usage` as their users must; `raw + usage` does the same alone.
  *
- * BENCH_ROUNDS (default 20), BENCH_WARM_UP_ROUNDS (default 6, not counted) and BENCH_CALLS (streams of many
+ * BENCH_ROUNDS (default 30), BENCH_WARM_UP_ROUNDS (default 6, not counted) and BENCH_CALLS (streams of many
  * chunks per batch, default 25; ten times as many short streams, forty times as many non-streamed calls) tune it;
  * BENCH_MODES (say `llm-ledger,langfuse`) picks the modes compared with raw; BENCH_TRANSPORTS (`http`,
  * `memory` or both, the default) picks the transports.
@@ -56,7 +57,7 @@ import { startWireServerInWorker } from '../test/support/wire-server/server-work
 const FEW_CHUNKS = 8;
 // Long enough that the per-chunk slope stands out of the per-batch noise (a collection landing in a batch).
 const MANY_CHUNKS = 400;
-const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 20);
+const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 30);
 const CALLS = positiveInteger(process.env.BENCH_CALLS, 25);
 /** Calls queued before their records are written, for the store's write cost per record. */
 const STORE_BURST_CALLS = 2_000;
@@ -273,20 +274,21 @@ function report(transport: string, samples: Map<string, number[]>, writesTimed: 
       const few = series(mode, 'few');
       return series(mode, 'many').map((many, round) => (many - few[round]!) / (MANY_CHUNKS - FEW_CHUNKS));
     };
-    const added = new Map<Mode, { call: number; chunk: number }>();
+    // Added time per round (the mode minus raw in the same round), per call and per chunk.
+    const added = new Map<Mode, PerRound>();
     for (const mode of MODES) {
       added.set(mode, {
-        call: medianOf(paired(calls(mode), calls('raw'), minus)),
-        chunk: medianOf(paired(chunks(mode), chunks('raw'), minus)),
+        call: paired(calls(mode), calls('raw'), minus),
+        chunk: paired(chunks(mode), chunks('raw'), minus),
       });
     }
     const rows = MODES.map((mode) => ({
       mode,
       'µs/call': fixed(medianOf(calls(mode)), 1),
-      'added µs/call': mode === 'raw' ? '-' : fixed(added.get(mode)!.call, 1),
+      'added µs/call': mode === 'raw' ? '-' : fixed(medianOf(added.get(mode)!.call), 1),
       'call ratio': fixed(medianOf(paired(calls(mode), calls('raw'), divide)), 3),
       'µs/chunk': fixed(medianOf(chunks(mode)), 3),
-      'added µs/chunk': mode === 'raw' ? '-' : fixed(added.get(mode)!.chunk, 3),
+      'added µs/chunk': mode === 'raw' ? '-' : fixed(medianOf(added.get(mode)!.chunk), 3),
       'chunk ratio': fixed(medianOf(paired(chunks(mode), chunks('raw'), divide)), 3),
     }));
     process.stdout.write(
@@ -296,34 +298,76 @@ function report(transport: string, samples: Map<string, number[]>, writesTimed: 
     verdicts.push(...goalVerdicts(clock, added, writesTimed));
   }
   process.stdout.write(
-    `goal: llm-ledger adds < ${GOAL_CALL_US} µs/call and < ${GOAL_CHUNK_US} µs/chunk, less than either peer\n` +
+    `goal: llm-ledger adds < ${GOAL.call} µs/call and < ${GOAL.chunk} µs/chunk, less than either peer ` +
+      `(median ± 95% margin over rounds, a margin that spans the line leaves it undecided; ` +
+      `vs a peer: llm-ledger's added time minus the peer's)\n` +
       verdicts.map((line) => `  ${line}\n`).join(''),
   );
 }
 
-const GOAL_CALL_US = 20;
-const GOAL_CHUNK_US = 1;
+interface PerRound {
+  call: number[];
+  chunk: number[];
+}
+type Unit = keyof PerRound;
+const GOAL: Readonly<Record<Unit, number>> = { call: 20, chunk: 1 };
+const DIGITS: Readonly<Record<Unit, number>> = { call: 1, chunk: 3 };
 const PEERS: readonly Mode[] = ['langfuse', 'traceloop'];
 
-/** One line per llm-ledger mode: its added time against the thresholds and against each peer measured. */
-function goalVerdicts(
-  clock: Clock,
-  added: ReadonlyMap<Mode, { call: number; chunk: number }>,
-  writesTimed: boolean,
-): string[] {
+/**
+ * The median of per-round values and its 95% margin: 1.96 standard errors of a median (1.2533
+ * times that of a mean), the spread taken from the median absolute deviation so that a round hit
+ * by a collection or a neighbour does not widen it.
+ */
+function estimate(values: readonly number[]): { median: number; margin: number } {
+  const median = medianOf(values);
+  const spread = 1.4826 * medianOf(values.map((value) => Math.abs(value - median)));
+  return { median, margin: (1.96 * 1.2533 * spread) / Math.sqrt(values.length) };
+}
+
+/** Whether `values` lie below `limit`: yes, no, or undecided when the margin spans it. */
+function below(values: readonly number[], limit: number): 'yes' | 'no' | 'undecided' {
+  const { median, margin } = estimate(values);
+  if (median + margin < limit) return 'yes';
+  return median - margin >= limit ? 'no' : 'undecided';
+}
+
+function withMargin(values: readonly number[], unit: Unit, signed = false): string {
+  const { median, margin } = estimate(values);
+  const sign = signed || median >= 0 ? (median >= 0 ? '+' : '') : '';
+  return `${sign}${fixed(median, DIGITS[unit])} ±${fixed(margin, DIGITS[unit])} µs/${unit}`;
+}
+
+/**
+ * One line per llm-ledger mode: its added time against the thresholds, and its difference from
+ * each peer measured, round by round. Met only when every check clears its margin.
+ */
+function goalVerdicts(clock: Clock, added: ReadonlyMap<Mode, PerRound>, writesTimed: boolean): string[] {
   const peers = PEERS.filter((peer) => added.has(peer));
   return MODES.filter((mode) => mode.startsWith('llm-ledger')).map((mode) => {
     const ours = added.get(mode)!;
-    const below = (kind: 'call' | 'chunk', limit: number) =>
-      ours[kind] < limit && peers.every((peer) => ours[kind] < added.get(peer)![kind]);
-    const met = below('call', GOAL_CALL_US) && below('chunk', GOAL_CHUNK_US);
-    const others = peers.map(
-      (peer) => `${peer} +${fixed(added.get(peer)!.call, 1)} / +${fixed(added.get(peer)!.chunk, 3)}`,
-    );
+    const checks: Array<{ name: string; result: 'yes' | 'no' | 'undecided' }> = [];
+    const versus: string[] = [];
+    for (const unit of ['call', 'chunk'] as const) {
+      checks.push({ name: `${unit} < ${GOAL[unit]}`, result: below(ours[unit], GOAL[unit]) });
+    }
+    for (const peer of peers) {
+      const difference = (unit: Unit) => paired(ours[unit], added.get(peer)![unit], minus);
+      versus.push(
+        `${peer} ${withMargin(difference('call'), 'call', true)}, ${withMargin(difference('chunk'), 'chunk', true)}`,
+      );
+      for (const unit of ['call', 'chunk'] as const) {
+        checks.push({ name: `${unit} below ${peer}`, result: below(difference(unit), 0) });
+      }
+    }
+    const failed = checks.filter((check) => check.result === 'no').map((check) => check.name);
+    const open = checks.filter((check) => check.result === 'undecided').map((check) => check.name);
+    const verdict =
+      failed.length > 0 ? `not met (${failed.join(', ')})` : open.length > 0 ? `undecided (${open.join(', ')})` : 'met';
     return (
       `${mode} (${clock}${writesTimed && mode === 'llm-ledger' ? ', SQLite writes included' : ''}): ` +
-      `+${fixed(ours.call, 1)} µs/call, +${fixed(ours.chunk, 3)} µs/chunk` +
-      `${others.length > 0 ? ` (${others.join(', ')})` : ''}: ${met ? 'met' : 'not met'}`
+      `${withMargin(ours.call, 'call')}, ${withMargin(ours.chunk, 'chunk')}` +
+      `${versus.length > 0 ? `; vs ${versus.join('; vs ')}` : ''}: ${verdict}`
     );
   });
 }
@@ -430,11 +474,15 @@ const minus = (a: number, b: number) => a - b;
 const divide = (a: number, b: number) => a / b;
 
 /** Round-by-round comparison with the raw SDK measured in the same round. */
-function paired(values: number[], baseline: number[], compare: (a: number, b: number) => number): number[] {
+function paired(
+  values: readonly number[],
+  baseline: readonly number[],
+  compare: (a: number, b: number) => number,
+): number[] {
   return values.map((value, round) => compare(value, baseline[round]!));
 }
 
-function medianOf(values: number[]): number {
+function medianOf(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
