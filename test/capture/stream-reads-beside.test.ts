@@ -162,6 +162,24 @@ describe('stream chunks are read beside the application when capture will not ch
     expect((await onlyRecord(ledger)).status).toBe('success');
   });
 
+  it('rejects the last read with a fail-closed ledger’s refusal of the usage; a fail-open one clamps it', async () => {
+    // More cached tokens than input tokens: the ledger refuses (fail-closed) or clamps (fail-open).
+    const badUsage = { ...openaiUsage(5, 2), prompt_tokens_details: { cached_tokens: 9 } };
+    const chunks = () =>
+      wireChunks({ includeUsage: true }).map((chunk) => (chunk.usage ? { ...chunk, usage: badUsage } : chunk));
+
+    const strict = setup(false);
+    const refused = readAll(strict.capture(new ChatStreamAccumulator(false)).iterate(sdkIterator(chunks()).iterator));
+    await expect(refused).rejects.toThrow(/cacheRead \(9\) exceeds input \(5\)/);
+
+    const lenient = setup(true);
+    const { seen } = await readAll(
+      lenient.capture(new ChatStreamAccumulator(false)).iterate(sdkIterator(chunks()).iterator),
+    );
+    expect(seen).toHaveLength(chunks().length);
+    expect((await onlyRecord(lenient.ledger)).tokens).toMatchObject({ input: 5, cacheRead: 5 });
+  });
+
   it('accepts an iterator whose next() returns plain results instead of promises', async () => {
     const { ledger, capture } = setup();
     const chunks = wireChunks({ includeUsage: false });
