@@ -279,13 +279,14 @@ export class StreamCapture<Chunk> implements Watched {
     this.finish('abandoned', undefined);
   }
 
-  private fail(error: unknown): void {
+  /** `outcome` when the caller has it already (an error event found by `finish`). */
+  private fail(error: unknown, outcome?: StreamOutcome): void {
     if (this.finalized) return;
     const classified = classifyError(error);
     // An SDK aborts its own controller when a stream fails, so only the error itself says "aborted".
     if (classified.errorType === 'aborted') return this.finish('aborted', error);
     this.close();
-    const outcome = this.outcome();
+    outcome ??= this.outcome();
     this.noteResponse(outcome);
     this.call.fail(error, {
       ...this.failureTokens(outcome),
@@ -300,7 +301,7 @@ export class StreamCapture<Chunk> implements Watched {
   private finish(ending: Ending, reason: unknown): void {
     if (this.finalized) return;
     const outcome = this.outcome();
-    if (ending !== 'aborted' && outcome.error) return this.fail(outcome.error);
+    if (ending !== 'aborted' && outcome.error) return this.fail(outcome.error, outcome);
     this.close();
     if (ending === 'aborted') {
       this.noteResponse(outcome);
