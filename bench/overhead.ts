@@ -149,7 +149,7 @@ export async function main(): Promise<void> {
       const clients = createClients(ledger, noOpLedger, tracing.commonJsOpenAI, { ...CLIENT_DEFAULTS, ...options });
       report(name, await measure(clients), writesTimed);
     }
-    await reportStoreWrites(ledger, noOpLedger);
+    await reportStoreWrites(ledger);
     await reportCaptureAlone(ledger);
   } finally {
     await server.close();
@@ -326,16 +326,17 @@ function estimate(values: readonly number[]): { median: number; margin: number }
 }
 
 /** Whether `values` lie below `limit`: yes, no, or undecided when the margin spans it. */
-function below(values: readonly number[], limit: number): 'yes' | 'no' | 'undecided' {
+type Check = 'yes' | 'no' | 'undecided';
+
+function below(values: readonly number[], limit: number): Check {
   const { median, margin } = estimate(values);
   if (median + margin < limit) return 'yes';
   return median - margin >= limit ? 'no' : 'undecided';
 }
 
-function withMargin(values: readonly number[], unit: Unit, signed = false): string {
+function withMargin(values: readonly number[], unit: Unit): string {
   const { median, margin } = estimate(values);
-  const sign = signed || median >= 0 ? (median >= 0 ? '+' : '') : '';
-  return `${sign}${fixed(median, DIGITS[unit])} ±${fixed(margin, DIGITS[unit])} µs/${unit}`;
+  return `${median >= 0 ? '+' : ''}${fixed(median, DIGITS[unit])} ±${fixed(margin, DIGITS[unit])} µs/${unit}`;
 }
 
 /**
@@ -346,16 +347,14 @@ function goalVerdicts(clock: Clock, added: ReadonlyMap<Mode, PerRound>, writesTi
   const peers = PEERS.filter((peer) => added.has(peer));
   return MODES.filter((mode) => mode.startsWith('llm-ledger')).map((mode) => {
     const ours = added.get(mode)!;
-    const checks: Array<{ name: string; result: 'yes' | 'no' | 'undecided' }> = [];
+    const checks: Array<{ name: string; result: Check }> = [];
     const versus: string[] = [];
     for (const unit of ['call', 'chunk'] as const) {
       checks.push({ name: `${unit} < ${GOAL[unit]}`, result: below(ours[unit], GOAL[unit]) });
     }
     for (const peer of peers) {
       const difference = (unit: Unit) => paired(ours[unit], added.get(peer)![unit], minus);
-      versus.push(
-        `${peer} ${withMargin(difference('call'), 'call', true)}, ${withMargin(difference('chunk'), 'chunk', true)}`,
-      );
+      versus.push(`${peer} ${withMargin(difference('call'), 'call')}, ${withMargin(difference('chunk'), 'chunk')}`);
       for (const unit of ['call', 'chunk'] as const) {
         checks.push({ name: `${unit} below ${peer}`, result: below(difference(unit), 0) });
       }
@@ -377,28 +376,18 @@ function goalVerdicts(clock: Clock, added: ReadonlyMap<Mode, PerRound>, writesTi
  * leave out (it turns between them). Measured here: a burst of calls through the in-memory
  * transport without a turn, then the CPU of writing the whole queue, per record.
  */
-async function reportStoreWrites(ledger: Ledger, noOpLedger: Ledger): Promise<void> {
-  const parts: string[] = [];
-  for (const [name, target] of [
-    ['SQLite', ledger],
-    ['no-op', noOpLedger],
-  ] as const) {
-    const client = wrapClient(
-      target,
-      new OpenAI({ ...CLIENT_DEFAULTS, ...memoryTransport() }),
-    ) as unknown as ChatClient;
-    await target.flush();
-    for (let call = 0; call < STORE_BURST_CALLS; call++) {
-      await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
-    }
-    const pending = target.stats().pending;
-    const started = process.cpuUsage();
-    await target.flush();
-    const used = process.cpuUsage(started);
-    const perRecord = pending > 0 ? (used.user + used.system) / pending : Number.NaN;
-    parts.push(`${name} ${fixed(perRecord, 1)} µs/record (${pending} records)`);
+async function reportStoreWrites(ledger: Ledger): Promise<void> {
+  const client = wrapClient(ledger, new OpenAI({ ...CLIENT_DEFAULTS, ...memoryTransport() })) as unknown as ChatClient;
+  await ledger.flush();
+  for (let call = 0; call < STORE_BURST_CALLS; call++) {
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
   }
-  process.stdout.write(`\nstore writes, deferred (CPU): ${parts.join(', ')}\n`);
+  const pending = ledger.stats().pending;
+  const started = process.cpuUsage();
+  await ledger.flush();
+  const used = process.cpuUsage(started);
+  const perRecord = pending > 0 ? (used.user + used.system) / pending : Number.NaN;
+  process.stdout.write(`\nSQLite writes, deferred (CPU): ${fixed(perRecord, 1)} µs/record (${pending} records)\n`);
 }
 
 /**
