@@ -7,10 +7,10 @@
  * share the client's event loop) and an in-memory `fetch` (the SDK's whole path without sockets,
  * where loopback jitter no longer hides microseconds). Per call: sequential non-streamed calls.
  * Per chunk: the slope between streams of few and of many chunks, so per-call costs cancel out.
- * Modes run interleaved in batches of 40 to 120 ms, in shuffled order, round after round. Each round is a
- * paired comparison: a mode's added time is its batch minus the raw batch of the same round, and
- * the figure printed is the median over rounds, so drift and noisy neighbours (JIT, GC, CPU
- * frequency, other processes) hit every mode alike and outliers do not count. Wall time is what
+ * Modes run interleaved in units of 5 to 20 ms, in shuffled order, cycle after cycle. Each round is a
+ * paired comparison: a mode's added time is its time minus raw's over the same cycles, and the
+ * figure printed is the median over rounds, so drift and noisy neighbours (JIT, GC, CPU frequency,
+ * other processes) hit every mode alike and outliers do not count. Wall time is what
  * the application waits; process CPU time is the work added. The last lines say, for each llm-ledger
  * mode and clock, whether the goal is met (under 20 µs per call and 1 µs per chunk, and less than
  * each peer), not met, or undecided when the 95% margin of the median spans the line.
@@ -23,8 +23,8 @@
  * equal output: every mode but raw ends with exact streamed token counts, so the peers' streams
  * ask for `stream_options.include_usage` as their users must; `raw + usage` does the same alone.
  *
- * BENCH_ROUNDS (default 30), BENCH_WARM_UP_ROUNDS (default 6, not counted) and BENCH_CALLS (streams of many
- * chunks per batch, default 25; ten times as many short streams, forty times as many non-streamed calls) tune it;
+ * BENCH_ROUNDS (default 60), BENCH_WARM_UP_ROUNDS (default 6, not counted) and BENCH_CYCLES (units of each
+ * mode per round, default 5) tune it;
  * BENCH_MODES (say `llm-ledger,langfuse`) picks the modes compared with raw; BENCH_TRANSPORTS (`http`,
  * `memory` or both, the default) picks the transports.
  */
@@ -55,12 +55,14 @@ import { memoryFetch } from '../test/support/wire-server/memory-fetch.js';
 import { startWireServerInWorker } from '../test/support/wire-server/server-worker.js';
 
 const FEW_CHUNKS = 8;
-// Long enough that the per-chunk slope stands out of the per-batch noise (a collection landing in a batch).
+// Long enough that the per-chunk slope stands out of the per-unit noise (a collection landing in a unit).
 const MANY_CHUNKS = 400;
-const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 30);
-const CALLS = positiveInteger(process.env.BENCH_CALLS, 25);
+const ROUNDS = positiveInteger(process.env.BENCH_ROUNDS, 60);
+const CYCLES = positiveInteger(process.env.BENCH_CYCLES, 5);
 /** Calls queued before their records are written, for the store's write cost per record. */
 const STORE_BURST_CALLS = 2_000;
+/** Calls per round of the stub path that times llm-ledger alone. */
+const ALONE_CALLS = 500;
 // The SDK's own path takes thousands of calls to reach its optimized code; rounds measured before
 // that compare half-compiled code.
 const WARM_UP_ROUNDS = positiveInteger(process.env.BENCH_WARM_UP_ROUNDS, 6);
@@ -68,14 +70,15 @@ const WARM_UP_ROUNDS = positiveInteger(process.env.BENCH_WARM_UP_ROUNDS, 6);
 // `llm-ledger` persists every record to SQLite in the same process; `llm-ledger/no-op store` builds,
 // prices and queues every record, then drops it, as the peers' spans go to a no-op exporter: the
 // like-for-like capture cost. (A memory store would keep every record of the run, and the growing
-// heap would be charged to whichever batch a collection lands in.)
+// heap would be charged to whichever unit a collection lands in.)
 // Every mode but raw ends with exact streamed token counts. The peers get them only when the
 // application asks for them (`stream_options.include_usage`: langfuse #4027), so their streams ask;
 // llm-ledger asks by itself and hides the extra chunk. `raw + usage` shows what the SDK alone spends
 // on the `usage: null` the API then adds to every chunk.
-type Mode = 'raw' | 'raw + usage' | 'llm-ledger' | 'llm-ledger/no-op store' | 'langfuse' | 'traceloop';
+type Mode = 'raw' | 'raw again' | 'raw + usage' | 'llm-ledger' | 'llm-ledger/no-op store' | 'langfuse' | 'traceloop';
 const ALL_MODES: readonly Mode[] = [
   'raw',
+  'raw again',
   'raw + usage',
   'llm-ledger',
   'llm-ledger/no-op store',
@@ -89,11 +92,17 @@ const MODES: readonly Mode[] = ALL_MODES.filter(
 type Kind = 'sync' | 'few' | 'many';
 const KINDS: readonly Kind[] = ['sync', 'few', 'many'];
 /**
- * Calls per timed batch: each batch lasts 40 to 120 ms, long enough to span several young-generation
- * collections. Their cost is then averaged in, as an application pays it, instead of deciding a
- * round by whether one landed in a short batch (which made the same code measure +2 or +40 µs).
+ * Calls per timed unit, each unit lasting 5 to 20 ms. Units of every mode alternate in shuffled order,
+ * CYCLES times per round, so that the paired figures of a round are taken milliseconds apart: this
+ * machine's speed drifts by several percent over a second, which whole batches of 100 ms per mode
+ * turned into a ±0.3 µs/chunk margin (±0.07 now). Much shorter units make modes inherit each other's
+ * warm caches and pending collections: at one stream per unit, `raw + usage` measured cheaper than raw.
+ * `raw again`, a second raw client, shows what is left of such bias and of noise.
  */
-const BATCH_CALLS: Readonly<Record<Kind, number>> = { sync: CALLS * 40, few: CALLS * 10, many: CALLS };
+type Units = Readonly<Record<Kind, number>>;
+const MEMORY_UNITS: Units = { sync: 200, few: 50, many: 5 };
+/** A call over a socket takes about 8 times as long (400 µs), a chunk about the same. */
+const HTTP_UNITS: Units = { sync: 100, few: 20, many: 5 };
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'http,memory').split(',');
 
 interface ChatClient {
@@ -130,24 +139,32 @@ export async function main(): Promise<void> {
   const server = await startWireServerInWorker();
   try {
     process.stdout.write(
-      `${ROUNDS} rounds x ${BATCH_CALLS.sync} non-streamed calls, ${BATCH_CALLS.few} streams of ${FEW_CHUNKS} ` +
-        `chunks and ${BATCH_CALLS.many} of ${MANY_CHUNKS} chunks per mode; ` +
+      `${ROUNDS} rounds x ${CYCLES} cycles of units of non-streamed calls, streams of ${FEW_CHUNKS} chunks ` +
+        `and streams of ${MANY_CHUNKS} chunks per mode; ` +
         `llm-ledger: SQLite store (and a no-op store), ${pricerName}; Node ${process.version}\n`,
     );
-    // Over sockets the loop turns inside each batch, so the SQLite store's writes (deferred, off the
-    // call's path) land in the timed batches; in memory it turns only between them.
-    const transports: Array<{ name: string; options: ClientOptions; writesTimed: boolean }> = [];
+    // Over sockets the loop turns inside each unit, so the SQLite store's writes (deferred, off the
+    // call's path) land in the timed units; in memory it turns only between cycles.
+    const transports: Array<{ name: string; options: ClientOptions; units: Units; writesTimed: boolean }> = [];
     if (TRANSPORTS.includes('http')) {
-      const name = 'local HTTP server (worker thread; SQLite writes fall inside the timed batches)';
-      transports.push({ name, options: { baseURL: server.openaiBaseURL }, writesTimed: true });
+      const name = 'local HTTP server (worker thread; SQLite writes fall inside the timed units)';
+      transports.push({ name, options: { baseURL: server.openaiBaseURL }, units: HTTP_UNITS, writesTimed: true });
     }
     if (TRANSPORTS.includes('memory')) {
-      const name = 'in-memory fetch (no sockets; store writes run between batches, measured below)';
-      transports.push({ name, options: memoryTransport(), writesTimed: false });
+      const name = 'in-memory fetch (no sockets; store writes run between cycles, measured below)';
+      transports.push({ name, options: memoryTransport(), units: MEMORY_UNITS, writesTimed: false });
     }
-    for (const { name, options, writesTimed } of transports) {
+    // A response's record is built, priced and queued on the next turn of the event loop, after the
+    // application's continuation. That work is capture's cost, so each llm-ledger unit ends by running
+    // what is pending (`stats()` does), inside the timed span: in memory no turn would come before
+    // the untimed one between cycles, and over sockets little is left by then.
+    const finishers: Finishers = {
+      'llm-ledger': () => void ledger.stats(),
+      'llm-ledger/no-op store': () => void noOpLedger.stats(),
+    };
+    for (const { name, options, units, writesTimed } of transports) {
       const clients = createClients(ledger, noOpLedger, tracing.commonJsOpenAI, { ...CLIENT_DEFAULTS, ...options });
-      report(name, await measure(clients), writesTimed);
+      report(`${name}; units of ${unitsText(units)}`, await measure(clients, units, finishers), writesTimed);
     }
     await reportStoreWrites(ledger);
     await reportCaptureAlone(ledger);
@@ -158,6 +175,10 @@ export async function main(): Promise<void> {
     await tracing.shutdown();
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+function unitsText(units: Units): string {
+  return `${units.sync} calls, ${units.few} streams of ${FEW_CHUNKS} chunks, ${units.many} of ${MANY_CHUNKS}`;
 }
 
 function setUpPeers() {
@@ -188,6 +209,7 @@ function createClients(
   return {
     raw: new OpenAI(options) as unknown as ChatClient,
     'raw + usage': new OpenAI(options) as unknown as ChatClient,
+    'raw again': new OpenAI(options) as unknown as ChatClient,
     'llm-ledger': wrapClient(ledger, new OpenAI(options)) as unknown as ChatClient,
     'llm-ledger/no-op store': wrapClient(noOpLedger, new OpenAI(options)) as unknown as ChatClient,
     langfuse: observeOpenAI(new OpenAI(options)) as unknown as ChatClient,
@@ -205,23 +227,38 @@ async function loadPricer(): Promise<{ pricer: Pricer | undefined; name: string 
   }
 }
 
-async function measure(clients: Record<Mode, ChatClient>): Promise<Map<string, number[]>> {
+/** Work a mode leaves for later that belongs in its timed unit. */
+type Finishers = Partial<Record<Mode, () => void>>;
+
+async function measure(
+  clients: Record<Mode, ChatClient>,
+  units: Units,
+  finishers: Finishers,
+): Promise<Map<string, number[]>> {
   const samples = new Map<string, number[]>();
   // The first rounds are discarded: they warm every path (JIT, sockets, the price catalog).
   for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
     for (const kind of KINDS) {
-      for (const mode of shuffle([...MODES])) {
-        const perCall = await timeCalls(clients[mode], kind, ASKS_FOR_USAGE.has(mode));
-        // Between batches, outside the timed span, the event loop turns, as an application's does between
+      const spent = new Map<Mode, Record<Clock, number>>(MODES.map((mode) => [mode, { wall: 0, cpu: 0 }]));
+      for (let cycle = 0; cycle < CYCLES; cycle++) {
+        for (const mode of shuffle([...MODES])) {
+          const unit = await timeCalls(clients[mode], kind, units[kind], ASKS_FOR_USAGE.has(mode), finishers[mode]);
+          const total = spent.get(mode)!;
+          total.wall += unit.wall;
+          total.cpu += unit.cpu;
+        }
+        // Between cycles, outside the timed span, the event loop turns, as an application's does between
         // requests: deferred work that is due (the ledger's write queue, the peers' span exports) runs
         // there. Without it the in-memory transport never leaves the microtask queue, and every record
         // and span of the run stays queued, which no real process does.
         await new Promise((resolve) => setImmediate(resolve));
-        if (round < 0) continue;
+      }
+      if (round < 0) continue;
+      for (const mode of MODES) {
         for (const clock of CLOCKS) {
           const key = `${clock}/${mode}/${kind}`;
           const list = samples.get(key) ?? [];
-          list.push(perCall[clock]);
+          list.push(spent.get(mode)![clock] / CYCLES);
           samples.set(key, list);
         }
       }
@@ -238,10 +275,15 @@ const messages = [
 type Clock = 'wall' | 'cpu';
 const CLOCKS: readonly Clock[] = ['wall', 'cpu'];
 
-/** Mean wall and CPU time of one call of `kind`, in microseconds, over a batch of sequential calls. */
-async function timeCalls(client: ChatClient, kind: Kind, asksForUsage: boolean): Promise<Record<Clock, number>> {
+/** Mean wall and CPU time of one call of `kind`, in microseconds, over one unit of sequential calls. */
+async function timeCalls(
+  client: ChatClient,
+  kind: Kind,
+  calls: number,
+  asksForUsage: boolean,
+  finish: (() => void) | undefined,
+): Promise<Record<Clock, number>> {
   const stream = kind !== 'sync';
-  const calls = BATCH_CALLS[kind];
   const params = {
     model: 'gpt-4o-mini',
     messages,
@@ -258,6 +300,7 @@ async function timeCalls(client: ChatClient, kind: Kind, asksForUsage: boolean):
       }
     }
   }
+  finish?.();
   const wall = ((performance.now() - started) * 1000) / calls;
   const used = process.cpuUsage(cpu);
   return { wall, cpu: (used.user + used.system) / calls };
@@ -372,8 +415,8 @@ function goalVerdicts(clock: Clock, added: ReadonlyMap<Mode, PerRound>, writesTi
 }
 
 /**
- * Records are written to the store on a later turn of the event loop, which the timed batches
- * leave out (it turns between them). Measured here: a burst of calls through the in-memory
+ * Records are written to the store on a later turn of the event loop, which the timed units
+ * leave out (it turns between cycles). Measured here: a burst of calls through the in-memory
  * transport without a turn, then the CPU of writing the whole queue, per record.
  */
 async function reportStoreWrites(ledger: Ledger): Promise<void> {
@@ -416,8 +459,9 @@ async function reportCaptureAlone(ledger: Ledger): Promise<void> {
   const perCall: number[] = [];
   const perChunk: number[] = [];
   for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
-    const raw = await cpuPerCall(CALLS * 20, () => stub());
-    const ours = await cpuPerCall(CALLS * 20, recorded);
+    const raw = await cpuPerCall(ALONE_CALLS, () => stub());
+    // `stats()` runs the finalizations the calls left for the next turn: they are part of the cost.
+    const ours = await cpuPerCall(ALONE_CALLS, recorded, () => ledger.stats());
     const rawStream = await cpuPerChunk(chunkTexts.length, () => drain(chunks()));
     const oursStream = await cpuPerChunk(chunkTexts.length, () => {
       const call = ledger.start({ model: 'gpt-4o-mini', requestMode: 'streaming' });
@@ -437,10 +481,11 @@ async function reportCaptureAlone(ledger: Ledger): Promise<void> {
   );
 }
 
-/** CPU microseconds per call of `run`, over `count` sequential calls. */
-async function cpuPerCall(count: number, run: () => unknown): Promise<number> {
+/** CPU microseconds per call of `run`, over `count` sequential calls, then `finish`. */
+async function cpuPerCall(count: number, run: () => unknown, finish?: () => unknown): Promise<number> {
   const started = process.cpuUsage();
   for (let call = 0; call < count; call++) await run();
+  finish?.();
   const used = process.cpuUsage(started);
   return (used.user + used.system) / count;
 }

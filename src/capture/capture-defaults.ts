@@ -11,6 +11,8 @@ export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
   /** Calls must be admitted (budgets, rate limits) before the provider is contacted. */
   readonly gated?: boolean;
   startAdmitted?: Ledger['startAdmitted'];
+  /** Finalizes a call whose response has arrived off the application's path (see `Ledger.finalizeSoon`). */
+  finalizeSoon?: Ledger['finalizeSoon'];
 };
 
 /**

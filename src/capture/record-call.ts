@@ -112,7 +112,7 @@ function recorder(
       const call = current();
       if (!call || call.finalized) return data;
       if (prepared && isStreamLike(data)) return captureStream(binding, call, init, prepared, data);
-      completeCall(binding, call, init, endpoint, data);
+      completeCall(binding, call, init, endpoint, data, undefined, true);
       return data;
     },
     onError: (error) => {
@@ -151,7 +151,12 @@ function isGenerator(value: object): value is AsyncGenerator<unknown> {
   return typeof generator.next === 'function' && typeof generator.return === 'function';
 }
 
-/** Completes a call from a non-streamed response; counts are estimated when the provider sent none. */
+/**
+ * Completes a call from a non-streamed response; counts are estimated when the provider sent none.
+ * The response is read at once, into objects of the record's own (the application may change the
+ * response afterwards). With `soon`, the record is built, priced and queued after the application's
+ * continuation has run.
+ */
 export function completeCall(
   binding: CaptureBinding,
   call: CallHandle,
@@ -159,6 +164,7 @@ export function completeCall(
   endpoint: Endpoint,
   data: unknown,
   metadata?: Record<string, unknown>,
+  soon = false,
 ): void {
   if (call.finalized) return;
   let read: ReturnType<Endpoint['response']>;
@@ -173,9 +179,14 @@ export function completeCall(
     return;
   }
   const result = read.result;
+  // The request's messages are the application's array, which may grow once the call returns.
   if (!result.tokens) Object.assign(result, estimatedResult(init, result));
   if (metadata) result.metadata = { ...result.metadata, ...metadata };
-  call.complete(result);
+  const complete = () => {
+    if (!call.finalized) call.complete(result);
+  };
+  if (soon && binding.ledger.finalizeSoon) binding.ledger.finalizeSoon(call, complete);
+  else complete();
 }
 
 function estimatedResult(init: CallInit, result: CallResult): CallResult {

@@ -50,6 +50,8 @@ export class Call implements CallHandle {
   readonly startedAtMs: number;
 
   private readonly startedMonotonic: number;
+  /** When the response arrived, for a call finalized later (`Ledger.finalizeSoon`). */
+  private endedMonotonic: number | undefined;
   private ttft: number | null = null;
   private streamedText: string | undefined;
   // What update() reported while the call ran, already checked and sanitized.
@@ -123,6 +125,11 @@ export class Call implements CallHandle {
       signal.addEventListener('abort', onAbort, { once: true });
       this.detachSignal = () => signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The response has arrived: the latency ends now, whenever the call is finalized. */
+  markEnded(): void {
+    if (this.endedMonotonic === undefined) this.endedMonotonic = this.owner.clock.monotonic();
   }
 
   get finalized(): boolean {
@@ -203,7 +210,7 @@ export class Call implements CallHandle {
     responseMessage: ResponseMessage | string | null | undefined,
     metadata: Record<string, unknown> | undefined,
   ): CallRecord {
-    const endedMonotonic = this.owner.clock.monotonic();
+    const endedMonotonic = this.endedMonotonic ?? this.owner.clock.monotonic();
     const latencyMs = Math.max(0, endedMonotonic - this.startedMonotonic);
     const tokens = tokenInput ? normalizeTokens(this.owner, tokenInput) : (this.progressTokens ?? EMPTY_TOKENS);
     const hasTokens = tokenInput !== undefined || this.progressTokens !== undefined;

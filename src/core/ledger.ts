@@ -1,5 +1,6 @@
 import { Call } from './call.js';
 import { childContextOf, resolveIdentity } from './call-identity.js';
+import { DeferredFinalizations } from './deferred-finalizations.js';
 import type { CallOwner, Pricer } from './call-owner.js';
 import type { CallHandle, CallInit } from './call-types.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
@@ -47,6 +48,9 @@ export class Ledger extends LedgerTaskHelpers {
   private readonly owner: CallOwner;
   private readonly meterPing: Pingable | undefined;
   private readonly spool: Spool | undefined;
+  private readonly deferred: DeferredFinalizations;
+  /** Finalizations may wait for the next turn: none of them can throw into the caller or must be durable first. */
+  private readonly defersFinalization: boolean;
   private closed = false;
   private invalidInput = 0;
 
@@ -64,6 +68,10 @@ export class Ledger extends LedgerTaskHelpers {
     this.spool = parts.spool;
     this.reporter = new ProblemReporter(parts.logger, parts.onError);
     this.handlerSet = new HandlerSet(this.reporter, this.settings.handlerTimeoutMs);
+    this.deferred = new DeferredFinalizations((error) =>
+      this.reporter.report({ kind: 'internal', subject: 'finalize', error }),
+    );
+    this.defersFinalization = this.settings.failOpen && parts.durability !== 'sync' && parts.gate === undefined;
     for (const handler of parts.handlers ?? []) this.handlerSet.add(handler);
     this.queue = new WriteQueue(
       this.store,
@@ -235,8 +243,26 @@ export class Ledger extends LedgerTaskHelpers {
     return this.handlerSet.remove(handler);
   }
 
+  /**
+   * @internal Capture's way to finalize a call whose response has just arrived: its latency ends
+   * now, and `finalize` runs on the next turn of the event loop, after the application's own
+   * continuation. A fail-closed or `sync`-durable ledger finalizes at once, since its caller must see
+   * a refusal or a durable record before going on; so does a gated one, whose next admission must
+   * find this call settled. Reads of the ledger (`flush`, queries, `stats`) run pending
+   * finalizations first.
+   */
+  finalizeSoon(call: CallHandle, finalize: () => void): void {
+    if (!this.defersFinalization || !(call instanceof Call)) {
+      finalize();
+      return;
+    }
+    call.markEnded();
+    this.deferred.add(finalize);
+  }
+
   /** Writes every finalized record and waits for handlers to settle. */
   async flush(): Promise<void> {
+    this.deferred.runAll();
     await this.handlerSet.idle();
     try {
       await this.queue.flush();
@@ -279,6 +305,7 @@ export class Ledger extends LedgerTaskHelpers {
   }
 
   stats(): LedgerStats {
+    this.deferred.runAll();
     return { ...this.queue.stats, handlers: { ...this.handlerSet.stats }, invalidInput: this.invalidInput };
   }
 

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DeferredFinalizations } from '../../src/core/deferred-finalizations.js';
+import { nextTurn } from './support.js';
+
+describe('deferred finalizations', () => {
+  it('run on the next turn of the event loop, after the code that added them and its promises', async () => {
+    const order: string[] = [];
+    const deferred = new DeferredFinalizations(() => {});
+    deferred.add(() => order.push('first'));
+    deferred.add(() => order.push('second'));
+    await Promise.resolve();
+    order.push('continuation');
+    expect(deferred.size).toBe(2);
+    await nextTurn();
+    expect(order).toEqual(['continuation', 'first', 'second']);
+    expect(deferred.size).toBe(0);
+  });
+
+  it('runAll runs them at once, and the turn scheduled earlier finds nothing left', async () => {
+    let runs = 0;
+    const deferred = new DeferredFinalizations(() => {});
+    deferred.add(() => runs++);
+    deferred.runAll();
+    expect(runs).toBe(1);
+    await nextTurn();
+    expect(runs).toBe(1);
+    deferred.add(() => runs++);
+    await nextTurn();
+    expect(runs).toBe(2);
+  });
+
+  it('a task that throws is reported and the others still run', () => {
+    const reported: unknown[] = [];
+    const deferred = new DeferredFinalizations((error) => reported.push(error));
+    const ran: number[] = [];
+    const failure = new Error('refused');
+    deferred.add(() => ran.push(1));
+    deferred.add(() => {
+      throw failure;
+    });
+    deferred.add(() => ran.push(3));
+    deferred.runAll();
+    expect(ran).toEqual([1, 3]);
+    expect(reported).toEqual([failure]);
+  });
+
+  it('a task added while they run runs in the same pass, so runAll leaves nothing behind', () => {
+    const deferred = new DeferredFinalizations(() => {});
+    const ran: string[] = [];
+    deferred.add(() => {
+      ran.push('outer');
+      deferred.add(() => ran.push('inner'));
+    });
+    deferred.runAll();
+    expect(ran).toEqual(['outer', 'inner']);
+    expect(deferred.size).toBe(0);
+  });
+});
