@@ -154,7 +154,7 @@ export async function main(): Promise<void> {
       const name = 'in-memory fetch (no sockets; store writes run between cycles, measured below)';
       transports.push({ name, options: memoryTransport(), units: MEMORY_UNITS, writesTimed: false });
     }
-    // A response's record is built, priced and queued on the next turn of the event loop, after the
+    // A response's record is built, priced and queued a turn of the event loop later, after the
     // application's continuation. That work is capture's cost, so each llm-ledger unit ends by running
     // what is pending (`stats()` does), inside the timed span: in memory no turn would come before
     // the untimed one between cycles, and over sockets little is left by then.
@@ -460,7 +460,7 @@ async function reportCaptureAlone(ledger: Ledger): Promise<void> {
   const perChunk: number[] = [];
   for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
     const raw = await cpuPerCall(ALONE_CALLS, () => stub());
-    // `stats()` runs the finalizations the calls left for the next turn: they are part of the cost.
+    // `stats()` runs the finalizations the calls left for later: they are part of the cost.
     const ours = await cpuPerCall(ALONE_CALLS, recorded, () => ledger.stats());
     const rawStream = await cpuPerChunk(chunkTexts.length, () => drain(chunks()));
     const oursStream = await cpuPerChunk(chunkTexts.length, () => {

@@ -49,7 +49,7 @@ export class Ledger extends LedgerTaskHelpers {
   private readonly meterPing: Pingable | undefined;
   private readonly spool: Spool | undefined;
   private readonly deferred: DeferredFinalizations;
-  /** Finalizations may wait for the next turn: none of them can throw into the caller or must be durable first. */
+  /** Finalizations may wait a turn: none of them can throw into the caller or must be durable first. */
   private readonly defersFinalization: boolean;
   private closed = false;
   private invalidInput = 0;
@@ -245,7 +245,7 @@ export class Ledger extends LedgerTaskHelpers {
 
   /**
    * @internal Capture's way to finalize a call whose response has just arrived: its latency ends
-   * now, and `finalize` runs on the next turn of the event loop, after the application's own
+   * now, and `finalize` runs a turn of the event loop later, after the application's own
    * continuation. A fail-closed or `sync`-durable ledger finalizes at once, since its caller must see
    * a refusal or a durable record before going on; so does a gated one, whose next admission must
    * find this call settled. Reads of the ledger (`flush`, queries, `stats`) run pending

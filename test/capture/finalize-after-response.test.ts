@@ -53,6 +53,7 @@ describe('a non-streamed call is finalized after the application has its respons
     expect(calls[0]!.finalized).toBe(false);
     clock.advance(5_000);
     await nextTurn();
+    await nextTurn();
     expect(calls[0]!.finalized).toBe(true);
     const record = await onlyRecord(ledger);
     expect(record.latencyMs).toBe(0);

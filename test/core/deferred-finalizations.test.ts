@@ -2,17 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { DeferredFinalizations } from '../../src/core/deferred-finalizations.js';
 import { nextTurn } from './support.js';
 
+async function turns(count: number): Promise<void> {
+  for (let turn = 0; turn < count; turn++) await nextTurn();
+}
+
 describe('deferred finalizations', () => {
-  it('run on the next turn of the event loop, after the code that added them and its promises', async () => {
+  it('run after the code that added them, and after the immediates it queued (where fetch sends a request)', async () => {
     const order: string[] = [];
     const deferred = new DeferredFinalizations(() => {});
     deferred.add(() => order.push('first'));
     deferred.add(() => order.push('second'));
     await Promise.resolve();
     order.push('continuation');
+    setImmediate(() => order.push('request sent'));
     expect(deferred.size).toBe(2);
-    await nextTurn();
-    expect(order).toEqual(['continuation', 'first', 'second']);
+    await turns(2);
+    expect(order).toEqual(['continuation', 'request sent', 'first', 'second']);
     expect(deferred.size).toBe(0);
   });
 
@@ -22,10 +27,10 @@ describe('deferred finalizations', () => {
     deferred.add(() => runs++);
     deferred.runAll();
     expect(runs).toBe(1);
-    await nextTurn();
+    await turns(2);
     expect(runs).toBe(1);
     deferred.add(() => runs++);
-    await nextTurn();
+    await turns(2);
     expect(runs).toBe(2);
   });
 
