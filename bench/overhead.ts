@@ -7,7 +7,7 @@
  * share the client's event loop) and an in-memory `fetch` (the SDK's whole path without sockets,
  * where loopback jitter no longer hides microseconds). Per call: sequential non-streamed calls.
  * Per chunk: the slope between streams of few and of many chunks, so per-call costs cancel out.
- * Modes run interleaved in units of 5 to 20 ms, in shuffled order, cycle after cycle. Each round is a
+ * Modes run interleaved in units of 5 to 40 ms, in shuffled order, cycle after cycle. Each round is a
  * paired comparison: a mode's added time is its time minus raw's over the same cycles, and the
  * figure printed is the median over rounds, so drift and noisy neighbours (JIT, GC, CPU frequency,
  * other processes) hit every mode alike and outliers do not count. Wall time is what
@@ -92,7 +92,7 @@ const MODES: readonly Mode[] = ALL_MODES.filter(
 type Kind = 'sync' | 'few' | 'many';
 const KINDS: readonly Kind[] = ['sync', 'few', 'many'];
 /**
- * Calls per timed unit, each unit lasting 5 to 20 ms. Units of every mode alternate in shuffled order,
+ * Calls per timed unit, each unit lasting 5 to 40 ms. Units of every mode alternate in shuffled order,
  * CYCLES times per round, so that the paired figures of a round are taken milliseconds apart: this
  * machine's speed drifts by several percent over a second, which whole batches of 100 ms per mode
  * turned into a ±0.3 µs/chunk margin (±0.07 now). Much shorter units make modes inherit each other's
@@ -157,7 +157,8 @@ export async function main(): Promise<void> {
     // A response's record is built, priced and queued a turn of the event loop later, after the
     // application's continuation. That work is capture's cost, so each llm-ledger unit ends by running
     // what is pending (`stats()` does), inside the timed span: in memory no turn would come before
-    // the untimed one between cycles, and over sockets little is left by then.
+    // the untimed one between cycles (so the wall figure counts it too, which an application would
+    // not wait for), and over sockets little is left by then.
     const finishers: Finishers = {
       'llm-ledger': () => void ledger.stats(),
       'llm-ledger/no-op store': () => void noOpLedger.stats(),

@@ -33,7 +33,7 @@ export function expectedCost(input: number, output: number): string {
   return microsToDollars(input + 2 * output);
 }
 
-export function testLedger(options: Pick<CreateLedgerOptions, 'failOpen'> = {}): Ledger {
+export function testLedger(options: Partial<CreateLedgerOptions> = {}): Ledger {
   return createLedger({
     store: 'memory',
     configFile: false,

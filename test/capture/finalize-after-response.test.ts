@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { wrapClient } from '../../src/capture/wrap-client.js';
 import type { CallHandle, CallStart } from '../../src/core/call.js';
-import { silentLogger } from '../../src/core/logger.js';
 import type { CallRecord } from '../../src/core/record.js';
-import { createLedger, type CreateLedgerOptions } from '../../src/create-ledger.js';
+import type { CreateLedgerOptions } from '../../src/create-ledger.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { chatCompletion, chatCompletionBody, message, openaiUsage } from '../support/wire-server/index.js';
 import { ManualClock, nextTurn } from '../core/support.js';
-import { onlyRecord, sdkClients, startWireServer, testPricer, type WireServer } from './capture-harness.js';
+import { onlyRecord, sdkClients, startWireServer, testLedger, type WireServer } from './capture-harness.js';
 
 let server: WireServer;
 beforeAll(async () => {
@@ -30,12 +29,7 @@ class KeptStore extends MemoryStore {
 /** A ledger whose started calls the test can look at: `calls` holds each one's handle. */
 function watchedLedger(options: Partial<CreateLedgerOptions> = {}) {
   const calls: CallHandle[] = [];
-  const ledger = createLedger({
-    store: 'memory',
-    configFile: false,
-    env: {},
-    logger: silentLogger,
-    pricer: testPricer,
+  const ledger = testLedger({
     handlers: [{ onStartSync: (call: CallStart) => void calls.push(call as CallHandle) }],
     ...options,
   });
