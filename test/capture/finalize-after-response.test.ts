@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { wrapClient } from '../../src/capture/wrap-client.js';
 import type { CallHandle, CallStart } from '../../src/core/call.js';
@@ -113,6 +116,30 @@ describe('a non-streamed call is finalized after the application has its respons
     await ledger.close();
     expect(store.written).toHaveLength(1);
     expect(store.written[0]).toMatchObject({ provider: 'anthropic', status: 'success' });
+  });
+
+  it('a sync-durable ledger has the record in its spool before the call returns', async () => {
+    const spool = mkdtempSync(join(tmpdir(), 'llm-ledger-finalize-'));
+    try {
+      const { ledger, calls } = watchedLedger({ durability: 'sync', spool });
+      const openai = wrapClient(ledger, sdkClients(server).openai);
+      server.script('openai.chat', chatCompletion({ content: 'Paris.' }));
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
+      expect(calls[0]!.finalized).toBe(true);
+      expect(readFileSync(join(spool, 'spool.jsonl'), 'utf8')).toContain(calls[0]!.id);
+      await ledger.close();
+    } finally {
+      rmSync(spool, { recursive: true, force: true });
+    }
+  });
+
+  it('a budgeted ledger finalizes before the call returns, so the next admission finds it settled', async () => {
+    const { ledger, calls } = watchedLedger({ meter: 'memory' });
+    const openai = wrapClient(ledger, sdkClients(server).openai);
+    server.script('openai.chat', chatCompletion({ content: 'Paris.' }));
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    expect(calls[0]!.finalized).toBe(true);
+    await ledger.close();
   });
 
   it('a fail-closed ledger finalizes before the call returns, so its refusals reach the application', async () => {
