@@ -93,6 +93,7 @@ describe('a non-streamed call is finalized after the application has its respons
     expect(record.tokenSource).toBe('estimate');
     expect(record.messages).toEqual(messages);
     expect(record.tokens.input).toBeLessThan(30);
+    await ledger.close();
   });
 
   it('is counted and readable at once: stats and queries run pending finalizations first', async () => {
