@@ -112,7 +112,7 @@ function recorder(
       const call = current();
       if (!call || call.finalized) return data;
       if (prepared && isStreamLike(data)) return captureStream(binding, call, init, prepared, data);
-      completeCall(binding, call, init, endpoint, data, undefined, true);
+      completeCallSoon(binding, call, init, endpoint, data);
       return data;
     },
     onError: (error) => {
@@ -151,12 +151,7 @@ function isGenerator(value: object): value is AsyncGenerator<unknown> {
   return typeof generator.next === 'function' && typeof generator.return === 'function';
 }
 
-/**
- * Completes a call from a non-streamed response; counts are estimated when the provider sent none.
- * The response is read at once, into objects of the record's own (the application may change the
- * response afterwards). With `soon`, the record is built, priced and queued after the application's
- * continuation has run.
- */
+/** Completes a call from a non-streamed response; counts are estimated when the provider sent none. */
 export function completeCall(
   binding: CaptureBinding,
   call: CallHandle,
@@ -164,9 +159,46 @@ export function completeCall(
   endpoint: Endpoint,
   data: unknown,
   metadata?: Record<string, unknown>,
-  soon = false,
 ): void {
-  if (call.finalized) return;
+  const result = readResponse(binding, call, init, endpoint, data);
+  if (!result) return;
+  if (metadata) result.metadata = { ...result.metadata, ...metadata };
+  call.complete(result);
+}
+
+/**
+ * `completeCall` for a wrapped SDK call: the response is read now, and the record is built, priced
+ * and queued after the application's continuation has run (`Ledger.finalizeSoon`).
+ */
+function completeCallSoon(
+  binding: CaptureBinding,
+  call: CallHandle,
+  init: CallInit,
+  endpoint: Endpoint,
+  data: unknown,
+): void {
+  const result = readResponse(binding, call, init, endpoint, data);
+  if (!result) return;
+  const complete = () => {
+    if (!call.finalized) call.complete(result);
+  };
+  if (binding.ledger.finalizeSoon) binding.ledger.finalizeSoon(call, complete);
+  else complete();
+}
+
+/**
+ * The call's result, read from the response at once into objects of the record's own (the
+ * application may change the response afterwards); undefined when the call is finalized already
+ * or the response reported an error (the call is failed with it).
+ */
+function readResponse(
+  binding: CaptureBinding,
+  call: CallHandle,
+  init: CallInit,
+  endpoint: Endpoint,
+  data: unknown,
+): CallResult | undefined {
+  if (call.finalized) return undefined;
   let read: ReturnType<Endpoint['response']>;
   try {
     read = endpoint.response(data);
@@ -176,17 +208,12 @@ export function completeCall(
   }
   if (read.error) {
     failCall(call, read.error, read.result);
-    return;
+    return undefined;
   }
   const result = read.result;
   // The request's messages are the application's array, which may grow once the call returns.
   if (!result.tokens) Object.assign(result, estimatedResult(init, result));
-  if (metadata) result.metadata = { ...result.metadata, ...metadata };
-  const complete = () => {
-    if (!call.finalized) call.complete(result);
-  };
-  if (soon && binding.ledger.finalizeSoon) binding.ledger.finalizeSoon(call, complete);
-  else complete();
+  return result;
 }
 
 function estimatedResult(init: CallInit, result: CallResult): CallResult {
