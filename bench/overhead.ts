@@ -380,7 +380,7 @@ function below(values: readonly number[], limit: number): Check {
 
 function withMargin(values: readonly number[], unit: Unit): string {
   const { median, margin } = estimate(values);
-  return `${median >= 0 ? '+' : ''}${fixed(median, DIGITS[unit])} ±${fixed(margin, DIGITS[unit])} µs/${unit}`;
+  return `${signed(median, DIGITS[unit])} ±${fixed(margin, DIGITS[unit])} µs/${unit}`;
 }
 
 /**
@@ -477,8 +477,8 @@ async function reportCaptureAlone(ledger: Ledger): Promise<void> {
     perChunk.push(oursStream - rawStream);
   }
   process.stdout.write(
-    `\nllm-ledger alone (stub SDK call, parsed chunks; CPU): +${fixed(medianOf(perCall), 1)} µs/call, ` +
-      `+${fixed(medianOf(perChunk), 3)} µs/chunk\n`,
+    `\nllm-ledger alone (stub SDK call, parsed chunks; CPU): ${signed(medianOf(perCall), 1)} µs/call, ` +
+      `${signed(medianOf(perChunk), 3)} µs/chunk\n`,
   );
 }
 
@@ -529,6 +529,11 @@ function shuffle<T>(items: T[]): T[] {
     [items[index], items[other]] = [items[other]!, items[index]!];
   }
   return items;
+}
+
+/** `fixed` with a plus sign on values that are not negative. */
+function signed(value: number, digits: number): string {
+  return `${value >= 0 ? '+' : ''}${fixed(value, digits)}`;
 }
 
 function fixed(value: number, digits: number): string {
