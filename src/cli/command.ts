@@ -1,7 +1,11 @@
+import type { Writable } from 'node:stream';
+
 /** What a command may touch: output streams, environment and working directory. */
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The process's stdout as a stream, when there is one: commands that stream (export) wait on it. */
+  stdoutStream?: Writable;
   env: Record<string, string | undefined>;
   cwd: string;
 }

@@ -1,4 +1,9 @@
-import { createLedger } from '../create-ledger.js';
+import { existsSync } from 'node:fs';
+import { createLedger, DEFAULT_DATABASE_PATH, resolveLedgerConfig } from '../create-ledger.js';
+import { LedgerError } from '../core/errors.js';
+import { sqlitePathOf } from '../open-store.js';
+import { redactSecrets } from '../core/secret-redaction.js';
+import { printable } from './format/printable.js';
 import type { Ledger } from '../core/ledger.js';
 import type { LedgerLogger } from '../core/logger.js';
 import type { CallFilter } from '../core/store.js';
@@ -36,21 +41,58 @@ export const FILTER_USAGE = `Filters:
 const STATUSES: readonly CallStatus[] = ['success', 'error', 'partial', 'cancelled'];
 
 export function stderrLogger(io: CliIo): LedgerLogger {
+  // Messages carry content (model names, provider errors): redacted and made printable.
   const write = (level: string) => (_object: Record<string, unknown>, message: string) =>
-    io.stderr(`llm-ledger ${level}: ${message}\n`);
+    io.stderr(`llm-ledger ${level}: ${printable(redactSecrets(String(message)))}\n`);
   return { debug() {}, info() {}, warn: write('warning'), error: write('error') };
 }
 
-/** The ledger a CLI command reads: `--db`, else LLM_LEDGER_DB, else the config file, else ./.llm-ledger/ledger.db. */
-export function openCliLedger(values: { db?: string; config?: string }, io: CliIo): Ledger {
-  return createLedger({
+/**
+ * The ledger a CLI command reads: `--db`, else LLM_LEDGER_DB, else the config file, else
+ * ./.llm-ledger/ledger.db. A SQLite file that does not exist is an error naming it (a typo must
+ * not create an empty database and report "no calls"), unless `create` is set (`demo`, `migrate`).
+ * The CLI records nothing, so it takes no spool (a spool belongs to the application's processes)
+ * and installs no shutdown hooks.
+ */
+export function openCliLedger(
+  values: { db?: string; config?: string },
+  io: CliIo,
+  options: { create?: boolean } = {},
+): Ledger {
+  const ledgerOptions = {
     store: values.db,
     configFile: values.config,
     env: io.env,
     cwd: io.cwd,
     logger: stderrLogger(io),
     flushIntervalMs: 10,
-  });
+    spool: false,
+    shutdownHooks: false,
+  } as const;
+  if (!options.create) requireDatabase(resolveLedgerConfig(ledgerOptions).storeLocation, values, io);
+  return createLedger(ledgerOptions);
+}
+
+/** Throws, naming the path and where it came from, when `location` is a SQLite file that does not exist. */
+export function requireDatabase(location: string, values: { db?: string }, io: CliIo): void {
+  const path = sqlitePathOf(location, io.cwd);
+  if (path === undefined || existsSync(path)) return;
+  const from =
+    values.db !== undefined
+      ? '--db'
+      : nonBlank(io.env.LLM_LEDGER_DB) !== undefined
+        ? 'LLM_LEDGER_DB'
+        : location === DEFAULT_DATABASE_PATH
+          ? 'the default location'
+          : 'the config file';
+  throw new LedgerError(
+    `No ledger database at ${printable(path)} (from ${from}): check the path; ` +
+      '`llm-ledger migrate` or a recording application creates it',
+  );
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 export function filterFromOptions(values: Record<string, unknown>, now: number = Date.now()): CallFilter {

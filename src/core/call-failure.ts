@@ -2,6 +2,7 @@ import type { FailureDetails } from './call-types.js';
 import { describeError, type ErrorDetails } from './error-details.js';
 import type { CallRecord } from './record.js';
 import { capText } from './sanitize.js';
+import { redactSecrets } from './secret-redaction.js';
 
 /** How `cancel()` describes its reason; without one, a standard AbortError. */
 export function describeCancellation(reason: unknown, now: number): ErrorDetails {
@@ -16,7 +17,8 @@ export function applyFailure(
   maxFieldChars: number,
 ): void {
   record.errorType = details.errorType ?? described.errorType;
-  record.errorMessage = capText(details.errorMessage ?? described.errorMessage, maxFieldChars);
+  // Providers echo the rejected key ("Incorrect API key provided: sk-..."): never store it.
+  record.errorMessage = capText(redactSecrets(details.errorMessage ?? described.errorMessage), maxFieldChars);
   record.httpStatus = details.httpStatus ?? described.httpStatus;
   record.retryAfterMs = details.retryAfterMs ?? described.retryAfterMs;
 }

@@ -1,3 +1,6 @@
+import { redactSecrets } from './secret-redaction.js';
+import { printable } from './terminal-text.js';
+
 /**
  * The ledger reports its own problems (a failing store, a throwing handler, sanitized input)
  * through this interface. It matches pino's `(object, message)` call shape, so a pino logger
@@ -10,17 +13,28 @@ export interface LedgerLogger {
   error(object: Record<string, unknown>, message: string): void;
 }
 
-/** Writes warnings and errors to stderr as one line each; debug and info are dropped. */
+/**
+ * Writes warnings and errors to stderr as one line each; debug and info are dropped. Messages
+ * carry content (model names, provider error text): secrets are redacted and control characters
+ * shown as visible escapes, so that a line can neither clear the screen nor forge another line.
+ */
 export const consoleLogger: LedgerLogger = {
   debug() {},
   info() {},
   warn(object, message) {
-    process.stderr.write(`[llm-ledger] warn: ${message} ${safeDetails(object)}\n`);
+    process.stderr.write(logLine('warn', message, object));
   },
   error(object, message) {
-    process.stderr.write(`[llm-ledger] error: ${message} ${safeDetails(object)}\n`);
+    process.stderr.write(logLine('error', message, object));
   },
 };
+
+/** One terminal-safe, redacted log line: `[llm-ledger] LEVEL: message {details}\n`. */
+export function logLine(level: string, message: string, object: Record<string, unknown>): string {
+  const details = safeDetails(object);
+  const text = details === '{}' ? String(message) : `${String(message)} ${details}`;
+  return `[llm-ledger] ${level}: ${printable(redactSecrets(text))}\n`;
+}
 
 export const silentLogger: LedgerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 

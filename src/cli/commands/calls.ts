@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CallRecord } from '../../core/record.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { terminalSafeJson } from './export.js';
 import { formatCost } from '../format/money-format.js';
 import { clip } from '../format/printable.js';
 import { formatInteger, formatMs, renderTable } from '../format/table.js';
@@ -43,7 +44,7 @@ export const command: CliCommand = {
         order: values.asc ? 'asc' : 'desc',
       });
       if (values.json) {
-        io.stdout(`${JSON.stringify(page, null, 2)}\n`);
+        io.stdout(`${terminalSafeJson(page, 2)}\n`);
         return 0;
       }
       if (page.records.length === 0) {

@@ -53,7 +53,7 @@ export const command: CliCommand = {
       io.stderr(`llm-ledger demo: --live needs the ${sdks.missing} package: npm install ${sdks.missing}\n`);
       return 2;
     }
-    const ledger = openCliLedger(values, io);
+    const ledger = openCliLedger(values, io, { create: true });
     let server: WireServer | undefined;
     try {
       let traceId: string;

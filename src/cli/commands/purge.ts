@@ -5,7 +5,7 @@ import { loadDriver } from '../../stores/sqlite/driver.js';
 import { PostgresStore } from '../../stores/postgres/postgres-store.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { LEDGER_OPTIONS } from '../open-ledger.js';
+import { LEDGER_OPTIONS, requireDatabase } from '../open-ledger.js';
 import { parseSince } from '../time-range.js';
 import { isPostgresLocation } from './migrate.js';
 
@@ -35,6 +35,7 @@ export const command: CliCommand = {
     const dryRun = values['dry-run'] === true;
     const location =
       values.db ?? resolveLedgerConfig({ configFile: values.config, env: io.env, cwd: io.cwd }).storeLocation;
+    requireDatabase(location, values, io);
     const count = isPostgresLocation(location)
       ? await purgeStore(new PostgresStore({ connectionString: location, schema: values.schema }), cutoff, dryRun)
       : purgeSqlite(location.replace(/^(sqlite|file):(\/\/)?/, ''), cutoff, dryRun);

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { sumDecimalStrings } from '../../core/money.js';
+import { redactSecrets } from '../../core/secret-redaction.js';
 import type { CallRecord } from '../../core/record.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { terminalSafeJson } from './export.js';
 import { formatCost } from '../format/money-format.js';
 import { clip, printable } from '../format/printable.js';
 import { formatInteger, formatMs } from '../format/table.js';
@@ -29,7 +31,7 @@ export const command: CliCommand = {
     try {
       const records = await ledger.calls.byTrace(traceId);
       if (values.json) {
-        io.stdout(`${JSON.stringify(records, null, 2)}\n`);
+        io.stdout(`${terminalSafeJson(records, 2)}\n`);
         return records.length === 0 ? 1 : 0;
       }
       if (records.length === 0) {
@@ -60,8 +62,12 @@ export function renderTrace(traceId: string, records: readonly CallRecord[], dec
   const lines = [
     `trace ${printable(traceId)}: ${records.length} calls, ${formatInteger(tokens)} tokens, ${formatCost(cost, currency, decimals)}`,
   ];
+  // Each call is shown once: a parent cycle (A's parent is B, B's parent is A) has no root, so
+  // what the walk from the roots did not reach is shown from its first call, marked as a cycle.
+  const shown = new Set<string>();
   const walk = (parent: string | null, prefix: string) => {
-    const list = children.get(parent) ?? [];
+    const list = (children.get(parent) ?? []).filter((record) => !shown.has(record.id));
+    list.forEach((record) => shown.add(record.id));
     list.forEach((record, index) => {
       const last = index === list.length - 1;
       lines.push(`${prefix}${last ? '└─ ' : '├─ '}${describe(record, decimals)}`);
@@ -69,15 +75,23 @@ export function renderTrace(traceId: string, records: readonly CallRecord[], dec
     });
   };
   walk(null, '');
+  for (const record of records) {
+    if (shown.has(record.id)) continue;
+    shown.add(record.id);
+    lines.push(
+      `└─ ${describe(record, decimals)} (parent cycle: its parent ${clip(record.parentId ?? '', 40)} descends from it)`,
+    );
+    walk(record.id, '   ');
+  }
   return `${lines.join('\n')}\n`;
 }
 
 function describe(record: CallRecord, decimals: number): string {
   const cost = record.cost ? formatCost(record.cost.total, record.cost.currency, decimals) : 'no cost';
-  const error = record.errorMessage ? ` ${clip(record.errorMessage, 60)}` : '';
+  const error = record.errorMessage ? ` ${clip(redactSecrets(record.errorMessage), 60)}` : '';
   return (
     `${printable(record.callType)} ${clip(record.model, 40)} ${record.status}${record.streamed ? ' (streamed)' : ''} ` +
     `${formatMs(record.latencyMs)} ms, in ${formatInteger(record.tokens.input)} / out ${formatInteger(record.tokens.output)}, ${cost}` +
-    `${error}  [${record.id}]`
+    `${error}  [${printable(record.id)}]`
   );
 }

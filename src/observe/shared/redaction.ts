@@ -1,17 +1,15 @@
-/** One thing to hide: every match of `pattern` is replaced by `replacement`. */
-export interface RedactionRule {
-  pattern: RegExp;
-  replacement: string;
-}
+import { redactSecrets, SECRET_REDACTION_RULES, type RedactionRule } from '../../core/secret-redaction.js';
+
+export type { RedactionRule };
 
 /**
- * Secrets and personal data hidden by default: provider API keys (`sk-...`, `sk-ant-...`,
- * `sk-proj-...`, Google `AIza...`), bearer tokens and email addresses.
+ * Secrets and personal data hidden by default: the credentials error messages are also cleaned
+ * of (provider API keys of OpenAI, Anthropic, Google, AWS, GitHub, Groq, xAI and others, bearer
+ * tokens, Authorization and API-key headers, keys in URL query strings and URL credentials), and
+ * email addresses.
  */
 export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = Object.freeze([
-  { pattern: /\bsk-[A-Za-z0-9_-]{16,}/g, replacement: '[REDACTED_API_KEY]' },
-  { pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g, replacement: '[REDACTED_API_KEY]' },
-  { pattern: /\bBearer\s+[A-Za-z0-9._~+/-]+=*/gi, replacement: 'Bearer [REDACTED]' },
+  ...SECRET_REDACTION_RULES,
   { pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, replacement: '[REDACTED_EMAIL]' },
 ]);
 
@@ -56,11 +54,7 @@ export class Redactor {
   }
 
   text(value: string): string {
-    let result = value;
-    for (const rule of this.rules) {
-      rule.pattern.lastIndex = 0;
-      result = result.replace(rule.pattern, rule.replacement);
-    }
+    let result = redactSecrets(value, this.rules);
     // Cut after redacting, so a secret on the boundary is never left half visible.
     if (result.length > this.maxChars) {
       result = `${result.slice(0, this.maxChars)}…[${result.length - this.maxChars} more chars]`;
