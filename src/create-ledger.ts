@@ -4,7 +4,9 @@ import type { Pricer } from './core/call.js';
 import { Ledger } from './core/ledger.js';
 import { consoleLogger, type LedgerLogger } from './core/logger.js';
 import { FileSpool } from './delivery/file-spool.js';
+import { DEFAULT_SPOOL_DIRECTORY, hasLeftoverSpool, openProcessSpool } from './delivery/process-spool.js';
 import { installShutdownHooks } from './delivery/shutdown-hooks.js';
+import type { Spool } from './core/spool.js';
 import type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './ledger-options.js';
 import { runBatch, type BatchOptions } from './meters/batch/run-batch.js';
 import { createMeterGate } from './meters/meter-gate.js';
@@ -47,12 +49,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     typeof options.store === 'object' && options.store !== null
       ? options.store
       : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
-  const wantsSpool =
-    options.spool !== false &&
-    (options.spool !== undefined || options.durability === 'sync' || store.kind === 'postgres');
-  const spool = wantsSpool
-    ? new FileSpool({ directory: resolve(cwd, options.spool || '.llm-ledger/spool') })
-    : undefined;
+  const spool = openSpool(options, store.kind, cwd);
   const monitor = options.monitor
     ? new PerformanceMonitor({
         currency: resolved.settings.baseCurrency,
@@ -86,8 +83,38 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     batch: <I, T>(items: readonly I[], fn: (item: I, index: number) => Promise<T>, batchOptions?: BatchOptions) =>
       runBatch(ledger, items, fn, batchOptions),
   });
-  if (options.shutdownHooks !== false) unregisterShutdownHooks = installShutdownHooks(ledger);
+  if (options.shutdownHooks !== false) {
+    // Without a spool of its own, a ledger saving records at 'exit' opens one under the default
+    // directory; the next ledger in this directory finds it and replays it (see openSpool).
+    const exitSpool = () =>
+      options.spool === false || store.kind === 'memory'
+        ? undefined
+        : openProcessSpool(resolve(cwd, DEFAULT_SPOOL_DIRECTORY));
+    unregisterShutdownHooks = installShutdownHooks({
+      close: () => ledger.close(),
+      spoolPendingNow: () => ledger.spoolPendingNow(exitSpool),
+    });
+  }
   return created;
+}
+
+/**
+ * A named `spool` directory is this ledger's alone (a conflict is a SpoolInUseError). Otherwise
+ * the spool is one per process under .llm-ledger/spool, opened for PostgreSQL, for `sync`
+ * durability, and whenever records left there by an earlier process wait to be replayed.
+ */
+function openSpool(options: CreateLedgerOptions, storeKind: string, cwd: string): Spool | undefined {
+  if (options.spool === false) return undefined;
+  if (typeof options.spool === 'string' && options.spool !== '') {
+    return new FileSpool({ directory: resolve(cwd, options.spool) });
+  }
+  const base = resolve(cwd, DEFAULT_SPOOL_DIRECTORY);
+  const wanted =
+    options.spool !== undefined ||
+    options.durability === 'sync' ||
+    storeKind === 'postgres' ||
+    (storeKind !== 'memory' && hasLeftoverSpool(base));
+  return wanted ? openProcessSpool(base) : undefined;
 }
 
 function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {

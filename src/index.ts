@@ -98,5 +98,5 @@ export * from './tokens/index.js';
 export * from './observe/index.js';
 export * from './meters/index.js';
 export type { Spool, SpoolState, Durability } from './core/spool.js';
-export { FileSpool, installShutdownHooks } from './delivery/index.js';
-export type { FileSpoolOptions } from './delivery/index.js';
+export { FileSpool, SpoolInUseError, openProcessSpool, installShutdownHooks } from './delivery/index.js';
+export type { FileSpoolOptions, Closable, ShutdownHookOptions } from './delivery/index.js';

@@ -46,7 +46,12 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
   meter?: Meter | string | false;
   /** The meter's connection check for `ledger.health()`. Default: a read from the meter's backend. */
   meterPing?: Pingable;
-  /** Spool directory: records kept on disk while the store is down. Default `.llm-ledger/spool` for PostgreSQL stores; `false` for none. */
+  /**
+   * Spool directory: records kept on disk while the store is down. A directory named here is this
+   * ledger's alone (another process or ledger on it is a SpoolInUseError). Unset: one per process
+   * under `.llm-ledger/spool` (`spool`, `spool-1`, ...), for PostgreSQL stores and `sync` durability;
+   * `false` for none.
+   */
   spool?: string | false;
   /** `batched` (default) or `sync`: each record is fsynced to the spool before complete() returns. */
   durability?: Durability;

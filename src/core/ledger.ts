@@ -271,6 +271,24 @@ export class Ledger extends LedgerTaskHelpers {
     }
   }
 
+  /**
+   * @internal For the process's 'exit' event, where nothing can be awaited: finalizes deferred
+   * calls and appends every record not yet in the store to the spool synchronously (this ledger's
+   * own, else the one `fallback` opens), to be replayed by the next process. Returns the count.
+   */
+  spoolPendingNow(fallback?: () => Spool | undefined): number {
+    this.deferred.runAll();
+    if (this.queue.pending === 0 && !this.queue.writing) return 0;
+    const own = this.spool;
+    const spool = own ?? fallback?.();
+    if (!spool) return 0;
+    try {
+      return this.queue.saveForExit(spool);
+    } finally {
+      if (!own) spool.close();
+    }
+  }
+
   /** Flushes and closes the store. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

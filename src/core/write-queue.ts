@@ -34,6 +34,8 @@ export class WriteQueue {
   private spoolTimer: NodeJS.Timeout | undefined;
   private warnedHighWater = false;
   private closed = false;
+  /** The batch the store is writing now: kept by `saveForExit` too, since the write may never finish. */
+  private inFlight: readonly CallRecord[] = [];
 
   constructor(
     private readonly store: Store,
@@ -61,6 +63,11 @@ export class WriteQueue {
 
   get pending(): number {
     return this.records.size;
+  }
+
+  /** A batch is being written to the store. */
+  get writing(): boolean {
+    return this.inFlight.length > 0;
   }
 
   get stats(): WriteQueueStats {
@@ -194,6 +201,7 @@ export class WriteQueue {
     let refused = await replaySpool(this.spool, this.store, this.options.batchSize, this.outcomes);
     while (this.pending > 0) {
       const batch = this.records.take(this.options.batchSize);
+      this.inFlight = batch;
       try {
         await this.store.write(batch);
         this.succeeded(batch.length);
@@ -204,6 +212,8 @@ export class WriteQueue {
         // A permanent failure may come from one bad record: retried alone, the good ones go
         // through and only the bad ones are set aside, so they cannot block the queue.
         refused = (await this.isolate(batch.length)) ?? refused;
+      } finally {
+        this.inFlight = [];
       }
       this.records.compact();
     }
@@ -287,6 +297,27 @@ export class WriteQueue {
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
+  }
+
+  /**
+   * The process is exiting (the 'exit' event, where nothing can be awaited): appends every record
+   * not known to be in the store, the batch being written included, to `spool` synchronously. A
+   * record the interrupted write did store is replayed once more, harmlessly (ids). Returns how
+   * many were saved; on a spool failure the records stay here and the error is reported.
+   */
+  saveForExit(spool: Spool): number {
+    const records = [...this.inFlight, ...this.records.all()];
+    if (records.length === 0) return 0;
+    try {
+      spool.append(records);
+    } catch (error) {
+      this.reporter.report({ kind: 'store', subject: 'spool', error });
+      return 0;
+    }
+    this.counters.spooled += records.length;
+    this.records.clear();
+    this.inFlight = [];
+    return records.length;
   }
 
   /** Stops the timers; records pushed afterwards are reported and not kept. */

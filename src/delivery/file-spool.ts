@@ -8,13 +8,14 @@ import {
   readFileSync,
   readSync,
   renameSync,
-  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { CallRecord } from '../core/record.js';
+import { ConfigError } from '../core/errors.js';
 import type { Spool, SpoolState } from '../core/spool.js';
+import { releaseLock, tryLock } from './spool-lock.js';
 
 export interface FileSpoolOptions {
   /** Directory of the spool files; created when missing. Use one directory per process. */
@@ -26,7 +27,6 @@ export interface FileSpoolOptions {
 const RECORDS_FILE = 'spool.jsonl';
 const OFFSET_FILE = 'spool.offset';
 const DEAD_LETTERS_FILE = 'dead-letters.jsonl';
-const LOCK_FILE = 'spool.lock';
 const INITIAL_READ_BYTES = 1 << 20;
 
 /**
@@ -36,10 +36,12 @@ const INITIAL_READ_BYTES = 1 << 20;
  * the last process stopped: a torn last line (a crash mid-append, before `append` returned) is cut
  * off, and records after the offset are pending.
  *
- * One process per directory: two processes appending to one file would interleave safely, but
- * their offsets would not. A lock file holding the owner's pid enforces it; a lock left by a
- * process that no longer runs (a crash) is taken over, so a restarted process replays its
- * predecessor's records. Give each worker of a multi-process app its own stable directory.
+ * One spool per directory: two processes (or two ledgers of one process) appending to one file
+ * would interleave safely, but their offsets would not. A lock file holding the owner's pid
+ * enforces it; a lock left by a process that no longer runs (a crash), or holding this process's
+ * own pid without a spool of this process behind it (a container restarted with the same pid), is
+ * taken over, so a restarted process replays its predecessor's records. A directory in use is a
+ * `SpoolInUseError` (a ConfigError). `openProcessSpool` picks a free directory per process.
  */
 export class FileSpool implements Spool {
   readonly directory: string;
@@ -54,8 +56,14 @@ export class FileSpool implements Spool {
   constructor(private readonly options: FileSpoolOptions) {
     this.directory = options.directory;
     mkdirSync(this.directory, { recursive: true });
-    takeLock(join(this.directory, LOCK_FILE));
-    this.fd = openSync(join(this.directory, RECORDS_FILE), 'a+');
+    const lock = tryLock(this.directory);
+    if (!lock.locked) throw new SpoolInUseError(this.directory, lock.holder, lock.sameProcess);
+    try {
+      this.fd = openSync(join(this.directory, RECORDS_FILE), 'a+');
+    } catch (error) {
+      releaseLock(this.directory);
+      throw error;
+    }
     this.size = fstatSync(this.fd).size;
     this.cutTornTail();
     this.offset = this.readOffset();
@@ -144,11 +152,7 @@ export class FileSpool implements Spool {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
-    try {
-      unlinkSync(join(this.directory, LOCK_FILE));
-    } catch {
-      // already gone: nothing to release
-    }
+    releaseLock(this.directory);
   }
 
   private parse(line: string): CallRecord | undefined {
@@ -236,29 +240,22 @@ export class FileSpool implements Spool {
   }
 }
 
-function takeLock(path: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(path, 'utf8'));
-    if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-      throw new Error(`The spool directory ${path.slice(0, -LOCK_FILE.length - 1)} is in use by process ${owner}`);
-    }
-    unlinkSync(path); // left by a process that is gone
-  }
-  throw new Error(`Could not lock the spool at ${path}`);
-}
+/** The spool directory is held by another running process, or by another ledger of this process. */
+export class SpoolInUseError extends ConfigError {
+  /** Pid of the holder (this process's own pid when another ledger of this process holds it). */
+  readonly holder: number;
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  constructor(directory: string, holder: number, sameProcess: boolean) {
+    super({
+      source: 'options',
+      path: 'spool',
+      expected:
+        'a spool directory no other running process or ledger uses: give each process (and each ledger of a ' +
+        'process) its own `spool` directory, or leave `spool` unset and each process gets a free one ' +
+        'under .llm-ledger/',
+      received: `${JSON.stringify(directory)}, in use by ${sameProcess ? 'another ledger of this process' : holder > 0 ? `process ${holder}` : 'a process starting on it'}`,
+    });
+    this.name = 'SpoolInUseError';
+    this.holder = holder;
   }
 }

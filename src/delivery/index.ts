@@ -1,4 +1,5 @@
-export { FileSpool } from './file-spool.js';
+export { FileSpool, SpoolInUseError } from './file-spool.js';
 export type { FileSpoolOptions } from './file-spool.js';
+export { DEFAULT_SPOOL_DIRECTORY, hasLeftoverSpool, openProcessSpool } from './process-spool.js';
 export { installShutdownHooks } from './shutdown-hooks.js';
-export type { Closable } from './shutdown-hooks.js';
+export type { Closable, ShutdownHookOptions } from './shutdown-hooks.js';

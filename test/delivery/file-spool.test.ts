@@ -78,7 +78,7 @@ describe('FileSpool', () => {
   it('refuses a directory another live spool holds, and takes over one left by a dead process', () => {
     const directory = fresh();
     const first = new FileSpool({ directory });
-    expect(() => new FileSpool({ directory })).toThrow(/in use by process/);
+    expect(() => new FileSpool({ directory })).toThrow(/in use by another ledger of this process/);
     first.close();
     writeFileSync(join(directory, 'spool.lock'), '999999999');
     const second = new FileSpool({ directory });
