@@ -42,10 +42,12 @@ function safeDetails(object: Record<string, unknown>): string {
   try {
     return JSON.stringify(object, (_key, value: unknown) =>
       value instanceof Error
-        ? { name: value.name, message: value.message }
+        ? { name: value.name, message: redactSecrets(value.message) }
         : typeof value === 'bigint'
           ? String(value)
-          : value,
+          : typeof value === 'string'
+            ? redactSecrets(value)
+            : value,
     );
   } catch {
     return '{}';

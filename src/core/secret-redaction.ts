@@ -15,7 +15,7 @@ export const SECRET_REDACTION_RULES: readonly RedactionRule[] = Object.freeze([
   // `Authorization: Bearer ...`, `"authorization":"Basic ..."`, `x-api-key: ...`, `x-goog-api-key=...`.
   {
     pattern:
-      /\b((?:proxy-)?authorization|x-api-key|api-key|x-goog-api-key|anthropic-api-key|openai-api-key)(["']?\s*[:=]\s*["']?)((?:Bearer|Basic|Token|Bot|Key)\s+)?[^\s"',;}]+/gi,
+      /\b((?:proxy-)?authorization|x-api-key|api-key|x-goog-api-key|anthropic-api-key|openai-api-key)(\\?["']?\s*[:=]\s*\\?["']?)((?:Bearer|Basic|Token|Bot|Key)\s+)?[^\s"',;}\\]+/gi,
     replacement: '$1$2$3[REDACTED]',
   },
   // Keys and tokens in URLs: `?key=AIza...`, `&api_key=...`, `access_token=...`.
