@@ -54,6 +54,7 @@ export { normalizeTokenCounts } from './core/token-input.js';
 export type { LedgerHandler, HandlerStats } from './core/handlers.js';
 export type { LedgerLogger } from './core/logger.js';
 export { consoleLogger, silentLogger } from './core/logger.js';
+export { redactSecrets, SECRET_REDACTION_RULES } from './core/secret-redaction.js';
 export type { Problem, ProblemKind } from './core/problem-reporter.js';
 export {
   LedgerError,
