@@ -2,9 +2,8 @@ import { parseArgs } from 'node:util';
 import type { CallRecord } from '../../core/record.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { terminalSafeJson } from './export.js';
 import { formatCost } from '../format/money-format.js';
-import { clip } from '../format/printable.js';
+import { clip, terminalSafeJson } from '../format/printable.js';
 import { formatInteger, formatMs, renderTable } from '../format/table.js';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromOptions, LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
 

@@ -5,7 +5,7 @@ import { redactSecrets } from '../../core/secret-redaction.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
 import { ExportWriteError, fileOutput, stdoutOutput, type ExportOutput } from '../format/export-output.js';
-import { printable } from '../format/printable.js';
+import { printable, terminalSafeJson } from '../format/printable.js';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromOptions, LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
 
 const USAGE = `llm-ledger export [--format jsonl|csv] [--out FILE] [--round N] [--since 30d] [filters] [--db PATH]
@@ -63,9 +63,8 @@ export function csvField(value: unknown): string {
 }
 
 /**
- * JSON of a record for a line of the export: JSON.stringify escapes C0 controls but not C1 or
- * bidirectional overrides; those are written as \u escapes too (the same JSON once parsed).
- * Error messages pass through secret redaction again, for records stored before it existed.
+ * JSON of a record for a line of the export, terminal-safe (see terminalSafeJson). Error
+ * messages pass through secret redaction again, for records stored before it existed.
  */
 export function jsonLine(record: CallRecord, round: number | undefined): string {
   const exported =
@@ -77,13 +76,6 @@ export function jsonLine(record: CallRecord, round: number | undefined): string 
           cost: round === undefined || record.cost === null ? record.cost : roundCost(record.cost, round),
         };
   return terminalSafeJson(exported);
-}
-
-export function terminalSafeJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(
-    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 function roundAmount(amount: string | null | undefined, places: number): string | null | undefined {

@@ -4,9 +4,8 @@ import { redactSecrets } from '../../core/secret-redaction.js';
 import type { CallRecord } from '../../core/record.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { terminalSafeJson } from './export.js';
 import { formatCost } from '../format/money-format.js';
-import { clip, printable } from '../format/printable.js';
+import { clip, printable, terminalSafeJson } from '../format/printable.js';
 import { formatInteger, formatMs } from '../format/table.js';
 import { LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
 
