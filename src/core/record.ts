@@ -20,7 +20,11 @@ export type CallStatus = 'success' | 'error' | 'partial' | 'cancelled';
 export type RequestMode = 'sync' | 'streaming';
 /** Where token counts came from: the provider's usage, a real tokenizer, or a heuristic. */
 export type TokenSource = 'provider' | 'tokenizer' | 'estimate';
-/** `unpriced` means the model is unknown: cost is null, never 0. */
+/**
+ * `unpriced`: the model is unknown, or has no price for anything the call used; cost is null,
+ * never 0. `estimated`: a price, a count or a model match was guessed, or part of the usage has no
+ * price (`unpricedBuckets`).
+ */
 export type CostStatus = 'priced' | 'estimated' | 'unpriced';
 
 /**
@@ -37,10 +41,40 @@ export interface TokenUsage {
   reasoning: number;
   /** Cache writes with a one-hour lifetime, a subset of `cacheWrite`, where the provider says. */
   cacheWrite1h?: number;
+  /** Audio input tokens, cached ones included (a subset of `input`). */
   inputAudio?: number;
+  /** Cached audio input tokens: a subset of both `cacheRead` and `inputAudio`. */
+  cacheAudioRead?: number;
   outputAudio?: number;
   inputImage?: number;
+  /**
+   * Units that are not tokens, for models priced by them (transcription, OCR, search). Each is a
+   * count of the call, inclusive like the token buckets: `audioSeconds` counts every second of
+   * audio the call was billed for, `inputAudioSeconds` the input part of it.
+   */
+  audioSeconds?: number;
+  inputAudioSeconds?: number;
+  /** Document pages processed (OCR); `annotatedPages` is the part processed with annotations. */
+  pages?: number;
+  annotatedPages?: number;
+  /** Web searches the provider ran for the call (server-side search tools). */
+  webSearches?: number;
 }
+
+/** The optional buckets of `TokenUsage`, in display order. */
+export const OPTIONAL_USAGE_BUCKETS = [
+  'cacheWrite1h',
+  'inputAudio',
+  'cacheAudioRead',
+  'outputAudio',
+  'inputImage',
+  'audioSeconds',
+  'inputAudioSeconds',
+  'pages',
+  'annotatedPages',
+  'webSearches',
+] as const satisfies ReadonlyArray<keyof TokenUsage>;
+export type OptionalUsageBucket = (typeof OPTIONAL_USAGE_BUCKETS)[number];
 
 export type UsageBucket = 'input' | 'cacheRead' | 'cacheWrite' | 'output' | 'reasoning' | 'request' | (string & {});
 
@@ -53,6 +87,12 @@ export interface CallCost {
   /** Names the price source, its version and data date, plus a hash of user overrides. */
   pricingVersion: string | null;
   status: CostStatus;
+  /**
+   * Buckets the call used that the model has no price for (`input` for a model priced only per
+   * audio hour): not charged, so `total` is only the priced part and `status` is `estimated`
+   * (`unpriced`, with a null total, when nothing the call used is priced). Absent when none.
+   */
+  unpricedBuckets?: string[];
 }
 
 export interface ToolCall {

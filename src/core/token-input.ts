@@ -13,7 +13,12 @@ export type TokenCountsInput = Partial<TokenUsage> & {
   promptTokens?: number;
   completionTokens?: number;
   totalTokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number } | null;
+  prompt_tokens_details?: {
+    cached_tokens?: number;
+    audio_tokens?: number;
+    cache_write_tokens?: number;
+    cached_tokens_details?: { audio_tokens?: number } | null;
+  } | null;
   completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number } | null;
 };
 
@@ -38,7 +43,7 @@ export function normalizeTokenCounts(input: TokenCountsInput): NormalizedTokens 
   const inputCount = count('input', problems, input.input, input.prompt_tokens, input.promptTokens) ?? 0;
   const outputCount = count('output', problems, input.output, input.completion_tokens, input.completionTokens) ?? 0;
   let cacheRead = count('cacheRead', problems, input.cacheRead, promptDetails?.cached_tokens) ?? 0;
-  let cacheWrite = count('cacheWrite', problems, input.cacheWrite) ?? 0;
+  let cacheWrite = count('cacheWrite', problems, input.cacheWrite, promptDetails?.cache_write_tokens) ?? 0;
   let reasoning = count('reasoning', problems, input.reasoning, completionDetails?.reasoning_tokens) ?? 0;
   const givenTotal = count('total', problems, input.total, input.total_tokens, input.totalTokens);
 
@@ -67,6 +72,23 @@ export function normalizeTokenCounts(input: TokenCountsInput): NormalizedTokens 
   if (outputAudio !== undefined) tokens.outputAudio = outputAudio;
   const inputImage = count('inputImage', problems, input.inputImage);
   if (inputImage !== undefined) tokens.inputImage = inputImage;
+  const cacheAudioRead = count(
+    'cacheAudioRead',
+    problems,
+    input.cacheAudioRead,
+    promptDetails?.cached_tokens_details?.audio_tokens,
+  );
+  if (cacheAudioRead !== undefined) tokens.cacheAudioRead = cacheAudioRead;
+  const audioSeconds = count('audioSeconds', problems, input.audioSeconds);
+  if (audioSeconds !== undefined) tokens.audioSeconds = audioSeconds;
+  const inputAudioSeconds = count('inputAudioSeconds', problems, input.inputAudioSeconds);
+  if (inputAudioSeconds !== undefined) tokens.inputAudioSeconds = inputAudioSeconds;
+  const pages = count('pages', problems, input.pages);
+  if (pages !== undefined) tokens.pages = pages;
+  const annotatedPages = count('annotatedPages', problems, input.annotatedPages);
+  if (annotatedPages !== undefined) tokens.annotatedPages = annotatedPages;
+  const webSearches = count('webSearches', problems, input.webSearches);
+  if (webSearches !== undefined) tokens.webSearches = webSearches;
   return { tokens, problems };
 }
 

@@ -1,53 +1,76 @@
 import { formatScaled } from '../core/money.js';
 import type { TokenUsage } from '../core/record.js';
-import { COST_SLOTS, type CompiledPriceSet } from './compiled-prices.js';
+import { COST_SLOTS, PER_HOUR_SLOTS, type CompiledPriceSet } from './compiled-prices.js';
 
 /** The cost of one call, per slot, in the base currency. */
 export interface BucketCosts {
-  /** Exact decimal string. */
-  total: string;
-  /** Exact decimal string per slot that had tokens (uncached input under `input`, text output under `output`). */
+  /** Exact decimal string; null when the call used only buckets the model has no price for. */
+  total: string | null;
+  /** Exact decimal string per slot that had a count and a price (uncached input under `input`, text output under `output`). */
   breakdown: Record<string, string>;
-  /** A price or a count had to be guessed: see the notes for which. */
+  /** A price or a count had to be guessed, or part of the usage has no price: see the notes for which. */
   estimated: boolean;
+  /** Slots the call used that have no price (not charged), in slot order; empty when none. */
+  unpriced: string[];
 }
 
 const SLOT_COUNT = COST_SLOTS.length;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-// Token counts per slot for the call being priced; pricing is synchronous, so one scratch array
+const SLOT = Object.fromEntries(COST_SLOTS.map((slot, index) => [slot, index])) as Record<
+  (typeof COST_SLOTS)[number],
+  number
+>;
+/** Extra decimal places of a cost priced per hour and counted in seconds (a price / 3600 need not terminate). */
+const PER_HOUR_EXTRA_SCALE = 6;
+const NO_UNPRICED: string[] = [];
+// Counts per slot for the call being priced; pricing is synchronous, so one scratch array
 // serves every call without allocating.
 const counts = new Float64Array(SLOT_COUNT);
 
 /**
  * Prices every slot at its own price, with inclusive counts (`input` includes cache reads and
- * writes; `output` includes reasoning), so nothing is counted twice:
- * - uncached input = input - cacheRead - cacheWrite (- input audio and image when priced apart);
+ * writes and media; `cacheRead` and `inputAudio` both include cached audio; `output` includes
+ * reasoning), so nothing is counted twice, the way `@pydantic/genai-prices` splits usage:
+ * - cached audio = cacheAudioRead (when priced apart; else it stays in cache reads);
+ * - uncached audio = inputAudio - cached audio (when audio is priced apart; else text input);
+ * - cache reads = cacheRead - cached audio priced apart;
+ * - uncached input = input - cacheRead - cacheWrite - uncached audio and image priced apart;
  * - cache writes split into 5-minute (cacheWrite - cacheWrite1h) and 1-hour when 1-hour is priced;
- * - text output = output - reasoning (- output audio when priced apart).
+ * - text output = output - reasoning (- output audio when priced apart);
+ * - audio seconds, pages: the input / annotated part at its own price when there is one, the rest
+ *   at the general price.
  *
- * A slot without its own price uses the price the source implies (input for cache and media,
- * output for reasoning), resolved when the prices were compiled. The result is marked estimated
- * only when that fallback is known to be wrong (cache reads anywhere, Anthropic cache writes),
- * when tokens have no price at all, or when counts contradict each other (then clamped).
- * `notes`, when given, receives one sentence per such case, for `llm-ledger cost`.
+ * A slot without its own price uses the price the source implies (input for cache reads and
+ * writes, output for reasoning), resolved when the prices were compiled. A slot with a count and
+ * no price at all is not charged: it is listed in `unpriced`, the cost is estimated, and the total
+ * is null when nothing the call used is priced (never a silent 0). The result is also estimated
+ * when a fallback is known to be wrong (cache reads anywhere, Anthropic cache writes), or when
+ * counts contradict each other (then clamped). `notes`, when given, receives one sentence per such
+ * case, for `llm-ledger cost`.
  *
  * Arithmetic is on integers: JavaScript numbers while the total stays below 2^53 (where integer
  * products and sums are exact; every term is non-negative, so a safe total proves every step
- * was), BigInt otherwise.
+ * was), BigInt otherwise and for audio seconds (priced per hour).
  */
 export function computeBucketCosts(usage: TokenUsage, set: CompiledPriceSet, notes?: string[]): BucketCosts {
-  if (set.free) return { total: '0', breakdown: {}, estimated: false };
+  if (set.free) return { total: '0', breakdown: {}, estimated: false, unpriced: NO_UNPRICED };
   const clamped = splitUsage(usage, set, notes);
-  const estimated = usesFallbacks(set, notes) || clamped;
+  const { unpriced, pricedAny } = findUnpriced(set, notes);
+  const estimated = usesFallbacks(set, notes) || clamped || unpriced.length > 0;
+  if (unpriced.length > 0 && !pricedAny) {
+    notes?.push('nothing this call used has a price for this model: the cost is unknown (null), not 0');
+    return { total: null, breakdown: {}, estimated: true, unpriced };
+  }
   const small = set.effectiveSmall;
-  if (small) {
+  const perHour = counts[SLOT.audioSeconds]! > 0 || counts[SLOT.inputAudioSeconds]! > 0;
+  if (small && !perHour) {
     const breakdown: Record<string, string> = {};
     let total = 0;
     for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
-      const tokens = counts[slot]!;
+      const count = counts[slot]!;
       const price = small[slot];
-      if (tokens <= 0 || price === undefined) continue;
-      const cost = price * tokens;
+      if (count <= 0 || price === undefined) continue;
+      const cost = price * count;
       total += cost;
       if (total > MAX_SAFE) break; // past 2^53 a product may be inexact: redo in BigInt
       breakdown[COST_SLOTS[slot]!] = formatScaled(cost, set.scale);
@@ -56,18 +79,55 @@ export function computeBucketCosts(usage: TokenUsage, set: CompiledPriceSet, not
       total += set.requestSmall;
       breakdown.request = formatScaled(set.requestSmall, set.scale);
     }
-    if (total <= MAX_SAFE) return { total: formatScaled(total, set.scale), breakdown, estimated };
+    if (total <= MAX_SAFE) return { total: formatScaled(total, set.scale), breakdown, estimated, unpriced };
   }
-  return { ...priceWithBigInt(set), estimated };
+  return { ...priceWithBigInt(set, perHour, notes), estimated, unpriced };
 }
 
-/** Whether any slot with tokens has no price or a price known to be wrong; notes say which. */
+/** Slots with a count and no price; whether any slot with a count (or a request fee) is priced. */
+function findUnpriced(set: CompiledPriceSet, notes?: string[]): { unpriced: string[]; pricedAny: boolean } {
+  let unpriced = NO_UNPRICED;
+  let pricedAny = set.request !== undefined;
+  for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
+    if (counts[slot]! <= 0) continue;
+    if (set.effective[slot] !== undefined) {
+      pricedAny = true;
+      continue;
+    }
+    if (unpriced === NO_UNPRICED) unpriced = [];
+    unpriced.push(COST_SLOTS[slot]!);
+    notes?.push(
+      `${counts[slot]} ${describeUnit(COST_SLOTS[slot]!)} have no price for this model ` +
+        `(priced by: ${set.pricedBy.join(', ') || 'nothing'}); not charged`,
+    );
+  }
+  return { unpriced, pricedAny };
+}
+
+function describeUnit(slot: string): string {
+  switch (slot) {
+    case 'audioSeconds':
+      return 'audio seconds';
+    case 'inputAudioSeconds':
+      return 'input audio seconds';
+    case 'pages':
+      return 'pages';
+    case 'annotatedPages':
+      return 'annotated pages';
+    case 'webSearches':
+      return 'web searches';
+    default:
+      return `${slot} tokens`;
+  }
+}
+
+/** Whether any priced slot with a count uses a fallback known to be wrong; notes say which. */
 function usesFallbacks(set: CompiledPriceSet, notes?: string[]): boolean {
   let estimated = false;
   for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
-    if (counts[slot]! > 0 && (set.guessed[slot] || set.effective[slot] === undefined)) {
+    if (counts[slot]! > 0 && set.guessed[slot]) {
       estimated = true;
-      if (notes) describeFallback(slot, counts[slot]!, set, notes);
+      if (notes) describeFallback(slot, notes);
     }
   }
   return estimated;
@@ -76,7 +136,19 @@ function usesFallbacks(set: CompiledPriceSet, notes?: string[]): boolean {
 /** Fills `counts` for the usage; true when counts contradicted each other and were clamped. */
 function splitUsage(usage: TokenUsage, set: CompiledPriceSet, notes?: string[]): boolean {
   let clamped = false;
-  const audioIn = set.splitsInputAudio ? (usage.inputAudio ?? 0) : 0;
+  let cachedAudio = usage.cacheAudioRead ?? 0;
+  if (cachedAudio > usage.cacheRead) {
+    clamped = true;
+    notes?.push(`cached audio (${cachedAudio}) exceeds cache reads (${usage.cacheRead}); clamped to cache reads`);
+    cachedAudio = usage.cacheRead;
+  }
+  // Inclusive: the audio input is at least its cached part.
+  const audio = Math.max(usage.inputAudio ?? 0, cachedAudio);
+  const cachedAudioApart = set.splitsCacheAudioRead ? cachedAudio : 0;
+  const audioIn = set.splitsInputAudio ? audio - cachedAudio : 0;
+  if (set.splitsInputAudio && !set.splitsCacheAudioRead && cachedAudio > 0) {
+    notes?.push('no cached-audio price: cached audio charged as a cache read');
+  }
   const imageIn = set.splitsInputImage ? (usage.inputImage ?? 0) : 0;
   let uncached = usage.input - usage.cacheRead - usage.cacheWrite - audioIn - imageIn;
   if (uncached < 0) {
@@ -99,41 +171,77 @@ function splitUsage(usage: TokenUsage, set: CompiledPriceSet, notes?: string[]):
     reasoning = usage.output;
   }
   const audioOut = set.splitsOutputAudio ? Math.min(usage.outputAudio ?? 0, usage.output - reasoning) : 0;
-  counts[0] = uncached;
-  counts[1] = usage.cacheRead;
-  counts[2] = usage.cacheWrite - write1h;
-  counts[3] = write1h;
-  counts[4] = usage.output - reasoning - audioOut;
-  counts[5] = reasoning;
-  counts[6] = audioIn;
-  counts[7] = audioOut;
-  counts[8] = imageIn;
+  counts[SLOT.input] = uncached;
+  counts[SLOT.cacheRead] = usage.cacheRead - cachedAudioApart;
+  counts[SLOT.cacheWrite] = usage.cacheWrite - write1h;
+  counts[SLOT.cacheWrite1h] = write1h;
+  counts[SLOT.output] = usage.output - reasoning - audioOut;
+  counts[SLOT.reasoning] = reasoning;
+  counts[SLOT.inputAudio] = audioIn;
+  counts[SLOT.cacheAudioRead] = cachedAudioApart;
+  counts[SLOT.outputAudio] = audioOut;
+  counts[SLOT.inputImage] = imageIn;
+  const inputSeconds = usage.inputAudioSeconds ?? 0;
+  const seconds = Math.max(usage.audioSeconds ?? 0, inputSeconds);
+  const inputSecondsApart = set.splitsInputAudioSeconds ? inputSeconds : 0;
+  counts[SLOT.audioSeconds] = seconds - inputSecondsApart;
+  counts[SLOT.inputAudioSeconds] = inputSecondsApart;
+  const annotated = usage.annotatedPages ?? 0;
+  const pages = Math.max(usage.pages ?? 0, annotated);
+  const annotatedApart = set.splitsAnnotatedPages ? annotated : 0;
+  counts[SLOT.pages] = pages - annotatedApart;
+  counts[SLOT.annotatedPages] = annotatedApart;
+  counts[SLOT.webSearches] = usage.webSearches ?? 0;
   return clamped;
 }
 
-function priceWithBigInt(set: CompiledPriceSet): { total: string; breakdown: Record<string, string> } {
+/**
+ * Exact BigInt pricing. Per-hour slots cost `price * seconds / 3600`, which need not terminate
+ * (0.111 per hour is 0.0000308333... per second): with them, every cost is computed at
+ * PER_HOUR_EXTRA_SCALE more decimal places and a per-hour cost that still does not divide exactly
+ * is rounded half-even there, with a note.
+ */
+function priceWithBigInt(
+  set: CompiledPriceSet,
+  perHour: boolean,
+  notes?: string[],
+): { total: string; breakdown: Record<string, string> } {
+  const extra = perHour ? PER_HOUR_EXTRA_SCALE : 0;
+  const scale = set.scale + extra;
+  const lift = 10n ** BigInt(extra);
   const breakdown: Record<string, string> = {};
   let total = 0n;
+  let rounded = false;
   for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
-    const tokens = counts[slot]!;
+    const count = counts[slot]!;
     const price = set.effective[slot];
-    if (tokens <= 0 || price === undefined) continue;
-    const cost = price * BigInt(tokens);
+    if (count <= 0 || price === undefined) continue;
+    let cost = price * BigInt(count) * lift;
+    if (PER_HOUR_SLOTS.has(slot)) {
+      const quotient = cost / 3600n;
+      const remainder = cost % 3600n;
+      cost = quotient;
+      if (remainder !== 0n) {
+        rounded = true;
+        if (remainder * 2n > 3600n || (remainder * 2n === 3600n && quotient % 2n === 1n)) cost += 1n;
+      }
+    }
     total += cost;
-    breakdown[COST_SLOTS[slot]!] = formatScaled(cost, set.scale);
+    breakdown[COST_SLOTS[slot]!] = formatScaled(cost, scale);
   }
   if (set.request !== undefined) {
-    total += set.request;
-    breakdown.request = formatScaled(set.request, set.scale);
+    total += set.request * lift;
+    breakdown.request = formatScaled(set.request * lift, scale);
   }
-  return { total: formatScaled(total, set.scale), breakdown };
+  if (rounded) {
+    notes?.push(`audio priced per hour: the cost of its seconds is rounded half-even to ${scale} decimal places`);
+  }
+  return { total: formatScaled(total, scale), breakdown };
 }
 
-function describeFallback(slot: number, tokens: number, set: CompiledPriceSet, notes: string[]): void {
+function describeFallback(slot: number, notes: string[]): void {
   const name = COST_SLOTS[slot]!;
-  if (set.effective[slot] === undefined) {
-    notes.push(`${tokens} ${name} tokens have no price in the source; they are not charged`);
-  } else if (name === 'cacheRead') {
+  if (name === 'cacheRead') {
     notes.push('no cache-read price: cache reads charged at the input price (providers discount them)');
   } else if (name === 'cacheWrite') {
     notes.push('no cache-write price: cache writes charged at the input price (this provider charges more)');

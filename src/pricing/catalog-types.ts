@@ -1,6 +1,8 @@
 /**
  * Our own typed price catalog. Every price is an exact decimal string (never a float) with a
- * currency and an effective period; token buckets are priced per 1M tokens, `request` per request.
+ * currency and an effective period; token buckets are priced per 1M tokens, `request` per request,
+ * `audioHour` and `inputAudioHour` per hour of audio, `page` and `annotatedPage` per page,
+ * `webSearch` per search.
  * The bundled catalog is converted into this shape from `@pydantic/genai-prices` at load time;
  * `llm_config.yaml` overrides are converted into the same shape.
  */
@@ -21,7 +23,12 @@ export type PriceBucket =
   | 'outputAudio'
   | 'inputImage'
   | 'outputImage'
-  | 'request';
+  | 'request'
+  | 'audioHour'
+  | 'inputAudioHour'
+  | 'page'
+  | 'annotatedPage'
+  | 'webSearch';
 
 /** Every bucket, in display order. */
 export const PRICE_BUCKETS: readonly PriceBucket[] = [
@@ -37,6 +44,11 @@ export const PRICE_BUCKETS: readonly PriceBucket[] = [
   'inputImage',
   'outputImage',
   'request',
+  'audioHour',
+  'inputAudioHour',
+  'page',
+  'annotatedPage',
+  'webSearch',
 ];
 
 /**
@@ -48,7 +60,7 @@ export interface TieredPrice {
   tiers: ReadonlyArray<{ overInputTokens: number; price: string }>;
 }
 
-/** A per-1M-token price (per request for `request`), flat or tiered by input size. */
+/** A per-1M-token price (per the bucket's own unit for the others), flat or tiered by input size. */
 export type PriceValue = string | TieredPrice;
 
 export type BucketPrices = Partial<Record<PriceBucket, PriceValue>>;

@@ -10,8 +10,10 @@ import type {
 import { isWithinWindow } from './time-of-day.js';
 
 /**
- * The slots a call's tokens are split into for pricing, in breakdown order. Each slot is
- * exclusive of the others: `input` is uncached text input, `output` is text output.
+ * The slots a call's usage is split into for pricing, in breakdown order. Each slot is exclusive
+ * of the others: `input` is uncached text input, `output` text output, `inputAudio` uncached
+ * audio input, `audioSeconds` the audio seconds not priced as input audio, `pages` the pages not
+ * priced as annotated.
  */
 export const COST_SLOTS = [
   'input',
@@ -21,17 +23,64 @@ export const COST_SLOTS = [
   'output',
   'reasoning',
   'inputAudio',
+  'cacheAudioRead',
   'outputAudio',
   'inputImage',
+  'audioSeconds',
+  'inputAudioSeconds',
+  'pages',
+  'annotatedPages',
+  'webSearches',
 ] as const;
 export type CostSlot = (typeof COST_SLOTS)[number];
 
+/** The catalog bucket whose price a slot is charged at. */
+const BUCKET_OF_SLOT: Readonly<Record<CostSlot, PriceBucket>> = {
+  input: 'input',
+  cacheRead: 'cacheRead',
+  cacheWrite: 'cacheWrite',
+  cacheWrite1h: 'cacheWrite1h',
+  output: 'output',
+  reasoning: 'reasoning',
+  inputAudio: 'inputAudio',
+  cacheAudioRead: 'cacheAudioRead',
+  outputAudio: 'outputAudio',
+  inputImage: 'inputImage',
+  audioSeconds: 'audioHour',
+  inputAudioSeconds: 'inputAudioHour',
+  pages: 'page',
+  annotatedPages: 'annotatedPage',
+  webSearches: 'webSearch',
+};
+
+/** Slots priced per hour and counted in seconds: their cost is `price * seconds / 3600`. */
+export const PER_HOUR_SLOTS: ReadonlySet<number> = new Set([
+  COST_SLOTS.indexOf('audioSeconds'),
+  COST_SLOTS.indexOf('inputAudioSeconds'),
+]);
+
+/** The power of ten that turns a bucket's catalog price into a price per counted unit. */
+function unitShift(bucket: PriceBucket): number {
+  switch (bucket) {
+    case 'request':
+    case 'audioHour':
+    case 'inputAudioHour':
+    case 'page':
+    case 'annotatedPage':
+    case 'webSearch':
+      return 0;
+    default:
+      return 6; // per 1M tokens
+  }
+}
+
 /**
- * Prices of one period and input-size band, in the base currency, as integer units per token at
- * one shared `scale` (a slot's cost is `price * tokens`; slots add without rescaling). The
- * fallbacks are resolved here, once: `effective[slot]` is the price actually charged (the
- * slot's own, or the input/output price the source implies), `guessed[slot]` says the fallback
- * is known to differ from what providers bill. Undefined: no price at all for that slot.
+ * Prices of one period and input-size band, in the base currency, as integer units per counted
+ * unit at one shared `scale` (a slot's cost is `price * count`, divided by 3600 for the per-hour
+ * slots; slots add without rescaling). The fallbacks are resolved here, once: `effective[slot]`
+ * is the price actually charged (the slot's own, or the input/output price the source implies),
+ * `guessed[slot]` says the fallback is known to differ from what providers bill. Undefined: no
+ * price at all for that slot.
  */
 export interface CompiledPriceSet {
   readonly scale: number;
@@ -46,13 +95,20 @@ export interface CompiledPriceSet {
   readonly requestSmall: number | undefined;
   /** Audio and image input are priced apart (and so taken out of the text input). */
   readonly splitsInputAudio: boolean;
+  /** Cached audio has its own price (and so is taken out of cache reads and audio input). */
+  readonly splitsCacheAudioRead: boolean;
   readonly splitsInputImage: boolean;
   readonly splitsOutputAudio: boolean;
   readonly splitsCacheWrite1h: boolean;
+  /** Input audio seconds and annotated pages have their own price (else they count as audio seconds, pages). */
+  readonly splitsInputAudioSeconds: boolean;
+  readonly splitsAnnotatedPages: boolean;
   /** One-hour writes without their own price are charged at the 5-minute price, which is known to be low. */
   readonly cacheWrite1hGuessed: boolean;
-  /** The source lists the model with no price at all: it is free, not unknown. */
+  /** The source lists the model with no price at all, for any unit: it is free, not unknown. */
   readonly free: boolean;
+  /** What the model is priced by (metered buckets, then the source's keys for units not metered), for notes. */
+  readonly pricedBy: readonly string[];
 }
 
 /** Price sets by input size: `sets[i]` applies when input > `thresholds[i - 1]` (whole request). */
@@ -76,19 +132,8 @@ export interface CompiledModel {
   readonly timeless: boolean;
 }
 
-/** Buckets carried into compiled sets (`cacheAudioRead`, `outputImage` are shown, not metered). */
-const METERED: readonly PriceBucket[] = [
-  'input',
-  'cacheRead',
-  'cacheWrite',
-  'cacheWrite1h',
-  'output',
-  'reasoning',
-  'inputAudio',
-  'outputAudio',
-  'inputImage',
-  'request',
-];
+/** Buckets carried into compiled sets (`outputImage` is shown, not metered). */
+const METERED: readonly PriceBucket[] = [...COST_SLOTS.map((slot) => BUCKET_OF_SLOT[slot]), 'request'];
 
 /**
  * Compiles a model's periods into per-token integer tables in the base currency.
@@ -111,19 +156,25 @@ export function compileModel(model: CatalogModel, rateOf: (currency: string) => 
 
 function compilePeriod(period: PricePeriod, rate: Decimal, surcharges: boolean): CompiledPeriod {
   const serviceTiers = new Map<string, CompiledBands>();
+  const unmetered = Object.keys(period.unmetered ?? {});
   for (const [tier, prices] of Object.entries(period.serviceTiers ?? {})) {
-    serviceTiers.set(tier.toLowerCase(), compileBands(prices, rate, surcharges));
+    serviceTiers.set(tier.toLowerCase(), compileBands(prices, rate, surcharges, unmetered));
   }
   return {
     from: period.from,
     to: period.to,
     window: period.timeOfDay,
-    standard: compileBands(period.prices, rate, surcharges),
+    standard: compileBands(period.prices, rate, surcharges, unmetered),
     serviceTiers,
   };
 }
 
-function compileBands(prices: BucketPrices, rate: Decimal, surcharges: boolean): CompiledBands {
+function compileBands(
+  prices: BucketPrices,
+  rate: Decimal,
+  surcharges: boolean,
+  unmetered: readonly string[],
+): CompiledBands {
   const thresholds = new Set<number>();
   for (const value of Object.values(prices)) {
     if (value !== undefined && typeof value !== 'string')
@@ -132,18 +183,24 @@ function compileBands(prices: BucketPrices, rate: Decimal, surcharges: boolean):
   const sorted = [...thresholds].sort((a, b) => a - b);
   // Band i holds inputs in (sorted[i-1], sorted[i]]; evaluate each bucket at the band's smallest input.
   const sets = [0, ...sorted.map((threshold) => threshold + 1)].map((input) =>
-    compileSet(prices, rate, input, surcharges),
+    compileSet(prices, rate, input, surcharges, unmetered),
   );
   return { thresholds: sorted, sets };
 }
 
-function compileSet(prices: BucketPrices, rate: Decimal, inputTokens: number, surcharges: boolean): CompiledPriceSet {
+function compileSet(
+  prices: BucketPrices,
+  rate: Decimal,
+  inputTokens: number,
+  surcharges: boolean,
+  unmetered: readonly string[],
+): CompiledPriceSet {
   const perToken = new Map<PriceBucket, Decimal>();
   let scale = 0;
   for (const bucket of METERED) {
     const value = prices[bucket];
     if (value === undefined) continue;
-    const perUnit = shiftDecimal(parseDecimal(priceAt(value, inputTokens)), bucket === 'request' ? 0 : 6);
+    const perUnit = shiftDecimal(parseDecimal(priceAt(value, inputTokens)), unitShift(bucket));
     const converted = multiplyDecimal(perUnit, rate);
     perToken.set(bucket, converted);
     scale = Math.max(scale, converted.scale);
@@ -152,7 +209,7 @@ function compileSet(prices: BucketPrices, rate: Decimal, inputTokens: number, su
     const value = perToken.get(bucket);
     return value === undefined ? undefined : value.units * 10n ** BigInt(scale - value.scale);
   };
-  const own = COST_SLOTS.map((slot) => units(slot));
+  const own = COST_SLOTS.map((slot) => units(BUCKET_OF_SLOT[slot]));
   const [input, cacheRead, cacheWrite, , output] = own;
   const fallback: Record<CostSlot, { price: bigint | undefined; guessed: boolean }> = {
     input: { price: input, guessed: false },
@@ -164,8 +221,14 @@ function compileSet(prices: BucketPrices, rate: Decimal, inputTokens: number, su
     // Reasoning is billed as output by every provider: the fallback is exact, not a guess.
     reasoning: { price: units('reasoning') ?? output, guessed: false },
     inputAudio: { price: units('inputAudio'), guessed: false },
+    cacheAudioRead: { price: units('cacheAudioRead'), guessed: false },
     outputAudio: { price: units('outputAudio'), guessed: false },
     inputImage: { price: units('inputImage'), guessed: false },
+    audioSeconds: { price: units('audioHour'), guessed: false },
+    inputAudioSeconds: { price: units('inputAudioHour'), guessed: false },
+    pages: { price: units('page'), guessed: false },
+    annotatedPages: { price: units('annotatedPage'), guessed: false },
+    webSearches: { price: units('webSearch'), guessed: false },
   };
   const effective = COST_SLOTS.map((slot) => fallback[slot].price);
   const request = units('request');
@@ -180,11 +243,16 @@ function compileSet(prices: BucketPrices, rate: Decimal, inputTokens: number, su
     request,
     requestSmall: small && request !== undefined ? Number(request) : undefined,
     splitsInputAudio: perToken.has('inputAudio'),
+    splitsCacheAudioRead: perToken.has('cacheAudioRead'),
     splitsInputImage: perToken.has('inputImage'),
     splitsOutputAudio: perToken.has('outputAudio'),
     splitsCacheWrite1h: perToken.has('cacheWrite1h'),
+    splitsInputAudioSeconds: perToken.has('inputAudioHour'),
+    splitsAnnotatedPages: perToken.has('annotatedPage'),
     cacheWrite1hGuessed: !perToken.has('cacheWrite1h') && surcharges,
-    free: Object.keys(prices).length === 0,
+    // A model priced only in units this ledger does not meter is not free: its calls are unpriced.
+    free: Object.keys(prices).length === 0 && unmetered.length === 0,
+    pricedBy: [...perToken.keys(), ...unmetered],
   };
 }
 

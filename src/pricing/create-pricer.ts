@@ -1,6 +1,6 @@
 import type { Pricer } from '../core/call.js';
 import { ConfigError } from '../core/errors.js';
-import type { CallCost, CallRecord, TokenSource, TokenUsage } from '../core/record.js';
+import { OPTIONAL_USAGE_BUCKETS, type CallCost, type CallRecord, type TokenSource, type TokenUsage } from '../core/record.js';
 import { computeBucketCosts } from './bucket-costs.js';
 import { CatalogIndex } from './catalog-index.js';
 import type { Catalog, CatalogModel } from './catalog-types.js';
@@ -197,18 +197,24 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
         if (tierGuessed) detail.notes.push(`no prices for service tier "${serviceTier}": standard prices applied`);
         if (tokenSource && tokenSource !== 'provider') detail.notes.push(`token counts come from ${tokenSource}`);
       }
+      if (costs.total === null) {
+        tracker.record(provider ?? 'unknown', model, `no price for ${costs.unpriced.join(', ')}`);
+        return { ...unpriced(), unpricedBuckets: costs.unpriced };
+      }
       const estimated =
         costs.estimated ||
         match.guessed ||
         tierGuessed ||
         (tokenSource !== undefined && tokenSource !== null && tokenSource !== 'provider');
-      return {
+      const cost: CallCost = {
         total: costs.total,
         breakdown: costs.breakdown,
         currency: baseCurrency,
         pricingVersion: version,
         status: estimated ? 'estimated' : 'priced',
       };
+      if (costs.unpriced.length > 0) cost.unpricedBuckets = costs.unpriced;
+      return cost;
     }
     const reason = matches.length === 0 ? 'unknown model' : 'no price in force at the call time';
     tracker.record(provider ?? 'unknown', model, reason);
@@ -308,9 +314,8 @@ function completeUsage(tokens: Partial<TokenUsage>): TokenUsage {
     reasoning: count(tokens.reasoning),
   };
   usage.total = tokens.total === undefined ? usage.input + usage.output : count(tokens.total);
-  if (tokens.cacheWrite1h !== undefined) usage.cacheWrite1h = count(tokens.cacheWrite1h);
-  if (tokens.inputAudio !== undefined) usage.inputAudio = count(tokens.inputAudio);
-  if (tokens.outputAudio !== undefined) usage.outputAudio = count(tokens.outputAudio);
-  if (tokens.inputImage !== undefined) usage.inputImage = count(tokens.inputImage);
+  for (const bucket of OPTIONAL_USAGE_BUCKETS) {
+    if (tokens[bucket] !== undefined) usage[bucket] = count(tokens[bucket]);
+  }
   return usage;
 }

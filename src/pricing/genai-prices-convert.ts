@@ -14,7 +14,8 @@ import { normalizeTimeOfDay } from './time-of-day.js';
 
 /**
  * genai-prices price keys that map onto a bucket we meter, with the power of ten that turns the
- * key's unit into ours (per 1M tokens; per request for `requests_kcount`, priced per 1,000).
+ * key's unit into ours (per 1M tokens; per request, page or search for the per-1,000 keys; per
+ * hour of audio as the source has it).
  */
 const BUCKET_OF_KEY: Readonly<Record<string, { bucket: PriceBucket; shift: number }>> = {
   input_mtok: { bucket: 'input', shift: 0 },
@@ -29,6 +30,11 @@ const BUCKET_OF_KEY: Readonly<Record<string, { bucket: PriceBucket; shift: numbe
   input_image_mtok: { bucket: 'inputImage', shift: 0 },
   output_image_mtok: { bucket: 'outputImage', shift: 0 },
   requests_kcount: { bucket: 'request', shift: 3 },
+  audio_hours: { bucket: 'audioHour', shift: 0 },
+  input_audio_hours: { bucket: 'inputAudioHour', shift: 0 },
+  input_document_kpages: { bucket: 'page', shift: 3 },
+  input_annotated_document_kpages: { bucket: 'annotatedPage', shift: 3 },
+  web_searches_kcount: { bucket: 'webSearch', shift: 3 },
 };
 
 /** Converts one provider of the package's data into our catalog format. */

@@ -101,57 +101,16 @@ describe('the bundled catalog', () => {
     const model = convertGenaiModel('x', {
       id: 'm',
       match: { equals: 'm' },
-      prices: { input_mtok: 0.1, requests_kcount: 5, web_searches_kcount: 10 },
+      prices: { input_mtok: 0.1, requests_kcount: 5, web_searches_kcount: 10, storage_searches_kcount: 2.5 },
     });
     expect(model.periods[0]!.prices.request).toBe('0.005');
-    expect(model.periods[0]!.unmetered).toEqual({ web_searches_kcount: '10' });
+    expect(model.periods[0]!.prices.webSearch).toBe('0.01');
+    expect(model.periods[0]!.unmetered).toEqual({ storage_searches_kcount: '2.5' });
   });
 });
 
 describe('parity with @pydantic/genai-prices', () => {
   const pricer = createPricer();
-  const at = new Date('2026-03-01T12:00:00.000Z');
-  const usages = [
-    { input: 1_234, output: 567 },
-    { input: 250_000, cacheRead: 40_000, output: 9_000 },
-    { input: 80_000, cacheRead: 20_000, cacheWrite: 15_000, output: 3_000 },
-  ];
-
-  it('prices every model of every provider like calcPrice does (to float precision)', async () => {
-    const providers = ((await waitForUpdate()) ?? []) as Provider[];
-    let compared = 0;
-    for (const provider of providers) {
-      for (const model of provider.models) {
-        const name = model.id;
-        for (const usage of usages) {
-          let theirs: ReturnType<typeof calcPrice>;
-          try {
-            theirs = calcPrice(
-              {
-                input_tokens: usage.input,
-                cache_read_tokens: usage.cacheRead ?? 0,
-                cache_write_tokens: usage.cacheWrite ?? 0,
-                output_tokens: usage.output,
-              },
-              name,
-              { providerId: provider.id, timestamp: at },
-            );
-          } catch {
-            continue; // the package refuses some unit combinations (e.g. page-priced models)
-          }
-          if (!theirs || theirs.model.id !== model.id) continue;
-          const ours = pricer.calculate({ provider: provider.id, model: name, tokens: usage, at });
-          expect(ours.total, `${provider.id}/${name}`).not.toBeNull();
-          const difference = Math.abs(Number(ours.total) - theirs.total_price);
-          expect(difference, `${provider.id}/${name} ${JSON.stringify(usage)}`).toBeLessThanOrEqual(
-            1e-9 * Math.max(1, theirs.total_price),
-          );
-          compared += 1;
-        }
-      }
-    }
-    expect(compared).toBeGreaterThan(3_000);
-  });
 
   it('finds the same model as the package for every id and exact alias it knows', async () => {
     const providers = ((await waitForUpdate()) ?? []) as Provider[];
