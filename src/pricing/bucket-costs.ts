@@ -21,7 +21,7 @@ const SLOT = Object.fromEntries(COST_SLOTS.map((slot, index) => [slot, index])) 
   number
 >;
 /** Extra decimal places of a cost priced per hour and counted in seconds (a price / 3600 need not terminate). */
-const PER_HOUR_EXTRA_SCALE = 6;
+const PER_HOUR_EXTRA_SCALE = 12;
 const NO_UNPRICED: string[] = [];
 // Counts per slot for the call being priced; pricing is synchronous, so one scratch array
 // serves every call without allocating.
@@ -33,6 +33,7 @@ const counts = new Float64Array(SLOT_COUNT);
  * reasoning), so nothing is counted twice, the way `@pydantic/genai-prices` splits usage:
  * - cached audio = cacheAudioRead (when priced apart; else it stays in cache reads);
  * - uncached audio = inputAudio - cached audio (when audio is priced apart; else text input);
+ *   cached audio without a price of its own is a cache read, or audio when cache reads have none;
  * - cache reads = cacheRead - cached audio priced apart;
  * - uncached input = input - cacheRead - cacheWrite - uncached audio and image priced apart;
  * - cache writes split into 5-minute (cacheWrite - cacheWrite1h) and 1-hour when 1-hour is priced;
@@ -144,13 +145,17 @@ function splitUsage(usage: TokenUsage, set: CompiledPriceSet, notes?: string[]):
   }
   // Inclusive: the audio input is at least its cached part.
   const audio = Math.max(usage.inputAudio ?? 0, cachedAudio);
+  const uncachedAudio = set.splitsInputAudio ? audio - cachedAudio : 0;
+  // Cached audio goes to its own price; without one, to the cache-read price; and when cache reads
+  // have no price of their own either, it is charged as the audio it is.
   const cachedAudioApart = set.splitsCacheAudioRead ? cachedAudio : 0;
-  const audioIn = set.splitsInputAudio ? audio - cachedAudio : 0;
-  if (set.splitsInputAudio && !set.splitsCacheAudioRead && cachedAudio > 0) {
-    notes?.push('no cached-audio price: cached audio charged as a cache read');
+  const cachedAudioAsAudio =
+    set.splitsInputAudio && !set.splitsCacheAudioRead && set.own[SLOT.cacheRead] === undefined ? cachedAudio : 0;
+  if (set.splitsInputAudio && !set.splitsCacheAudioRead && cachedAudioAsAudio === 0 && cachedAudio > 0) {
+    notes?.push('no cached-audio price: cached audio charged at the cache-read price');
   }
   const imageIn = set.splitsInputImage ? (usage.inputImage ?? 0) : 0;
-  let uncached = usage.input - usage.cacheRead - usage.cacheWrite - audioIn - imageIn;
+  let uncached = usage.input - usage.cacheRead - usage.cacheWrite - uncachedAudio - imageIn;
   if (uncached < 0) {
     clamped = true;
     notes?.push(
@@ -172,12 +177,12 @@ function splitUsage(usage: TokenUsage, set: CompiledPriceSet, notes?: string[]):
   }
   const audioOut = set.splitsOutputAudio ? Math.min(usage.outputAudio ?? 0, usage.output - reasoning) : 0;
   counts[SLOT.input] = uncached;
-  counts[SLOT.cacheRead] = usage.cacheRead - cachedAudioApart;
+  counts[SLOT.cacheRead] = usage.cacheRead - cachedAudioApart - cachedAudioAsAudio;
   counts[SLOT.cacheWrite] = usage.cacheWrite - write1h;
   counts[SLOT.cacheWrite1h] = write1h;
   counts[SLOT.output] = usage.output - reasoning - audioOut;
   counts[SLOT.reasoning] = reasoning;
-  counts[SLOT.inputAudio] = audioIn;
+  counts[SLOT.inputAudio] = uncachedAudio + cachedAudioAsAudio;
   counts[SLOT.cacheAudioRead] = cachedAudioApart;
   counts[SLOT.outputAudio] = audioOut;
   counts[SLOT.inputImage] = imageIn;

@@ -1,6 +1,12 @@
 import type { Pricer } from '../core/call.js';
 import { ConfigError } from '../core/errors.js';
-import { OPTIONAL_USAGE_BUCKETS, type CallCost, type CallRecord, type TokenSource, type TokenUsage } from '../core/record.js';
+import {
+  OPTIONAL_USAGE_BUCKETS,
+  type CallCost,
+  type CallRecord,
+  type TokenSource,
+  type TokenUsage,
+} from '../core/record.js';
 import { computeBucketCosts } from './bucket-costs.js';
 import { CatalogIndex } from './catalog-index.js';
 import type { Catalog, CatalogModel } from './catalog-types.js';

@@ -30,7 +30,10 @@ export function tokenUsageFromGemini(usageMetadata: unknown): TokenUsage {
   };
   const promptDetails = modalityCounts(usageMetadata, 'promptTokensDetails', 'prompt_tokens_details');
   const candidateDetails = modalityCounts(usageMetadata, 'candidatesTokensDetails', 'candidates_tokens_details');
+  const cacheDetails = modalityCounts(usageMetadata, 'cacheTokensDetails', 'cache_tokens_details');
   if (promptDetails.AUDIO) tokens.inputAudio = promptDetails.AUDIO;
+  // Cached audio is part of both the cached content and the prompt's audio, billed at its own price.
+  if (cacheDetails.AUDIO) tokens.cacheAudioRead = cacheDetails.AUDIO;
   if (promptDetails.IMAGE) tokens.inputImage = promptDetails.IMAGE;
   if (candidateDetails.AUDIO) tokens.outputAudio = candidateDetails.AUDIO;
   return tokens;
