@@ -41,6 +41,15 @@ export class IndexedProvider {
     return expandedHit ? { model: expandedHit, kind: 'alias' } : undefined;
   }
 
+  /** Every exact id and alias that starts with `prefix` (for a snapshot's dated siblings). */
+  namesStartingWith(prefix: string): Array<{ name: string; model: CatalogModel }> {
+    const found: Array<{ name: string; model: CatalogModel }> = [];
+    for (const map of [this.ids, this.aliases]) {
+      for (const [name, model] of map) if (name.startsWith(prefix)) found.push({ name, model });
+    }
+    return found;
+  }
+
   /** The first model whose pattern accepts the name, in the source's order (as the source matches). */
   findPattern(name: string): ProviderHit | undefined {
     const expanded = expandCompactDate(name);

@@ -43,3 +43,24 @@ export function stripSnapshotDate(name: string): string | undefined {
   const stripped = name.replace(SNAPSHOT_SUFFIX, '');
   return stripped === name || stripped === '' ? undefined : stripped;
 }
+
+/**
+ * The name a deployment platform's spelling stands for: Azure OpenAI writes `gpt-35-turbo` for
+ * `gpt-3.5-turbo` (dots are not allowed in its model names). The same model, so an exact match
+ * through it is not a guess. Undefined when the name has no such spelling.
+ */
+export function platformSpelling(name: string): string | undefined {
+  const dotted = name.replace(/(^|[/.:])gpt-35(?=-|$)/, '$1gpt-3.5');
+  return dotted === name ? undefined : dotted;
+}
+
+/**
+ * A snapshot date as a comparable `YYYYMM`: `-2604` (Mistral's year-month) -> `202604`,
+ * `-2024-08-06` or `-20240806` -> `202408`. Undefined when the name carries no date.
+ */
+export function snapshotMonth(name: string): string | undefined {
+  const full = /[-@](20\d{2})-?(\d{2})-?\d{2}$/.exec(name);
+  if (full) return `${full[1]}${full[2]}`;
+  const short = /-(\d{2})(0[1-9]|1[0-2])$/.exec(name);
+  return short ? `20${short[1]}${short[2]}` : undefined;
+}

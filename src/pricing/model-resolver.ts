@@ -1,6 +1,12 @@
 import type { CatalogModel } from './catalog-types.js';
 import type { CatalogIndex, IndexedProvider, ProviderHit } from './catalog-index.js';
-import { normalizeModelName, splitProviderPrefix, stripSnapshotDate } from './model-names.js';
+import {
+  normalizeModelName,
+  platformSpelling,
+  snapshotMonth,
+  splitProviderPrefix,
+  stripSnapshotDate,
+} from './model-names.js';
 import { catalogProviderId } from './provider-names.js';
 import type { Deployment } from './user-prices.js';
 
@@ -172,10 +178,42 @@ export class ModelResolver {
     if (found) return note(found, steps);
     steps?.push("no exact id, alias or pattern at the call's provider, a prefix provider or the owner");
 
-    const undated = stripSnapshotDate(prefix ? prefix.rest : name);
+    const bare = prefix ? prefix.rest : name;
+    // A platform's spelling (Azure's gpt-35-turbo) names the same model: an exact match, not a guess.
+    const spelled = platformSpelling(bare);
+    if (spelled) {
+      const respelled = direct(spelled, true);
+      if (respelled) {
+        return note(
+          { ...respelled, reason: `${respelled.reason}, reading "${bare}" as "${spelled}" (the platform's spelling)` },
+          steps,
+        );
+      }
+      steps?.push(`no match for "${spelled}" either (the platform's spelling of "${bare}")`);
+    }
+    const names = spelled ? [bare, spelled] : [bare];
+
+    // An exact id at any provider outranks a family guess: it is this very model.
+    for (const provider of catalog.ordered) {
+      if (tried.has(provider)) continue;
+      for (const candidate of names) {
+        const hit = provider.findExact(candidate);
+        if (hit) {
+          return note(
+            { ...describe(hit, provider, candidate, 'a search of every provider'), kind: 'guess', guessed: true },
+            steps,
+          );
+        }
+      }
+    }
+
+    const dated = spelled ?? bare;
+    const undated = stripSnapshotDate(dated);
     if (undated) {
       const snapshot = direct(undated, false);
       if (snapshot) {
+        const newer = this.newerSnapshot(catalog, snapshot, dated, undated);
+        if (newer) return note(newer, steps);
         return note(
           {
             ...snapshot,
@@ -187,18 +225,46 @@ export class ModelResolver {
         );
       }
     }
-    for (const provider of catalog.ordered) {
-      if (tried.has(provider)) continue;
-      const hit = provider.findExact(prefix ? prefix.rest : name);
-      if (hit) {
-        return note(
-          { ...describe(hit, provider, name, 'a search of every provider'), kind: 'guess', guessed: true },
-          steps,
-        );
-      }
-    }
     steps?.push('no provider in the catalog knows this name: the call is unpriced (cost null, not 0)');
     return undefined;
+  }
+
+  /**
+   * A snapshot dated after every dated sibling the catalog knows (`mistral-medium-2604` when it
+   * knows 2312, 2505 and 2508) is a newer model than the one its undated name stands for; the
+   * family's `-latest` entry, priced by date, is then the better guess.
+   */
+  private newerSnapshot(
+    catalog: CatalogIndex,
+    snapshot: ModelMatch,
+    dated: string,
+    undated: string,
+  ): ModelMatch | undefined {
+    const month = snapshotMonth(dated);
+    const provider = catalog.byId.get(snapshot.model.provider);
+    if (!month || !provider) return undefined;
+    let newest: string | undefined;
+    let newestName = '';
+    for (const sibling of provider.namesStartingWith(`${undated}-`)) {
+      if (stripSnapshotDate(sibling.name) !== undated) continue;
+      const siblingMonth = snapshotMonth(sibling.name);
+      if (siblingMonth && (newest === undefined || siblingMonth > newest)) {
+        newest = siblingMonth;
+        newestName = sibling.name;
+      }
+    }
+    if (newest === undefined || month <= newest) return undefined;
+    const latest = provider.findExact(`${undated}-latest`);
+    if (!latest) return undefined;
+    return {
+      model: latest.model,
+      kind: 'snapshot',
+      guessed: true,
+      fromConfig: false,
+      reason:
+        `"${latest.model.id}" at ${provider.provider.id}: "${dated}" is newer than every dated "${undated}" ` +
+        `snapshot the catalog knows (newest "${newestName}"), so it is priced as the family's latest`,
+    };
   }
 
   private indexConfigName(name: string, model: CatalogModel): void {
