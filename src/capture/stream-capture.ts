@@ -352,17 +352,20 @@ export class StreamCapture<Chunk> implements Watched {
     const input = known ? known.input : this.options.estimateInput();
     const output = estimateTextTokens(outcome.outputText);
     const reasoning = Math.min(output, estimateTextTokens(outcome.reasoningText));
-    return {
-      tokens: {
-        input,
-        output,
-        total: input + output,
-        cacheRead: known?.cacheRead ?? 0,
-        cacheWrite: known?.cacheWrite ?? 0,
-        reasoning,
-      },
-      tokenSource: 'estimate',
+    const tokens: TokenUsage = {
+      input,
+      output,
+      total: input + output,
+      cacheRead: known?.cacheRead ?? 0,
+      cacheWrite: known?.cacheWrite ?? 0,
+      reasoning,
     };
+    // The input side the provider already reported (Anthropic's message_start) is kept whole: the
+    // 1-hour cache-write split and the media counts are priced differently from plain input.
+    if (known) {
+      for (const bucket of INPUT_DETAIL_BUCKETS) if (known[bucket] !== undefined) tokens[bucket] = known[bucket];
+    }
+    return { tokens, tokenSource: 'estimate' };
   }
 
   /** Failure paths take the model and finish reason from the call's progress. */
@@ -375,6 +378,9 @@ export class StreamCapture<Chunk> implements Watched {
     }
   }
 }
+
+/** Input-side buckets a stream reports before its output, kept when the output must be estimated. */
+const INPUT_DETAIL_BUCKETS = ['cacheWrite1h', 'inputAudio', 'cacheAudioRead', 'inputImage'] as const;
 
 function asIterable<T>(inner: AsyncIterator<T>): AsyncIterator<T> & AsyncIterable<T> {
   if (Symbol.asyncIterator in inner) return inner as AsyncIterator<T> & AsyncIterable<T>;

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { wrapClient } from '../../src/capture/wrap-client.js';
+import { createPricer } from '../../src/pricing/create-pricer.js';
 import { anthropicError, message, messageStream } from '../support/wire-server/index.js';
 import {
   expectedCost,
@@ -170,6 +171,30 @@ describe('anthropic messages', () => {
     const record = await onlyRecord(ledger);
     expect(record).toMatchObject({ status: 'cancelled', errorType: 'aborted', partial: true, tokenSource: 'estimate' });
     expect(record.tokens.input).toBe(10);
+  });
+
+  it('stream.abort() after cache writes: the 1-hour split from message_start is kept and priced', async () => {
+    const { ledger, anthropic } = setup();
+    server.script(
+      'anthropic.messages',
+      messageStream({
+        textPieces: ['a', 'b', 'c', 'd', 'e'],
+        intervalMs: 15,
+        usage: { input: 20, cacheWrite: 1500, cacheWrite1h: 500, cacheRead: 3000, output: 5 },
+      }),
+    );
+    const stream = anthropic.messages.stream(request);
+    stream.on('text', (text) => {
+      if (text === 'b') stream.abort();
+    });
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIUserAbortError);
+    const record = await onlyRecord(ledger);
+    expect(record).toMatchObject({ status: 'cancelled', partial: true, tokenSource: 'estimate' });
+    expect(record.tokens).toMatchObject({ input: 4520, cacheRead: 3000, cacheWrite: 1500, cacheWrite1h: 500 });
+    // With the catalog, claude-sonnet-4-6 charges 1-hour writes 6 per 1M against 3.75 for 5 minutes.
+    const cost = createPricer().price(record)!;
+    expect(cost.breakdown.cacheWrite1h).toBe('0.003');
+    expect(cost.breakdown.cacheWrite).toBe('0.00375');
   });
 
   it('a dropped connection mid-stream: network error, partial', async () => {
