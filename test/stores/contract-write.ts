@@ -18,6 +18,33 @@ export function describeWriteContract(current: () => Store): void {
       expect(await store.get(record.id)).toStrictEqual(record);
     });
 
+    it('round-trips the non-token usage buckets and the buckets a cost could not price', async () => {
+      const record = makeRecord({
+        tokens: {
+          input: 1_000,
+          output: 100,
+          total: 1_100,
+          cacheRead: 500,
+          cacheWrite: 0,
+          reasoning: 0,
+          inputAudio: 600,
+          cacheAudioRead: 300,
+          audioSeconds: 90,
+          inputAudioSeconds: 60,
+          pages: 12,
+          annotatedPages: 4,
+          webSearches: 2,
+        },
+        cost: makeCost('0.0122', {
+          breakdown: { input: '0.0008', output: '0.0016' },
+          status: 'estimated',
+          unpricedBuckets: ['webSearches', 'pages'],
+        }),
+      });
+      await store.write([record]);
+      expect(await store.get(record.id)).toStrictEqual(record);
+    });
+
     it('keeps null and empty values apart', async () => {
       const empty = makeRecord({
         tools: [],

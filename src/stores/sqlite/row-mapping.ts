@@ -1,4 +1,4 @@
-import type { CallCost, CallRecord, TokenUsage } from '../../core/record.js';
+import { OPTIONAL_USAGE_BUCKETS, type CallCost, type CallRecord, type TokenUsage } from '../../core/record.js';
 import { capText, toSafeJson } from '../../core/sanitize.js';
 
 /** Every column of `llm_request_logs`, in the order `writeRow` fills them. */
@@ -108,7 +108,7 @@ export function writeRow(record: CallRecord, target: unknown[], maxChars: number
     target[i++] = text(cost.currency, maxChars);
     target[i++] = text(cost.status, maxChars);
     target[i++] = text(cost.pricingVersion, maxChars);
-    target[i++] = toSafeJson(cost.breakdown ?? {}, maxChars);
+    target[i++] = breakdownJson(cost, maxChars);
   }
   target[i++] = record.costHistory?.length === 0 ? '[]' : toSafeJson(record.costHistory, maxChars);
   target[i++] = text(record.startedAt, maxChars);
@@ -151,7 +151,7 @@ export function rowToRecord(row: StoredRow): CallRecord {
     tokens: rowTokens(row),
     tokenSource: row.token_source as CallRecord['tokenSource'],
     cost: rowCost(row),
-    costHistory: JSON.parse(row.cost_history as string) as CallCost[],
+    costHistory: parseCostHistory(row.cost_history as string),
     startedAt: row.started_at as string,
     endedAt: row.ended_at as string,
     latencyMs: row.latency_ms as number,
@@ -174,13 +174,42 @@ export type CostColumns = Pick<
 
 export function rowCost(row: CostColumns): CallCost | null {
   if (row.cost_breakdown === null) return null;
-  return {
+  return withUnpricedBuckets({
     total: row.cost_total as string | null,
     breakdown: JSON.parse(row.cost_breakdown as string) as CallCost['breakdown'],
     currency: row.cost_currency as string,
     pricingVersion: row.pricing_version as string | null,
     status: row.cost_status as CallCost['status'],
-  };
+  });
+}
+
+/**
+ * `cost.unpricedBuckets` rides in the breakdown column under a key no bucket can have, so that
+ * the column set (and every migration) stays as it is; a PostgreSQL repricing that copies the
+ * column into the history carries it along.
+ */
+const UNPRICED_KEY = '!unpriced';
+
+function breakdownJson(cost: CallCost, maxChars: number): string {
+  const breakdown = cost.breakdown ?? {};
+  const unpriced = cost.unpricedBuckets;
+  return toSafeJson(
+    unpriced && unpriced.length > 0 ? { ...breakdown, [UNPRICED_KEY]: unpriced.join(',') } : breakdown,
+    maxChars,
+  );
+}
+
+function withUnpricedBuckets(cost: CallCost): CallCost {
+  const encoded = cost.breakdown?.[UNPRICED_KEY];
+  if (typeof encoded !== 'string') return cost;
+  const { [UNPRICED_KEY]: _unpriced, ...breakdown } = cost.breakdown;
+  return { ...cost, breakdown, unpricedBuckets: encoded.split(',') };
+}
+
+/** The cost history column: earlier costs, oldest first. */
+export function parseCostHistory(json: string): CallCost[] {
+  const history = (JSON.parse(json) as CallCost[] | null) ?? [];
+  return history.map(withUnpricedBuckets);
 }
 
 /** The cost columns for `cost`, in COLUMNS order from `cost_total` to `cost_breakdown`. */
@@ -191,7 +220,7 @@ export function costValues(cost: CallCost | null, maxChars: number): unknown[] {
     text(cost.currency, maxChars),
     text(cost.status, maxChars),
     text(cost.pricingVersion, maxChars),
-    toSafeJson(cost.breakdown ?? {}, maxChars),
+    breakdownJson(cost, maxChars),
   ];
 }
 
@@ -211,21 +240,13 @@ function rowTokens(row: StoredRow): TokenUsage {
 
 /** The optional token buckets, kept together so that adding one needs no migration. */
 function tokenDetails(tokens: TokenUsage | undefined, maxChars: number): string | null {
-  if (
-    tokens === undefined ||
-    (tokens.cacheWrite1h === undefined &&
-      tokens.inputAudio === undefined &&
-      tokens.outputAudio === undefined &&
-      tokens.inputImage === undefined)
-  ) {
-    return null;
+  if (tokens === undefined) return null;
+  let details: Partial<TokenUsage> | undefined;
+  for (const bucket of OPTIONAL_USAGE_BUCKETS) {
+    const value = tokens[bucket];
+    if (value !== undefined) (details ??= {})[bucket] = value;
   }
-  const details: Partial<TokenUsage> = {};
-  if (tokens.cacheWrite1h !== undefined) details.cacheWrite1h = tokens.cacheWrite1h;
-  if (tokens.inputAudio !== undefined) details.inputAudio = tokens.inputAudio;
-  if (tokens.outputAudio !== undefined) details.outputAudio = tokens.outputAudio;
-  if (tokens.inputImage !== undefined) details.inputImage = tokens.inputImage;
-  return toSafeJson(details, maxChars);
+  return details === undefined ? null : toSafeJson(details, maxChars);
 }
 
 function text(value: unknown, maxChars: number): string | null {

@@ -1,6 +1,6 @@
 import { ConfigError, StoreError } from '../../core/errors.js';
 import { compareGroups } from '../../core/query-eval.js';
-import type { CallCost, CallRecord } from '../../core/record.js';
+import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
 import {
   toIsoBound,
@@ -19,7 +19,7 @@ import { applyMigrations } from './migrations.js';
 import { BY_TRACE_SQL, GET_SQL, listSql, SELECT_COST_SQL, summarySql, UPDATE_COST_SQL } from './query-sql.js';
 import { RowWriter } from './row-writer.js';
 import { rollupSummarySql, SqliteRollups } from './rollup-sqlite.js';
-import { costValues, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
+import { costValues, parseCostHistory, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import { toStoreError } from './store-errors.js';
 
@@ -183,7 +183,7 @@ export class SqliteStore implements Store {
           const row = select.get(id) as CostRow | undefined;
           if (row === undefined) continue;
           const previous = rowCost(row);
-          const history = (JSON.parse(row.cost_history as string) as CallCost[] | null) ?? [];
+          const history = parseCostHistory(row.cost_history as string);
           if (previous) history.push(previous);
           const values = costValues(cost, this.maxFieldChars);
           update.run(...values, JSON.stringify(history), id);
