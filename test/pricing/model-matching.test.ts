@@ -3,7 +3,14 @@ import { createPricer } from '../../src/pricing/create-pricer.js';
 import { CatalogIndex } from '../../src/pricing/catalog-index.js';
 import { GENAI_PRICES_PROVIDER_IDS, loadGenaiPricesCatalog } from '../../src/pricing/genai-prices-source.js';
 import { ModelResolver } from '../../src/pricing/model-resolver.js';
-import { expandCompactDate, normalizeModelName, stripSnapshotDate } from '../../src/pricing/model-names.js';
+import type { Catalog, CatalogModel } from '../../src/pricing/catalog-types.js';
+import {
+  expandCompactDate,
+  normalizeModelName,
+  platformSpelling,
+  snapshotMonth,
+  stripSnapshotDate,
+} from '../../src/pricing/model-names.js';
 import { makeRecord } from '../support/records.js';
 
 const pricer = createPricer({
@@ -94,6 +101,57 @@ describe('model matching', () => {
     expect(match('llama-3.3-70b-versatile')).toMatchObject({ provider: 'groq', kind: 'guess', guessed: true });
     expect(pricer.calculate({ model: 'llama-3.3-70b-versatile', tokens }).status).toBe('estimated');
     expect(pricer.calculate({ model: 'llama-3.3-70b-versatile', provider: 'groq', tokens }).status).toBe('priced');
+  });
+
+  it("Azure's gpt-35 spelling is read as gpt-3.5: the exact snapshot wins over the family", () => {
+    const found = match('gpt-35-turbo-1106', 'azure');
+    expect(found).toMatchObject({ provider: 'openai', id: 'gpt-3.5-turbo-1106', kind: 'exact', guessed: false });
+    expect(found!.reason).toContain('reading "gpt-35-turbo-1106" as "gpt-3.5-turbo-1106"');
+    // gpt-3.5-turbo-1106: 1 input, 2 output per 1M (the family gpt-3.5-turbo is 0.5 / 1.5).
+    expect(pricer.calculate({ model: 'gpt-35-turbo-1106', provider: 'azure', tokens })).toMatchObject({
+      total: '3',
+      status: 'priced',
+    });
+    expect(platformSpelling('gpt-35-turbo')).toBe('gpt-3.5-turbo');
+    expect(platformSpelling('gpt-350')).toBeUndefined();
+  });
+
+  it('a snapshot newer than every dated sibling is priced as the family latest, a guess that names it', () => {
+    // mistral-medium-2604 (April 2026): the catalog knows 2312, 2505 and 2508; mistral-medium-latest
+    // moved to 1.5 / 7.5 on 2026-06-16, while the undated "mistral-medium" alias is 3.1 at 0.4 / 2.
+    expect(snapshotMonth('mistral-medium-2604')).toBe('202604');
+    expect(snapshotMonth('gpt-4o-2024-08-06')).toBe('202408');
+    const explanation = pricer.explain('mistral-medium-2604', { provider: 'mistral', at: '2026-09-01' });
+    expect(explanation.matches[0]).toMatchObject({ id: 'mistral-medium-latest', kind: 'snapshot', guessed: true });
+    expect(explanation.matches[0]!.reason).toContain('newer than every dated "mistral-medium" snapshot');
+    const cost = pricer.calculate({ model: 'mistral-medium-2604', provider: 'mistral', tokens, at: '2026-09-01' });
+    expect(cost).toMatchObject({ total: '9', status: 'estimated' });
+    // A snapshot between known ones keeps the undated alias (still a guess).
+    expect(match('mistral-medium-2507', 'mistral')).toMatchObject({ id: 'mistral-medium-3-1', kind: 'snapshot' });
+  });
+
+  it("an exact id at any provider outranks a family guess at the call's provider", () => {
+    const model = (provider: string, id: string, aliases: string[], input: string): CatalogModel => ({
+      provider,
+      id,
+      aliases,
+      periods: [{ currency: 'USD', prices: { input, output: input } }],
+      origin: 'catalog',
+    });
+    const catalog: Catalog = {
+      label: 'test',
+      providers: [
+        { id: 'alpha', name: 'Alpha', fallbackProviders: [], models: [model('alpha', 'fam', [], '1')] },
+        { id: 'beta', name: 'Beta', fallbackProviders: [], models: [model('beta', 'fam-2031-02-03', [], '7')] },
+      ],
+    };
+    const own = createPricer({ catalog });
+    const found = own.explain('fam-2031-02-03', { provider: 'alpha' }).matches[0];
+    expect(found).toMatchObject({ provider: 'beta', id: 'fam-2031-02-03', kind: 'guess', guessed: true });
+    expect(own.calculate({ model: 'fam-2031-02-03', provider: 'alpha', tokens })).toMatchObject({
+      total: '14',
+      status: 'estimated',
+    });
   });
 
   it('unknown names match nothing', () => {
