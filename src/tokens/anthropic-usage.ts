@@ -5,7 +5,8 @@ import { pickCount, pickObject } from './read-count.js';
  * Anthropic's `usage` (Messages API, also Bedrock and Vertex Claude) is EXCLUSIVE: `input_tokens`
  * counts only the uncached input, beside `cache_read_input_tokens` and
  * `cache_creation_input_tokens`. Normalized here to our inclusive buckets:
- * input = input_tokens + cache reads + cache writes. Thinking tokens are inside `output_tokens`.
+ * input = input_tokens + cache reads + cache writes. Thinking tokens are inside `output_tokens`;
+ * `server_tool_use.web_search_requests` becomes `webSearches`.
  *
  * @example
  * tokenUsageFromAnthropic({ input_tokens: 20, cache_creation_input_tokens: 1500,
@@ -31,6 +32,9 @@ export function tokenUsageFromAnthropic(usage: unknown): TokenUsage {
     reasoning: pickCount(pickObject(usage, 'output_tokens_details'), 'thinking_tokens', 'reasoning_tokens') ?? 0,
   };
   if (oneHour) tokens.cacheWrite1h = oneHour;
+  // The server-side web search tool is billed per search, beside the tokens.
+  const searches = pickCount(pickObject(usage, 'server_tool_use'), 'web_search_requests');
+  if (searches) tokens.webSearches = searches;
   return tokens;
 }
 

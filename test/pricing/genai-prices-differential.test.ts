@@ -34,6 +34,7 @@ const GRID: Record<string, Partial<TokenUsage>> = {
     cache_creation_input_tokens: 10_000,
     cache_creation: { ephemeral_5m_input_tokens: 6_000, ephemeral_1h_input_tokens: 4_000 },
     output_tokens: 3_000,
+    server_tool_use: { web_search_requests: 2 },
   }),
   anthropicLong: tokenUsageFromAnthropic({
     input_tokens: 210_000,

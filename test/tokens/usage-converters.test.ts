@@ -156,3 +156,77 @@ describe('tokenUsageFrom', () => {
     expect(tokenUsageFrom('gemini', { promptTokenCount: 3 }).input).toBe(3);
   });
 });
+
+describe('usage beyond plain tokens', () => {
+  it('OpenAI realtime: cached audio is the overlap of cached_tokens and audio_tokens', () => {
+    const usage = tokenUsageFromOpenAi({
+      input_tokens: 1_000,
+      output_tokens: 100,
+      input_token_details: { audio_tokens: 600, cached_tokens: 500, cached_tokens_details: { audio_tokens: 300 } },
+      output_token_details: { audio_tokens: 40 },
+    });
+    expect(usage).toMatchObject({
+      input: 1_000,
+      cacheRead: 500,
+      inputAudio: 600,
+      cacheAudioRead: 300,
+      outputAudio: 40,
+    });
+  });
+
+  it('OpenAI-compatible cache writes, and duration-billed transcriptions', () => {
+    expect(
+      tokenUsageFromOpenAi({
+        prompt_tokens: 50,
+        completion_tokens: 5,
+        prompt_tokens_details: { cache_write_tokens: 30 },
+      }),
+    ).toMatchObject({ input: 50, cacheWrite: 30 });
+    expect(tokenUsageFromOpenAi({ type: 'duration', seconds: 12.4 })).toMatchObject({
+      input: 0,
+      audioSeconds: 12,
+      inputAudioSeconds: 12,
+    });
+  });
+
+  it('Anthropic server-side web searches', () => {
+    expect(
+      tokenUsageFromAnthropic({ input_tokens: 10, output_tokens: 5, server_tool_use: { web_search_requests: 3 } }),
+    ).toMatchObject({ input: 10, webSearches: 3 });
+  });
+
+  it('Gemini cached audio from cacheTokensDetails', () => {
+    expect(
+      tokenUsageFromGemini({
+        promptTokenCount: 900,
+        cachedContentTokenCount: 400,
+        promptTokensDetails: [{ modality: 'AUDIO', tokenCount: 500 }],
+        cacheTokensDetails: [{ modality: 'AUDIO', tokenCount: 250 }],
+      }),
+    ).toMatchObject({ input: 900, cacheRead: 400, inputAudio: 500, cacheAudioRead: 250 });
+  });
+
+  it('complete({ tokens }) accepts every unit bucket and the OpenAI-compatible details', () => {
+    const { tokens, problems } = normalizeTokenCounts({
+      prompt_tokens: 100,
+      completion_tokens: 10,
+      prompt_tokens_details: { cache_write_tokens: 40, cached_tokens_details: { audio_tokens: 0 } },
+      audioSeconds: 30,
+      inputAudioSeconds: 30,
+      pages: 4,
+      annotatedPages: 1,
+      webSearches: 2,
+    });
+    expect(problems).toEqual([]);
+    expect(tokens).toMatchObject({
+      cacheWrite: 40,
+      cacheAudioRead: 0,
+      audioSeconds: 30,
+      inputAudioSeconds: 30,
+      pages: 4,
+      annotatedPages: 1,
+      webSearches: 2,
+    });
+    expect(normalizeTokenCounts({ pages: -1 }).problems).toEqual(['pages is negative (-1); recorded as 0']);
+  });
+});
