@@ -167,3 +167,38 @@ describe('llm-ledger cost', () => {
     }
   });
 });
+
+describe('llm-ledger cost and prices: units and matches', () => {
+  it('whisper-1 given tokens prints unpriced (exit 1), never 0; given audio seconds it is priced', async () => {
+    const tokens = await run(cost, [
+      '--model',
+      'whisper-1',
+      '--provider',
+      'openai',
+      '--input',
+      '100000',
+      '--output',
+      '0',
+    ]);
+    expect(tokens.code).toBe(1);
+    expect(tokens.stdout).toContain('total: unpriced (cost null, not 0)');
+    expect(tokens.stdout).toContain('not priced (no price for this model): input');
+    expect(tokens.stdout).not.toMatch(/total\s+0\b/);
+    const seconds = await run(cost, ['--model', 'whisper-1', '--provider', 'openai', '--audio-seconds', '60']);
+    expect(seconds.code).toBe(0);
+    expect(seconds.stdout).toMatch(/total\s+0\.006/);
+    expect(seconds.stdout).toContain('status: priced');
+  });
+
+  it('prices NAME shows the exact match a platform spelling leads to, and the units of non-token prices', async () => {
+    const azure = await run(prices, ['gpt-35-turbo-1106', '--provider', 'azure']);
+    expect(azure.code).toBe(0);
+    expect(azure.stdout).toContain('matched: exact id "gpt-3.5-turbo-1106" at openai');
+    expect(azure.stdout).not.toContain('a guess');
+    const ocr = await run(prices, ['mistral-ocr-2512', '--provider', 'mistral']);
+    expect(ocr.stdout).toContain('page: per page');
+    const guess = await run(prices, ['mistral-medium-2604', '--provider', 'mistral', '--at', '2026-09-01']);
+    expect(guess.stdout).toContain('matched: "mistral-medium-latest" at mistral');
+    expect(guess.stdout).toContain('(a guess: costs are marked estimated)');
+  });
+});

@@ -8,13 +8,18 @@ import { formatInteger, renderTable } from '../format/table.js';
 import { parseAt, pricerForCli } from './prices.js';
 
 const USAGE = `llm-ledger cost --model M --input N --output N [--cache-read N] [--cache-write N]
-                [--cache-write-1h N] [--reasoning N] [--provider P] [--service-tier T] [--at DATE]
-                [--json] [--config PATH]
+                [--cache-write-1h N] [--reasoning N] [--input-audio N] [--cache-audio-read N]
+                [--output-audio N] [--input-image N] [--audio-seconds N] [--input-audio-seconds N]
+                [--pages N] [--annotated-pages N] [--web-searches N]
+                [--provider P] [--service-tier T] [--at DATE] [--json] [--config PATH]
 
 Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses.
 Counts are inclusive, as the ledger stores them: --input includes cache reads and writes,
---output includes reasoning (an Anthropic input_tokens of 20 with 3000 cache reads is --input 3020).
-Exit code 1 when the model is unknown (unpriced).`;
+--output includes reasoning (an Anthropic input_tokens of 20 with 3000 cache reads is --input 3020);
+--cache-audio-read counts within both --cache-read and --input-audio. Transcription, OCR and
+search are priced by --audio-seconds, --pages and --web-searches. A bucket the model has no
+price for is not charged and is named (status estimated, or unpriced when nothing is priced).
+Exit code 1 when the call is unpriced (an unknown model, or nothing it used has a price).`;
 
 const COUNT_OPTIONS = {
   input: 'input',
@@ -23,7 +28,20 @@ const COUNT_OPTIONS = {
   'cache-write': 'cacheWrite',
   'cache-write-1h': 'cacheWrite1h',
   reasoning: 'reasoning',
+  'input-audio': 'inputAudio',
+  'cache-audio-read': 'cacheAudioRead',
+  'output-audio': 'outputAudio',
+  'input-image': 'inputImage',
+  'audio-seconds': 'audioSeconds',
+  'input-audio-seconds': 'inputAudioSeconds',
+  pages: 'pages',
+  'annotated-pages': 'annotatedPages',
+  'web-searches': 'webSearches',
 } as const satisfies Record<string, keyof TokenUsage>;
+
+const COUNT_ARGS = Object.fromEntries(
+  Object.keys(COUNT_OPTIONS).map((option) => [option, { type: 'string' as const }]),
+) as Record<keyof typeof COUNT_OPTIONS, { type: 'string' }>;
 
 export const command: CliCommand = {
   name: 'cost',
@@ -39,20 +57,15 @@ export const command: CliCommand = {
         at: { type: 'string' },
         json: { type: 'boolean' },
         config: { type: 'string' },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        'cache-read': { type: 'string' },
-        'cache-write': { type: 'string' },
-        'cache-write-1h': { type: 'string' },
-        reasoning: { type: 'string' },
+        ...COUNT_ARGS,
       },
       allowPositionals: true,
       strict: true,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.model) throw new UsageError('--model is required');
-    if (values.input === undefined && values.output === undefined) {
-      throw new UsageError('give at least --input or --output');
+    if (Object.keys(COUNT_OPTIONS).every((option) => values[option as keyof typeof COUNT_OPTIONS] === undefined)) {
+      throw new UsageError('give at least --input or --output (or --audio-seconds, --pages, --web-searches)');
     }
     const tokens: Partial<TokenUsage> = {};
     for (const [option, bucket] of Object.entries(COUNT_OPTIONS)) {
@@ -75,7 +88,7 @@ export const command: CliCommand = {
 function parseCount(option: string, raw: string): number {
   const value = Number(raw.replace(/[_,]/g, ''));
   if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0) {
-    throw new UsageError(`--${option} ${raw} is not a whole number of tokens`);
+    throw new UsageError(`--${option} ${raw} is not a whole number`);
   }
   return value;
 }
@@ -111,6 +124,7 @@ function render(quote: CostQuote, tokens: Partial<TokenUsage>): string {
   const counts = Object.entries(tokens).map(([bucket, count]) => `${bucket} ${formatInteger(count as number)}`);
   lines.push('', `tokens: ${counts.join(', ')}`);
   lines.push(`status: ${cost.status}`);
+  if (cost.unpricedBuckets) lines.push(`not priced (no price for this model): ${cost.unpricedBuckets.join(', ')}`);
   for (const note of quote.notes) lines.push(`note: ${printable(note)}`);
   lines.push(`pricing version: ${printable(cost.pricingVersion ?? '-')}`, '');
   return lines.join('\n');

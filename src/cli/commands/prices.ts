@@ -12,8 +12,10 @@ import { formatInteger, renderTable } from '../format/table.js';
 const USAGE = `llm-ledger prices [MODEL] [--provider P] [--at DATE] [--json] [--config PATH]
 
 Without MODEL: the price catalog in use, its version, and the models priced in llm_config.yaml.
-With MODEL: what matched and why, the prices per bucket per 1M tokens (per request for
-"request"), each period's effective dates and which one is in force (now, or at --at DATE).
+With MODEL: what matched and why (an exact id, an alias, a pattern, or a guess that names the
+model it used), the prices per bucket per 1M tokens (per request, hour of audio, page or search
+for the buckets named so), each period's effective dates and which one is in force (now, or at
+--at DATE).
 Exit code 1 when the model is unknown (its calls are recorded as unpriced, cost null).`;
 
 /** A pricer built like the ledger's: the config file (`--config`, LLM_LEDGER_CONFIG, ./llm_config.yaml). */
@@ -121,6 +123,16 @@ function renderExplanation(explanation: PriceExplanation): string {
   return lines.join('\n');
 }
 
+/** Buckets not priced per 1M tokens, with their unit. */
+const UNIT_OF_BUCKET: Partial<Record<PriceBucket, string>> = {
+  request: 'per request',
+  audioHour: 'per hour of audio',
+  inputAudioHour: 'per hour of input audio',
+  page: 'per page',
+  annotatedPage: 'per annotated page',
+  webSearch: 'per search',
+};
+
 function renderMatch(match: ExplainedMatch, at: string): string[] {
   const name = `${match.provider ? `${match.provider}/` : ''}${match.id}${match.name ? ` "${match.name}"` : ''}`;
   const lines = [
@@ -132,7 +144,10 @@ function renderMatch(match: ExplainedMatch, at: string): string[] {
   if (match.aliases.length > 0) lines.push(`aliases: ${printable(match.aliases.join(', '))}`);
   if (match.pattern) lines.push(`pattern: ${printable(match.pattern)}`);
   const buckets = PRICE_BUCKETS.filter((bucket) => match.periods.some((period) => period.prices[bucket] !== undefined));
-  lines.push('', 'prices per 1M tokens (request: per request):');
+  const units = buckets
+    .filter((bucket) => UNIT_OF_BUCKET[bucket])
+    .map((bucket) => `${bucket}: ${UNIT_OF_BUCKET[bucket]}`);
+  lines.push('', `prices per 1M tokens${units.length > 0 ? ` (${units.join(', ')})` : ''}:`);
   const rows = match.periods.map((period) => [
     period.inForce ? '*' : '',
     period.from ? period.from.slice(0, 10) : 'always',
