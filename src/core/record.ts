@@ -93,6 +93,12 @@ export interface CallCost {
    * (`unpriced`, with a null total, when nothing the call used is priced). Absent when none.
    */
   unpricedBuckets?: string[];
+  /**
+   * `provider/model` of the catalog entry whose prices were applied, when the call's model was
+   * matched by a guess (a dated snapshot priced as its family, an id found at another provider):
+   * the cost is then `estimated`. Absent for exact, alias, pattern and config matches.
+   */
+  pricedAs?: string;
 }
 
 export interface ToolCall {

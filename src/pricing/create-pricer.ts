@@ -220,6 +220,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
         status: estimated ? 'estimated' : 'priced',
       };
       if (costs.unpriced.length > 0) cost.unpricedBuckets = costs.unpriced;
+      if (match.guessed) cost.pricedAs = `${match.model.provider}/${match.model.id}`;
       return cost;
     }
     const reason = matches.length === 0 ? 'unknown model' : 'no price in force at the call time';

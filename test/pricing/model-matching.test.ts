@@ -125,7 +125,9 @@ describe('model matching', () => {
     expect(explanation.matches[0]).toMatchObject({ id: 'mistral-medium-latest', kind: 'snapshot', guessed: true });
     expect(explanation.matches[0]!.reason).toContain('newer than every dated "mistral-medium" snapshot');
     const cost = pricer.calculate({ model: 'mistral-medium-2604', provider: 'mistral', tokens, at: '2026-09-01' });
-    expect(cost).toMatchObject({ total: '9', status: 'estimated' });
+    expect(cost).toMatchObject({ total: '9', status: 'estimated', pricedAs: 'mistral/mistral-medium-latest' });
+    // An exact match names no stand-in.
+    expect(pricer.calculate({ model: 'gpt-35-turbo-1106', provider: 'azure', tokens }).pricedAs).toBeUndefined();
     // A snapshot between known ones keeps the undated alias (still a guess).
     expect(match('mistral-medium-2507', 'mistral')).toMatchObject({ id: 'mistral-medium-3-1', kind: 'snapshot' });
   });

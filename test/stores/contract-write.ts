@@ -39,6 +39,7 @@ export function describeWriteContract(current: () => Store): void {
           breakdown: { input: '0.0008', output: '0.0016' },
           status: 'estimated',
           unpricedBuckets: ['webSearches', 'pages'],
+          pricedAs: 'mistral/mistral-medium-latest',
         }),
       });
       await store.write([record]);

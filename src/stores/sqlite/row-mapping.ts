@@ -184,26 +184,34 @@ export function rowCost(row: CostColumns): CallCost | null {
 }
 
 /**
- * `cost.unpricedBuckets` rides in the breakdown column under a key no bucket can have, so that
- * the column set (and every migration) stays as it is; a PostgreSQL repricing that copies the
- * column into the history carries it along.
+ * `cost.unpricedBuckets` and `cost.pricedAs` ride in the breakdown column under keys no bucket
+ * can have, so that the column set (and every migration) stays as it is; a PostgreSQL repricing
+ * that copies the column into the history carries them along.
  */
 const UNPRICED_KEY = '!unpriced';
+const PRICED_AS_KEY = '!pricedAs';
 
 function breakdownJson(cost: CallCost, maxChars: number): string {
   const breakdown = cost.breakdown ?? {};
   const unpriced = cost.unpricedBuckets;
-  return toSafeJson(
-    unpriced && unpriced.length > 0 ? { ...breakdown, [UNPRICED_KEY]: unpriced.join(',') } : breakdown,
-    maxChars,
-  );
+  if ((unpriced === undefined || unpriced.length === 0) && cost.pricedAs === undefined) {
+    return toSafeJson(breakdown, maxChars);
+  }
+  const encoded: Record<string, string | undefined> = { ...breakdown };
+  if (unpriced && unpriced.length > 0) encoded[UNPRICED_KEY] = unpriced.join(',');
+  if (cost.pricedAs !== undefined) encoded[PRICED_AS_KEY] = cost.pricedAs;
+  return toSafeJson(encoded, maxChars);
 }
 
 function withUnpricedBuckets(cost: CallCost): CallCost {
-  const encoded = cost.breakdown?.[UNPRICED_KEY];
-  if (typeof encoded !== 'string') return cost;
-  const { [UNPRICED_KEY]: _unpriced, ...breakdown } = cost.breakdown;
-  return { ...cost, breakdown, unpricedBuckets: encoded.split(',') };
+  const unpriced = cost.breakdown?.[UNPRICED_KEY];
+  const pricedAs = cost.breakdown?.[PRICED_AS_KEY];
+  if (typeof unpriced !== 'string' && typeof pricedAs !== 'string') return cost;
+  const { [UNPRICED_KEY]: _unpriced, [PRICED_AS_KEY]: _pricedAs, ...breakdown } = cost.breakdown;
+  const decoded: CallCost = { ...cost, breakdown };
+  if (typeof unpriced === 'string') decoded.unpricedBuckets = unpriced.split(',');
+  if (typeof pricedAs === 'string') decoded.pricedAs = pricedAs;
+  return decoded;
 }
 
 /** The cost history column: earlier costs, oldest first. */
