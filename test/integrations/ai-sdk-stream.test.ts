@@ -1,7 +1,7 @@
 import { stepCountIs, streamText, tool } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { estimateTextTokens } from '../../src/capture/estimate-tokens.js';
+import { chainOutputTokens } from '../support/token-chain.js';
 import {
   chatStream,
   messageStream,
@@ -234,7 +234,7 @@ describe('ai-sdk streamText', () => {
     });
     const text = record.responseMessage?.content as string;
     expect(text.startsWith(received.slice(0, 10))).toBe(true);
-    expect(record.tokens.output).toBe(estimateTextTokens(text));
+    expect(record.tokens.output).toBe(chainOutputTokens(record.model, text));
     expect(record.tokens.input).toBeGreaterThan(0);
     expect(record.cost?.status).toBe('estimated');
   });
@@ -266,7 +266,7 @@ describe('ai-sdk streamText', () => {
       tokenSource: 'estimate',
       responseModel: 'claude-sonnet-4-6',
     });
-    expect(record.tokens).toMatchObject({ input: 120, cacheRead: 100, output: estimateTextTokens('one ') });
+    expect(record.tokens).toMatchObject({ input: 120, cacheRead: 100, output: chainOutputTokens(record.model, 'one ') });
   });
 
   it('records a stream the consumer cancels as partial, once', async () => {
@@ -289,7 +289,7 @@ describe('ai-sdk streamText', () => {
       metadata: { streamEnd: 'consumer_stopped' },
     });
     expect(record.responseMessage?.content).toBe('ab');
-    expect(record.tokens.output).toBe(estimateTextTokens('ab'));
+    expect(record.tokens.output).toBe(chainOutputTokens(record.model, 'ab'));
     expect(record.ttftMs).not.toBeNull();
   });
 
@@ -330,7 +330,7 @@ describe('ai-sdk streamText', () => {
     const text = record.responseMessage?.content as string;
     expect(text.startsWith('w0 w1 w2 ')).toBe(true);
     expect(text.length).toBeLessThan(pieces.join('').length);
-    expect(record.tokens.output).toBe(estimateTextTokens(text));
+    expect(record.tokens.output).toBe(chainOutputTokens(record.model, text));
   });
 
   it('records an error event mid-stream as a failed, partial call', async () => {
@@ -360,7 +360,7 @@ describe('ai-sdk streamText', () => {
       partial: true,
       responseMessage: { content: 'Hello wor' },
       tokenSource: 'estimate',
-      tokens: { input: 20, output: estimateTextTokens('Hello wor') },
+      tokens: { input: 20, output: chainOutputTokens(record.model, 'Hello wor') },
     });
     expect(record.errorMessage).toContain('Overloaded');
   });
@@ -402,7 +402,7 @@ describe('ai-sdk streamText', () => {
       partial: true,
       tokenSource: 'estimate',
       responseMessage: { content: 'ab' },
-      tokens: { output: estimateTextTokens('ab') },
+      tokens: { output: chainOutputTokens(record.model, 'ab') },
     });
   });
 
