@@ -10,7 +10,7 @@ import type {
 } from '@ai-sdk/provider';
 import { embed, wrapEmbeddingModel } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { chainOutputTokens } from '../support/token-chain.js';
+import { chainOutputTokens, tiktokenCount } from '../support/token-chain.js';
 import { convertAiSdkUsage, ledgerEmbeddingMiddleware, ledgerMiddleware } from '../../src/integrations/ai-sdk.js';
 import { convertPrompt } from '../../src/integrations/ai-sdk/convert-prompt.js';
 import { providerOfModel } from '../../src/integrations/ai-sdk/model-provider.js';
@@ -328,7 +328,8 @@ describe('ledgerMiddleware stream endings with a scripted model stream', () => {
       errorMessage: 'upstream exploded',
       partial: true,
       responseMessage: { content: 'Hel' },
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
+      tokens: { output: tiktokenCount('Hel') },
     });
   });
 

@@ -230,7 +230,7 @@ describe('ai-sdk streamText', () => {
       errorType: 'aborted',
       partial: true,
       streamed: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
     });
     const text = record.responseMessage?.content as string;
     expect(text.startsWith(received.slice(0, 10))).toBe(true);
@@ -266,7 +266,11 @@ describe('ai-sdk streamText', () => {
       tokenSource: 'estimate',
       responseModel: 'claude-sonnet-4-6',
     });
-    expect(record.tokens).toMatchObject({ input: 120, cacheRead: 100, output: chainOutputTokens(record.model, 'one ') });
+    expect(record.tokens).toMatchObject({
+      input: 120,
+      cacheRead: 100,
+      output: chainOutputTokens(record.model, 'one '),
+    });
   });
 
   it('records a stream the consumer cancels as partial, once', async () => {
@@ -285,7 +289,7 @@ describe('ai-sdk streamText', () => {
     expect(record).toMatchObject({
       status: 'partial',
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       metadata: { streamEnd: 'consumer_stopped' },
     });
     expect(record.responseMessage?.content).toBe('ab');
@@ -324,7 +328,7 @@ describe('ai-sdk streamText', () => {
     expect(record).toMatchObject({
       status: 'partial',
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       metadata: { streamEnd: 'abandoned' },
     });
     const text = record.responseMessage?.content as string;
@@ -400,7 +404,7 @@ describe('ai-sdk streamText', () => {
       // The AI SDK's APICallError keeps the status of the response whose body broke off.
       httpStatus: 200,
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       responseMessage: { content: 'ab' },
       tokens: { output: chainOutputTokens(record.model, 'ab') },
     });
@@ -412,7 +416,7 @@ describe('ai-sdk streamText', () => {
     const { stream } = await recordedModel(server, 'openai.chat', ledger).doStream({ prompt });
     await readAll(stream);
     const record = await onlyRecord(ledger);
-    expect(record).toMatchObject({ status: 'partial', partial: true, tokenSource: 'estimate' });
+    expect(record).toMatchObject({ status: 'partial', partial: true, tokenSource: 'tokenizer' });
     expect(record.responseMessage?.content).toBe('ab');
   });
 

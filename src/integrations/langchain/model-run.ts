@@ -119,7 +119,7 @@ export class ModelRun {
     this.call.complete({
       status: 'partial',
       tokens: known ?? estimated!.tokens,
-      tokenSource: known ? 'provider' : 'estimate',
+      tokenSource: known ? 'provider' : estimated!.tokenSource,
       metadata: { streamEnd: reason },
     });
   }
