@@ -13,7 +13,7 @@ import { tokenFamilyOf, type ApproximatedFamily, type TokenFamily } from './mode
  * (geometric mean of the per-text ratios; test/tokens/estimate-accuracy.test.ts recomputes them).
  */
 export const DEFAULT_FAMILY_RATIOS: Readonly<Record<ApproximatedFamily, number>> = Object.freeze({
-  anthropic: 1.15,
+  anthropic: 1.16,
   gemini: 1.04,
   other: 1,
 });
@@ -88,7 +88,7 @@ interface Strategy extends TokenEstimateMethod {
  * @example
  * const estimator = createCallTokenEstimator({ env: process.env });
  * estimator.estimate({ model: 'claude-sonnet-4', prompt: { messages }, outputText: 'Hi!' });
- * // { input: 14, output: 2, reasoning: 0, source: 'estimate', family: 'anthropic', method: 'o200k_base', ratio: 1.15 }
+ * // { input: 14, output: 2, reasoning: 0, source: 'estimate', family: 'anthropic', method: 'o200k_base', ratio: 1.16 }
  */
 export function createCallTokenEstimator(options: TokenEstimationOptions = {}): CallTokenEstimator {
   const ratios = { ...DEFAULT_FAMILY_RATIOS };
