@@ -170,12 +170,7 @@ export function completeCall(
  * and queued after the application's continuation has run (`Ledger.finalizeSoon`), its tokens
  * counted then when the provider sent none.
  */
-function completeCallSoon(
-  binding: CaptureBinding,
-  call: CallHandle,
-  endpoint: Endpoint,
-  data: unknown,
-): void {
+function completeCallSoon(binding: CaptureBinding, call: CallHandle, endpoint: Endpoint, data: unknown): void {
   const result = readResponse(binding, call, endpoint, data);
   if (result) completeWithCounts(binding, call, result, true);
 }

@@ -130,7 +130,13 @@ export function createCallTokenEstimator(options: TokenEstimationOptions = {}): 
     const own = encodingForModel(model);
     if (own) strategy = { source: 'tokenizer', family, method: own, ratio: 1, count: bpe(own) };
     else if (charsPerToken !== undefined) {
-      strategy = { source: 'estimate', family, method: 'chars', ratio: charsPerToken, count: characters(charsPerToken) };
+      strategy = {
+        source: 'estimate',
+        family,
+        method: 'chars',
+        ratio: charsPerToken,
+        count: characters(charsPerToken),
+      };
     } else {
       const ratio = ratios[family as ApproximatedFamily];
       strategy = { source: 'estimate', family, method: 'o200k_base', ratio, count: bpe('o200k_base') };
@@ -191,7 +197,8 @@ export function createCallTokenEstimator(options: TokenEstimationOptions = {}): 
     isLarge(request) {
       let chars = (request.outputText?.length ?? 0) + (request.reasoningText?.length ?? 0);
       const prompt = request.prompt;
-      if (prompt) chars += (prompt.system?.length ?? 0) + roughLength(prompt.messages) + roughLength(prompt.tools ?? []);
+      if (prompt)
+        chars += (prompt.system?.length ?? 0) + roughLength(prompt.messages) + roughLength(prompt.tools ?? []);
       return chars > chunkChars;
     },
     methodFor(model, provider) {

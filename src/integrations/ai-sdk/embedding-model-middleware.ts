@@ -72,7 +72,9 @@ function completeEmbedding(
 ): void {
   const reported = result.usage?.tokens;
   const known = typeof reported === 'number' && Number.isFinite(reported) && reported >= 0;
-  const estimate = known ? undefined : estimateNow(ledger, estimateRequestOf(call, {}, { messages: texts(params.values) }));
+  const estimate = known
+    ? undefined
+    : estimateNow(ledger, estimateRequestOf(call, {}, { messages: texts(params.values) }));
   const input = known ? reported : (estimate?.input ?? 0);
   const vectors = Array.isArray(result.embeddings) ? result.embeddings : [];
   const first: unknown = vectors[0];

@@ -141,7 +141,10 @@ export class ModelRun {
   }
 
   /** The token chain's count of the output text, and of the prompt unless `known` has the input side. */
-  private estimate(outputText: string, known: TokenUsage | undefined): { tokens: TokenUsage; tokenSource: TokenSource } {
+  private estimate(
+    outputText: string,
+    known: TokenUsage | undefined,
+  ): { tokens: TokenUsage; tokenSource: TokenSource } {
     const request = estimateRequestOf(this.call, { text: outputText, inputKnown: known !== undefined }, this.prompt);
     const estimate = estimateNow(this.ledger, request);
     const input = known ? known.input : (estimate?.input ?? 0);
