@@ -468,7 +468,6 @@ async function reportCaptureAlone(ledger: Ledger): Promise<void> {
       const call = ledger.start({ model: 'gpt-4o-mini', requestMode: 'streaming' });
       const capture = new StreamCapture<unknown>(call, new ChatStreamAccumulator(true) as StreamAccumulator<unknown>, {
         idleTimeoutMs: 0,
-        estimateInput: () => 0,
       });
       return drain(capture.iterate(chunks()));
     });

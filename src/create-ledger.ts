@@ -16,6 +16,7 @@ import { openStore } from './open-store.js';
 import { createPricer } from './pricing/create-pricer.js';
 import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
 import { resolveLedgerConfig } from './resolve-config.js';
+import { createCallTokenEstimator } from './tokens/call-token-estimator.js';
 
 export { DEFAULT_DATABASE_PATH } from './ledger-options.js';
 export type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './ledger-options.js';
@@ -44,6 +45,8 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
   const pricer = options.pricer === false ? undefined : (options.pricer ?? defaultPricer(resolved, logger));
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
+  // Built now, so a bad ratio or TOKEN_ESTIMATION_RATIO is a ConfigError here, not a lost count later.
+  const tokenEstimator = createCallTokenEstimator({ ...options.tokenEstimation, env });
   const meter = openMeter(options, resolved, logger, pricer, env, cwd);
   const store =
     typeof options.store === 'object' && options.store !== null
@@ -65,6 +68,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     logger,
     onError: options.onError,
     pricer,
+    tokenEstimator,
     clock: options.clock,
     meter: options.meterPing ?? (meter ? { ping: () => meter.get('health:probe', 'day') } : undefined),
     wrapClient,

@@ -9,6 +9,7 @@ import type { Store } from './core/store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { BatchOptions, BatchResult } from './meters/batch/run-batch.js';
 import type { Meter } from './meters/meter.js';
+import type { TokenEstimationOptions } from './tokens/call-token-estimator.js';
 import type { PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 
 export const DEFAULT_DATABASE_PATH = '.llm-ledger/ledger.db';
@@ -22,7 +23,7 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
   store?: Store | string;
   /** Path of `llm_config.yaml`; `false` reads no file. Default: `LLM_LEDGER_CONFIG`, then `./llm_config.yaml` if present. */
   configFile?: string | false;
-  /** Environment to read (`LLM_USAGE_LOGGING_ENABLED`, `LLM_USAGE_FAIL_OPEN`, `LLM_LEDGER_DB`). Default `process.env`. */
+  /** Environment to read (`LLM_USAGE_LOGGING_ENABLED`, `LLM_USAGE_FAIL_OPEN`, `LLM_LEDGER_DB`, `TOKEN_ESTIMATION_RATIO`). Default `process.env`. */
   env?: Record<string, string | undefined>;
   /** Base directory for relative paths. Default `process.cwd()`. */
   cwd?: string;
@@ -35,6 +36,12 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
    */
   pricer?: Pricer | false;
   clock?: Clock;
+  /**
+   * How calls without provider usage are counted: per-family ratios of the o200k_base approximation
+   * (`{ ratios: { anthropic: 1.16, gemini: 1.04, other: 1 } }`) or characters per token. Default:
+   * the measured ratios; `TOKEN_ESTIMATION_RATIO` in the environment sets characters per token.
+   */
+  tokenEstimation?: Omit<TokenEstimationOptions, 'env'>;
   /** Adds seed 003's performance monitor as `ledger.monitor`: rolling latency, error-rate and cost alerts. */
   monitor?: boolean | PerformanceMonitorOptions;
   /**

@@ -63,6 +63,7 @@ const OTHER_OPTION_KEYS = [
   'onError',
   'pricer',
   'clock',
+  'tokenEstimation',
   'monitor',
   'meter',
   'meterPing',

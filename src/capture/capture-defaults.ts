@@ -13,6 +13,8 @@ export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
   startAdmitted?: Ledger['startAdmitted'];
   /** Finalizes a call whose response has arrived off the application's path (see `Ledger.finalizeSoon`). */
   finalizeSoon?: Ledger['finalizeSoon'];
+  /** The token fallback chain configured for this ledger (createLedger's `tokenEstimation`). */
+  readonly tokenEstimator?: Ledger['tokenEstimator'];
 };
 
 /**

@@ -4,7 +4,7 @@ import { observeResponse, type ResponseObserver } from './api-promise.js';
 import { applyDefaults, DEFAULT_STREAM_IDLE_TIMEOUT_MS, startCall, type CaptureBinding } from './capture-defaults.js';
 import type { Endpoint, PreparedStream } from './endpoint.js';
 import { classifyError } from './error-classification.js';
-import { estimateInputTokens, estimateTextTokens } from './estimate-tokens.js';
+import { estimateRequestOf, finalizeWithEstimate, responseTextOf } from './estimate-tokens.js';
 import { instrumentAsyncGenerator, instrumentSdkStream } from './instrument-stream.js';
 import { StreamCapture } from './stream-capture.js';
 
@@ -112,7 +112,7 @@ function recorder(
       const call = current();
       if (!call || call.finalized) return data;
       if (prepared && isStreamLike(data)) return captureStream(binding, call, init, prepared, data);
-      completeCallSoon(binding, call, init, endpoint, data);
+      completeCallSoon(binding, call, endpoint, data);
       return data;
     },
     onError: (error) => {
@@ -137,7 +137,7 @@ function captureStream(
 ): unknown {
   const capture = new StreamCapture(call, prepared.accumulator, {
     idleTimeoutMs: binding.defaults.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-    estimateInput: () => estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools),
+    ledger: binding.ledger,
     failClosed: binding.ledger.settings?.failOpen === false,
   });
   if (typeof (stream as { iterator?: unknown }).iterator === 'function' || !isGenerator(stream)) {
@@ -151,39 +151,46 @@ function isGenerator(value: object): value is AsyncGenerator<unknown> {
   return typeof generator.next === 'function' && typeof generator.return === 'function';
 }
 
-/** Completes a call from a non-streamed response; counts are estimated when the provider sent none. */
+/** Completes a call from a non-streamed response now; counts are estimated when the provider sent none. */
 export function completeCall(
   binding: CaptureBinding,
   call: CallHandle,
-  init: CallInit,
   endpoint: Endpoint,
   data: unknown,
   metadata?: Record<string, unknown>,
 ): void {
-  const result = readResponse(binding, call, init, endpoint, data);
+  const result = readResponse(binding, call, endpoint, data);
   if (!result) return;
   if (metadata) result.metadata = { ...result.metadata, ...metadata };
-  call.complete(result);
+  completeWithCounts(binding, call, result, false);
 }
 
 /**
  * `completeCall` for a wrapped SDK call: the response is read now, and the record is built, priced
- * and queued after the application's continuation has run (`Ledger.finalizeSoon`).
+ * and queued after the application's continuation has run (`Ledger.finalizeSoon`), its tokens
+ * counted then when the provider sent none.
  */
-function completeCallSoon(
-  binding: CaptureBinding,
-  call: CallHandle,
-  init: CallInit,
-  endpoint: Endpoint,
-  data: unknown,
-): void {
-  const result = readResponse(binding, call, init, endpoint, data);
-  if (!result) return;
-  const complete = () => {
-    if (!call.finalized) call.complete(result);
-  };
-  if (binding.ledger.finalizeSoon) binding.ledger.finalizeSoon(call, complete);
-  else complete();
+function completeCallSoon(binding: CaptureBinding, call: CallHandle, endpoint: Endpoint, data: unknown): void {
+  const result = readResponse(binding, call, endpoint, data);
+  if (result) completeWithCounts(binding, call, result, true);
+}
+
+/** Completes with the provider's counts, or with the token chain's estimate of prompt and answer. */
+function completeWithCounts(binding: CaptureBinding, call: CallHandle, result: CallResult, defer: boolean): void {
+  const request = result.tokens ? undefined : estimateRequestOf(call, { text: responseTextOf(result.responseMessage) });
+  finalizeWithEstimate(
+    binding.ledger,
+    call,
+    request,
+    (estimate) => {
+      if (estimate) {
+        result.tokens = { input: estimate.input, output: estimate.output, total: estimate.input + estimate.output };
+        result.tokenSource = estimate.source;
+      }
+      call.complete(result);
+    },
+    { defer },
+  );
 }
 
 /**
@@ -194,7 +201,6 @@ function completeCallSoon(
 function readResponse(
   binding: CaptureBinding,
   call: CallHandle,
-  init: CallInit,
   endpoint: Endpoint,
   data: unknown,
 ): CallResult | undefined {
@@ -210,18 +216,7 @@ function readResponse(
     failCall(call, read.error, read.result);
     return undefined;
   }
-  const result = read.result;
-  // The request's messages are the application's array, which may grow once the call returns.
-  if (!result.tokens) Object.assign(result, estimatedResult(init, result));
-  return result;
-}
-
-function estimatedResult(init: CallInit, result: CallResult): CallResult {
-  const input = estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools);
-  const message = result.responseMessage;
-  const text = typeof message === 'string' ? message : typeof message?.content === 'string' ? message.content : '';
-  const output = init.callType === 'EMBEDDING' ? 0 : estimateTextTokens(text);
-  return { tokens: { input, output, total: input + output }, tokenSource: 'estimate' };
+  return read.result;
 }
 
 /** Records a failure with its classification; an abort becomes `cancelled`. */

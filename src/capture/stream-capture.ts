@@ -1,7 +1,8 @@
 import type { CallHandle, FailureDetails } from '../core/call.js';
 import type { ResponseMessage, TokenSource, TokenUsage } from '../core/record.js';
+import type { TokenEstimate } from '../tokens/call-token-estimator.js';
 import { classifyError } from './error-classification.js';
-import { estimateTextTokens } from './estimate-tokens.js';
+import { estimateRequestOf, finalizeWithEstimate, type EstimatorSource } from './estimate-tokens.js';
 import { flattenText } from './flatten-text.js';
 import { idleWatchdog, type Watched } from './idle-watchdog.js';
 
@@ -66,8 +67,11 @@ export interface StreamCaptureOptions {
    * the application's read, so every chunk is read in front of the application.
    */
   failClosed?: boolean;
-  /** Input tokens estimated from the request; called only when the provider's count is missing. */
-  estimateInput: () => number;
+  /**
+   * The ledger's token chain for a stream without usage; its `finalizeSoon`, when present, moves
+   * the finalization (and the counting) off the application's last read.
+   */
+  ledger?: EstimatorSource;
 }
 
 type Ending = 'ended' | 'consumer_stopped' | 'aborted' | 'abandoned';
@@ -288,14 +292,14 @@ export class StreamCapture<Chunk> implements Watched {
     this.close();
     outcome ??= this.outcome();
     this.noteResponse(outcome);
-    this.call.fail(error, {
-      ...this.failureTokens(outcome),
+    const details: FailureDetails = {
       errorType: classified.errorType,
       httpStatus: classified.httpStatus,
       retryAfterMs: classified.retryAfterMs,
       responseMessage: outcome.responseMessage,
       partial: this.sawOutput,
-    });
+    };
+    this.withTokens(outcome, true, (tokens) => this.call.fail(error, { ...details, ...tokens }));
   }
 
   private finish(ending: Ending, reason: unknown): void {
@@ -305,25 +309,26 @@ export class StreamCapture<Chunk> implements Watched {
     this.close();
     if (ending === 'aborted') {
       this.noteResponse(outcome);
-      this.call.cancel(reason, {
-        ...this.failureTokens(outcome),
+      const details: FailureDetails = {
         errorType: 'aborted',
         responseMessage: outcome.responseMessage,
         partial: this.sawOutput,
-      });
+      };
+      this.withTokens(outcome, true, (tokens) => this.call.cancel(reason, { ...details, ...tokens }));
       return;
     }
-    const counted = this.tokens(outcome);
     const complete = outcome.finished;
-    this.call.complete({
-      responseMessage: outcome.responseMessage,
-      responseModel: outcome.responseModel,
-      finishReason: outcome.finishReason,
-      tokens: counted.tokens,
-      tokenSource: counted.tokenSource,
-      status: complete ? 'success' : 'partial',
-      metadata: complete ? undefined : { streamEnd: ending === 'ended' ? 'ended_early' : ending },
-    });
+    this.withTokens(outcome, false, (counted) =>
+      this.call.complete({
+        responseMessage: outcome.responseMessage,
+        responseModel: outcome.responseModel,
+        finishReason: outcome.finishReason,
+        tokens: counted.tokens,
+        tokenSource: counted.tokenSource,
+        status: complete ? 'success' : 'partial',
+        metadata: complete ? undefined : { streamEnd: ending === 'ended' ? 'ended_early' : ending },
+      }),
+    );
   }
 
   /** What the stream produced, its text flattened for the record that keeps it. */
@@ -340,32 +345,31 @@ export class StreamCapture<Chunk> implements Watched {
     this.detachSignal = undefined;
   }
 
-  /** Failures carry tokens only when something was produced: a request refused outright is not billed. */
-  private failureTokens(outcome: StreamOutcome): Pick<FailureDetails, 'tokens' | 'tokenSource'> {
-    if (!this.sawOutput && !outcome.tokens) return {};
-    return this.tokens(outcome);
-  }
-
-  private tokens(outcome: StreamOutcome): { tokens: TokenUsage; tokenSource: TokenSource } {
-    if (outcome.tokens && outcome.usageComplete) return { tokens: outcome.tokens, tokenSource: 'provider' };
+  /**
+   * Finalizes with the stream's counts: the provider's when they all arrived, otherwise the token
+   * chain's count of the prompt (unless the provider reported it) and of the text received. Failures
+   * carry tokens only when something was produced: a request refused outright is not billed.
+   */
+  private withTokens(
+    outcome: StreamOutcome,
+    failure: boolean,
+    finalize: (counted: Pick<FailureDetails, 'tokens' | 'tokenSource'>) => void,
+  ): void {
+    if (failure && !this.sawOutput && !outcome.tokens) return finalize({});
+    if (outcome.tokens && outcome.usageComplete) return finalize({ tokens: outcome.tokens, tokenSource: 'provider' });
     const known = outcome.tokens;
-    const input = known ? known.input : this.options.estimateInput();
-    const output = estimateTextTokens(outcome.outputText);
-    const reasoning = Math.min(output, estimateTextTokens(outcome.reasoningText));
-    const tokens: TokenUsage = {
-      input,
-      output,
-      total: input + output,
-      cacheRead: known?.cacheRead ?? 0,
-      cacheWrite: known?.cacheWrite ?? 0,
-      reasoning,
-    };
-    // The input side the provider already reported (Anthropic's message_start) is kept whole: the
-    // 1-hour cache-write split and the media counts are priced differently from plain input.
-    if (known) {
-      for (const bucket of INPUT_DETAIL_BUCKETS) if (known[bucket] !== undefined) tokens[bucket] = known[bucket];
-    }
-    return { tokens, tokenSource: 'estimate' };
+    const request = estimateRequestOf(this.call, {
+      text: outcome.outputText,
+      reasoningText: outcome.reasoningText,
+      inputKnown: known !== undefined,
+    });
+    finalizeWithEstimate(
+      this.options.ledger,
+      this.call,
+      request,
+      (estimate) => finalize(estimate ? estimatedTokens(estimate, known) : {}),
+      { defer: true },
+    );
   }
 
   /** Failure paths take the model and finish reason from the call's progress. */
@@ -381,6 +385,29 @@ export class StreamCapture<Chunk> implements Watched {
 
 /** Input-side buckets a stream reports before its output, kept when the output must be estimated. */
 const INPUT_DETAIL_BUCKETS = ['cacheWrite1h', 'inputAudio', 'cacheAudioRead', 'inputImage'] as const;
+
+/** The chain's counts, with the input side and cache counts the provider did report. */
+function estimatedTokens(
+  estimate: TokenEstimate,
+  known: TokenUsage | undefined,
+): { tokens: TokenUsage; tokenSource: TokenSource } {
+  const input = known ? known.input : estimate.input;
+  const tokens: TokenUsage = {
+    input,
+    output: estimate.output,
+    total: input + estimate.output,
+    cacheRead: known?.cacheRead ?? 0,
+    cacheWrite: known?.cacheWrite ?? 0,
+    reasoning: estimate.reasoning,
+  };
+  // The input side the provider already reported (Anthropic's message_start) is kept whole: the
+  // 1-hour cache-write split and the media counts are priced differently from plain input.
+  if (known) {
+    for (const bucket of INPUT_DETAIL_BUCKETS) if (known[bucket] !== undefined) tokens[bucket] = known[bucket];
+  }
+  // `tokenizer` when what the provider did not report was counted exactly (the model's own encoding).
+  return { tokens, tokenSource: estimate.source };
+}
 
 function asIterable<T>(inner: AsyncIterator<T>): AsyncIterator<T> & AsyncIterable<T> {
   if (Symbol.asyncIterator in inner) return inner as AsyncIterator<T> & AsyncIterable<T>;

@@ -1,7 +1,6 @@
 import type { CallInit } from '../core/call.js';
 import { createBinding, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type CaptureLedger } from './capture-defaults.js';
 import { classifyError } from './error-classification.js';
-import { estimateInputTokens } from './estimate-tokens.js';
 import { completeCall, failCall } from './record-call.js';
 import { StreamCapture } from './stream-capture.js';
 import { buildRequest, canStream, detectClient, type ClientShape, type RequestSpec } from './track/client-shape.js';
@@ -139,7 +138,8 @@ class TrackedRun {
     }
     const capture = new StreamCapture(this.call, new UniversalStreamAccumulator(this.options.provider), {
       idleTimeoutMs: this.options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-      estimateInput: () => estimateInputTokens(this.init.messages ?? [], this.init.systemPrompt, this.init.tools),
+      // Not deferred: trackLLMCall reads the finalized record as soon as the stream ends.
+      ledger: { tokenEstimator: this.ledger.tokenEstimator },
       failClosed: this.ledger.settings?.failOpen === false,
     });
     const controller = (stream as { controller?: { signal?: AbortSignal } }).controller;
@@ -162,7 +162,7 @@ class TrackedRun {
   private complete(data: unknown, metadata: Record<string, unknown> | undefined): void {
     const binding = createBinding(this.ledger, { provider: this.options.provider });
     const endpoint = universalEndpoint(this.options.provider, { request: () => this.init, isStream: () => false });
-    completeCall(binding, this.call, this.init, endpoint, data, metadata);
+    completeCall(binding, this.call, endpoint, data, metadata);
   }
 }
 

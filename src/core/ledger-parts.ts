@@ -11,6 +11,7 @@ import type { CallRecord } from './record.js';
 import type { Durability, Spool } from './spool.js';
 import type { Store } from './store.js';
 import type { WriteQueueStats } from './write-queue-options.js';
+import type { CallTokenEstimator } from '../tokens/call-token-estimator.js';
 
 /* What a Ledger is built from, and the shapes of the adapters that plug into it. */
 
@@ -20,6 +21,8 @@ export interface LedgerParts {
   handlers?: readonly LedgerHandler[];
   logger: LedgerLogger;
   pricer?: Pricer;
+  /** The token fallback chain for calls without provider usage (createLedger builds it from its options). */
+  tokenEstimator?: CallTokenEstimator;
   clock?: Clock;
   /** The meter's connection check (a Redis ping), reported by `health()`. */
   meter?: Pingable;

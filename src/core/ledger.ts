@@ -19,6 +19,7 @@ import { ProblemReporter } from './problem-reporter.js';
 import type { Spool } from './spool.js';
 import type { Store } from './store.js';
 import { WriteQueue } from './write-queue.js';
+import type { CallTokenEstimator } from '../tokens/call-token-estimator.js';
 
 // Settings, parts and queries live in their own files; `core/ledger.js` stays the one import for them.
 export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
@@ -35,6 +36,8 @@ export class Ledger extends LedgerTaskHelpers {
   readonly logger: LedgerLogger;
   /** Prices each call when it is finalized; undefined when pricing is off. */
   readonly pricer: Pricer | undefined;
+  /** Counts the tokens of calls without provider usage; capture's default chain when undefined. */
+  readonly tokenEstimator: CallTokenEstimator | undefined;
   /** Queries over recorded calls. Pending records are flushed first, so a caller reads its own writes. */
   readonly calls: CallQueries;
   readonly usage: UsageQueries;
@@ -60,6 +63,7 @@ export class Ledger extends LedgerTaskHelpers {
     this.store = parts.store;
     this.logger = parts.logger;
     this.pricer = parts.pricer;
+    this.tokenEstimator = parts.tokenEstimator;
     this.wrapper = parts.wrapClient;
     this.gate = parts.gate;
     this.onClose = parts.onClose;
@@ -248,21 +252,24 @@ export class Ledger extends LedgerTaskHelpers {
    * now, and `finalize` runs a turn of the event loop later, after the application's own
    * continuation. A fail-closed or `sync`-durable ledger finalizes at once, since its caller must see
    * a refusal or a durable record before going on; so does a gated one, whose next admission must
-   * find this call settled. Reads of the ledger (`flush`, queries, `stats`) run pending
-   * finalizations first.
+   * find this call settled. Reads of the ledger (`flush`, queries) run pending finalizations first
+   * and wait for those still counting; `stats` runs them.
+   *
+   * `finalize` learns whether it runs deferred (`mayWait`): then it may return a promise (a large
+   * prompt's tokens counted in chunks); run at once, it must finish synchronously.
    */
-  finalizeSoon(call: CallHandle, finalize: () => void): void {
+  finalizeSoon(call: CallHandle, finalize: (mayWait: boolean) => void | Promise<void>): void {
     if (!this.defersFinalization || !(call instanceof Call)) {
-      finalize();
+      void finalize(false);
       return;
     }
     call.markEnded();
-    this.deferred.add(finalize);
+    this.deferred.add(() => finalize(true));
   }
 
   /** Writes every finalized record and waits for handlers to settle. */
   async flush(): Promise<void> {
-    this.deferred.runAll();
+    await this.deferred.settle();
     await this.handlerSet.idle();
     try {
       await this.queue.flush();

@@ -16,3 +16,13 @@ export {
 } from './heuristic.js';
 export { createTokenCounter, type TokenCount, type TokenCounter, type TokenCounterOptions } from './token-counter.js';
 export type { ChatInput } from './chat-request.js';
+export {
+  createCallTokenEstimator,
+  DEFAULT_FAMILY_RATIOS,
+  type CallTokenEstimator,
+  type EstimateRequest,
+  type TokenEstimate,
+  type TokenEstimateMethod,
+  type TokenEstimationOptions,
+} from './call-token-estimator.js';
+export { tokenFamilyOf, type ApproximatedFamily, type TokenFamily } from './model-family.js';

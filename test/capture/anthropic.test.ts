@@ -1,4 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { DEFAULT_FAMILY_RATIOS } from '../../src/tokens/call-token-estimator.js';
+import { tiktokenCount } from '../support/token-chain.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { wrapClient } from '../../src/capture/wrap-client.js';
 import { createPricer } from '../../src/pricing/create-pricer.js';
@@ -153,7 +155,11 @@ describe('anthropic messages', () => {
       responseMessage: { content: 'Once upon ' },
       tokenSource: 'estimate',
       // Input and cache counts came with message_start; only the output is estimated.
-      tokens: { input: 140, cacheRead: 100, output: Math.ceil('Once upon '.length / 4) },
+      tokens: {
+        input: 140,
+        cacheRead: 100,
+        output: Math.round(tiktokenCount('Once upon ') * DEFAULT_FAMILY_RATIOS.anthropic),
+      },
     });
   });
 

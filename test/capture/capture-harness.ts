@@ -17,7 +17,8 @@ export const testPricer: Pricer = {
       breakdown: {},
       currency: 'USD',
       pricingVersion: 'test-prices-1',
-      status: record.tokenSource === 'estimate' ? 'estimated' : 'priced',
+      // Like the real pricer: counts not from the provider (tokenizer or estimate) make the cost estimated.
+      status: record.tokenSource === 'provider' ? 'priced' : 'estimated',
     };
   },
 };

@@ -18,7 +18,7 @@ const accumulator: StreamAccumulator<unknown> = { add: () => PASS, outcome: () =
 function capture() {
   const ledger = testLedger();
   const call = ledger.start({ model: 'gpt-4o-mini', requestMode: 'streaming' });
-  const stream = new StreamCapture<unknown>(call, accumulator, { idleTimeoutMs: 0, estimateInput: () => 0 });
+  const stream = new StreamCapture<unknown>(call, accumulator, { idleTimeoutMs: 0 });
   return { ledger, call, stream };
 }
 

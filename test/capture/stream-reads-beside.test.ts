@@ -44,7 +44,7 @@ function setup(failOpen = true) {
   const ledger = testLedger({ failOpen });
   const call = ledger.start({ model: 'gpt-4o-mini', provider: 'openai', requestMode: 'streaming' });
   const capture = (accumulator: StreamAccumulator<Chunk>) =>
-    new StreamCapture<Chunk>(call, accumulator, { idleTimeoutMs: 0, estimateInput: () => 0, failClosed: !failOpen });
+    new StreamCapture<Chunk>(call, accumulator, { idleTimeoutMs: 0, failClosed: !failOpen });
   return { ledger, capture };
 }
 

@@ -1,3 +1,4 @@
+import { tiktokenCount } from '../support/token-chain.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ describe('llm-ledger demo', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Recorded 11 calls into the sqlite ledger \.\/\.llm-ledger\/ledger\.db\.\n\n/);
     expect(run.stdout).toContain('Usage by model (all demo runs so far):');
-    expect(run.stdout).toContain('11 calls, 1 errors, total cost $0.032974');
+    expect(run.stdout).toContain('11 calls, 1 errors, total cost $0.032973');
     expect(run.stdout).toMatch(/trace \S+: 4 calls, 6,746 tokens, \$0\.020491/);
     expect(run.stdout).toContain('Try: npx llm-ledger report');
 
@@ -106,7 +107,7 @@ describe('llm-ledger demo', () => {
     });
     expect(sentiment.ttftMs).toBeGreaterThan(0);
 
-    // the aborted stream keeps what arrived, with estimated tokens
+    // the aborted stream keeps what arrived, its tokens counted by gpt-4o-mini's own tokenizer
     const cancelled = only(records, (record) => record.status === 'cancelled');
     expect(cancelled).toMatchObject({
       model: 'gpt-4o-mini',
@@ -114,7 +115,8 @@ describe('llm-ledger demo', () => {
       errorType: 'aborted',
       partial: true,
       streamed: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
+      tokens: { output: tiktokenCount('Welcome aboard! Here is everything ') },
       cost: { status: 'estimated' },
       responseMessage: { content: 'Welcome aboard! Here is everything ' },
     });

@@ -60,4 +60,28 @@ describe('deferred finalizations', () => {
     expect(ran).toEqual(['outer', 'inner']);
     expect(deferred.size).toBe(0);
   });
+
+  it('a task that goes on asynchronously (a count in chunks) is waited for by settle, and its rejection reported', async () => {
+    const reported: unknown[] = [];
+    const deferred = new DeferredFinalizations((error) => reported.push(error));
+    const done: string[] = [];
+    const failure = new Error('count failed');
+    deferred.add(async () => {
+      await turns(3);
+      done.push('counted');
+      // A task it adds once its count is done is run by the same settle.
+      deferred.add(() => done.push('added later'));
+    });
+    deferred.add(async () => {
+      await nextTurn();
+      throw failure;
+    });
+    deferred.runAll();
+    expect(deferred.size).toBe(2);
+    expect(done).toEqual([]);
+    await deferred.settle();
+    expect(done).toEqual(['counted', 'added later']);
+    expect(reported).toEqual([failure]);
+    expect(deferred.size).toBe(0);
+  });
 });

@@ -10,7 +10,7 @@ import type {
 } from '@ai-sdk/provider';
 import { embed, wrapEmbeddingModel } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { estimateTextTokens } from '../../src/capture/estimate-tokens.js';
+import { chainOutputTokens, tiktokenCount } from '../support/token-chain.js';
 import { convertAiSdkUsage, ledgerEmbeddingMiddleware, ledgerMiddleware } from '../../src/integrations/ai-sdk.js';
 import { convertPrompt } from '../../src/integrations/ai-sdk/convert-prompt.js';
 import { providerOfModel } from '../../src/integrations/ai-sdk/model-provider.js';
@@ -304,7 +304,7 @@ describe('ledgerMiddleware stream endings with a scripted model stream', () => {
       errorType: 'aborted',
       partial: true,
       responseMessage: { content: 'partial answer' },
-      tokens: { output: estimateTextTokens('partial answer') },
+      tokens: { output: chainOutputTokens(record.model, 'partial answer') },
     });
   });
 
@@ -328,7 +328,8 @@ describe('ledgerMiddleware stream endings with a scripted model stream', () => {
       errorMessage: 'upstream exploded',
       partial: true,
       responseMessage: { content: 'Hel' },
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
+      tokens: { output: tiktokenCount('Hel') },
     });
   });
 
@@ -347,8 +348,9 @@ describe('ledgerMiddleware stream endings with a scripted model stream', () => {
     expect(await onlyRecord(ledger)).toMatchObject({
       status: 'partial',
       metadata: { streamEnd: 'interrupted' },
-      tokenSource: 'estimate',
-      tokens: { output: estimateTextTokens('Hel') },
+      // gpt-4o-mini's own tokenizer counted the text received: exact, as far as text goes.
+      tokenSource: 'tokenizer',
+      tokens: { output: chainOutputTokens('gpt-4o-mini', 'Hel') },
     });
   });
 });
@@ -375,7 +377,7 @@ describe('ledgerEmbeddingMiddleware', () => {
       callType: 'EMBEDDING',
       tags: ['search'],
       tokenSource: 'estimate',
-      tokens: { input: estimateTextTokens('twelve chars'), output: 0 },
+      tokens: { input: chainOutputTokens('acme-embed-1', 'twelve chars'), output: 0 },
     });
   });
 });

@@ -1,3 +1,4 @@
+import { tiktokenChatCount, tiktokenCount } from '../support/token-chain.js';
 import { generateText, stepCountIs, tool, wrapLanguageModel } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -366,9 +367,9 @@ describe('ai-sdk generateText', () => {
     server.script('openai.chat', body);
     await generateText({ model: recordedModel(server, 'openai.chat', ledger), prompt: 'Hi', maxRetries: 0 });
     const record = await onlyRecord(ledger);
-    expect(record.tokenSource).toBe('estimate');
-    expect(record.tokens.output).toBe(2);
-    expect(record.tokens.input).toBeGreaterThan(0);
+    expect(record.tokenSource).toBe('tokenizer');
+    expect(record.tokens.output).toBe(tiktokenCount('abcdefgh'));
+    expect(record.tokens.input).toBe(tiktokenChatCount([{ role: 'user', content: 'Hi' }]));
     expect(record.cost?.status).toBe('estimated');
   });
 

@@ -1,7 +1,7 @@
 import { stepCountIs, streamText, tool } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { estimateTextTokens } from '../../src/capture/estimate-tokens.js';
+import { chainOutputTokens } from '../support/token-chain.js';
 import {
   chatStream,
   messageStream,
@@ -230,11 +230,11 @@ describe('ai-sdk streamText', () => {
       errorType: 'aborted',
       partial: true,
       streamed: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
     });
     const text = record.responseMessage?.content as string;
     expect(text.startsWith(received.slice(0, 10))).toBe(true);
-    expect(record.tokens.output).toBe(estimateTextTokens(text));
+    expect(record.tokens.output).toBe(chainOutputTokens(record.model, text));
     expect(record.tokens.input).toBeGreaterThan(0);
     expect(record.cost?.status).toBe('estimated');
   });
@@ -266,7 +266,11 @@ describe('ai-sdk streamText', () => {
       tokenSource: 'estimate',
       responseModel: 'claude-sonnet-4-6',
     });
-    expect(record.tokens).toMatchObject({ input: 120, cacheRead: 100, output: estimateTextTokens('one ') });
+    expect(record.tokens).toMatchObject({
+      input: 120,
+      cacheRead: 100,
+      output: chainOutputTokens(record.model, 'one '),
+    });
   });
 
   it('records a stream the consumer cancels as partial, once', async () => {
@@ -285,11 +289,11 @@ describe('ai-sdk streamText', () => {
     expect(record).toMatchObject({
       status: 'partial',
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       metadata: { streamEnd: 'consumer_stopped' },
     });
     expect(record.responseMessage?.content).toBe('ab');
-    expect(record.tokens.output).toBe(estimateTextTokens('ab'));
+    expect(record.tokens.output).toBe(chainOutputTokens(record.model, 'ab'));
     expect(record.ttftMs).not.toBeNull();
   });
 
@@ -324,13 +328,13 @@ describe('ai-sdk streamText', () => {
     expect(record).toMatchObject({
       status: 'partial',
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       metadata: { streamEnd: 'abandoned' },
     });
     const text = record.responseMessage?.content as string;
     expect(text.startsWith('w0 w1 w2 ')).toBe(true);
     expect(text.length).toBeLessThan(pieces.join('').length);
-    expect(record.tokens.output).toBe(estimateTextTokens(text));
+    expect(record.tokens.output).toBe(chainOutputTokens(record.model, text));
   });
 
   it('records an error event mid-stream as a failed, partial call', async () => {
@@ -360,7 +364,7 @@ describe('ai-sdk streamText', () => {
       partial: true,
       responseMessage: { content: 'Hello wor' },
       tokenSource: 'estimate',
-      tokens: { input: 20, output: estimateTextTokens('Hello wor') },
+      tokens: { input: 20, output: chainOutputTokens(record.model, 'Hello wor') },
     });
     expect(record.errorMessage).toContain('Overloaded');
   });
@@ -400,9 +404,9 @@ describe('ai-sdk streamText', () => {
       // The AI SDK's APICallError keeps the status of the response whose body broke off.
       httpStatus: 200,
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       responseMessage: { content: 'ab' },
-      tokens: { output: estimateTextTokens('ab') },
+      tokens: { output: chainOutputTokens(record.model, 'ab') },
     });
   });
 
@@ -412,7 +416,7 @@ describe('ai-sdk streamText', () => {
     const { stream } = await recordedModel(server, 'openai.chat', ledger).doStream({ prompt });
     await readAll(stream);
     const record = await onlyRecord(ledger);
-    expect(record).toMatchObject({ status: 'partial', partial: true, tokenSource: 'estimate' });
+    expect(record).toMatchObject({ status: 'partial', partial: true, tokenSource: 'tokenizer' });
     expect(record.responseMessage?.content).toBe('ab');
   });
 

@@ -1,3 +1,4 @@
+import { tiktokenChatCount, tiktokenCount } from '../support/token-chain.js';
 import { JsonOutputParser, StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -241,13 +242,15 @@ describe('runWithUsage', () => {
     });
 
     const record = await onlyRecord(ledger);
-    // Input: "user" + "Say hi" = 10 characters -> 3 tokens, plus 3 for the message; output: 20 characters -> 5.
+    // gpt-4o-mini's own tokenizer counts the prompt with its chat overhead and the answer: exact counts.
+    const input = tiktokenChatCount([{ role: 'user', content: 'Say hi' }]);
+    const output = tiktokenCount('Hello there, friend!');
     expect(record).toMatchObject({
       status: 'success',
-      tokenSource: 'estimate',
-      tokens: { input: 6, output: 5, total: 11 },
+      tokenSource: 'tokenizer',
+      tokens: { input, output, total: input + output },
     });
-    expect(record.cost).toMatchObject({ total: expectedCost(6, 5), status: 'estimated' });
+    expect(record.cost).toMatchObject({ total: expectedCost(input, output), status: 'estimated' });
   });
 
   it('normalizes Anthropic usage with cache reads and writes', async () => {

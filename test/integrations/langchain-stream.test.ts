@@ -1,3 +1,4 @@
+import { tiktokenChatCount, tiktokenCount } from '../support/token-chain.js';
 import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -104,19 +105,21 @@ describe('streamWithUsage', () => {
 
     expect(received.join('')).toBe('Alpha beta ');
     const record = await onlyRecord(ledger);
-    // The record holds the text LangChain's token events reported: "Alpha beta ", 11 characters -> 3 tokens.
+    // The record holds the text LangChain's token events reported: "Alpha beta ", counted by gpt-4o-mini's tokenizer.
     expect(record).toMatchObject({
       status: 'partial',
       partial: true,
       streamed: true,
       requestMode: 'streaming',
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       responseMessage: { role: 'assistant', content: 'Alpha beta ' },
       metadata: { streamEnd: 'consumer_stopped' },
     });
-    // Input estimated from the prompt (no usage arrived): "user" + the 80-character prompt = 84 characters -> 21, + 3 for the message.
-    expect(record.tokens).toMatchObject({ input: 24, output: 3, total: 27 });
-    expect(record.cost).toMatchObject({ total: expectedCost(24, 3), status: 'estimated' });
+    // Input counted from the prompt as sent (no usage arrived), with the chat format's overhead.
+    const input = tiktokenChatCount(record.messages as Array<{ role: string; content: string }>);
+    const output = tiktokenCount('Alpha beta ');
+    expect(record.tokens).toMatchObject({ input, output, total: input + output });
+    expect(record.cost).toMatchObject({ total: expectedCost(input, output), status: 'estimated' });
     expect(counting.ends).toBe(0);
     // Nothing arrives later to record the call a second time.
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -159,10 +162,10 @@ describe('streamWithUsage', () => {
       status: 'error',
       errorType: 'server',
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       responseMessage: { role: 'assistant', content: 'Part one' },
     });
-    expect(record.tokens.output).toBe(2); // "Part one": 8 characters
+    expect(record.tokens.output).toBe(tiktokenCount('Part one'));
   });
 
   it('finalizes a model still streaming as partial when a later step of the chain fails', async () => {
@@ -201,7 +204,7 @@ describe('streamWithUsage', () => {
     expect(record).toMatchObject({
       status: 'partial',
       partial: true,
-      tokenSource: 'estimate',
+      tokenSource: 'tokenizer',
       metadata: { streamEnd: 'chain_error' },
     });
     expect(String(record.responseMessage?.content)).toMatch(/^ok ok /);

@@ -9,6 +9,8 @@ export type MiddlewareLedger = Pick<Ledger, 'start' | 'invalid'> & {
   readonly enabled?: boolean;
   readonly gated?: boolean;
   startAdmitted?: Ledger['startAdmitted'];
+  /** The ledger's token chain, for calls whose usage never arrives. */
+  readonly tokenEstimator?: Ledger['tokenEstimator'];
 };
 
 let warnedNoLedger = false;

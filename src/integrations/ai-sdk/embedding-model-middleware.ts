@@ -1,5 +1,5 @@
 import type { CallHandle, CallInit } from '../../core/call.js';
-import { estimateTextTokens } from '../../capture/estimate-tokens.js';
+import { estimateNow, estimateRequestOf } from '../../capture/estimate-tokens.js';
 import { defaultLedger } from '../default-ledger.js';
 import type { EmbedOptionsShape, EmbedResultShape, ModelShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
@@ -58,30 +58,37 @@ export function ledgerEmbeddingMiddleware(
         safely(ledger, () => failCall(call, error));
         throw error;
       }
-      safely(ledger, () => completeEmbedding(call, params, result));
+      safely(ledger, () => completeEmbedding(ledger, call, params, result));
       return result;
     },
   };
 }
 
-function completeEmbedding(call: CallHandle, params: EmbedOptionsShape, result: EmbedResultShape): void {
+function completeEmbedding(
+  ledger: MiddlewareLedger,
+  call: CallHandle,
+  params: EmbedOptionsShape,
+  result: EmbedResultShape,
+): void {
   const reported = result.usage?.tokens;
   const known = typeof reported === 'number' && Number.isFinite(reported) && reported >= 0;
-  const input = known ? reported : estimateValues(params.values);
+  const estimate = known
+    ? undefined
+    : estimateNow(ledger, estimateRequestOf(call, {}, { messages: texts(params.values) }));
+  const input = known ? reported : (estimate?.input ?? 0);
   const vectors = Array.isArray(result.embeddings) ? result.embeddings : [];
   const first: unknown = vectors[0];
   call.complete({
     responseMessage: null,
     tokens: { input, output: 0, total: input },
-    tokenSource: known ? 'provider' : 'estimate',
+    tokenSource: known ? 'provider' : (estimate?.source ?? 'estimate'),
     metadata: { vectors: vectors.length, ...(Array.isArray(first) ? { dimensions: first.length } : {}) },
   });
 }
 
-function estimateValues(values: readonly unknown[]): number {
-  let tokens = 0;
-  for (const value of Array.isArray(values) ? values : []) {
-    tokens += estimateTextTokens(typeof value === 'string' ? value : JSON.stringify(value ?? ''));
-  }
-  return tokens;
+/** The values embedded, as texts (an embedding call's input is counted without chat overhead). */
+function texts(values: readonly unknown[]): string[] {
+  return (Array.isArray(values) ? values : []).map((value) =>
+    typeof value === 'string' ? value : JSON.stringify(value ?? ''),
+  );
 }

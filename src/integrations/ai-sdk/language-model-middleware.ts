@@ -1,7 +1,6 @@
 import type { CallHandle, CallInit } from '../../core/call.js';
 import type { Ledger } from '../../core/ledger.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../capture/capture-defaults.js';
-import { estimateInputTokens } from '../../capture/estimate-tokens.js';
 import { defaultLedger } from '../default-ledger.js';
 import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
@@ -79,8 +78,7 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
         safely(ledger, () => failCall(call, error));
         throw error;
       }
-      const started = init;
-      safely(ledger, () => completeGenerate(call, started, result));
+      safely(ledger, () => completeGenerate(ledger, call, result));
       return result;
     },
 
@@ -101,13 +99,11 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
         safely(ledger, () => failCall(call, error));
         throw error;
       }
-      const started = init;
       try {
         const recorder = new StreamRecorder(call, {
           ledger,
           idleTimeoutMs,
           signal: params.abortSignal,
-          estimateInput: () => estimateOf(started),
         });
         return { ...result, stream: recorder.wrap(result.stream) } as Result;
       } catch (error) {
@@ -119,12 +115,13 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
   };
 }
 
-function completeGenerate(call: CallHandle, init: CallInit, result: GenerateResultShape): void {
+function completeGenerate(ledger: MiddlewareLedger, call: CallHandle, result: GenerateResultShape): void {
   const parts = new ResponseParts();
   if (Array.isArray(result.content)) for (const part of result.content) parts.addContent(part);
   const counted = countTokens({
     usage: convertAiSdkUsage(result.usage),
-    estimateInput: () => estimateOf(init),
+    call,
+    ledger,
     outputText: parts.outputText(),
     reasoningText: parts.reasoning,
   });
@@ -135,8 +132,4 @@ function completeGenerate(call: CallHandle, init: CallInit, result: GenerateResu
     tokens: counted.tokens,
     tokenSource: counted.tokenSource,
   });
-}
-
-function estimateOf(init: CallInit): number {
-  return estimateInputTokens(init.messages ?? [], init.systemPrompt, init.tools);
 }

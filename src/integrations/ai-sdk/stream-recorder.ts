@@ -13,8 +13,6 @@ export interface StreamRecorderOptions {
   idleTimeoutMs: number;
   /** The call's `abortSignal`: when it fires first, the call is recorded as cancelled. */
   signal: AbortSignal | undefined;
-  /** Input tokens estimated from the request, for calls whose usage never arrives. */
-  estimateInput: () => number;
 }
 
 /**
@@ -158,7 +156,8 @@ export class StreamRecorder implements Watched {
     return countTokens({
       usage: this.parts.usage,
       earlyInput: this.parts.earlyInput,
-      estimateInput: this.options.estimateInput,
+      call: this.call,
+      ledger: this.options.ledger,
       outputText: this.parts.outputText(),
       reasoningText: this.parts.parts.reasoning,
     });

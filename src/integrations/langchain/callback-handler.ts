@@ -7,7 +7,6 @@ import { isLedgerError } from '../../core/errors.js';
 import { currentContext } from '../../core/context.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { RequestMode } from '../../core/record.js';
-import { estimateInputTokens } from '../../capture/estimate-tokens.js';
 import { defaultLedger } from '../default-ledger.js';
 import { systemPromptOf, toRecordMessage, type RecordMessage } from './message-conversion.js';
 import { modelIdentity, splitDeclaredModel } from './model-identity.js';
@@ -228,10 +227,10 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
       },
     };
     // System text is inside the messages too: counted once.
-    const estimateInput = () => estimateInputTokens(start.messages, null, identity.tools);
+    const prompt = { messages: start.messages, tools: identity.tools };
     const track = (call: CallHandle) => {
       this.tree.recorded(start.runId, call.id);
-      this.open.set(start.runId, new ModelRun(call, provider, estimateInput));
+      this.open.set(start.runId, new ModelRun(call, provider, prompt, this.ledger));
     };
     // Under budgets and rate limits the call is admitted before LangChain contacts the provider.
     if (this.ledger.gated) return this.ledger.startAdmitted(init).then(track);

@@ -1,7 +1,8 @@
 import type { CallHandle, FailureDetails } from '../../core/call.js';
 import type { TokenSource, TokenUsage } from '../../core/record.js';
 import { classifyError, type ClassifiedError } from '../../capture/error-classification.js';
-import { estimateTextTokens } from '../../capture/estimate-tokens.js';
+import { estimateNow, estimateRequestOf, type EstimatorSource } from '../../capture/estimate-tokens.js';
+import type { ChatInput } from '../../tokens/chat-request.js';
 import { asRecord } from '../../capture/request-fields.js';
 import { outputTextOf, toResponseMessage } from './message-conversion.js';
 import { correctStreamedUsage, sumUsage, tokensFromLlmOutput, tokensFromUsageMetadata } from './usage-conversion.js';
@@ -22,8 +23,10 @@ export class ModelRun {
   constructor(
     readonly call: CallHandle,
     private readonly provider: string,
-    /** Input tokens estimated from the request; called only when the provider's count is missing. */
-    private readonly estimateInput: () => number,
+    /** The request as counted when the provider's counts are missing (its system text is in the messages). */
+    private readonly prompt: ChatInput,
+    /** The ledger, for its token chain. */
+    private readonly ledger: EstimatorSource | undefined,
   ) {}
 
   /** `handleLLMNewToken`: `chunk` is the ChatGenerationChunk (or GenerationChunk) LangChain passes along. */
@@ -64,10 +67,9 @@ export class ModelRun {
     if (reported) {
       tokens = correctStreamedUsage(this.provider, reported, this.chunkUsages);
     } else {
-      const input = this.estimateInput();
-      const produced = estimateTextTokens(outputTextOf(response));
-      tokens = { input, output: produced, total: input + produced, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
-      tokenSource = 'estimate';
+      const estimated = this.estimate(outputTextOf(response), undefined);
+      tokens = estimated.tokens;
+      tokenSource = estimated.tokenSource;
     }
     const metadata = asRecord(message?.response_metadata) ?? {};
     const extra = asRecord(message?.additional_kwargs) ?? {};
@@ -117,7 +119,7 @@ export class ModelRun {
     this.call.complete({
       status: 'partial',
       tokens: known ?? estimated!.tokens,
-      tokenSource: known ? 'provider' : 'estimate',
+      tokenSource: known ? 'provider' : estimated!.tokenSource,
       metadata: { streamEnd: reason },
     });
   }
@@ -135,8 +137,18 @@ export class ModelRun {
 
   private estimatedSoFar(): { tokens: TokenUsage; tokenSource: TokenSource } {
     const known = sumUsage(this.chunkUsages);
-    const input = known && known.input > 0 ? known.input : this.estimateInput();
-    const output = estimateTextTokens(this.text);
+    return this.estimate(this.text, known && known.input > 0 ? known : undefined);
+  }
+
+  /** The token chain's count of the output text, and of the prompt unless `known` has the input side. */
+  private estimate(
+    outputText: string,
+    known: TokenUsage | undefined,
+  ): { tokens: TokenUsage; tokenSource: TokenSource } {
+    const request = estimateRequestOf(this.call, { text: outputText, inputKnown: known !== undefined }, this.prompt);
+    const estimate = estimateNow(this.ledger, request);
+    const input = known ? known.input : (estimate?.input ?? 0);
+    const output = estimate?.output ?? 0;
     return {
       tokens: {
         input,
@@ -146,7 +158,7 @@ export class ModelRun {
         cacheWrite: known?.cacheWrite ?? 0,
         reasoning: 0,
       },
-      tokenSource: 'estimate',
+      tokenSource: known ? 'estimate' : (estimate?.source ?? 'estimate'),
     };
   }
 }
