@@ -66,8 +66,8 @@ export function openMeterBackend(
   }
   if (location === 'memory') return new MemoryMeterBackend();
   if (/^rediss?:\/\//i.test(location)) {
-    const { client, firstReady } = openRedis(location);
-    return new RedisMeterBackend(client, { keyPrefix: options.keyPrefix, ownsClient: true, firstReady });
+    const { client, firstReady, firstAttempt } = openRedis(location);
+    return new RedisMeterBackend(client, { keyPrefix: options.keyPrefix, ownsClient: true, firstReady, firstAttempt });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
     throw new ConfigError({

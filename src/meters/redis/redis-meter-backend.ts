@@ -32,6 +32,11 @@ export interface RedisMeterBackendOptions {
    * (until their caller's deadline, at most 2 s) instead of failing while it is still connecting.
    */
   firstReady?: Promise<void>;
+  /**
+   * Resolves when the first connection attempt is over, ready or failed: operations waiting for
+   * the first connection stop waiting then (and fail at once when it failed).
+   */
+  firstAttempt?: Promise<void>;
 }
 
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
@@ -71,6 +76,7 @@ export class RedisMeterBackend implements MeterBackend {
   private readonly counterPrefix: string;
   private readonly reservationsKey: string;
   private pendingReserves: PendingReserve[] = [];
+  private beforeReserves: (() => void) | undefined;
   private connected: boolean;
   private closed = false;
 
@@ -92,6 +98,10 @@ export class RedisMeterBackend implements MeterBackend {
         process.nextTick(() => this.flushReserves());
       }
     });
+  }
+
+  beforeReserveSend(hook: () => void): void {
+    this.beforeReserves = hook;
   }
 
   async commit(entries: readonly CommitEntry[]): Promise<boolean[]> {
@@ -145,6 +155,12 @@ export class RedisMeterBackend implements MeterBackend {
   private flushReserves(): void {
     const pending = this.pendingReserves;
     this.pendingReserves = [];
+    // The meter's queued settlements go first, on the same connection: Redis runs them first.
+    try {
+      this.beforeReserves?.();
+    } catch {
+      // The settlement queue never throws; a hook that did must not lose the reserves.
+    }
     for (let start = 0; start < pending.length; start += CALLS_PER_SCRIPT) {
       void this.reserveBatch(pending.slice(start, start + CALLS_PER_SCRIPT));
     }
@@ -184,13 +200,15 @@ export class RedisMeterBackend implements MeterBackend {
     const waitMs = Math.max(0, Math.min(FIRST_CONNECTION_WAIT_MS, deadline - performance.now()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.options.firstReady,
+      this.options.firstAttempt ?? this.options.firstReady,
       new Promise((resolve) => {
         timer = setTimeout(resolve, waitMs);
         timer.unref();
       }),
     ]);
     clearTimeout(timer);
+    // The ready event's own handler may not have run yet when both settle in the same turn.
+    await Promise.resolve();
     if (!this.connected) throw new MeterUnavailableError('Not connected to Redis yet');
   }
 
