@@ -66,8 +66,14 @@ export function openMeterBackend(
   }
   if (location === 'memory') return new MemoryMeterBackend();
   if (/^rediss?:\/\//i.test(location)) {
-    const { client, firstReady, firstAttempt } = openRedis(location);
-    return new RedisMeterBackend(client, { keyPrefix: options.keyPrefix, ownsClient: true, firstReady, firstAttempt });
+    const { client, firstReady, firstAttempt, lastError } = openRedis(location);
+    return new RedisMeterBackend(client, {
+      keyPrefix: options.keyPrefix,
+      ownsClient: true,
+      firstReady,
+      firstAttempt,
+      connectionError: lastError,
+    });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
     throw new ConfigError({

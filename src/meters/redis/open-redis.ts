@@ -18,6 +18,8 @@ export interface OpenedRedis {
   firstReady: Promise<void>;
   /** Resolves when the first connection attempt is over: ready, or failed (refused, reset, timed out). */
   firstAttempt: Promise<void>;
+  /** The last connection error, for messages ('connect ECONNREFUSED 127.0.0.1:6379'). */
+  lastError(): unknown;
 }
 
 /**
@@ -54,7 +56,10 @@ export function openRedis(url: string): OpenedRedis {
   }
   const client = new Redis(url, { ...CLIENT_OPTIONS });
   // The meter reports failures itself (once per outage); without a listener ioredis prints each one.
-  client.on('error', () => undefined);
+  let lastError: unknown;
+  client.on('error', (error) => {
+    lastError = error;
+  });
   const firstReady = new Promise<void>((resolve) => client.on('ready', () => resolve()));
   // A refused connection is known within a millisecond: waiting out the connect timeout for it
   // would hold every gated call that long.
@@ -62,7 +67,7 @@ export function openRedis(url: string): OpenedRedis {
     client.on('ready', () => resolve());
     client.on('error', () => resolve());
   });
-  return { client, firstReady, firstAttempt };
+  return { client, firstReady, firstAttempt, lastError: () => lastError };
 }
 
 /**

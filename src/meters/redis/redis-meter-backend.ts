@@ -37,6 +37,8 @@ export interface RedisMeterBackendOptions {
    * the first connection stop waiting then (and fail at once when it failed).
    */
   firstAttempt?: Promise<void>;
+  /** The client's last connection error, named in the error of an operation that could not connect. */
+  connectionError?: () => unknown;
 }
 
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
@@ -149,7 +151,21 @@ export class RedisMeterBackend implements MeterBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.options.ownsClient) await this.client.quit().catch(() => undefined);
+    if (!this.options.ownsClient) return;
+    if (this.connected) {
+      // QUIT waits for the replies still due; bounded, so an unanswered one cannot hold close().
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.quit().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, FIRST_CONNECTION_WAIT_MS);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    // Never connected (or QUIT unanswered): stop reconnecting, or the process could not exit.
+    this.client.disconnect?.();
   }
 
   private flushReserves(): void {
@@ -209,7 +225,13 @@ export class RedisMeterBackend implements MeterBackend {
     clearTimeout(timer);
     // The ready event's own handler may not have run yet when both settle in the same turn.
     await Promise.resolve();
-    if (!this.connected) throw new MeterUnavailableError('Not connected to Redis yet');
+    if (!this.connected) {
+      const cause = this.options.connectionError?.();
+      throw new MeterUnavailableError(
+        cause ? `Could not connect to Redis: ${(cause as Error)?.message ?? cause}` : 'Not connected to Redis yet',
+        cause,
+      );
+    }
   }
 
   private reserveCall(plans: readonly ReservePlan[]): { keys: string[]; args: Array<string | number> } {
@@ -264,6 +286,7 @@ export class RedisMeterBackend implements MeterBackend {
       if (!this.connected) await this.waitForFirstConnection();
       return await operation();
     } catch (cause) {
+      if (cause instanceof MeterUnavailableError) throw cause;
       throw new MeterUnavailableError(`Redis meter operation failed: ${(cause as Error)?.message ?? cause}`, cause);
     }
   }
