@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Pricer } from './core/call.js';
 import type { LedgerLogger } from './core/logger.js';
 import type { CreateLedgerOptions, ResolvedLedgerConfig } from './ledger-options.js';
@@ -8,6 +9,8 @@ import type { Meter } from './meters/meter.js';
 import { meterOptionsFromConfig } from './meters/meter-config.js';
 import { meterLocationFromEnv } from './meters/redis/open-redis.js';
 import { sqlitePathOf } from './open-store.js';
+
+const DEFAULT_SPOOL_DIRECTORY = '.llm-ledger/spool';
 
 /** The meter the options, environment and config file ask for, or undefined for none. */
 export function openMeter(
@@ -36,9 +39,15 @@ export function openMeter(
       : location === 'sqlite' && ledgerDatabase
         ? `sqlite:${ledgerDatabase}`
         : location;
+  // A network backend can go away: its settlements then wait on disk, beside the ledger's spool.
+  const spool =
+    options.spool !== false && typeof backend === 'string' && /^rediss?:\/\//i.test(backend)
+      ? join(options.spool || DEFAULT_SPOOL_DIRECTORY, 'meter')
+      : undefined;
   return createMeter({
     ...fromConfig,
     backend,
+    spool,
     env,
     cwd,
     logger,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -166,6 +166,26 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
     await third.flush();
     expect(third.stats()).toMatchObject({ applied: 0, spooled: 0 });
     expect((await third.get('user:u-9', 'day')).requests).toBe(4);
+  });
+
+  it("a ledger's own Redis meter keeps its settlements in the ledger's spool directory while Redis is down", async () => {
+    const cwd = mkdtempSync(join(directory, 'ledger-'));
+    const ledger = createLedger({
+      store: 'memory',
+      configFile: false,
+      env: {},
+      cwd,
+      logger: silentLogger,
+      meter: server.url,
+      shutdownHooks: false,
+    });
+    opened.push(ledger);
+    ledger.limits!.set({ subject: 'user:*', period: 'day', maxTokens: 300, mode: 'hard' });
+    for (let index = 0; index < 3; index++) await call150(ledger, 'u-5');
+    await ledger.flush();
+    expect(ledger.meter!.stats()).toMatchObject({ backendDown: true, spooled: 3 });
+    const spooled = readFileSync(join(cwd, '.llm-ledger/spool/meter/spool.jsonl'), 'utf8').trim().split('\n');
+    expect(spooled.map((line) => (JSON.parse(line) as { userId: string }).userId)).toEqual(['u-5', 'u-5', 'u-5']);
   });
 
   it('`llm-ledger usage` against an unreachable meter exits with a clear error instead of hanging', async () => {

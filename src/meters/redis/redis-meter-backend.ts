@@ -79,6 +79,8 @@ export class RedisMeterBackend implements MeterBackend {
   private readonly reservationsKey: string;
   private pendingReserves: PendingReserve[] = [];
   private beforeReserves: (() => void) | undefined;
+  /** Batches the fast script declined, on their way through the full one (a second round trip). */
+  private readonly slowCommits = new Set<Promise<void>>();
   private connected: boolean;
   private closed = false;
 
@@ -125,7 +127,15 @@ export class RedisMeterBackend implements MeterBackend {
     const fast = fastCommitCall(entries, now, this.keyPrefix, this.counterPrefix, this.reservationsKey);
     if (fast && (await commitFastScript.run(this.client, fast.keys, fast.args)) === 1) return entries.map(() => true);
     const call = this.commitCall(entries);
-    const reply = (await commitScript.run(this.client, call.keys, call.args)) as unknown[];
+    // Sent a round trip after the settlements were queued: reserves wait for it rather than overtake it.
+    const full = commitScript.run(this.client, call.keys, call.args) as Promise<unknown[]>;
+    const settled = full.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.slowCommits.add(settled);
+    void settled.finally(() => this.slowCommits.delete(settled));
+    const reply = await full;
     return reply.map((applied) => Number(applied) === 1);
   }
 
@@ -193,6 +203,8 @@ export class RedisMeterBackend implements MeterBackend {
         batch = batch.filter((item) => !late.includes(item));
         if (batch.length === 0) return;
       }
+      // Rare: a settlement batch needed the full script; it was queued before these reserves.
+      if (this.slowCommits.size > 0) await Promise.all([...this.slowCommits]);
       const call = this.reserveCall(batch.map((item) => item.plan));
       const replies = (await this.call(() => reserveScript.run(this.client, call.keys, call.args))) as unknown[];
       batch.forEach((item, index) => {
