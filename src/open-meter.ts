@@ -59,6 +59,7 @@ export function openMeter(
     estimate: {
       pricer: pricer && 'calculate' in pricer ? (pricer as unknown as CostCalculator) : undefined,
       defaultMaxOutputTokens: limits.defaultMaxOutputTokens,
+      modelMaxOutputTokens: limits.modelMaxOutputTokens,
     },
   });
 }
