@@ -275,7 +275,10 @@ export class BackedMeter implements Meter {
       applyId: record.id,
       applyTtlMs: this.settings.idempotencyTtlMs,
       reservation: held?.text ?? '',
-      reserved: held && held.text !== '' ? { keys: held.keys, amounts: held.amounts } : undefined,
+      reserved:
+        held && held.text !== ''
+          ? { keys: held.keys, amounts: held.amounts, expiresAtMs: held.expiresAtMs }
+          : undefined,
       counters: this.countersFor(record, startOf(record, now)),
       usage,
       rateAdjustments:

@@ -157,7 +157,12 @@ export interface CommitEntry {
    * What `reservation` holds, when the caller still knows it: lets a backend release it without
    * parsing the text (Redis: no JSON decoding inside the script).
    */
-  readonly reserved?: { readonly keys: readonly string[]; readonly amounts: Readonly<Record<LimitField, bigint>> };
+  readonly reserved?: {
+    readonly keys: readonly string[];
+    readonly amounts: Readonly<Record<LimitField, bigint>>;
+    /** When the reservation expires (a sweep may have released it already). */
+    readonly expiresAtMs?: number;
+  };
   readonly counters: readonly CounterRef[];
   /** Non-zero usage deltas, applied to every counter. */
   readonly usage: ReadonlyArray<readonly [UsageField, bigint]>;

@@ -11,6 +11,7 @@ import { createMeter } from '../../src/meters/create-meter.js';
 import { QuotaExceededError } from '../../src/meters/errors.js';
 import type { EstimateOptions } from '../../src/meters/limits/call-estimate.js';
 import type { Meter } from '../../src/meters/meter.js';
+import { TestClock, usageRecord } from './support/meter-fixtures.js';
 import { deletePrefix, openTestClient, redisAvailable, REDIS_URL, uniquePrefix } from './support/redis-test-server.js';
 
 /** 25 input tokens counted, 25 output allowed: each call reserves 50 tokens and uses 150. */
@@ -142,3 +143,42 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe.skipIf(!redisAvailable)('budgets in order, Redis details', () => {
+  it('the settlement of a call whose reservation expired (and was swept) still comes before the next reservation', async () => {
+    const clock = new TestClock(Date.now());
+    const keyPrefix = uniquePrefix('order-expired');
+    redisPrefixes.push(keyPrefix);
+    const meter = createMeter({
+      backend: REDIS_URL,
+      keyPrefix,
+      clock,
+      reservationTtlMs: 1_000,
+      logger: silentLogger,
+      limits: { budgets: [{ subject: 'user:*', period: 'day', maxTokens: 300, mode: 'hard' }] },
+    });
+    try {
+      const tokens = (total: number) => ({
+        inputTokens: total,
+        outputTokens: 0,
+        totalTokens: total,
+        cost: null,
+        costUnits: 0n,
+      });
+      const startedAt = clock.now();
+      await meter.reserve({ id: 'call-a', model: 'm', userId: 'u-1' }, tokens(50));
+      clock.advance(2_000);
+      // Another user's reservation sweeps call-a's, expired by now.
+      await meter.reserve({ id: 'call-b', model: 'm', userId: 'u-2' }, tokens(10));
+      const settled = meter.settle(usageRecord(startedAt, { id: 'call-a', userId: 'u-1' }));
+      // call-a used 150: 150 + 200 is over 300, whatever the fast script makes of the swept reservation.
+      await expect(meter.reserve({ id: 'call-c', model: 'm', userId: 'u-1' }, tokens(200))).rejects.toBeInstanceOf(
+        QuotaExceededError,
+      );
+      await settled;
+      expect((await meter.get('user:u-1', 'day')).tokens.total).toBe(150);
+    } finally {
+      await meter.close();
+    }
+  });
+});

@@ -79,6 +79,8 @@ export class RedisMeterBackend implements MeterBackend {
   private readonly reservationsKey: string;
   private pendingReserves: PendingReserve[] = [];
   private beforeReserves: (() => void) | undefined;
+  /** False once Redis turned out too old for the fast commit script (no ZMSCORE). */
+  private fastCommits = true;
   /** Batches the fast script declined, on their way through the full one (a second round trip). */
   private readonly slowCommits = new Set<Promise<void>>();
   private connected: boolean;
@@ -124,8 +126,15 @@ export class RedisMeterBackend implements MeterBackend {
    */
   private async commitChunk(entries: readonly CommitEntry[]): Promise<boolean[]> {
     const now = entries[0]!.nowMs;
-    const fast = fastCommitCall(entries, now, this.keyPrefix, this.counterPrefix, this.reservationsKey);
-    if (fast && (await commitFastScript.run(this.client, fast.keys, fast.args)) === 1) return entries.map(() => true);
+    const fast = this.fastCommits
+      ? fastCommitCall(entries, now, this.keyPrefix, this.counterPrefix, this.reservationsKey)
+      : undefined;
+    if (fast) {
+      const result = await commitFastScript.run(this.client, fast.keys, fast.args);
+      if (result === 1) return entries.map(() => true);
+      // Every batch would be declined, a round trip each, after reserves sent meanwhile.
+      if (result === 2) this.fastCommits = false;
+    }
     const call = this.commitCall(entries);
     // Sent a round trip after the settlements were queued: reserves wait for it rather than overtake it.
     const full = commitScript.run(this.client, call.keys, call.args) as Promise<unknown[]>;
