@@ -1,3 +1,6 @@
+import { join, resolve } from 'node:path';
+import type { Spool } from './core/spool.js';
+import { openProcessSpool } from './delivery/process-spool.js';
 import type { Pricer } from './core/call.js';
 import type { LedgerLogger } from './core/logger.js';
 import type { CreateLedgerOptions, ResolvedLedgerConfig } from './ledger-options.js';
@@ -8,6 +11,22 @@ import type { Meter } from './meters/meter.js';
 import { meterOptionsFromConfig } from './meters/meter-config.js';
 import { meterLocationFromEnv } from './meters/redis/open-redis.js';
 import { sqlitePathOf } from './open-store.js';
+
+/** Where a ledger's Redis meter keeps settlements while Redis is down: one directory per process under it. */
+const DEFAULT_METER_SPOOL_DIRECTORY = '.llm-ledger/meter-spool';
+
+function processMeterSpool(base: string, logger: LedgerLogger): Spool | undefined {
+  try {
+    return openProcessSpool(base);
+  } catch (error) {
+    logger.warn(
+      { error, directory: base },
+      `llm-ledger meter: no spool for settlements under ${base} (${(error as Error)?.message ?? error}); ` +
+        'settlements made while the meter backend is down are kept in memory only',
+    );
+    return undefined;
+  }
+}
 
 /** The meter the options, environment and config file ask for, or undefined for none. */
 export function openMeter(
@@ -36,9 +55,18 @@ export function openMeter(
       : location === 'sqlite' && ledgerDatabase
         ? `sqlite:${ledgerDatabase}`
         : location;
+  // A network backend can go away: its settlements then wait on disk, in a spool of this process's
+  // own (inside a named ledger spool directory, or one per process under .llm-ledger/meter-spool).
+  const spool =
+    options.spool !== false && typeof backend === 'string' && /^rediss?:\/\//i.test(backend)
+      ? options.spool
+        ? join(options.spool, 'meter')
+        : processMeterSpool(resolve(cwd, DEFAULT_METER_SPOOL_DIRECTORY), logger)
+      : undefined;
   return createMeter({
     ...fromConfig,
     backend,
+    spool,
     env,
     cwd,
     logger,
@@ -50,6 +78,7 @@ export function openMeter(
     estimate: {
       pricer: pricer && 'calculate' in pricer ? (pricer as unknown as CostCalculator) : undefined,
       defaultMaxOutputTokens: limits.defaultMaxOutputTokens,
+      modelMaxOutputTokens: limits.modelMaxOutputTokens,
     },
   });
 }

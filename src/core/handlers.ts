@@ -18,6 +18,12 @@ export interface LedgerHandler {
   onStartSync?(call: CallStart): void;
   onEnd?(record: CallRecord): void | Promise<void>;
   onError?(record: CallRecord, error: unknown): void | Promise<void>;
+  /**
+   * Awaited by `ledger.flush()` after every queued event was handled: a handler that passes work
+   * on (the meter's settlements) finishes it here, so the flush is a barrier for it too. Bounded
+   * by the handler timeout like the other methods.
+   */
+  flush?(): void | Promise<void>;
 }
 
 export interface HandlerStats {
@@ -97,6 +103,13 @@ export class HandlerSet {
     }
   }
 
+  /** `idle`, then every handler's `flush` (each bounded by the timeout), then `idle` again. */
+  async flush(): Promise<void> {
+    await this.idle();
+    for (const handler of this.handlers) this.invoke(handler, 'flush', (method) => method.call(handler));
+    await this.idle();
+  }
+
   private enqueue(job: Job): void {
     this.jobs.push(job);
     if (!this.scheduled) {
@@ -126,7 +139,7 @@ export class HandlerSet {
 
   private invoke(
     handler: LedgerHandler,
-    name: 'onStart' | 'onEnd' | 'onError',
+    name: 'onStart' | 'onEnd' | 'onError' | 'flush',
     run: (method: (...args: unknown[]) => unknown) => unknown,
   ): void {
     let result: Promise<unknown>;

@@ -61,6 +61,8 @@ export interface CallGate {
   admit(init: CallInit): Promise<CallInit & { id: string }>;
   settle(record: CallRecord): void;
   release(id: string): void;
+  /** Resolves once every settlement of a call finished before it is applied (or kept for replay). */
+  flush?(): Promise<void>;
 }
 
 export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;

@@ -267,10 +267,19 @@ export class Ledger extends LedgerTaskHelpers {
     this.deferred.add(() => finalize(true));
   }
 
-  /** Writes every finalized record and waits for handlers to settle. */
+  /**
+   * A barrier for everything the ledger does with the calls finished before it: their records
+   * written, their handlers run (and flushed), their meter settlements applied (or, with the meter
+   * down, kept for replay).
+   */
   async flush(): Promise<void> {
     await this.deferred.settle();
-    await this.handlerSet.idle();
+    await this.handlerSet.flush();
+    try {
+      await this.gate?.flush?.();
+    } catch (error) {
+      this.reporter.report({ kind: 'internal', subject: 'meter', error });
+    }
     try {
       await this.queue.flush();
     } catch (error) {

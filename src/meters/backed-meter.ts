@@ -1,7 +1,17 @@
-import type { CounterRef, CounterValues, MeterBackend, RateAdjustment, RateCheck } from './backend.js';
+import type {
+  CommitEntry,
+  CounterRef,
+  CounterValues,
+  MeterBackend,
+  RateAdjustment,
+  RateCheck,
+  UsageField,
+} from './backend.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { counterRef, recordUsage } from './counter-refs.js';
-import { MeterClosedError, RateLimitedError, type LimitField } from './errors.js';
+import { unitsToCost } from './cost-units.js';
+import { MeterClosedError, MeterUnavailableError, RateLimitedError, type LimitField } from './errors.js';
 import { estimateCall, type CallEstimate } from './limits/call-estimate.js';
 import { Limits } from './limits/limit-registry.js';
 import type {
@@ -23,6 +33,7 @@ import { LimitGroupCache } from './limit-group-cache.js';
 import { limitAlert, planRates, quotaError, type RatePlan } from './reservation-plan.js';
 import { encodeReservation } from './reservation-payload.js';
 import { SettlementQueue, type SettlementCounts } from './settlement-queue.js';
+import { SettlementSpool } from './settlement-spool.js';
 import { DimensionValues, parseSubject, type MeteredCall, type Subject, formatSubject } from './subject.js';
 import { asUnavailable, withTimeout } from './with-timeout.js';
 
@@ -76,8 +87,15 @@ export class BackedMeter implements Meter {
     replayed: 0,
     droppedReplay: 0,
     backendErrors: 0,
+    exceededReservation: 0,
   };
+  /** Calls let through unreserved because the backend was down, until they settle. */
+  private readonly unreservedIds = new RecentIds(RECENT_IDS);
+  private readonly overspend = { calls: 0, tokens: 0, costUnits: 0n };
+  private readonly breaker: CircuitBreaker;
+  private readonly spool: SettlementSpool | undefined;
   private closed = false;
+  private readonly sendsSettlementsItself: boolean;
 
   constructor(options: MeterOptions) {
     this.backend = options.backend;
@@ -92,7 +110,47 @@ export class BackedMeter implements Meter {
     this.health = new MeterHealth(this.kind, this.settings.failOpen, this.settings.logger);
     this.alerts = new AlertDispatcher(this.settings.logger);
     if (options.onAlert) this.alerts.subscribe(options.onAlert);
-    this.settlements = new SettlementQueue(this.backend, this.settings, this.health, this.counts);
+    this.breaker = new CircuitBreaker({
+      probe: () => this.probe(),
+      onClosed: () => {
+        this.health.recovered(this.settlements.pendingReplay + this.settlements.spooled, this.overspendSummary());
+        this.settlements.resume();
+      },
+      baseDelayMs: this.settings.retry.baseDelayMs,
+      maxDelayMs: this.settings.retry.maxDelayMs,
+      now: () => this.settings.clock.now(),
+    });
+    this.spool =
+      options.spool === undefined
+        ? undefined
+        : new SettlementSpool({
+            spool: options.spool,
+            entryOf: (record) => this.settlementOf(record, undefined),
+            commit: (entries) =>
+              withTimeout(this.backend.commit(entries), this.settings.timeoutMs, `The ${this.kind} meter`),
+            onApplied: (results) => {
+              this.counts.replayed += results.length;
+              for (const applied of results) {
+                if (applied) this.counts.applied += 1;
+                else this.counts.duplicates += 1;
+              }
+            },
+            warn: (details, message) => this.health.warn(details, message),
+          });
+    this.settlements = new SettlementQueue(
+      this.backend,
+      this.settings,
+      this.health,
+      this.counts,
+      this.breaker,
+      this.spool,
+    );
+    // Records a process that died left on disk: applied once the backend answers.
+    if (this.spool && this.spool.pending > 0) this.settlements.resume();
+    // Settlements before reservations: a backend that sends reserves in batches asks for the queued
+    // settlements right before each batch; the others get them before each reserve (below).
+    this.sendsSettlementsItself = typeof this.backend.beforeReserveSend === 'function';
+    if (this.sendsSettlementsItself) this.backend.beforeReserveSend!(() => this.settlements.sendPending());
   }
 
   async reserve(call: ReserveCall, estimate?: CallEstimate): Promise<Reservation | null> {
@@ -112,8 +170,10 @@ export class BackedMeter implements Meter {
     };
     const text = groups.length === 0 ? '' : encodeReservation(call.id, keys, amounts);
     const expiresAtMs = now + this.settings.reservationTtlMs;
+    if (this.breaker.open) return this.whileDown(call.id);
     let outcome;
     try {
+      if (!this.sendsSettlementsItself) this.settlements.sendPending();
       const reserving = this.backend.reserve({
         nowMs: now,
         deadline: performance.now() + this.settings.timeoutMs,
@@ -124,12 +184,14 @@ export class BackedMeter implements Meter {
         rates: ratePlans.length === 0 ? NO_CHECKS : ratePlans.map((rate) => rate.check),
       });
       outcome = await withTimeout(reserving, this.settings.timeoutMs, `The ${this.kind} meter`);
-      this.health.recovered(this.settlements.pendingReplay);
+      this.breaker.close();
     } catch (error) {
       this.counts.backendErrors += 1;
-      if (!this.settings.failOpen) throw asUnavailable(error);
       this.health.degrade(error);
+      this.breaker.trip(error);
+      if (!this.settings.failOpen) throw asUnavailable(error);
       this.counts.unreserved += 1;
+      this.unreservedIds.add(call.id);
       return null;
     }
     if (!outcome.ok && outcome.kind === 'quota') {
@@ -191,6 +253,14 @@ export class BackedMeter implements Meter {
     this.recentlySettled.add(record.id);
     const held = this.held.get(record.id);
     this.held.delete(record.id);
+    const entry = this.settlementOf(record, held);
+    if (held !== undefined) this.checkAgainstReservation(entry, held);
+    else if (this.unreservedIds.has(record.id)) this.countOverspend(entry);
+    return this.settlements.enqueue(entry, record);
+  }
+
+  /** What settling `record` applies: its usage on every counter, and the release of `held`. */
+  private settlementOf(record: MeterableRecord, held: HeldReservation | undefined): CommitEntry {
     const now = this.settings.clock.now();
     const { usage, currencyMismatch } = recordUsage(record, this.currency);
     if (currencyMismatch) {
@@ -200,12 +270,15 @@ export class BackedMeter implements Meter {
       );
     }
     const actualTokens = record.tokens?.total ?? 0;
-    return this.settlements.enqueue({
+    return {
       nowMs: now,
       applyId: record.id,
       applyTtlMs: this.settings.idempotencyTtlMs,
       reservation: held?.text ?? '',
-      reserved: held && held.text !== '' ? { keys: held.keys, amounts: held.amounts } : undefined,
+      reserved:
+        held && held.text !== ''
+          ? { keys: held.keys, amounts: held.amounts, expiresAtMs: held.expiresAtMs }
+          : undefined,
       counters: this.countersFor(record, startOf(record, now)),
       usage,
       rateAdjustments:
@@ -216,7 +289,53 @@ export class BackedMeter implements Meter {
               perMinute: rate.perMinute,
               delta: actualTokens - rate.weight,
             })),
-    });
+    };
+  }
+
+  /** Counts a call that used more than it reserved: the margin by which a hard budget can be overspent. */
+  private checkAgainstReservation(entry: CommitEntry, held: HeldReservation): void {
+    if (held.text === '') return;
+    const tokens = usageOf(entry, 'total');
+    const cost = usageOf(entry, 'cost');
+    if (tokens > held.amounts.tokens || cost > held.amounts.cost) this.counts.exceededReservation += 1;
+  }
+
+  private countOverspend(entry: CommitEntry): void {
+    this.overspend.calls += 1;
+    this.overspend.tokens += Number(usageOf(entry, 'total'));
+    this.overspend.costUnits += usageOf(entry, 'cost');
+  }
+
+  private overspendSummary(): { calls: number; tokens: number; cost: string } {
+    return { calls: this.overspend.calls, tokens: this.overspend.tokens, cost: unitsToCost(this.overspend.costUnits) };
+  }
+
+  /** The backend is known to be down: no wait, fail open (unreserved) or closed at once. */
+  private whileDown(id: string): null {
+    const since = this.breaker.downSince;
+    const cause = this.breaker.error;
+    if (!this.settings.failOpen) {
+      throw new MeterUnavailableError(
+        `The ${this.kind} meter is down (since ${new Date(since ?? Date.now()).toISOString()}: ` +
+          `${(cause as Error)?.message ?? cause}); calls with limits are refused until it is back`,
+        cause,
+      );
+    }
+    this.counts.unreserved += 1;
+    this.unreservedIds.add(id);
+    return null;
+  }
+
+  /** The breaker's probe: one read, bounded by the operation timeout. */
+  private async probe(): Promise<void> {
+    const now = this.settings.clock.now();
+    const counter = counterRef(
+      { dimension: 'health', id: 'probe' },
+      parsePeriod('day'),
+      now,
+      this.settings.retentionMs,
+    );
+    await withTimeout(this.backend.read([counter], now), this.settings.timeoutMs, `The ${this.kind} meter`);
   }
 
   async count(record: MeterableRecord, target: CountTarget): Promise<void> {
@@ -244,12 +363,21 @@ export class BackedMeter implements Meter {
     const now = this.settings.clock.now();
     const atMs = at === undefined ? now : at instanceof Date ? at.getTime() : at;
     const counter = counterRef(parsed, resolved, atMs, this.settings.retentionMs);
+    if (this.breaker.open) {
+      throw new MeterUnavailableError(
+        `The ${this.kind} meter is down (since ${new Date(this.breaker.downSince!).toISOString()}): ` +
+          `${(this.breaker.error as Error)?.message ?? this.breaker.error}`,
+        this.breaker.error,
+      );
+    }
     let values: CounterValues;
     try {
       const reading = this.backend.read([counter], now);
       [values] = (await withTimeout(reading, this.settings.timeoutMs, `The ${this.kind} meter`)) as [CounterValues];
+      this.breaker.close();
     } catch (error) {
       this.counts.backendErrors += 1;
+      if (!(error instanceof MeterClosedError)) this.breaker.trip(error);
       throw asUnavailable(error);
     }
     return toUsage(parsed, counter, values, this.currency);
@@ -264,7 +392,13 @@ export class BackedMeter implements Meter {
   }
 
   stats(): MeterStats {
-    return { ...this.counts, pendingReplay: this.settlements.pendingReplay };
+    return {
+      ...this.counts,
+      pendingReplay: this.settlements.pendingReplay,
+      spooled: this.settlements.spooled,
+      backendDown: this.breaker.open,
+      overspend: this.overspendSummary(),
+    };
   }
 
   async close(): Promise<void> {
@@ -272,14 +406,23 @@ export class BackedMeter implements Meter {
     await this.flush();
     this.closed = true;
     this.settlements.stop();
+    this.breaker.stop();
     const pending = this.settlements.pendingReplay;
-    if (pending > 0) {
+    const spooled = this.settlements.spooled;
+    if (pending > 0 && spooled >= pending) {
+      this.health.warn(
+        { pending, spooled },
+        `llm-ledger meter: closed with ${pending} settlements not applied (backend unreachable); ` +
+          'they are kept in the spool and applied when the meter next reaches its backend',
+      );
+    } else if (pending > 0) {
       this.health.warn(
         { pending },
         `llm-ledger meter: closed with ${pending} settlements not applied (backend unreachable); ` +
           'recover them with replayRecords() from the ledger',
       );
     }
+    this.spool?.close();
     await this.backend.close();
   }
 
@@ -327,6 +470,11 @@ function putCounter(counters: CounterRef[], counter: CounterRef): void {
     }
   }
   counters.push(counter);
+}
+
+function usageOf(entry: CommitEntry, field: UsageField): bigint {
+  for (const [name, value] of entry.usage) if (name === field) return value;
+  return 0n;
 }
 
 function tokenChecks(plans: readonly RatePlan[]): RateCheck[] {

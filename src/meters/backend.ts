@@ -20,6 +20,13 @@ export interface MeterBackend {
    */
   readonly commitBatchSize?: number;
   reserve(plan: ReservePlan): Promise<ReserveOutcome>;
+  /**
+   * For a backend that gathers reserves and sends them later (Redis, per tick): it calls `hook`
+   * synchronously right before it sends a batch of reserves, and the meter's hook sends the
+   * settlements queued so far, on the same connection, ahead of them. A backend without it runs
+   * each reserve when called, and the meter sends its queued settlements just before.
+   */
+  beforeReserveSend?(hook: () => void): void;
   /** One result per entry: true when its usage was applied now, false when its id was already applied. */
   commit(entries: readonly CommitEntry[]): Promise<boolean[]>;
   /** Current values of counters; zeros for counters that do not exist or have expired. */
@@ -150,7 +157,12 @@ export interface CommitEntry {
    * What `reservation` holds, when the caller still knows it: lets a backend release it without
    * parsing the text (Redis: no JSON decoding inside the script).
    */
-  readonly reserved?: { readonly keys: readonly string[]; readonly amounts: Readonly<Record<LimitField, bigint>> };
+  readonly reserved?: {
+    readonly keys: readonly string[];
+    readonly amounts: Readonly<Record<LimitField, bigint>>;
+    /** When the reservation expires (a sweep may have released it already). */
+    readonly expiresAtMs?: number;
+  };
   readonly counters: readonly CounterRef[];
   /** Non-zero usage deltas, applied to every counter. */
   readonly usage: ReadonlyArray<readonly [UsageField, bigint]>;

@@ -1,6 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
+import { consoleLogger, type LedgerLogger } from '../core/logger.js';
+import type { Spool } from '../core/spool.js';
+import { FileSpool } from '../delivery/file-spool.js';
 import type { MeterBackend } from './backend.js';
 import { BackedMeter, type MeterOptions } from './backed-meter.js';
 import { MemoryMeterBackend } from './memory-meter.js';
@@ -10,7 +13,7 @@ import type { RedisLike } from './redis/redis-like.js';
 import { RedisMeterBackend } from './redis/redis-meter-backend.js';
 import { SqliteMeterBackend } from './sqlite-meter.js';
 
-export interface CreateMeterOptions extends Omit<MeterOptions, 'backend'> {
+export interface CreateMeterOptions extends Omit<MeterOptions, 'backend' | 'spool'> {
   /**
    * Where counters live: a MeterBackend, a Redis client (anything `RedisLike`, such as an ioredis
    * instance), or a location: `memory`, `sqlite:PATH` (or a file path), `redis://host:port/db`.
@@ -23,6 +26,12 @@ export interface CreateMeterOptions extends Omit<MeterOptions, 'backend'> {
   env?: Record<string, string | undefined>;
   /** Base directory of a relative SQLite path. Default `process.cwd()`. */
   cwd?: string;
+  /**
+   * Where settlements wait while the backend is down: a Spool, or a directory for a file spool
+   * (relative to `cwd`; one process per directory). A directory already in use by another process
+   * is logged and left out: settlements then wait in memory only.
+   */
+  spool?: Spool | string;
 }
 
 /**
@@ -37,9 +46,25 @@ export interface CreateMeterOptions extends Omit<MeterOptions, 'backend'> {
  * });
  */
 export function createMeter(options: CreateMeterOptions = {}): Meter {
-  const { backend, keyPrefix, env, cwd, ...meterOptions } = options;
+  const { backend, keyPrefix, env, cwd, spool, ...meterOptions } = options;
   const location = backend ?? meterLocationFromEnv(env ?? process.env) ?? 'memory';
-  return new BackedMeter({ ...meterOptions, backend: openMeterBackend(location, { keyPrefix, cwd }) });
+  const opened = openMeterBackend(location, { keyPrefix, cwd });
+  return new BackedMeter({ ...meterOptions, backend: opened, spool: openSpool(spool, cwd, meterOptions.logger) });
+}
+
+function openSpool(spool: Spool | string | undefined, cwd: string | undefined, logger: LedgerLogger | undefined) {
+  if (typeof spool !== 'string') return spool;
+  const directory = resolve(cwd ?? process.cwd(), spool);
+  try {
+    return new FileSpool({ directory });
+  } catch (error) {
+    (logger ?? consoleLogger).warn(
+      { error, directory },
+      `llm-ledger meter: cannot use the spool in ${directory} (${(error as Error)?.message ?? error}); ` +
+        'settlements made while the backend is down are kept in memory only',
+    );
+    return undefined;
+  }
 }
 
 /**
@@ -66,8 +91,14 @@ export function openMeterBackend(
   }
   if (location === 'memory') return new MemoryMeterBackend();
   if (/^rediss?:\/\//i.test(location)) {
-    const { client, firstReady } = openRedis(location);
-    return new RedisMeterBackend(client, { keyPrefix: options.keyPrefix, ownsClient: true, firstReady });
+    const { client, firstReady, firstAttempt, lastError } = openRedis(location);
+    return new RedisMeterBackend(client, {
+      keyPrefix: options.keyPrefix,
+      ownsClient: true,
+      firstReady,
+      firstAttempt,
+      connectionError: lastError,
+    });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
     throw new ConfigError({

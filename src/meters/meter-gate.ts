@@ -15,6 +15,8 @@ export interface MeterGate {
   admit(init: CallInit, estimate?: CallEstimate): Promise<CallInit & { id: string }>;
   settle(record: CallRecord): void;
   release(id: string): void;
+  /** Waits until the settlements given so far are applied (or kept for replay). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -36,6 +38,9 @@ export function createMeterGate(meter: Meter): MeterGate {
     },
     release(id) {
       void meter.release(id);
+    },
+    flush() {
+      return meter.flush();
     },
   };
 }

@@ -18,5 +18,8 @@ export function createMeterHandler(meter: Meter): LedgerHandler {
       // handler timeout. It never rejects, and `meter.flush()` waits for it.
       void meter.settle(record);
     },
+    flush() {
+      return meter.flush();
+    },
   };
 }

@@ -25,7 +25,11 @@ export class MeterHealth {
     );
   }
 
-  recovered(pendingReplay: number): void {
+  /**
+   * The backend answers again. `overspend`: the calls let through unreserved since the meter
+   * started (fail-open), the usage no budget checked; logged as a warning when there is any.
+   */
+  recovered(pendingReplay: number, overspend?: { calls: number; tokens: number; cost: string }): void {
     if (!this.degraded) return;
     this.degraded = false;
     try {
@@ -34,6 +38,13 @@ export class MeterHealth {
         `llm-ledger meter: the ${this.kind} backend is back; replaying ${pendingReplay} settlements`,
       );
     } catch {}
+    if (overspend && overspend.calls > 0) {
+      this.warn(
+        { overspend },
+        `llm-ledger meter: ${overspend.calls} calls ran without a budget check while the ${this.kind} backend ` +
+          `was down (${overspend.tokens} tokens, cost ${overspend.cost}); budgets may be overspent by that much`,
+      );
+    }
   }
 
   warn(details: Record<string, unknown>, message: string): void {

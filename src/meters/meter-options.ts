@@ -1,4 +1,5 @@
 import { consoleLogger, type LedgerLogger } from '../core/logger.js';
+import type { Spool } from '../core/spool.js';
 import type { MeterBackend } from './backend.js';
 import type { EstimateOptions } from './limits/call-estimate.js';
 import type { BudgetInput, RateLimitInput } from './limits/limit-types.js';
@@ -38,6 +39,13 @@ export interface MeterOptions {
   maxPendingReplay?: number;
   logger?: LedgerLogger;
   onAlert?: (alert: LimitAlert) => void;
+  /**
+   * Durable storage for settlements the backend cannot take (it is down): each is appended, and
+   * fsynced, to the spool, then applied once when the backend is back, by this process or, after
+   * a crash, by the next one opening the same spool. Closed by `close()`. Without it they are kept
+   * in memory only.
+   */
+  spool?: Spool;
 }
 
 /** The options with every default filled in and checked. */

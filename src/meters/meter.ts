@@ -74,11 +74,26 @@ export interface MeterStats {
   unreserved: number;
   /** Settlements waiting for the backend to come back. */
   pendingReplay: number;
+  /** Settlements kept on disk (the meter's spool) until the backend takes them: they survive a restart. */
+  spooled: number;
   replayed: number;
   /** Settlements dropped because the replay queue was full. */
   droppedReplay: number;
   /** Backend operations that failed (each retry counts). */
   backendErrors: number;
+  /**
+   * Settled calls that used more tokens or cost than their reservation held (the provider went
+   * past the estimate: no `max_tokens`, or an input count that was low). Each is how a hard
+   * budget can be overspent: by the excess of the calls in flight at the time.
+   */
+  exceededReservation: number;
+  /**
+   * Whether the backend is known to be down (the circuit breaker is open): reserves and reads do
+   * not wait for it, settlements are kept for replay.
+   */
+  backendDown: boolean;
+  /** Calls let through unreserved while the backend was down: their usage went past every budget check. */
+  overspend: { calls: number; tokens: number; cost: string };
 }
 
 /** Where a record is counted by `count()`: one subject in one period, outside the meter's defaults. */

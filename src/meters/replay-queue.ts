@@ -6,7 +6,7 @@ export interface ReplayQueueOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   maxPending: number;
-  onReplayed(results: readonly boolean[]): void;
+  onReplayed(results: readonly boolean[], entries: readonly CommitEntry[]): void;
   onFailed(error: unknown): void;
   onDropped(count: number): void;
 }
@@ -84,7 +84,7 @@ export class ReplayQueue {
         const results = await this.options.commit(batch);
         for (const key of keys) this.pending.delete(key);
         this.delayMs = this.options.baseDelayMs;
-        this.options.onReplayed(results);
+        this.options.onReplayed(results, batch);
       } catch (error) {
         this.options.onFailed(error);
         this.delayMs = Math.min(this.delayMs * 2, this.options.maxDelayMs);

@@ -1,11 +1,20 @@
 import type { CommitEntry, MeterBackend } from './backend.js';
-import type { MeterStats } from './meter.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { MeterableRecord, MeterStats } from './meter.js';
 import type { MeterHealth } from './meter-health.js';
 import type { MeterSettings } from './meter-options.js';
 import { ReplayQueue } from './replay-queue.js';
+import type { SettlementSpool } from './settlement-spool.js';
 import { withTimeout } from './with-timeout.js';
 
-export type SettlementCounts = Omit<MeterStats, 'pendingReplay'>;
+export type SettlementCounts = Omit<MeterStats, 'pendingReplay' | 'backendDown' | 'overspend' | 'spooled'>;
+
+interface QueuedSettlement {
+  entry: CommitEntry;
+  /** The record settled, kept on disk when its settlement has to wait for the backend. */
+  record: MeterableRecord | undefined;
+  done: () => void;
+}
 
 const DEFAULT_BATCH = 256;
 
@@ -15,7 +24,7 @@ const DEFAULT_BATCH = 256;
  * the backend stays away. Never rejects: a settlement is never the caller's problem.
  */
 export class SettlementQueue {
-  private batch: Array<{ entry: CommitEntry; done: () => void }> = [];
+  private batch: QueuedSettlement[] = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly batchSize: number;
@@ -27,6 +36,8 @@ export class SettlementQueue {
     private readonly settings: MeterSettings,
     private readonly health: MeterHealth,
     private readonly counts: SettlementCounts,
+    private readonly breaker: CircuitBreaker,
+    private readonly spool: SettlementSpool | undefined,
   ) {
     this.batchSize = Math.max(1, backend.commitBatchSize ?? DEFAULT_BATCH);
     this.replay = new ReplayQueue({
@@ -35,13 +46,16 @@ export class SettlementQueue {
       baseDelayMs: settings.retry.baseDelayMs,
       maxDelayMs: settings.retry.maxDelayMs,
       maxPending: settings.maxPendingReplay,
-      onReplayed: (results) => {
+      onReplayed: (results, entries) => {
         counts.replayed += results.length;
         this.tally(results);
-        health.recovered(this.replay.size);
+        this.spool?.applied(appliedIds(entries));
+        this.breaker.close();
+        if (this.replay.size === 0) void this.drainSpool();
       },
-      onFailed: () => {
+      onFailed: (error) => {
         counts.backendErrors += 1;
+        this.breaker.trip(error);
       },
       onDropped: (count) => {
         counts.droppedReplay += count;
@@ -58,9 +72,14 @@ export class SettlementQueue {
     return this.replay.size;
   }
 
-  enqueue(entry: CommitEntry): Promise<void> {
+  /** Settlements kept on disk until the backend takes them. */
+  get spooled(): number {
+    return this.spool?.pending ?? 0;
+  }
+
+  enqueue(entry: CommitEntry, record?: MeterableRecord): Promise<void> {
     return new Promise((done) => {
-      this.batch.push({ entry, done });
+      this.batch.push({ entry, record, done });
       if (this.batch.length >= this.batchSize) this.flushBatch();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -70,13 +89,34 @@ export class SettlementQueue {
     });
   }
 
-  /** Waits for every queued settlement and tries the replay queue once. */
+  /**
+   * Sends the settlements queued so far now rather than at the end of the tick: a reservation is
+   * about to be made, and the usage of calls finished before it must count against it. A memory
+   * or SQLite backend applies them before this returns; Redis has them written on its connection
+   * ahead of the reservation's script, which it then runs after them.
+   */
+  sendPending(): void {
+    if (this.batch.length > 0) this.flushBatch();
+  }
+
+  /**
+   * Waits for every queued settlement; then, unless the backend is known to be down, tries the
+   * replay queue and the spool once.
+   */
   async flush(): Promise<void> {
     while (this.batch.length > 0 || this.inFlight.size > 0) {
       if (this.batch.length > 0) this.flushBatch();
       await Promise.all([...this.inFlight]);
     }
+    if (this.breaker.open) return;
     if (this.replay.size > 0) await this.replay.drain();
+    if (this.replay.size === 0 && !this.breaker.open) await this.drainSpool();
+  }
+
+  /** The backend is back: replay what waited in memory, then what waited on disk. */
+  resume(): void {
+    if (this.replay.size > 0) this.replay.kick();
+    else void this.drainSpool();
   }
 
   stop(): void {
@@ -89,29 +129,56 @@ export class SettlementQueue {
     const pending = this.batch;
     if (pending.length === 0) return;
     this.batch = [];
-    const task = this.commitWithRetry(pending.map((item) => item.entry)).then(() => {
+    const task = this.commitWithRetry(pending).then(() => {
       for (const item of pending) item.done();
     });
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
 
-  private async commitWithRetry(entries: readonly CommitEntry[]): Promise<void> {
+  private async commitWithRetry(items: readonly QueuedSettlement[]): Promise<void> {
+    const entries = items.map((item) => item.entry);
     for (let attempt = 1; ; attempt++) {
+      // Known down: no attempt (each would wait for a timeout); the breaker's probe finds it back.
+      if (this.breaker.open) {
+        this.keepForReplay(items, entries);
+        return;
+      }
       try {
         this.tally(await this.commitNow(entries));
-        this.health.recovered(this.replay.size);
+        this.breaker.close();
         if (this.replay.size > 0) this.replay.kick();
         return;
       } catch (error) {
         this.counts.backendErrors += 1;
         if (attempt >= this.settings.retry.attempts || this.stopped) {
           this.health.degrade(error);
-          this.replay.add(entries);
+          this.breaker.trip(error);
+          this.keepForReplay(items, entries);
           return;
         }
         await sleep(backoff(attempt, this.settings.retry.baseDelayMs, this.settings.retry.maxDelayMs));
       }
+    }
+  }
+
+  /** In memory for this process, on disk (when there is a spool) for the next one. */
+  private keepForReplay(items: readonly QueuedSettlement[], entries: readonly CommitEntry[]): void {
+    this.replay.add(entries);
+    if (this.spool) {
+      const records: MeterableRecord[] = [];
+      for (const item of items) if (item.record) records.push(item.record);
+      this.spool.keep(records);
+    }
+  }
+
+  private async drainSpool(): Promise<void> {
+    if (!this.spool || this.spool.pending === 0 || this.stopped) return;
+    try {
+      await this.spool.drain();
+    } catch (error) {
+      this.counts.backendErrors += 1;
+      this.breaker.trip(error);
     }
   }
 
@@ -125,6 +192,12 @@ export class SettlementQueue {
       else this.counts.duplicates += 1;
     }
   }
+}
+
+function appliedIds(entries: readonly CommitEntry[]): string[] {
+  const ids: string[] = [];
+  for (const entry of entries) if (entry.applyId !== null) ids.push(entry.applyId);
+  return ids;
 }
 
 function backoff(attempt: number, baseMs: number, maxMs: number): number {

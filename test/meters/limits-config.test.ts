@@ -9,6 +9,7 @@ const YAML = `
 limits:
   cycle_start_date: 2024-01-15
   default_max_output_tokens: 1024
+  model_max_output_tokens: { gpt-4o: 16384, gpt-4o-mini: 16384 }
   budgets:
     - { subject: "user:*", period: cycle, max_cost: "25.00", mode: hard }
     - { subject: "tenant:acme", period: day, max_tokens: 2000000, mode: soft }
@@ -29,6 +30,7 @@ describe('limits from llm_config.yaml', () => {
     const limits = limitsFromConfig(file.limits);
     expect(limits.cycleStartDate).toBe('2024-01-15');
     expect(limits.defaultMaxOutputTokens).toBe(1024);
+    expect(limits.modelMaxOutputTokens).toEqual({ 'gpt-4o': 16384, 'gpt-4o-mini': 16384 });
     const registry = new Limits(limits.cycleStartDate);
     for (const budget of limits.budgets) registry.set(budget);
     for (const rate of limits.rates) registry.setRate(rate);
@@ -53,6 +55,12 @@ describe('limits from llm_config.yaml', () => {
       periods: ['day', 'cycle'],
       retentionMs: 90 * 86_400_000,
     });
+  });
+
+  it('refuses a model maximum that is not a whole number of tokens', () => {
+    expect(() => limitsFromConfig({ model_max_output_tokens: { 'gpt-4o': -5 } }, 'llm_config.yaml')).toThrow(
+      /limits\.model_max_output_tokens\.gpt-4o/,
+    );
   });
 
   it('names the key of a bad value', () => {

@@ -167,6 +167,13 @@ async function fromMeter(
       source: `meter:${meter.kind}`,
     };
   } catch (error) {
+    if (!fallback && error instanceof MeterUnavailableError) {
+      throw new MeterUnavailableError(
+        `the meter at ${redactRedisUrl(location)} is unavailable (${error.message}); ` +
+          'check --meter (or LLM_LEDGER_METER), or read the ledger instead with --source ledger',
+        error,
+      );
+    }
     if (!fallback || !(error instanceof MeterUnavailableError)) throw error;
     io.stderr(
       `llm-ledger: the meter at ${redactRedisUrl(location)} is unavailable; computing from the ledger's records\n`,

@@ -35,6 +35,12 @@ export interface EstimateOptions {
   countInputTokens?: (call: EstimatableCall) => number | Promise<number>;
   /** Output tokens assumed when the call sets no maximum. Default 4096. */
   defaultMaxOutputTokens?: number;
+  /**
+   * The most each model can write, by model name (or a lookup by provider and model): reserved
+   * instead of `defaultMaxOutputTokens` when a call sets no maximum. A stricter bound for budgets:
+   * a reservation then covers whatever the call can use, so concurrent calls cannot overspend.
+   */
+  modelMaxOutputTokens?: Readonly<Record<string, number>> | ((provider: string, model: string) => number | undefined);
 }
 
 /** What a reservation holds: the most the call can cost, as far as is known before it runs. */
@@ -67,7 +73,7 @@ const MAX_OUTPUT_PARAMS = ['maxTokens', 'max_tokens', 'max_completion_tokens', '
  */
 export async function estimateCall(call: EstimatableCall, options: EstimateOptions = {}): Promise<CallEstimate> {
   const inputTokens = Math.max(0, Math.ceil(await countInput(call, options)));
-  const outputTokens = maxOutputTokens(call.params, options.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+  const outputTokens = maxOutputTokens(call.params, fallbackOutputTokens(call, options));
   const cost = priceEstimate(call, inputTokens, outputTokens, options);
   return {
     inputTokens,
@@ -76,6 +82,21 @@ export async function estimateCall(call: EstimatableCall, options: EstimateOptio
     cost,
     costUnits: cost === null ? 0n : costToUnits(cost),
   };
+}
+
+/** The output assumed when the call sets no maximum: the model's own maximum when known. */
+function fallbackOutputTokens(call: EstimatableCall, options: EstimateOptions): number {
+  const models = options.modelMaxOutputTokens;
+  if (models !== undefined) {
+    const known =
+      typeof models === 'function'
+        ? models(call.provider ?? 'unknown', call.model)
+        : Object.hasOwn(models, call.model)
+          ? models[call.model]
+          : undefined;
+    if (typeof known === 'number' && Number.isFinite(known) && known >= 0) return Math.ceil(known);
+  }
+  return options.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
 
 export function maxOutputTokens(params: CallParams | undefined, fallback: number): number {

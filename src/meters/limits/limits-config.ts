@@ -45,6 +45,7 @@ export const rateLimitConfigSchema = z
  * limits:
  *   cycle_start_date: 2024-01-15      # billing cycles restart on the 15th (default: the 1st)
  *   default_max_output_tokens: 4096   # output assumed when a call sets no max_tokens
+ *   model_max_output_tokens: { gpt-4o: 16384 }   # stricter: the model's own maximum, per model
  *   budgets:
  *     - { subject: "user:*", period: cycle, max_cost: "25.00", mode: hard }
  *     - { subject: "tenant:acme", period: day, max_tokens: 2000000, mode: soft }
@@ -59,6 +60,7 @@ export const limitsConfigSchema = z
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2024-01-15')
       .optional(),
     default_max_output_tokens: z.number().int().nonnegative().optional(),
+    model_max_output_tokens: z.record(z.string().min(1), z.number().int().nonnegative()).optional(),
     budgets: z.array(budgetConfigSchema).optional(),
     rate_limits: z.array(rateLimitConfigSchema).optional(),
   })
@@ -69,6 +71,8 @@ export type LimitsConfig = z.infer<typeof limitsConfigSchema>;
 export interface LimitsFromConfig {
   cycleStartDate?: string;
   defaultMaxOutputTokens?: number;
+  /** Output reserved per model when a call sets no max_tokens, instead of the default. */
+  modelMaxOutputTokens?: Record<string, number>;
   budgets: BudgetInput[];
   rates: RateLimitInput[];
 }
@@ -94,6 +98,7 @@ export function limitsFromConfig(section: unknown, source = 'llm_config.yaml'): 
   return {
     cycleStartDate: config.cycle_start_date,
     defaultMaxOutputTokens: config.default_max_output_tokens,
+    modelMaxOutputTokens: config.model_max_output_tokens,
     budgets: (config.budgets ?? []).map((entry) => ({
       subject: entry.subject,
       period: (entry.period ?? 'cycle') as BudgetInput['period'],

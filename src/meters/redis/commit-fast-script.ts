@@ -13,7 +13,8 @@
  * ARGV: number of entries, of reservations, of counters; applied-id ttl ms; the reservation texts;
  *   per counter its lines: ttl ms of the first entry on it, reserved requests released from it,
  *   and the deltas as 'requests,8,input,3840,...,reservedCost,-9600000000,...' (each below 10^15).
- * Returns 1 when every entry was applied, 0 when nothing was done.
+ * Returns 1 when every entry was applied, 0 when nothing was done, 2 when nothing was done because
+ * this Redis has no ZMSCORE (older than 6.2): the process then sends every batch to COMMIT_SCRIPT.
  */
 export const COMMIT_FAST_SCRIPT = `
 local n = tonumber(ARGV[1])
@@ -21,8 +22,8 @@ local h = tonumber(ARGV[2])
 local m = tonumber(ARGV[3])
 if h > 0 then
   local scores = redis.pcall('ZMSCORE', KEYS[1], unpack(ARGV, 5, 4 + h))
-  -- Redis < 6.2 has no ZMSCORE: the slow script does without.
-  if type(scores) ~= 'table' or scores.err then return 0 end
+  -- Redis < 6.2 has no ZMSCORE: the slow script does without (2: do not send this script again).
+  if type(scores) ~= 'table' or scores.err then return 2 end
   for i = 1, h do
     if not scores[i] then return 0 end
   end

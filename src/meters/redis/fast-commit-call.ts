@@ -17,7 +17,7 @@ interface CounterSums {
  * summed per counter, here rather than in Lua. Undefined when the batch is not of the usual shape
  * the script's shortcut is exact for (COMMIT_SCRIPT handles any batch): an entry that releases
  * only, has a rate-limit adjustment, a reservation held on a counter its usage does not go to
- * (or not known to the process), usage not led by a positive request count; an id or a
+ * (or not known to the process) or past its expiry, usage not led by a positive request count; an id or a
  * reservation twice in the batch; different applied-id TTLs; a sum too large for a double.
  */
 export function fastCommitCall(
@@ -46,6 +46,9 @@ export function fastCommitCall(
       // go to), and a release of no requests (which checks existence instead), stay with it.
       const reserved = entry.reserved;
       if (!reserved || reserved.amounts.requests <= 0n || !coversAll(reserved.keys, counters)) return undefined;
+      // Expired: perhaps swept already, which the fast script would decline a round trip later,
+      // after reserves sent meanwhile; the full script takes it in order instead.
+      if (reserved.expiresAtMs !== undefined && reserved.expiresAtMs <= now) return undefined;
       held = reserved.keys;
       amounts = reserved.amounts;
       reservations.push(entry.reservation);

@@ -16,6 +16,10 @@ export interface OpenedRedis {
   client: RedisLike;
   /** Resolves once the first connection is ready (never rejects; callers bound the wait). */
   firstReady: Promise<void>;
+  /** Resolves when the first connection attempt is over: ready, or failed (refused, reset, timed out). */
+  firstAttempt: Promise<void>;
+  /** The last connection error, for messages ('connect ECONNREFUSED 127.0.0.1:6379'). */
+  lastError(): unknown;
 }
 
 /**
@@ -52,9 +56,18 @@ export function openRedis(url: string): OpenedRedis {
   }
   const client = new Redis(url, { ...CLIENT_OPTIONS });
   // The meter reports failures itself (once per outage); without a listener ioredis prints each one.
-  client.on('error', () => undefined);
+  let lastError: unknown;
+  client.on('error', (error) => {
+    lastError = error;
+  });
   const firstReady = new Promise<void>((resolve) => client.on('ready', () => resolve()));
-  return { client, firstReady };
+  // A refused connection is known within a millisecond: waiting out the connect timeout for it
+  // would hold every gated call that long.
+  const firstAttempt = new Promise<void>((resolve) => {
+    client.on('ready', () => resolve());
+    client.on('error', () => resolve());
+  });
+  return { client, firstReady, firstAttempt, lastError: () => lastError };
 }
 
 /**

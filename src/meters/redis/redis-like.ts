@@ -7,6 +7,8 @@ export interface RedisLike {
   eval(script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<unknown>;
   pipeline(): RedisPipelineLike;
   quit(): Promise<unknown>;
+  /** Drops the connection at once and stops reconnecting (ioredis): used when `quit` cannot be sent. */
+  disconnect?(): void;
 }
 
 /** A pipeline (used to read counters): commands queued, sent by `exec`, one `[error, result]` each. */

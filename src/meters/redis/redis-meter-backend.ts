@@ -32,6 +32,13 @@ export interface RedisMeterBackendOptions {
    * (until their caller's deadline, at most 2 s) instead of failing while it is still connecting.
    */
   firstReady?: Promise<void>;
+  /**
+   * Resolves when the first connection attempt is over, ready or failed: operations waiting for
+   * the first connection stop waiting then (and fail at once when it failed).
+   */
+  firstAttempt?: Promise<void>;
+  /** The client's last connection error, named in the error of an operation that could not connect. */
+  connectionError?: () => unknown;
 }
 
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
@@ -71,6 +78,11 @@ export class RedisMeterBackend implements MeterBackend {
   private readonly counterPrefix: string;
   private readonly reservationsKey: string;
   private pendingReserves: PendingReserve[] = [];
+  private beforeReserves: (() => void) | undefined;
+  /** False once Redis turned out too old for the fast commit script (no ZMSCORE). */
+  private fastCommits = true;
+  /** Batches the fast script declined, on their way through the full one (a second round trip). */
+  private readonly slowCommits = new Set<Promise<void>>();
   private connected: boolean;
   private closed = false;
 
@@ -94,6 +106,10 @@ export class RedisMeterBackend implements MeterBackend {
     });
   }
 
+  beforeReserveSend(hook: () => void): void {
+    this.beforeReserves = hook;
+  }
+
   async commit(entries: readonly CommitEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
     const calls: Array<Promise<boolean[]>> = [];
@@ -110,10 +126,25 @@ export class RedisMeterBackend implements MeterBackend {
    */
   private async commitChunk(entries: readonly CommitEntry[]): Promise<boolean[]> {
     const now = entries[0]!.nowMs;
-    const fast = fastCommitCall(entries, now, this.keyPrefix, this.counterPrefix, this.reservationsKey);
-    if (fast && (await commitFastScript.run(this.client, fast.keys, fast.args)) === 1) return entries.map(() => true);
+    const fast = this.fastCommits
+      ? fastCommitCall(entries, now, this.keyPrefix, this.counterPrefix, this.reservationsKey)
+      : undefined;
+    if (fast) {
+      const result = await commitFastScript.run(this.client, fast.keys, fast.args);
+      if (result === 1) return entries.map(() => true);
+      // Every batch would be declined, a round trip each, after reserves sent meanwhile.
+      if (result === 2) this.fastCommits = false;
+    }
     const call = this.commitCall(entries);
-    const reply = (await commitScript.run(this.client, call.keys, call.args)) as unknown[];
+    // Sent a round trip after the settlements were queued: reserves wait for it rather than overtake it.
+    const full = commitScript.run(this.client, call.keys, call.args) as Promise<unknown[]>;
+    const settled = full.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.slowCommits.add(settled);
+    void settled.finally(() => this.slowCommits.delete(settled));
+    const reply = await full;
     return reply.map((applied) => Number(applied) === 1);
   }
 
@@ -139,12 +170,32 @@ export class RedisMeterBackend implements MeterBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.options.ownsClient) await this.client.quit().catch(() => undefined);
+    if (!this.options.ownsClient) return;
+    if (this.connected) {
+      // QUIT waits for the replies still due; bounded, so an unanswered one cannot hold close().
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.quit().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, FIRST_CONNECTION_WAIT_MS);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    // Never connected (or QUIT unanswered): stop reconnecting, or the process could not exit.
+    this.client.disconnect?.();
   }
 
   private flushReserves(): void {
     const pending = this.pendingReserves;
     this.pendingReserves = [];
+    // The meter's queued settlements go first, on the same connection: Redis runs them first.
+    try {
+      this.beforeReserves?.();
+    } catch {
+      // The settlement queue never throws; a hook that did must not lose the reserves.
+    }
     for (let start = 0; start < pending.length; start += CALLS_PER_SCRIPT) {
       void this.reserveBatch(pending.slice(start, start + CALLS_PER_SCRIPT));
     }
@@ -161,6 +212,8 @@ export class RedisMeterBackend implements MeterBackend {
         batch = batch.filter((item) => !late.includes(item));
         if (batch.length === 0) return;
       }
+      // Rare: a settlement batch needed the full script; it was queued before these reserves.
+      if (this.slowCommits.size > 0) await Promise.all([...this.slowCommits]);
       const call = this.reserveCall(batch.map((item) => item.plan));
       const replies = (await this.call(() => reserveScript.run(this.client, call.keys, call.args))) as unknown[];
       batch.forEach((item, index) => {
@@ -184,14 +237,22 @@ export class RedisMeterBackend implements MeterBackend {
     const waitMs = Math.max(0, Math.min(FIRST_CONNECTION_WAIT_MS, deadline - performance.now()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.options.firstReady,
+      this.options.firstAttempt ?? this.options.firstReady,
       new Promise((resolve) => {
         timer = setTimeout(resolve, waitMs);
         timer.unref();
       }),
     ]);
     clearTimeout(timer);
-    if (!this.connected) throw new MeterUnavailableError('Not connected to Redis yet');
+    // The ready event's own handler may not have run yet when both settle in the same turn.
+    await Promise.resolve();
+    if (!this.connected) {
+      const cause = this.options.connectionError?.();
+      throw new MeterUnavailableError(
+        cause ? `Could not connect to Redis: ${(cause as Error)?.message ?? cause}` : 'Not connected to Redis yet',
+        cause,
+      );
+    }
   }
 
   private reserveCall(plans: readonly ReservePlan[]): { keys: string[]; args: Array<string | number> } {
@@ -246,6 +307,7 @@ export class RedisMeterBackend implements MeterBackend {
       if (!this.connected) await this.waitForFirstConnection();
       return await operation();
     } catch (cause) {
+      if (cause instanceof MeterUnavailableError) throw cause;
       throw new MeterUnavailableError(`Redis meter operation failed: ${(cause as Error)?.message ?? cause}`, cause);
     }
   }
