@@ -5,7 +5,13 @@
 const LEDGER_ERROR_MARKER = Symbol.for('llm-ledger.error');
 
 export type LedgerErrorCode =
-  'LEDGER_ERROR' | 'CONFIG_ERROR' | 'VALIDATION_ERROR' | 'CALL_ALREADY_FINALIZED' | 'STORE_ERROR' | 'STORE_READ_ONLY' | 'LEDGER_CLOSED';
+  | 'LEDGER_ERROR'
+  | 'CONFIG_ERROR'
+  | 'VALIDATION_ERROR'
+  | 'CALL_ALREADY_FINALIZED'
+  | 'STORE_ERROR'
+  | 'STORE_READ_ONLY'
+  | 'LEDGER_CLOSED';
 
 export class LedgerError extends Error {
   readonly code: LedgerErrorCode;
