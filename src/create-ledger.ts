@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { wrapClient } from './capture/wrap-client.js';
 import type { Pricer } from './core/call.js';
+import { ConfigError } from './core/errors.js';
 import { Ledger } from './core/ledger.js';
 import { consoleLogger, type LedgerLogger } from './core/logger.js';
 import { DeadLetterDirectory } from './delivery/dead-letter-file.js';
@@ -106,22 +107,22 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
 }
 
 /**
- * A named `spool` directory is this ledger's alone (a conflict is a SpoolInUseError). Otherwise
- * the spool is one per process under .llm-ledger/spool, opened for PostgreSQL, for `sync`
- * durability, and whenever records left there by an earlier process wait to be replayed.
- */
-/**
  * The dead-letter directory: `deadLetters`, else `dead-letters` beside the spool directory (the
  * named `spool`, else .llm-ledger/spool), so one place holds everything awaiting a replay.
  */
 function openDeadLetters(options: CreateLedgerOptions, cwd: string): DeadLetterDirectory | undefined {
-  const chosen = options.deadLetters;
+  const chosen = deadLetterOption(options.deadLetters);
   if (chosen === false) return undefined;
   if (chosen !== undefined) return new DeadLetterDirectory(resolve(cwd, chosen));
   const spool = typeof options.spool === 'string' && options.spool !== '' ? options.spool : DEFAULT_SPOOL_DIRECTORY;
   return new DeadLetterDirectory(join(dirname(resolve(cwd, spool)), 'dead-letters'));
 }
 
+/**
+ * A named `spool` directory is this ledger's alone (a conflict is a SpoolInUseError). Otherwise
+ * the spool is one per process under .llm-ledger/spool, opened for PostgreSQL, for `sync`
+ * durability, and whenever records left there by an earlier process wait to be replayed.
+ */
 function openSpool(options: CreateLedgerOptions, storeKind: string, cwd: string): Spool | undefined {
   if (options.spool === false) return undefined;
   if (typeof options.spool === 'string' && options.spool !== '') {
@@ -134,6 +135,16 @@ function openSpool(options: CreateLedgerOptions, storeKind: string, cwd: string)
     storeKind === 'postgres' ||
     (storeKind !== 'memory' && hasLeftoverSpool(base));
   return wanted ? openProcessSpool(base) : undefined;
+}
+
+function deadLetterOption(value: unknown): string | false | undefined {
+  if (value === undefined || value === false || (typeof value === 'string' && value.trim() !== '')) return value;
+  throw new ConfigError({
+    source: 'options',
+    path: 'deadLetters',
+    expected: 'a directory path, or false for no dead-letter file',
+    received: JSON.stringify(value) ?? String(value),
+  });
 }
 
 function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {
