@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { StoreError } from '../../core/errors.js';
+import type { CallRecord } from '../../core/record.js';
 import { loadDriver, type SqliteDatabase } from './driver.js';
 import { SqliteRollups } from './rollup-sqlite.js';
 import { RowWriter } from './row-writer.js';
@@ -15,6 +16,8 @@ const { path, busyTimeoutMs, maxFieldChars } = workerData as WriteWorkerData;
 const port = parentPort!;
 
 let db: SqliteDatabase | undefined;
+/** Chunks of batches not yet complete, by batch id. */
+const partial = new Map<number, CallRecord[]>();
 let writer: RowWriter | undefined;
 
 /** Opened on the first write, so that a failure to open is answered like any failed write. */
@@ -53,9 +56,18 @@ port.on('message', (request: WriteWorkerRequest) => {
     }
     return;
   }
+  if (!request.last) {
+    const chunks = partial.get(request.id);
+    if (chunks) chunks.push(...request.records);
+    else partial.set(request.id, [...request.records]);
+    return;
+  }
+  const earlier = partial.get(request.id);
+  partial.delete(request.id);
+  const records = earlier ? earlier.concat(request.records) : request.records;
   let reply: WriteWorkerReply;
   try {
-    openWriter().write(request.records);
+    openWriter().write(records);
     reply = { id: request.id, ok: true };
   } catch (error) {
     reply = { id: request.id, ok: false, error: failure(error) };

@@ -7,7 +7,12 @@ export interface WriteWorkerData {
   maxFieldChars: number;
 }
 
-export type WriteWorkerRequest = { kind: 'write'; id: number; records: readonly CallRecord[] } | { kind: 'close' };
+/**
+ * A batch arrives in chunks of the same `id` (see CHUNK_RECORDS in write-worker-client.ts); the
+ * worker writes them in one transaction when the chunk marked `last` arrives.
+ */
+export type WriteWorkerRequest =
+  { kind: 'write'; id: number; records: readonly CallRecord[]; last: boolean } | { kind: 'close' };
 
 /** A driver error, as plain data: an Error's class does not survive the thread boundary. */
 export interface WorkerFailure {
