@@ -122,16 +122,17 @@ export class SqliteStore implements Store {
       if (database === undefined) {
         const Database = loadDriver();
         db = new Database(path!, { timeout: busyTimeoutMs });
+        refuseReadOnly(db, path);
         // WAL lets readers (the CLI, a dashboard) work while the app writes; NORMAL is durable
         // across application crashes and loses at most the last commits on power loss.
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       } else {
         db = database;
+        refuseReadOnly(db, undefined);
         if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       }
       this.path = path ?? db.name;
-      refuseReadOnly(db, this.ownsDatabase ? path! : undefined);
       registerSqlFunctions(db);
       applyMigrations(db);
       // From here on a locked database fails at once and the operation is retried after an
