@@ -26,13 +26,15 @@ interface PendingWrite {
  */
 function startWorker(data: WriteWorkerData): Worker {
   const compiled = new URL('./sqlite-write-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData: data });
+  // No execArgv from the application: the worker needs none of its flags, and some break a
+  // worker (`--input-type` of a `node -e` script, for one).
+  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData: data, execArgv: [] });
   // `--import tsx` in a worker's execArgv, or tsx's ESM hooks registered from inside one, are not
   // honoured by Node 20's workers; tsx's require() API, which compiles on load, is.
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const source = fileURLToPath(new URL('./sqlite-write-worker.ts', import.meta.url));
   const bootstrap = `require(${JSON.stringify(tsx)}).require(${JSON.stringify(source)}, __filename);`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true, workerData: data, execArgv: [] });
 }
 
 /**
