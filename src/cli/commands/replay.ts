@@ -58,11 +58,11 @@ export const command: CliCommand = {
           io.stderr(`${file}: not replayed, the store failed: ${(error as Error).message}\n`);
           continue;
         }
-        renameSync(file, `${file}.replayed`);
+        // A file named explicitly after an earlier replay keeps its name.
+        const renamed = file.endsWith('.replayed') ? file : `${file}.replayed`;
+        if (renamed !== file) renameSync(file, renamed);
         total += records.length;
-        io.stdout(
-          `${file}: ${records.length.toLocaleString('en-US')} records written back (renamed ${file}.replayed)\n`,
-        );
+        io.stdout(`${file}: ${records.length.toLocaleString('en-US')} records written back (now ${renamed})\n`);
       }
     } finally {
       await store?.close();
