@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { wrapClient } from './capture/wrap-client.js';
 import type { Pricer } from './core/call.js';
+import { ConfigError } from './core/errors.js';
 import { Ledger } from './core/ledger.js';
 import { consoleLogger, type LedgerLogger } from './core/logger.js';
+import { DeadLetterDirectory } from './delivery/dead-letter-file.js';
 import { FileSpool } from './delivery/file-spool.js';
 import { DEFAULT_SPOOL_DIRECTORY, hasLeftoverSpool, openProcessSpool } from './delivery/process-spool.js';
 import { installShutdownHooks } from './delivery/shutdown-hooks.js';
@@ -53,6 +55,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
       ? options.store
       : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
   const spool = openSpool(options, store.kind, cwd);
+  const deadLetterFile = openDeadLetters(options, cwd);
   const monitor = options.monitor
     ? new PerformanceMonitor({
         currency: resolved.settings.baseCurrency,
@@ -73,6 +76,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     meter: options.meterPing ?? (meter ? { ping: () => meter.get('health:probe', 'day') } : undefined),
     wrapClient,
     spool,
+    deadLetterFile,
     durability: options.durability,
     gate: meter ? createMeterGate(meter) : undefined,
     onClose: async () => {
@@ -103,6 +107,18 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
 }
 
 /**
+ * The dead-letter directory: `deadLetters`, else `dead-letters` beside the spool directory (the
+ * named `spool`, else .llm-ledger/spool), so one place holds everything awaiting a replay.
+ */
+function openDeadLetters(options: CreateLedgerOptions, cwd: string): DeadLetterDirectory | undefined {
+  const chosen = deadLetterOption(options.deadLetters);
+  if (chosen === false) return undefined;
+  if (chosen !== undefined) return new DeadLetterDirectory(resolve(cwd, chosen));
+  const spool = typeof options.spool === 'string' && options.spool !== '' ? options.spool : DEFAULT_SPOOL_DIRECTORY;
+  return new DeadLetterDirectory(join(dirname(resolve(cwd, spool)), 'dead-letters'));
+}
+
+/**
  * A named `spool` directory is this ledger's alone (a conflict is a SpoolInUseError). Otherwise
  * the spool is one per process under .llm-ledger/spool, opened for PostgreSQL, for `sync`
  * durability, and whenever records left there by an earlier process wait to be replayed.
@@ -119,6 +135,16 @@ function openSpool(options: CreateLedgerOptions, storeKind: string, cwd: string)
     storeKind === 'postgres' ||
     (storeKind !== 'memory' && hasLeftoverSpool(base));
   return wanted ? openProcessSpool(base) : undefined;
+}
+
+function deadLetterOption(value: unknown): string | false | undefined {
+  if (value === undefined || value === false || (typeof value === 'string' && value.trim() !== '')) return value;
+  throw new ConfigError({
+    source: 'options',
+    path: 'deadLetters',
+    expected: 'a directory path, or false for no dead-letter file',
+    received: JSON.stringify(value) ?? String(value),
+  });
 }
 
 function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {

@@ -62,6 +62,7 @@ export {
   ValidationError,
   CallAlreadyFinalizedError,
   StoreError,
+  StoreReadOnlyError,
   LedgerClosedError,
   isLedgerError,
 } from './core/errors.js';
@@ -99,5 +100,13 @@ export * from './tokens/index.js';
 export * from './observe/index.js';
 export * from './meters/index.js';
 export type { Spool, SpoolState, Durability } from './core/spool.js';
-export { FileSpool, SpoolInUseError, openProcessSpool, installShutdownHooks } from './delivery/index.js';
-export type { FileSpoolOptions, Closable, ShutdownHookOptions } from './delivery/index.js';
+export {
+  FileSpool,
+  SpoolInUseError,
+  openProcessSpool,
+  installShutdownHooks,
+  DeadLetterDirectory,
+  readDeadLetterFile,
+} from './delivery/index.js';
+export type { FileSpoolOptions, Closable, ShutdownHookOptions, DeadLetterLine } from './delivery/index.js';
+export type { DeadLetterFile } from './core/dead-letters.js';

@@ -60,6 +60,13 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
    * `false` for none.
    */
   spool?: string | false;
+  /**
+   * Directory of the dead-letter files: records still pending at `close()` that the store (disk
+   * full, locked, read-only) and the spool could not take, and records refused for good when
+   * there is no spool. Default: `dead-letters` beside the spool directory (`.llm-ledger/dead-letters`);
+   * `false` for none (such records are reported and lost). `llm-ledger replay` writes them back.
+   */
+  deadLetters?: string | false;
   /** `batched` (default) or `sync`: each record is fsynced to the spool before complete() returns. */
   durability?: Durability;
   /** Flush on SIGTERM, SIGINT and beforeExit. Default true; embedding apps that manage shutdown turn it off. */

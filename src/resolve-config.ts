@@ -68,6 +68,7 @@ const OTHER_OPTION_KEYS = [
   'meter',
   'meterPing',
   'spool',
+  'deadLetters',
   'durability',
   'shutdownHooks',
 ];

@@ -4,6 +4,16 @@ import type { CallRecord } from './record.js';
 import type { Spool } from './spool.js';
 import type { Store } from './store.js';
 
+/**
+ * Where records go when neither the store nor the spool can take them: refused for good without
+ * a spool, or still pending at `close()`. The file implementation is in
+ * src/delivery/dead-letter-file.ts; the core sees only this shape.
+ */
+export interface DeadLetterFile {
+  /** Appends the records with the reason, on stable storage when it returns; returns the file's path. Throws on I/O failure. */
+  write(records: readonly CallRecord[], reason: string): string;
+}
+
 /** Dead letters kept in memory for inspection when no dead-letter sink is configured. */
 const MAX_KEPT_DEAD_LETTERS = 1_000;
 
@@ -19,6 +29,7 @@ export class DeadLetters {
     private readonly reporter: ProblemReporter,
     private readonly spool: Spool | undefined,
     private readonly onDeadLetter: ((records: readonly CallRecord[], error: StoreError) => void) | undefined,
+    private readonly file: DeadLetterFile | undefined,
   ) {}
 
   /** The last dead letters (at most 1,000). */
@@ -38,7 +49,9 @@ export class DeadLetters {
       ),
     });
     try {
-      this.spool?.deadLetter([record], error.message);
+      // Kept on disk, not only in memory where the process's exit would lose it.
+      if (this.spool) this.spool.deadLetter([record], error.message);
+      else this.file?.write([record], error.message);
       this.onDeadLetter?.([record], error);
     } catch (sinkError) {
       this.reporter.report({ kind: 'store', subject: 'dead-letter', error: sinkError });

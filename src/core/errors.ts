@@ -5,7 +5,13 @@
 const LEDGER_ERROR_MARKER = Symbol.for('llm-ledger.error');
 
 export type LedgerErrorCode =
-  'LEDGER_ERROR' | 'CONFIG_ERROR' | 'VALIDATION_ERROR' | 'CALL_ALREADY_FINALIZED' | 'STORE_ERROR' | 'LEDGER_CLOSED';
+  | 'LEDGER_ERROR'
+  | 'CONFIG_ERROR'
+  | 'VALIDATION_ERROR'
+  | 'CALL_ALREADY_FINALIZED'
+  | 'STORE_ERROR'
+  | 'STORE_READ_ONLY'
+  | 'LEDGER_CLOSED';
 
 export class LedgerError extends Error {
   readonly code: LedgerErrorCode;
@@ -79,10 +85,29 @@ export class CallAlreadyFinalizedError extends LedgerError {
 export class StoreError extends LedgerError {
   readonly retryable: boolean;
 
-  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
-    super(message, { code: 'STORE_ERROR', cause: options.cause });
+  constructor(message: string, options: { retryable: boolean; cause?: unknown; code?: 'STORE_READ_ONLY' }) {
+    super(message, { code: options.code ?? 'STORE_ERROR', cause: options.cause });
     this.name = 'StoreError';
     this.retryable = options.retryable;
+  }
+}
+
+/**
+ * The store can read its database but not write it (a read-only file, directory or connection).
+ * Thrown when the store opens, so the application learns it at start instead of finding every
+ * record set aside later.
+ */
+export class StoreReadOnlyError extends StoreError {
+  /** The database file, or the connection's name. */
+  readonly location: string;
+
+  constructor(location: string, reason: string, cause?: unknown) {
+    super(
+      `The ledger database ${location} is read-only (${reason}); make the file and its directory writable by this process (SQLite also creates ${location}-wal and -shm beside it), or point the ledger at another path`,
+      { retryable: false, cause, code: 'STORE_READ_ONLY' },
+    );
+    this.name = 'StoreReadOnlyError';
+    this.location = location;
   }
 }
 

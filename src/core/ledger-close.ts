@@ -16,6 +16,17 @@ export interface ClosingParts {
 export async function releaseLedger({ queue, spool, store, reporter, onClose }: ClosingParts): Promise<void> {
   // Whatever the store did not take is kept in the spool for the next process to replay.
   if (queue.pending > 0) queue.spoolBuffer();
+  // Without a spool (or with a full one), they go to the dead-letter file for `llm-ledger replay`.
+  const saved = queue.pending > 0 ? queue.saveToDeadLetterFile() : undefined;
+  if (saved) {
+    reporter.report({
+      kind: 'store',
+      subject: store.kind,
+      error: new LedgerError(
+        `${saved.count} records could not be written before close (${queue.error?.message ?? 'the store failed'}); they were saved to ${saved.path}: write them back with \`llm-ledger replay ${saved.path}\``,
+      ),
+    });
+  }
   queue.close();
   try {
     spool?.close();

@@ -8,6 +8,7 @@ import type { LedgerLogger } from './logger.js';
 import type { LedgerSettings } from './ledger-settings.js';
 import type { Problem } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
+import type { DeadLetterFile } from './dead-letters.js';
 import type { Durability, Spool } from './spool.js';
 import type { Store } from './store.js';
 import type { WriteQueueStats } from './write-queue-options.js';
@@ -36,6 +37,8 @@ export interface LedgerParts {
   onClose?: () => Promise<void>;
   /** Durable local storage used while the store is down or the queue is full; closed by `close()`. */
   spool?: Spool;
+  /** Takes the records still pending at `close()` that neither the store nor the spool took. */
+  deadLetterFile?: DeadLetterFile;
   /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
   durability?: Durability;
 }

@@ -85,6 +85,7 @@ export class Ledger extends LedgerTaskHelpers {
         highWaterMark: this.settings.highWaterMark,
         spool: parts.spool,
         durability: parts.durability,
+        deadLetterFile: parts.deadLetterFile,
       },
       this.reporter,
     );

@@ -1,3 +1,4 @@
+import type { DeadLetterFile } from './dead-letters.js';
 import { ConfigError, type StoreError } from './errors.js';
 import type { CallRecord } from './record.js';
 import type { Durability, Spool, SpoolState } from './spool.js';
@@ -19,6 +20,12 @@ export interface WriteQueueOptions {
    * where dead letters are kept. Without one, records wait in memory (never dropped).
    */
   spool?: Spool;
+  /**
+   * Receives what is left at `close()` when the store and the spool could not take it, and the
+   * records refused for good when there is no spool. Without one, such records are reported
+   * and lost with the process.
+   */
+  deadLetterFile?: DeadLetterFile;
   /** `sync` needs a spool: each record is fsynced to it in `push`. Default `batched`. See Durability. */
   durability?: Durability;
 }

@@ -44,7 +44,7 @@ export class WriteQueue {
   ) {
     this.spool = options.spool;
     this.syncDurability = isSyncDurability(options);
-    this.deadLetterSet = new DeadLetters(store, reporter, this.spool, options.onDeadLetter);
+    this.deadLetterSet = new DeadLetters(store, reporter, this.spool, options.onDeadLetter, options.deadLetterFile);
     this.outcomes = {
       replayed: (count) => {
         this.succeeded(count);
@@ -145,6 +145,28 @@ export class WriteQueue {
     this.records.clear();
     this.scheduleFlush(this.retryDelayMs || this.options.flushIntervalMs);
     return true;
+  }
+
+  /**
+   * At close, after the spool (if any) was tried: moves the records still pending to the
+   * dead-letter file. Returns its path and how many went there, or undefined when there is no
+   * file or writing it failed (reported; the records stay pending).
+   */
+  saveToDeadLetterFile(): { path: string; count: number } | undefined {
+    const file = this.options.deadLetterFile;
+    if (file === undefined || this.pending === 0) return undefined;
+    const records = this.records.all();
+    try {
+      const path = file.write(
+        records,
+        `not written before close: ${this.lastError?.message ?? 'the store did not answer'}`,
+      );
+      this.records.clear();
+      return { path, count: records.length };
+    } catch (error) {
+      this.reporter.report({ kind: 'store', subject: 'dead-letter', error });
+      return undefined;
+    }
   }
 
   private appendToSpool(records: readonly CallRecord[]): boolean {

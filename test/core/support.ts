@@ -50,8 +50,17 @@ export interface TestLedger {
 export function testLedger(options: CreateLedgerOptions = {}): TestLedger {
   const logger = capturingLogger();
   const store = typeof options.store === 'object' ? options.store : new MemoryStore();
-  // The core's own behaviour, without the price catalog (tested in test/pricing).
-  const ledger = createLedger({ configFile: false, env: {}, logger, pricer: false, ...options, store });
+  // The core's own behaviour, without the price catalog (tested in test/pricing), and without
+  // dead-letter files in the working directory (tested in test/delivery).
+  const ledger = createLedger({
+    configFile: false,
+    env: {},
+    logger,
+    pricer: false,
+    deadLetters: false,
+    ...options,
+    store,
+  });
   return { ledger, logger, store };
 }
 

@@ -7,6 +7,7 @@ import { command as migrate } from './migrate.js';
 import { command as prices } from './prices.js';
 import { command as purge } from './purge.js';
 import { command as report } from './report.js';
+import { command as replay } from './replay.js';
 import { command as reprice } from './reprice.js';
 import { command as trace } from './trace.js';
 import { command as usage } from './usage.js';
@@ -23,5 +24,6 @@ export const COMMANDS: readonly CliCommand[] = [
   usage,
   exportCommand,
   purge,
+  replay,
   migrate,
 ];

@@ -21,7 +21,8 @@ import { RowWriter } from './row-writer.js';
 import { rollupSummarySql, SqliteRollups } from './rollup-sqlite.js';
 import { costValues, parseCostHistory, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
 import { registerSqlFunctions } from './sql-functions.js';
-import { toStoreError } from './store-errors.js';
+import { isBusySqliteError, refuseReadOnly, toOpenError, toStoreError } from './store-errors.js';
+import { WriteWorkerClient } from './write-worker-client.js';
 
 export interface SqliteStoreOptions {
   /** Database file (its directory must exist) or `:memory:`. Required unless `database` is given. */
@@ -31,13 +32,27 @@ export interface SqliteStoreOptions {
    * table in it but leaves its journal mode alone, and does not close it: its owner does.
    */
   database?: SqliteDatabase;
-  /** How long a write waits for another process's lock before failing with a retryable error. Default 5000. */
+  /**
+   * How long an operation waits for another process's lock before failing with a retryable
+   * error. Default 5000. The wait never blocks the event loop: writes wait in the write worker,
+   * reads and maintenance (purge, reprice) retry asynchronously. Only opening a file whose schema
+   * must be migrated waits synchronously, as the constructor is synchronous.
+   */
   busyTimeoutMs?: number;
+  /**
+   * Where batches of records are written. `worker` (the default for a file path): a worker
+   * thread with its own connection, so inserts, checkpoints and lock waits never run on the event
+   * loop. `main`: the caller's thread (always the case for `:memory:` and a given `database`,
+   * whose connection cannot be shared with a thread).
+   */
+  writeThread?: 'worker' | 'main';
   /** Longest text kept in one field; longer text is cut with a visible marker. Default 1,000,000. */
   maxFieldChars?: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** Longest pause between two attempts of an operation that found the database locked. */
+const MAX_BUSY_RETRY_DELAY_MS = 25;
 
 interface SummaryResultRow {
   [group: `g${number}`]: string | null;
@@ -83,6 +98,8 @@ export class SqliteStore implements Store {
   private readonly ownsDatabase: boolean;
   private db: SqliteDatabase | undefined;
   private readonly writer: RowWriter;
+  private readonly worker: WriteWorkerClient | undefined;
+  private readonly busyTimeoutMs: number;
   private readonly rollups: SqliteRollups;
   private readonly statements = new Map<string, SqliteStatement>();
 
@@ -98,29 +115,39 @@ export class SqliteStore implements Store {
     }
     this.maxFieldChars = options.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS;
     this.ownsDatabase = database === undefined;
-    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+    this.busyTimeoutMs = busyTimeoutMs;
     let db: SqliteDatabase | undefined;
     try {
       if (database === undefined) {
         const Database = loadDriver();
         db = new Database(path!, { timeout: busyTimeoutMs });
+        refuseReadOnly(db, path);
         // WAL lets readers (the CLI, a dashboard) work while the app writes; NORMAL is durable
         // across application crashes and loses at most the last commits on power loss.
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       } else {
         db = database;
-        if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+        refuseReadOnly(db, undefined);
+        if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       }
       this.path = path ?? db.name;
       registerSqlFunctions(db);
       applyMigrations(db);
+      // From here on a locked database fails at once and the operation is retried after an
+      // asynchronous pause (see `run`): the event loop never sleeps in SQLite's busy handler.
+      if (this.ownsDatabase) db.pragma('busy_timeout = 0');
       this.rollups = new SqliteRollups(db);
       this.writer = new RowWriter(db, this.maxFieldChars, this.rollups);
       this.repairRollups();
+      const inWorker = this.ownsDatabase && path !== ':memory:' && (options.writeThread ?? 'worker') === 'worker';
+      this.worker = inWorker
+        ? new WriteWorkerClient({ path: path!, busyTimeoutMs, maxFieldChars: this.maxFieldChars })
+        : undefined;
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
-      throw toStoreError(error, `Opening the SQLite store at ${path ?? 'the given database'} failed`);
+      throw toOpenError(error, path ?? db?.name ?? 'the given database');
     }
     this.db = db;
   }
@@ -128,22 +155,19 @@ export class SqliteStore implements Store {
   async write(records: readonly CallRecord[]): Promise<void> {
     this.database();
     if (records.length === 0) return;
-    try {
-      this.writer.write(records);
-    } catch (error) {
-      throw toStoreError(error, `Writing ${records.length} records to SQLite failed`);
-    }
+    if (this.worker) return this.worker.write(records);
+    await this.run(`Writing ${records.length} records to SQLite`, () => this.writer.write(records));
   }
 
   async get(id: string): Promise<CallRecord | null> {
-    const row = this.run('Reading a record', () => this.statement(GET_SQL).get(id) as StoredRow | undefined);
+    const row = await this.run('Reading a record', () => this.statement(GET_SQL).get(id) as StoredRow | undefined);
     return row === undefined ? null : rowToRecord(row);
   }
 
   async list(query: ListQuery): Promise<CallPage> {
     this.database();
     const { sql, params, limit } = listSql(query);
-    const rows = this.run('Listing records', () => this.statement(sql).all(...params) as StoredRow[]);
+    const rows = await this.run('Listing records', () => this.statement(sql).all(...params) as StoredRow[]);
     const hasMore = rows.length > limit;
     if (hasMore) rows.length = limit;
     const records = rows.map(rowToRecord);
@@ -151,7 +175,7 @@ export class SqliteStore implements Store {
   }
 
   async byTrace(traceId: string): Promise<CallRecord[]> {
-    const rows = this.run('Reading a trace', () => this.statement(BY_TRACE_SQL).all(traceId) as StoredRow[]);
+    const rows = await this.run('Reading a trace', () => this.statement(BY_TRACE_SQL).all(traceId) as StoredRow[]);
     return rows.map(rowToRecord);
   }
 
@@ -160,11 +184,11 @@ export class SqliteStore implements Store {
     const plan = planRollup(query);
     if (plan !== undefined && this.repairRollups()) {
       const { sql, params } = rollupSummarySql(plan);
-      const rows = this.run('Summarizing usage', () => this.statement(sql).all(...params) as SummaryResultRow[]);
+      const rows = await this.run('Summarizing usage', () => this.statement(sql).all(...params) as SummaryResultRow[]);
       if (!rows.some((row) => (row.bad_costs ?? 0) > 0)) return finishSummary(rows, plan.keys);
     }
     const { sql, params, keys } = summarySql(query);
-    const rows = this.run('Summarizing usage', () => this.statement(sql).all(...params) as SummaryResultRow[]);
+    const rows = await this.run('Summarizing usage', () => this.statement(sql).all(...params) as SummaryResultRow[]);
     return finishSummary(rows, keys);
   }
 
@@ -227,12 +251,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Closes the connection (unless it was passed in). Idempotent; later calls throw StoreError. */
+  /**
+   * Lets the write worker finish its batches and stop, then closes the connection (unless it was
+   * passed in). Idempotent; later calls throw StoreError.
+   */
   async close(): Promise<void> {
     const db = this.db;
     if (db === undefined) return;
     this.db = undefined;
     this.statements.clear();
+    await this.worker?.close();
     if (this.ownsDatabase && db.open) {
       try {
         db.close();
@@ -271,12 +299,20 @@ export class SqliteStore implements Store {
     }
   }
 
-  private run<T>(action: string, work: () => T): T {
-    this.database();
-    try {
-      return work();
-    } catch (error) {
-      throw toStoreError(error, `${action} failed`);
+  /**
+   * Runs `work` (one statement or transaction); when the database is locked by another
+   * connection, tries again after a short asynchronous pause until `busyTimeoutMs` has passed.
+   */
+  private async run<T>(action: string, work: () => T): Promise<T> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_DELAY_MS)) {
+      this.database();
+      try {
+        return work();
+      } catch (error) {
+        if (!isBusySqliteError(error) || Date.now() + delayMs > deadline) throw toStoreError(error, `${action} failed`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }

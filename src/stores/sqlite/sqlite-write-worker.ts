@@ -1,0 +1,76 @@
+/**
+ * The worker thread that owns the SQLite store's write connection. A write that waits for a
+ * foreign lock (busy timeout) or spends milliseconds in B-tree work and checkpoints does so here,
+ * never on the application's event loop. Started by write-worker-client.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { StoreError } from '../../core/errors.js';
+import type { CallRecord } from '../../core/record.js';
+import { loadDriver, type SqliteDatabase } from './driver.js';
+import { SqliteRollups } from './rollup-sqlite.js';
+import { RowWriter } from './row-writer.js';
+import { registerSqlFunctions } from './sql-functions.js';
+import type { WorkerFailure, WriteWorkerData, WriteWorkerReply, WriteWorkerRequest } from './write-worker-protocol.js';
+
+const { path, busyTimeoutMs, maxFieldChars } = workerData as WriteWorkerData;
+const port = parentPort!;
+
+let db: SqliteDatabase | undefined;
+/** Chunks of batches not yet complete, by batch id. */
+const partial = new Map<number, CallRecord[]>();
+let writer: RowWriter | undefined;
+
+/** Opened on the first write, so that a failure to open is answered like any failed write. */
+function openWriter(): RowWriter {
+  if (writer) return writer;
+  const Database = loadDriver();
+  db = new Database(path, { timeout: busyTimeoutMs });
+  try {
+    // The main thread's connection has created the schema and set WAL (a property of the file).
+    db.pragma('synchronous = NORMAL');
+    registerSqlFunctions(db);
+    writer = new RowWriter(db, maxFieldChars, new SqliteRollups(db));
+    return writer;
+  } catch (error) {
+    db.close();
+    db = undefined;
+    throw error;
+  }
+}
+
+function failure(error: unknown): WorkerFailure {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error instanceof StoreError ? { retryable: error.retryable } : {}),
+  };
+}
+
+port.on('message', (request: WriteWorkerRequest) => {
+  if (request.kind === 'close') {
+    try {
+      db?.close();
+    } finally {
+      port.close();
+    }
+    return;
+  }
+  if (!request.last) {
+    const chunks = partial.get(request.id);
+    if (chunks) chunks.push(...request.records);
+    else partial.set(request.id, [...request.records]);
+    return;
+  }
+  const earlier = partial.get(request.id);
+  partial.delete(request.id);
+  const records = earlier ? earlier.concat(request.records) : request.records;
+  let reply: WriteWorkerReply;
+  try {
+    openWriter().write(records);
+    reply = { id: request.id, ok: true };
+  } catch (error) {
+    reply = { id: request.id, ok: false, error: failure(error) };
+  }
+  port.postMessage(reply);
+});
