@@ -9,7 +9,7 @@ import { currencyConverter } from './currency-rates.js';
 import { explainMatch, type PriceExplanation } from './explain.js';
 import { GENAI_PRICES_PROVIDER_IDS, loadGenaiPricesCatalog } from './genai-prices-source.js';
 import { ModelResolver, type ModelMatch } from './model-resolver.js';
-import { pricingVersion } from './pricing-version.js';
+import { costVersion, overridesHash, pricingVersion } from './pricing-version.js';
 import { UnpricedTracker, type UnpricedModelEvent } from './unpriced-tracker.js';
 import { readUserPricing, type UserPricingConfig } from './user-prices.js';
 
@@ -110,11 +110,26 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     pricing: options.pricing,
     baseCurrency: baseCurrency === 'USD' ? undefined : baseCurrency,
   });
+  const dataLabel = catalog?.label ?? 'custom';
+  const unpricedVersion = costVersion(dataLabel, null);
   const tracker = new UnpricedTracker(options.onUnpricedModel);
   const compiled = new WeakMap<CatalogModel, CompiledModel>();
   const compile = (model: CatalogModel): CompiledModel => {
     let entry = compiled.get(model);
-    if (!entry) compiled.set(model, (entry = compileModel(model, rateOf)));
+    if (!entry) {
+      // Only what shaped this model's prices goes into its version: its own configuration and
+      // the exchange rates of its currencies, never the rest of the file.
+      const rates: Record<string, string> = {};
+      for (const period of model.periods) {
+        if (period.currency !== baseCurrency) rates[period.currency] = rateOf(period.currency);
+      }
+      const digest = overridesHash({
+        config: model.configDigest,
+        fx: Object.keys(rates).length > 0 ? rates : undefined,
+      });
+      entry = compileModel(model, rateOf, (period) => costVersion(dataLabel, { model, period, digest }));
+      compiled.set(model, entry);
+    }
     return entry;
   };
 
@@ -122,7 +137,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     total: null,
     breakdown: {},
     currency: baseCurrency,
-    pricingVersion: version,
+    pricingVersion: unpricedVersion,
     status: 'unpriced',
   });
 
@@ -206,7 +221,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
         total: costs.total,
         breakdown: costs.breakdown,
         currency: baseCurrency,
-        pricingVersion: version,
+        pricingVersion: period.version,
         status: estimated ? 'estimated' : 'priced',
       };
     }

@@ -9,6 +9,7 @@ import type {
 import { modelEntrySchema, pricingSettingsSchema } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { formatDecimal, parseDecimal, shiftDecimal } from '../core/money.js';
+import { overridesHash } from './pricing-version.js';
 import type { BucketPrices, CatalogModel, PriceBucket, PricePeriod, PriceValue } from './catalog-types.js';
 
 /** The `models:` and `pricing:` parts of `llm_config.yaml`, as parsed or written as options (validated here). */
@@ -96,6 +97,7 @@ function convertEntry(key: string, entry: ModelEntry): CatalogModel {
     aliases: Object.freeze((entry.aliases ?? []).map((alias) => alias.trim().toLowerCase())),
     periods: Object.freeze(entries.map(convertPeriod)),
     origin: 'config',
+    configDigest: overridesHash(entry),
   };
   if (entry.context_window !== undefined) model.contextWindow = entry.context_window;
   return Object.freeze(model);
