@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { wrapClient } from './capture/wrap-client.js';
-import type { Pricer } from './core/call.js';
 import { Ledger } from './core/ledger.js';
 import { consoleLogger, type LedgerLogger } from './core/logger.js';
 import { FileSpool } from './delivery/file-spool.js';
@@ -13,8 +12,7 @@ import { createMeterGate } from './meters/meter-gate.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 import { openMeter } from './open-meter.js';
 import { openStore } from './open-store.js';
-import { createPricer } from './pricing/create-pricer.js';
-import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
+import { pricerFromConfig, type ConfigPricer } from './price-data/config-pricer.js';
 import { resolveLedgerConfig } from './resolve-config.js';
 
 export { DEFAULT_DATABASE_PATH } from './ledger-options.js';
@@ -40,9 +38,13 @@ export function createLedger(options?: CreateLedgerOptions): CreatedLedger;
 export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
   const resolved = resolveLedgerConfig(options);
   const logger = options.logger ?? consoleLogger;
-  // Built before the store opens, so a price configuration error (a missing FX rate) fails first.
-  const pricer = options.pricer === false ? undefined : (options.pricer ?? defaultPricer(resolved, logger));
   const cwd = options.cwd ?? process.cwd();
+  // Built before the store opens, so a price configuration error (a missing FX rate) fails first.
+  const prices =
+    options.pricer === false || options.pricer !== undefined
+      ? undefined
+      : defaultPricer(resolved, logger, cwd, options.onError);
+  const pricer = options.pricer === false ? undefined : (options.pricer ?? prices?.pricer);
   const env = options.env ?? process.env;
   const meter = openMeter(options, resolved, logger, pricer, env, cwd);
   const store =
@@ -73,6 +75,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     gate: meter ? createMeterGate(meter) : undefined,
     onClose: async () => {
       unregisterShutdownHooks?.();
+      prices?.updater?.stop();
       await meter?.close();
     },
   });
@@ -117,14 +120,23 @@ function openSpool(options: CreateLedgerOptions, storeKind: string, cwd: string)
   return wanted ? openProcessSpool(base) : undefined;
 }
 
-function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {
-  return createPricer({
-    ...pricerOptionsFromConfig(resolved.config.file, resolved.config.path ?? 'options'),
-    baseCurrency: resolved.settings.baseCurrency,
-    onUnpricedModel: ({ provider, model, reason }) =>
-      logger.warn(
-        { provider, model, reason },
-        `no price for ${provider}/${model}: its calls are recorded as unpriced (cost null, not 0)`,
-      ),
+function defaultPricer(
+  resolved: ResolvedLedgerConfig,
+  logger: LedgerLogger,
+  cwd: string,
+  onError: CreateLedgerOptions['onError'],
+): ConfigPricer {
+  return pricerFromConfig(resolved, {
+    cwd,
+    logger,
+    onError,
+    withUpdates: true,
+    extra: {
+      onUnpricedModel: ({ provider, model, reason }) =>
+        logger.warn(
+          { provider, model, reason },
+          `no price for ${provider}/${model}: its calls are recorded as unpriced (cost null, not 0)`,
+        ),
+    },
   });
 }

@@ -9,9 +9,10 @@ import { parseAt, pricerForCli } from './prices.js';
 
 const USAGE = `llm-ledger cost --model M --input N --output N [--cache-read N] [--cache-write N]
                 [--cache-write-1h N] [--reasoning N] [--provider P] [--service-tier T] [--at DATE]
-                [--json] [--config PATH]
+                [--json] [--config PATH] [--db PATH]
 
-Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses.
+Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses
+(the price data applied with "prices update --apply" for the ledger at --db, else the bundled data).
 Counts are inclusive, as the ledger stores them: --input includes cache reads and writes,
 --output includes reasoning (an Anthropic input_tokens of 20 with 3000 cache reads is --input 3020).
 Exit code 1 when the model is unknown (unpriced).`;
@@ -39,6 +40,7 @@ export const command: CliCommand = {
         at: { type: 'string' },
         json: { type: 'boolean' },
         config: { type: 'string' },
+        db: { type: 'string' },
         input: { type: 'string' },
         output: { type: 'string' },
         'cache-read': { type: 'string' },
@@ -59,7 +61,7 @@ export const command: CliCommand = {
       const raw = values[option as keyof typeof COUNT_OPTIONS];
       if (raw !== undefined) tokens[bucket] = parseCount(option, raw);
     }
-    const pricer = pricerForCli(values.config, io);
+    const { pricer } = pricerForCli(values, io);
     const quote = pricer.quote({
       model: values.model,
       provider: values.provider ?? null,
