@@ -11,6 +11,7 @@ import { GENAI_PRICES_PROVIDER_IDS, loadGenaiPricesCatalog } from './genai-price
 import { ModelResolver, type ModelMatch } from './model-resolver.js';
 import { costVersion, overridesHash, pricingVersion } from './pricing-version.js';
 import { UnpricedTracker, type UnpricedModelEvent } from './unpriced-tracker.js';
+import { applyPriceRules } from './price-rules.js';
 import { readUserPricing, type UserPricingConfig } from './user-prices.js';
 
 export interface PricerOptions extends UserPricingConfig {
@@ -97,11 +98,14 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
   const user = readUserPricing(options, source);
   const catalog =
     options.catalog !== undefined ? options.catalog : user.customPricesOnly ? null : loadGenaiPricesCatalog();
-  const catalogModels = catalog ? catalog.providers.flatMap((provider) => provider.models) : [];
-  const rateOf = currencyConverter(baseCurrency, user.fxRates, [...user.models, ...catalogModels], source);
+  // The rules change the prices the resolver sees; `catalog` stays the data as loaded, so a newer
+  // data file is compared with the data, not with the user's additions.
+  const ruled = applyPriceRules(catalog, user.models, user.rules, source);
+  const catalogModels = ruled.catalog ? ruled.catalog.providers.flatMap((provider) => provider.models) : [];
+  const rateOf = currencyConverter(baseCurrency, user.fxRates, [...ruled.configModels, ...catalogModels], source);
   const resolver = new ModelResolver({
-    catalog: catalog ? new CatalogIndex(catalog) : null,
-    configModels: user.models,
+    catalog: ruled.catalog ? new CatalogIndex(ruled.catalog) : null,
+    configModels: ruled.configModels,
     deployments: user.deployments,
     providerIds: new Set([...GENAI_PRICES_PROVIDER_IDS, ...(catalog?.providers.map((provider) => provider.id) ?? [])]),
   });
@@ -235,7 +239,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     baseCurrency,
     pricingVersion: version,
     catalog,
-    configModels: user.models,
+    configModels: ruled.configModels,
     price(record: CallRecord): CallCost | null {
       // No usage at all (the call failed before any response): the cost is unknown, not zero.
       if (record.tokenSource === null) return null;

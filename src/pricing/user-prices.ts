@@ -3,6 +3,7 @@ import type {
   BucketPricesEntry,
   ModelEntry,
   ModelEntryInput,
+  PriceRule,
   PricingEntry,
   PricingSettingsInput,
 } from '../config/schema.js';
@@ -32,6 +33,8 @@ export interface UserPricing {
   customPricesOnly: boolean;
   /** One unit of the currency in the base currency. */
   fxRates: Map<string, string>;
+  /** `pricing.rules`, validated, applied on top of the catalog by `applyPriceRules`. */
+  rules: PriceRule[];
 }
 
 type PricedField = Exclude<keyof BucketPricesEntry, 'per_request'>;
@@ -84,7 +87,13 @@ export function readUserPricing(config: UserPricingConfig, source = 'options'): 
     }
     fxRates.set(currency, formatDecimal(value));
   }
-  return { models, deployments, customPricesOnly: settings.custom_prices_only ?? false, fxRates };
+  return {
+    models,
+    deployments,
+    customPricesOnly: settings.custom_prices_only ?? false,
+    fxRates,
+    rules: settings.rules ?? [],
+  };
 }
 
 function convertEntry(key: string, entry: ModelEntry): CatalogModel {
