@@ -108,8 +108,8 @@ describe('llm-ledger cost', () => {
       '80',
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/cacheWrite\s+0\.005625/);
-    expect(stdout).toMatch(/total\s+0\.007785/);
+    expect(stdout).toMatch(/cacheWrite\s+\$0\.005625/);
+    expect(stdout).toMatch(/total\s+\$0\.007785/);
     expect(stdout).toContain('status: priced');
   });
 
@@ -138,7 +138,7 @@ describe('llm-ledger cost', () => {
       ['--model', 'gpt-4o-mini', '--provider', 'openai', '--input', '1000000', '--output', '0'],
       configured,
     );
-    expect(stdout).toMatch(/total\s+0\.1\b/);
+    expect(stdout).toMatch(/total\s+\$0\.100000\b/);
   });
 
   it('an unknown model exits 1: unpriced, not $0', async () => {

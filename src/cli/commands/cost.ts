@@ -3,18 +3,20 @@ import type { TokenUsage } from '../../core/record.js';
 import type { CostQuote } from '../../pricing/create-pricer.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { printable } from '../format/printable.js';
 import { formatInteger, renderTable } from '../format/table.js';
 import { parseAt, pricerForCli } from './prices.js';
 
 const USAGE = `llm-ledger cost --model M --input N --output N [--cache-read N] [--cache-write N]
                 [--cache-write-1h N] [--reasoning N] [--provider P] [--service-tier T] [--at DATE]
-                [--json] [--config PATH] [--db PATH]
+                [--exact] [--json] [--config PATH] [--db PATH]
 
 Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses
 (the price data applied with "prices update --apply" for the ledger at --db, else the bundled data).
 Counts are inclusive, as the ledger stores them: --input includes cache reads and writes,
 --output includes reasoning (an Anthropic input_tokens of 20 with 3000 cache reads is --input 3020).
+Amounts show default_rounding_decimals places (--exact: every digit; --json is always exact).
 Exit code 1 when the model is unknown (unpriced).`;
 
 const COUNT_OPTIONS = {
@@ -41,6 +43,7 @@ export const command: CliCommand = {
         json: { type: 'boolean' },
         config: { type: 'string' },
         db: { type: 'string' },
+        ...EXACT_OPTION,
         input: { type: 'string' },
         output: { type: 'string' },
         'cache-read': { type: 'string' },
@@ -61,7 +64,7 @@ export const command: CliCommand = {
       const raw = values[option as keyof typeof COUNT_OPTIONS];
       if (raw !== undefined) tokens[bucket] = parseCount(option, raw);
     }
-    const { pricer } = pricerForCli(values, io);
+    const { pricer, settings } = pricerForCli(values, io);
     const quote = pricer.quote({
       model: values.model,
       provider: values.provider ?? null,
@@ -69,7 +72,11 @@ export const command: CliCommand = {
       at: parseAt(values.at),
       serviceTier: values['service-tier'],
     });
-    io.stdout(values.json ? `${JSON.stringify(toJson(quote, tokens), null, 2)}\n` : render(quote, tokens));
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(toJson(quote, tokens), null, 2)}\n`
+        : render(quote, tokens, displayDecimals(values, settings.roundingDecimals)),
+    );
     return quote.cost.status === 'unpriced' ? 1 : 0;
   },
 };
@@ -98,15 +105,17 @@ function toJson(quote: CostQuote, tokens: Partial<TokenUsage>) {
   };
 }
 
-function render(quote: CostQuote, tokens: Partial<TokenUsage>): string {
+function render(quote: CostQuote, tokens: Partial<TokenUsage>, decimals: number | 'exact'): string {
   const { cost } = quote;
   const lines: string[] = [];
   lines.push(quote.match ? `matched: ${printable(quote.match.reason)}` : 'matched: nothing: the model is unknown');
   lines.push('');
   if (cost.total !== null) {
-    const rows = Object.entries(cost.breakdown).flatMap(([bucket, amount]) => (amount ? [[bucket, amount]] : []));
-    rows.push(['total', cost.total]);
-    lines.push(renderTable([{ header: 'bucket' }, { header: `cost (${cost.currency})`, align: 'right' }], rows));
+    const rows = Object.entries(cost.breakdown).flatMap(([bucket, amount]) =>
+      amount ? [[bucket, formatCost(amount, cost.currency, decimals)]] : [],
+    );
+    rows.push(['total', formatCost(cost.total, cost.currency, decimals)]);
+    lines.push(renderTable([{ header: 'bucket' }, { header: 'cost', align: 'right' }], rows));
   } else {
     lines.push('total: unpriced (cost null, not 0)');
   }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { LedgerSettings } from '../../core/ledger.js';
 import type { LedgerPricer } from '../../pricing/create-pricer.js';
 import { GENAI_PRICES_DATA_URL } from '../../pricing/genai-prices-data.js';
 import { pricerFromConfig, type ConfigPricer } from '../../price-data/config-pricer.js';
@@ -30,9 +31,12 @@ file is invalid or cannot be read: nothing is applied then.`;
  * A pricer built like the ledger's: the config file (`--config`, LLM_LEDGER_CONFIG,
  * ./llm_config.yaml) and the applied price data of the ledger (`--db`, LLM_LEDGER_DB, ...).
  */
-export function pricerForCli(values: { config?: string; db?: string }, io: CliIo): ConfigPricer {
+export function pricerForCli(
+  values: { config?: string; db?: string },
+  io: CliIo,
+): ConfigPricer & { settings: LedgerSettings } {
   const resolved = resolveLedgerConfig({ configFile: values.config, store: values.db, env: io.env, cwd: io.cwd });
-  return pricerFromConfig(resolved, { cwd: io.cwd, logger: stderrLogger(io) });
+  return { ...pricerFromConfig(resolved, { cwd: io.cwd, logger: stderrLogger(io) }), settings: resolved.settings };
 }
 
 /** `--at 2025-06-10` or an ISO timestamp; undefined means now. */
