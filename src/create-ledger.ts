@@ -43,7 +43,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
   const prices =
     options.pricer === false || options.pricer !== undefined
       ? undefined
-      : defaultPricer(resolved, logger, cwd, options.onError);
+      : defaultPricer(resolved, logger, cwd, options.onError, options.priceUpdates !== false);
   const pricer = options.pricer === false ? undefined : (options.pricer ?? prices?.pricer);
   const env = options.env ?? process.env;
   const meter = openMeter(options, resolved, logger, pricer, env, cwd);
@@ -125,12 +125,13 @@ function defaultPricer(
   logger: LedgerLogger,
   cwd: string,
   onError: CreateLedgerOptions['onError'],
+  withUpdates: boolean,
 ): ConfigPricer {
   return pricerFromConfig(resolved, {
     cwd,
     logger,
     onError,
-    withUpdates: true,
+    withUpdates,
     extra: {
       onUnpricedModel: ({ provider, model, reason }) =>
         logger.warn(

@@ -69,6 +69,7 @@ const OTHER_OPTION_KEYS = [
   'spool',
   'durability',
   'shutdownHooks',
+  'priceUpdates',
 ];
 
 function nonBlank(value: string | undefined): string | undefined {

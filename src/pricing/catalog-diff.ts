@@ -67,34 +67,78 @@ function modelsByKey(catalog: Catalog): Map<string, CatalogModel> {
   return models;
 }
 
+/**
+ * Compares the prices in force over time rather than the periods as listed: the dates of both
+ * sides cut time into spans, and each span's prices are compared, so splitting a period in two
+ * (an old price that now ends where a new one starts) shows only the price that moved.
+ * Time-of-day periods are compared by their window.
+ */
 function diffModel(before: CatalogModel, after: CatalogModel): PriceChange[] {
-  const left = pricesByPeriod(before.periods);
-  const right = pricesByPeriod(after.periods);
+  const dated = (periods: readonly PricePeriod[]) => periods.filter((period) => !period.timeOfDay);
+  const left = dated(before.periods);
+  const right = dated(after.periods);
+  const bounds = new Set<string>();
+  for (const period of [...left, ...right]) {
+    if (period.from !== undefined) bounds.add(period.from);
+    if (period.to !== undefined) bounds.add(period.to);
+  }
+  const sorted = [...bounds].sort();
   const changes: PriceChange[] = [];
-  for (const period of new Set([...left.keys(), ...right.keys()])) {
-    const old = left.get(period) ?? new Map<string, string>();
-    const next = right.get(period) ?? new Map<string, string>();
-    for (const bucket of new Set([...old.keys(), ...next.keys()])) {
-      const a = old.get(bucket) ?? null;
-      const b = next.get(bucket) ?? null;
-      if (!samePrice(a, b)) changes.push({ period, bucket, before: a, after: b });
-    }
+  // Span i runs from sorted[i - 1] (or always) until sorted[i] (or further notice).
+  for (let index = 0; index <= sorted.length; index += 1) {
+    const from = index === 0 ? undefined : sorted[index - 1];
+    const to = sorted[index];
+    const at = from ?? '';
+    const span: PricePeriod = { currency: 'USD', prices: {} };
+    if (from !== undefined) span.from = from;
+    if (to !== undefined) span.to = to;
+    changes.push(...comparePrices(periodLabel(span), pricesOf(inForce(left, at)), pricesOf(inForce(right, at))));
+  }
+  const windows = (periods: readonly PricePeriod[]) =>
+    new Map(periods.filter((period) => period.timeOfDay).map((period) => [periodLabel(period), pricesOf(period)]));
+  const leftWindows = windows(before.periods);
+  const rightWindows = windows(after.periods);
+  for (const label of new Set([...leftWindows.keys(), ...rightWindows.keys()])) {
+    changes.push(...comparePrices(label, leftWindows.get(label), rightWindows.get(label)));
   }
   return changes;
 }
 
-function pricesByPeriod(periods: readonly PricePeriod[]): Map<string, Map<string, string>> {
-  const byPeriod = new Map<string, Map<string, string>>();
-  for (const period of periods) {
-    const prices = new Map<string, string>();
-    addPrices(prices, '', period.prices);
-    for (const [tier, tierPrices] of Object.entries(period.serviceTiers ?? {}))
-      addPrices(prices, `${tier}.`, tierPrices);
-    const currency = period.currency === 'USD' ? '' : ` ${period.currency}`;
-    if (currency) for (const [bucket, value] of prices) prices.set(bucket, `${value}${currency}`);
-    byPeriod.set(periodLabel(period), prices);
+/** The last listed period containing `at` (an empty `at` is before every date), as the pricer selects. */
+function inForce(periods: readonly PricePeriod[], at: string): PricePeriod | undefined {
+  for (let index = periods.length - 1; index >= 0; index -= 1) {
+    const period = periods[index]!;
+    if (period.from !== undefined && at < period.from) continue;
+    if (period.to !== undefined && at >= period.to) continue;
+    return period;
   }
-  return byPeriod;
+  return undefined;
+}
+
+function comparePrices(
+  period: string,
+  old: Map<string, string> | undefined,
+  next: Map<string, string> | undefined,
+): PriceChange[] {
+  const changes: PriceChange[] = [];
+  const left = old ?? new Map<string, string>();
+  const right = next ?? new Map<string, string>();
+  for (const bucket of new Set([...left.keys(), ...right.keys()])) {
+    const a = left.get(bucket) ?? null;
+    const b = right.get(bucket) ?? null;
+    if (!samePrice(a, b)) changes.push({ period, bucket, before: a, after: b });
+  }
+  return changes;
+}
+
+function pricesOf(period: PricePeriod | undefined): Map<string, string> | undefined {
+  if (!period) return undefined;
+  const prices = new Map<string, string>();
+  addPrices(prices, '', period.prices);
+  for (const [tier, tierPrices] of Object.entries(period.serviceTiers ?? {})) addPrices(prices, `${tier}.`, tierPrices);
+  if (period.currency !== 'USD')
+    for (const [bucket, value] of prices) prices.set(bucket, `${value} ${period.currency}`);
+  return prices;
 }
 
 function addPrices(target: Map<string, string>, prefix: string, prices: BucketPrices): void {

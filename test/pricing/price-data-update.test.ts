@@ -36,8 +36,8 @@ describe('llm-ledger prices update', () => {
     expect(shown.stdout).toMatch(/new: {5}genai-prices@data\+sha\.[0-9a-f]{8}/);
     expect(shown.stdout).toContain('1 models added, 0 removed, 1 with changed prices');
     expect(shown.stdout).toContain('+ anthropic/claude-nova-1');
-    // The old flat price now ends where the new period starts; the new period prices 0.1.
-    expect(shown.stdout).toMatch(/anthropic\/claude-sonnet-5\s+2026-10-07\.\.\s+cacheRead\s+-\s+0\.1/);
+    // The old flat price now ends where the new period starts: only the price that moved is shown.
+    expect(shown.stdout).toMatch(/anthropic\/claude-sonnet-5\s+2026-10-07\.\.\s+cacheRead\s+0\.2\s+0\.1\n/);
     expect(shown.stdout).toContain('Not applied. Run again with --apply');
     expect(existsSync(join(dir.path, 'genai-prices.json'))).toBe(false);
 
