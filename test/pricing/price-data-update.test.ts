@@ -163,6 +163,13 @@ describe('llm-ledger prices update', () => {
     expect(catalogFromGenaiData(bundled).label).toBe('genai-prices@0.1.8+2026-09-23');
   });
 
+  it('a saved data file that became invalid stops the start with PriceDataError instead of silently using older prices', () => {
+    writeFileSync(join(dir.path, 'genai-prices.json'), '[{"id": "x"}]');
+    expect(() => createLedger({ store: db, configFile: false, logger: silentLogger, shutdownHooks: false })).toThrow(
+      PriceDataError,
+    );
+  });
+
   it('validates every price, constraint and match rule', () => {
     const valid = modifiedData();
     const cases: Array<[(data: ReturnType<typeof modifiedData>) => void, string]> = [
