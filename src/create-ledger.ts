@@ -1,6 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
 import { wrapClient } from './capture/wrap-client.js';
-import type { Pricer } from './core/call.js';
 import { ConfigError } from './core/errors.js';
 import { Ledger } from './core/ledger.js';
 import { consoleLogger, type LedgerLogger } from './core/logger.js';
@@ -15,8 +14,7 @@ import { createMeterGate } from './meters/meter-gate.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 import { openMeter } from './open-meter.js';
 import { openStore } from './open-store.js';
-import { createPricer } from './pricing/create-pricer.js';
-import { pricerOptionsFromConfig } from './pricing/pricer-config.js';
+import { pricerFromConfig, type ConfigPricer } from './price-data/config-pricer.js';
 import { resolveLedgerConfig } from './resolve-config.js';
 import { createCallTokenEstimator } from './tokens/call-token-estimator.js';
 
@@ -43,9 +41,13 @@ export function createLedger(options?: CreateLedgerOptions): CreatedLedger;
 export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
   const resolved = resolveLedgerConfig(options);
   const logger = options.logger ?? consoleLogger;
-  // Built before the store opens, so a price configuration error (a missing FX rate) fails first.
-  const pricer = options.pricer === false ? undefined : (options.pricer ?? defaultPricer(resolved, logger));
   const cwd = options.cwd ?? process.cwd();
+  // Built before the store opens, so a price configuration error (a missing FX rate) fails first.
+  const prices =
+    options.pricer === false || options.pricer !== undefined
+      ? undefined
+      : defaultPricer(resolved, logger, cwd, options.onError, options.priceUpdates !== false);
+  const pricer = options.pricer === false ? undefined : (options.pricer ?? prices?.pricer);
   const env = options.env ?? process.env;
   // Built now, so a bad ratio or TOKEN_ESTIMATION_RATIO is a ConfigError here, not a lost count later.
   const tokenEstimator = createCallTokenEstimator({ ...options.tokenEstimation, env });
@@ -81,6 +83,7 @@ export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
     gate: meter ? createMeterGate(meter) : undefined,
     onClose: async () => {
       unregisterShutdownHooks?.();
+      prices?.updater?.stop();
       await meter?.close();
     },
   });
@@ -147,14 +150,24 @@ function deadLetterOption(value: unknown): string | false | undefined {
   });
 }
 
-function defaultPricer(resolved: ResolvedLedgerConfig, logger: LedgerLogger): Pricer {
-  return createPricer({
-    ...pricerOptionsFromConfig(resolved.config.file, resolved.config.path ?? 'options'),
-    baseCurrency: resolved.settings.baseCurrency,
-    onUnpricedModel: ({ provider, model, reason }) =>
-      logger.warn(
-        { provider, model, reason },
-        `no price for ${provider}/${model}: its calls are recorded as unpriced (cost null, not 0)`,
-      ),
+function defaultPricer(
+  resolved: ResolvedLedgerConfig,
+  logger: LedgerLogger,
+  cwd: string,
+  onError: CreateLedgerOptions['onError'],
+  withUpdates: boolean,
+): ConfigPricer {
+  return pricerFromConfig(resolved, {
+    cwd,
+    logger,
+    onError,
+    withUpdates,
+    extra: {
+      onUnpricedModel: ({ provider, model, reason }) =>
+        logger.warn(
+          { provider, model, reason },
+          `no price for ${provider}/${model}: its calls are recorded as unpriced (cost null, not 0)`,
+        ),
+    },
   });
 }

@@ -64,6 +64,7 @@ export {
   StoreError,
   StoreReadOnlyError,
   LedgerClosedError,
+  PriceDataError,
   isLedgerError,
 } from './core/errors.js';
 export type { LedgerErrorCode } from './core/errors.js';
@@ -96,6 +97,9 @@ export {
 export type { Decimal } from './core/money.js';
 export type { ConfigFile, ModelEntry } from './config/schema.js';
 export * from './pricing/index.js';
+export { readPriceData, type ReadPriceDataOptions } from './price-data/read-price-data.js';
+export { loadSavedCatalog, priceDataPath, savePriceData, PRICE_DATA_FILE_NAME } from './price-data/price-data-file.js';
+export { startPriceUpdates, type PriceUpdater, type PriceUpdaterOptions } from './price-data/price-updater.js';
 export * from './tokens/index.js';
 export * from './observe/index.js';
 export * from './meters/index.js';

@@ -71,6 +71,11 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
   durability?: Durability;
   /** Flush on SIGTERM, SIGINT and beforeExit. Default true; embedding apps that manage shutdown turn it off. */
   shutdownHooks?: boolean;
+  /**
+   * `false`: do not run `pricing.update` (reloading price data on an interval) even when
+   * `llm_config.yaml` configures it; the CLI's short-lived ledgers use the data applied at start.
+   */
+  priceUpdates?: boolean;
 }
 
 /** A ledger from createLedger(): the core Ledger plus the meter, its limits and the batch runner. */

@@ -71,6 +71,7 @@ const OTHER_OPTION_KEYS = [
   'deadLetters',
   'durability',
   'shutdownHooks',
+  'priceUpdates',
 ];
 
 function nonBlank(value: string | undefined): string | undefined {

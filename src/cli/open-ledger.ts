@@ -68,6 +68,7 @@ export function openCliLedger(
     flushIntervalMs: 10,
     spool: false,
     shutdownHooks: false,
+    priceUpdates: false,
   } as const;
   if (!options.create) requireDatabase(resolveLedgerConfig(ledgerOptions).storeLocation, values, io);
   return createLedger(ledgerOptions);

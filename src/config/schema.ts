@@ -96,6 +96,45 @@ export const modelEntrySchema = z
   })
   .strict();
 
+/**
+ * A price rule: changes the prices of a catalog model (or a `models:` entry) over a period, for a
+ * service tier, above an input size, or under other names. Either `multiplier` (of the prices in
+ * force) or `prices` (replacing the buckets given).
+ */
+export const priceRuleSchema = z
+  .object({
+    /** The model the rule prices: `anthropic/claude-sonnet-4` (catalog provider/id) or a `models:` key. */
+    model: z.string().min(1),
+    /** Inclusive. */
+    effective_from: effectiveDate.optional(),
+    /** Exclusive. */
+    effective_to: effectiveDate.optional(),
+    /** The rule prices this `params.serviceTier` (`batch`, `flex`, `priority`) only. */
+    service_tier: z.string().min(1).optional(),
+    /** The rule prices requests whose whole input (cache included) exceeds this many tokens. */
+    over_input_tokens: z.number().int().nonnegative().optional(),
+    /** The rule prices calls under these model names only (a regional endpoint), as a model of its own. */
+    names: z.array(z.string().min(1)).min(1).optional(),
+    /** Every price in force, times this (`"1.1"` for a 10% premium, `"0.5"` for batch). */
+    multiplier: amount.optional(),
+    /** Prices per 1M tokens for the buckets given; the others keep the prices in force. */
+    prices: bucketPricesSchema.optional(),
+    /** Why the rule exists (shown by `llm-ledger prices MODEL`). */
+    note: z.string().optional(),
+  })
+  .strict()
+  .refine(
+    (rule) => (rule.multiplier === undefined) !== (rule.prices === undefined),
+    'exactly one of multiplier or prices',
+  )
+  .refine(
+    (rule) =>
+      rule.effective_from === undefined ||
+      rule.effective_to === undefined ||
+      Date.parse(rule.effective_from) < Date.parse(rule.effective_to),
+    'effective_from before effective_to',
+  );
+
 /** Top-level `pricing:`: how the catalog and the user's prices combine. */
 export const pricingSettingsSchema = z
   .object({
@@ -105,6 +144,21 @@ export const pricingSettingsSchema = z
     fx_rates: z.record(currencyCode, amount).optional(),
     /** Deployment or custom model names mapped to a model: `{ prod-4o: openai/gpt-4o }`. */
     deployments: z.record(z.string().min(1), z.string().min(1)).optional(),
+    /**
+     * Where `llm-ledger prices update --apply` keeps the applied genai-prices data, read at start
+     * (relative to this file's directory). Default: `genai-prices.json` beside the SQLite ledger.
+     */
+    data_file: z.string().min(1).optional(),
+    /** A long-running process reloads the price data from `from` (URL or file) every `every_minutes`. */
+    update: z
+      .object({
+        from: z.string().min(1),
+        every_minutes: z.number().positive().default(1440),
+      })
+      .strict()
+      .optional(),
+    /** Prices the catalog lacks (service tiers, long-context tiers, regional premiums), on top of it. */
+    rules: z.array(priceRuleSchema).optional(),
   })
   .strict();
 
@@ -152,6 +206,7 @@ export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type PricingEntry = z.infer<typeof pricingEntrySchema>;
 export type BucketPricesEntry = z.infer<typeof bucketPricesSchema>;
 export type PricingSettings = z.infer<typeof pricingSettingsSchema>;
+export type PriceRule = z.infer<typeof priceRuleSchema>;
 /** A `models:` entry as written (before defaults such as `currency: USD` are applied). */
 export type ModelEntryInput = z.input<typeof modelEntrySchema>;
 export type PricingSettingsInput = z.input<typeof pricingSettingsSchema>;

@@ -11,7 +11,8 @@ export type LedgerErrorCode =
   | 'CALL_ALREADY_FINALIZED'
   | 'STORE_ERROR'
   | 'STORE_READ_ONLY'
-  | 'LEDGER_CLOSED';
+  | 'LEDGER_CLOSED'
+  | 'PRICE_DATA_ERROR';
 
 export class LedgerError extends Error {
   readonly code: LedgerErrorCode;
@@ -116,5 +117,26 @@ export class LedgerClosedError extends LedgerError {
   constructor() {
     super('The ledger is closed; create a new one with createLedger()', { code: 'LEDGER_CLOSED' });
     this.name = 'LedgerClosedError';
+  }
+}
+
+/** A price data file (genai-prices' data format, from a URL or a file) is missing, unreadable or invalid. */
+export class PriceDataError extends LedgerError {
+  /** The URL or path the data came from. */
+  readonly source: string;
+  /** JSON path of the first problem inside the data, such as `[0].models[3].prices.input_mtok`; empty for the whole file. */
+  readonly path: string;
+  readonly problem: string;
+
+  constructor(args: { source: string; path: string; problem: string; cause?: unknown }) {
+    super(
+      `Invalid price data from ${args.source}${args.path ? ` at ${args.path}` : ''}: ${args.problem}. ` +
+        'Nothing of it was applied; the current prices stay in use.',
+      { code: 'PRICE_DATA_ERROR', cause: args.cause },
+    );
+    this.name = 'PriceDataError';
+    this.source = args.source;
+    this.path = args.path;
+    this.problem = args.problem;
   }
 }

@@ -115,6 +115,12 @@ export interface CatalogModel {
   deprecated?: boolean;
   /** The source's remarks about its prices. */
   comments?: string;
+  /**
+   * Short hash of what `llm_config.yaml` says about this model (its `models:` entry, the price
+   * rules applied to it), absent when nothing: it goes into the price version of its costs, so an
+   * edit to another model's prices leaves this model's version alone.
+   */
+  configDigest?: string;
 }
 
 export interface CatalogProvider {

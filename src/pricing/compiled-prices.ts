@@ -123,6 +123,11 @@ export interface CompiledPeriod {
   readonly window: TimeOfDayWindow | undefined;
   readonly standard: CompiledBands;
   readonly serviceTiers: ReadonlyMap<string, CompiledBands>;
+  /**
+   * The price version of a cost computed from this period: the model's version with the period
+   * named (`...;period=2025-05-14..;...`), so a record says which prices applied to it.
+   */
+  readonly version: string;
 }
 
 export interface CompiledModel {
@@ -138,13 +143,18 @@ const METERED: readonly PriceBucket[] = [...COST_SLOTS.map((slot) => BUCKET_OF_S
 /**
  * Compiles a model's periods into per-token integer tables in the base currency.
  * `rateOf(currency)` gives one unit of `currency` in the base currency (exact decimal string).
+ * `version(periodLabel)` makes each period's price version (default: the label alone).
  */
-export function compileModel(model: CatalogModel, rateOf: (currency: string) => string): CompiledModel {
+export function compileModel(
+  model: CatalogModel,
+  rateOf: (currency: string) => string,
+  version: (periodLabel: string) => string = (label) => label,
+): CompiledModel {
   // Anthropic charges cache writes above input (1.25x, 2x for one hour): without a write price the
   // input price is known to be wrong there, and only there.
   const surcharges = model.provider === 'anthropic' || model.id.toLowerCase().includes('claude');
   const periods = model.periods.map((period) =>
-    compilePeriod(period, parseDecimal(rateOf(period.currency)), surcharges),
+    compilePeriod(period, parseDecimal(rateOf(period.currency)), surcharges, version(periodLabel(period))),
   );
   const only = model.periods[0];
   return {
@@ -154,7 +164,17 @@ export function compileModel(model: CatalogModel, rateOf: (currency: string) => 
   };
 }
 
-function compilePeriod(period: PricePeriod, rate: Decimal, surcharges: boolean): CompiledPeriod {
+/** `always`, `2025-05-14..`, `..2025-05-14`, `2025-05-14..2025-08-01`, plus `@16:30:00-00:30:00` for hours. */
+export function periodLabel(period: PricePeriod): string {
+  const day = (instant: string) => (instant.endsWith('T00:00:00.000Z') ? instant.slice(0, 10) : instant);
+  const dates =
+    period.from === undefined && period.to === undefined
+      ? 'always'
+      : `${period.from === undefined ? '' : day(period.from)}..${period.to === undefined ? '' : day(period.to)}`;
+  return period.timeOfDay ? `${dates}@${period.timeOfDay.start}-${period.timeOfDay.end}` : dates;
+}
+
+function compilePeriod(period: PricePeriod, rate: Decimal, surcharges: boolean, version: string): CompiledPeriod {
   const serviceTiers = new Map<string, CompiledBands>();
   const unmetered = Object.keys(period.unmetered ?? {});
   for (const [tier, prices] of Object.entries(period.serviceTiers ?? {})) {
@@ -166,6 +186,7 @@ function compilePeriod(period: PricePeriod, rate: Decimal, surcharges: boolean):
     window: period.timeOfDay,
     standard: compileBands(period.prices, rate, surcharges, unmetered),
     serviceTiers,
+    version,
   };
 }
 

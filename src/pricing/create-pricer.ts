@@ -15,8 +15,9 @@ import { currencyConverter } from './currency-rates.js';
 import { explainMatch, type PriceExplanation } from './explain.js';
 import { GENAI_PRICES_PROVIDER_IDS, loadGenaiPricesCatalog } from './genai-prices-source.js';
 import { ModelResolver, type ModelMatch } from './model-resolver.js';
-import { pricingVersion } from './pricing-version.js';
+import { costVersion, overridesHash, pricingVersion } from './pricing-version.js';
 import { UnpricedTracker, type UnpricedModelEvent } from './unpriced-tracker.js';
+import { applyPriceRules } from './price-rules.js';
 import { readUserPricing, type UserPricingConfig } from './user-prices.js';
 
 export interface PricerOptions extends UserPricingConfig {
@@ -103,11 +104,14 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
   const user = readUserPricing(options, source);
   const catalog =
     options.catalog !== undefined ? options.catalog : user.customPricesOnly ? null : loadGenaiPricesCatalog();
-  const catalogModels = catalog ? catalog.providers.flatMap((provider) => provider.models) : [];
-  const rateOf = currencyConverter(baseCurrency, user.fxRates, [...user.models, ...catalogModels], source);
+  // The rules change the prices the resolver sees; `catalog` stays the data as loaded, so a newer
+  // data file is compared with the data, not with the user's additions.
+  const ruled = applyPriceRules(catalog, user.models, user.rules, source);
+  const catalogModels = ruled.catalog ? ruled.catalog.providers.flatMap((provider) => provider.models) : [];
+  const rateOf = currencyConverter(baseCurrency, user.fxRates, [...ruled.configModels, ...catalogModels], source);
   const resolver = new ModelResolver({
-    catalog: catalog ? new CatalogIndex(catalog) : null,
-    configModels: user.models,
+    catalog: ruled.catalog ? new CatalogIndex(ruled.catalog) : null,
+    configModels: ruled.configModels,
     deployments: user.deployments,
     providerIds: new Set([...GENAI_PRICES_PROVIDER_IDS, ...(catalog?.providers.map((provider) => provider.id) ?? [])]),
   });
@@ -116,11 +120,26 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     pricing: options.pricing,
     baseCurrency: baseCurrency === 'USD' ? undefined : baseCurrency,
   });
+  const dataLabel = catalog?.label ?? 'custom';
+  const unpricedVersion = costVersion(dataLabel, null);
   const tracker = new UnpricedTracker(options.onUnpricedModel);
   const compiled = new WeakMap<CatalogModel, CompiledModel>();
   const compile = (model: CatalogModel): CompiledModel => {
     let entry = compiled.get(model);
-    if (!entry) compiled.set(model, (entry = compileModel(model, rateOf)));
+    if (!entry) {
+      // Only what shaped this model's prices goes into its version: its own configuration and
+      // the exchange rates of its currencies, never the rest of the file.
+      const rates: Record<string, string> = {};
+      for (const period of model.periods) {
+        if (period.currency !== baseCurrency) rates[period.currency] = rateOf(period.currency);
+      }
+      const digest = overridesHash({
+        config: model.configDigest,
+        fx: Object.keys(rates).length > 0 ? rates : undefined,
+      });
+      entry = compileModel(model, rateOf, (period) => costVersion(dataLabel, { model, period, digest }));
+      compiled.set(model, entry);
+    }
     return entry;
   };
 
@@ -128,7 +147,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     total: null,
     breakdown: {},
     currency: baseCurrency,
-    pricingVersion: version,
+    pricingVersion: unpricedVersion,
     status: 'unpriced',
   });
 
@@ -216,7 +235,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
         total: costs.total,
         breakdown: costs.breakdown,
         currency: baseCurrency,
-        pricingVersion: version,
+        pricingVersion: period.version,
         status: estimated ? 'estimated' : 'priced',
       };
       if (costs.unpriced.length > 0) cost.unpricedBuckets = costs.unpriced;
@@ -233,7 +252,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     baseCurrency,
     pricingVersion: version,
     catalog,
-    configModels: user.models,
+    configModels: ruled.configModels,
     price(record: CallRecord): CallCost | null {
       // No usage at all (the call failed before any response): the cost is unknown, not zero.
       if (record.tokenSource === null) return null;

@@ -30,4 +30,7 @@ export type {
   TimeOfDayWindow,
 } from './catalog-types.js';
 export { readUserPricing, type UserPricingConfig } from './user-prices.js';
-export { pricingVersion } from './pricing-version.js';
+export { costVersion, pricingVersion } from './pricing-version.js';
+export { catalogFromGenaiData, GENAI_PRICES_DATA_URL, parseGenaiPricesData } from './genai-prices-data.js';
+export { diffCatalogs, summarizeDiff, type CatalogDiff, type PriceChange } from './catalog-diff.js';
+export { swappablePricer, type SwappablePricer } from './swappable-pricer.js';

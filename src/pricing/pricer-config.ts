@@ -12,7 +12,12 @@ import type { PricerOptions } from './create-pricer.js';
 export function pricerOptionsFromConfig(file: ConfigFile, source: string): PricerOptions {
   const options: PricerOptions = { configSource: source };
   if (file.models) options.models = file.models;
-  if (file.pricing) options.pricing = file.pricing;
+  if (file.pricing) {
+    // Where the catalog comes from is not a price: the data's own label names it in every cost.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { data_file, update, ...prices } = file.pricing;
+    options.pricing = prices;
+  }
   const baseCurrency = file.settings?.usage_logging?.base_currency;
   if (baseCurrency) options.baseCurrency = baseCurrency;
   return options;

@@ -1,10 +1,26 @@
 import { createHash } from 'node:crypto';
 
 /**
- * `pricingVersion` of every cost: the catalog's label plus a short hash of everything the user
+ * The price version of one cost: the data's label, the model and price period that applied, and
+ * a short hash of the user's settings for that model (its `models:` entry, price rules, exchange
+ * rates), e.g. `genai-prices@0.1.8+2026-09-23;model=anthropic/claude-sonnet-4;period=always;user=none`.
+ * An unpriced cost names the data only: `genai-prices@0.1.8+2026-09-23;unpriced`.
+ */
+export function costVersion(
+  dataLabel: string,
+  applied: { model: { provider: string; id: string }; period: string; digest: string } | null,
+): string {
+  if (applied === null) return `${dataLabel};unpriced`;
+  const { provider, id } = applied.model;
+  const name = provider && !id.toLowerCase().startsWith(`${provider}/`) ? `${provider}/${id}` : id;
+  return `${dataLabel};model=${name};period=${applied.period};user=${applied.digest}`;
+}
+
+/**
+ * The pricer's own version (`llm-ledger prices`): the catalog's label plus a short hash of everything the user
  * configured that changes a price (`models:`, fx rates, deployments, the base currency), e.g.
- * `genai-prices@0.1.8+2026-09-23;overrides=ab12cd34`, or `...;overrides=none`. Two costs with the
- * same version were computed from the same prices.
+ * `genai-prices@0.1.8+2026-09-23;overrides=ab12cd34`, or `...;overrides=none`. Two pricers with
+ * the same version compute the same prices; each cost carries the narrower `costVersion`.
  */
 export function pricingVersion(catalogLabel: string, userInputs: unknown): string {
   return `${catalogLabel};overrides=${overridesHash(userInputs)}`;

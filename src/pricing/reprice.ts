@@ -24,8 +24,11 @@ export interface RepriceSummary {
 }
 
 /**
- * Accumulates the new cost of each record under the current pricer. A record changes when its
- * total, status or price version differs; only those become updates.
+ * Accumulates the new cost of each record under the current pricer. A record changes only when
+ * its value changes: the total, a breakdown amount (compared as exact decimals, so `0.50` equals
+ * `0.5`), the status or the currency. A new price version alone (an edit elsewhere in the
+ * configuration, a newer catalog that did not move this price) is no change: the stored cost is
+ * still right, and rewriting it would append a no-op entry to its history.
  */
 export class RepriceDiff {
   private readonly models = new Map<string, { changed: number; old: Decimal; next: Decimal }>();
@@ -86,11 +89,28 @@ function amount(cost: CallCost | null): Decimal {
   return cost?.total == null ? ZERO : parseDecimal(cost.total);
 }
 
-function sameCost(a: CallCost | null, b: CallCost | null): boolean {
+/** Same value: total, status, currency and every breakdown amount, compared as exact decimals. */
+export function sameCost(a: CallCost | null, b: CallCost | null): boolean {
   if (a === null || b === null) return a === b;
-  const sameTotal =
-    a.total === null || b.total === null
-      ? a.total === b.total
-      : compareDecimal(parseDecimal(a.total), parseDecimal(b.total)) === 0;
-  return sameTotal && a.status === b.status && a.pricingVersion === b.pricingVersion && a.currency === b.currency;
+  return (
+    sameAmount(a.total, b.total) &&
+    a.status === b.status &&
+    a.currency === b.currency &&
+    sameBreakdown(a.breakdown, b.breakdown)
+  );
+}
+
+function sameAmount(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a == null || b == null) return (a == null) === (b == null);
+  return compareDecimal(parseDecimal(a), parseDecimal(b)) === 0;
+}
+
+/** A bucket absent on one side equals a zero amount on the other. */
+function sameBreakdown(a: CallCost['breakdown'], b: CallCost['breakdown']): boolean {
+  for (const key of new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])) {
+    const left = (a as Record<string, string | undefined> | undefined)?.[key] ?? '0';
+    const right = (b as Record<string, string | undefined> | undefined)?.[key] ?? '0';
+    if (!sameAmount(left, right)) return false;
+  }
+  return true;
 }

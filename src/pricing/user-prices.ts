@@ -3,12 +3,14 @@ import type {
   BucketPricesEntry,
   ModelEntry,
   ModelEntryInput,
+  PriceRule,
   PricingEntry,
   PricingSettingsInput,
 } from '../config/schema.js';
 import { modelEntrySchema, pricingSettingsSchema } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { formatDecimal, parseDecimal, shiftDecimal } from '../core/money.js';
+import { overridesHash } from './pricing-version.js';
 import type { BucketPrices, CatalogModel, PriceBucket, PricePeriod, PriceValue } from './catalog-types.js';
 
 /** The `models:` and `pricing:` parts of `llm_config.yaml`, as parsed or written as options (validated here). */
@@ -31,6 +33,8 @@ export interface UserPricing {
   customPricesOnly: boolean;
   /** One unit of the currency in the base currency. */
   fxRates: Map<string, string>;
+  /** `pricing.rules`, validated, applied on top of the catalog by `applyPriceRules`. */
+  rules: PriceRule[];
 }
 
 type PricedField = Exclude<keyof BucketPricesEntry, 'per_request'>;
@@ -83,7 +87,13 @@ export function readUserPricing(config: UserPricingConfig, source = 'options'): 
     }
     fxRates.set(currency, formatDecimal(value));
   }
-  return { models, deployments, customPricesOnly: settings.custom_prices_only ?? false, fxRates };
+  return {
+    models,
+    deployments,
+    customPricesOnly: settings.custom_prices_only ?? false,
+    fxRates,
+    rules: settings.rules ?? [],
+  };
 }
 
 function convertEntry(key: string, entry: ModelEntry): CatalogModel {
@@ -96,6 +106,7 @@ function convertEntry(key: string, entry: ModelEntry): CatalogModel {
     aliases: Object.freeze((entry.aliases ?? []).map((alias) => alias.trim().toLowerCase())),
     periods: Object.freeze(entries.map(convertPeriod)),
     origin: 'config',
+    configDigest: overridesHash(entry),
   };
   if (entry.context_window !== undefined) model.contextWindow = entry.context_window;
   return Object.freeze(model);

@@ -67,6 +67,42 @@ describe('llm-ledger reprice', () => {
     expect(again.stdout).toBe('3 calls scanned, 0 changed.\n');
   });
 
+  it('changes only the costs whose value moved: an unrelated edit or the same value written differently changes nothing', async () => {
+    const twoModels = (houseInput: string, otherInput: string, extra = '') =>
+      writeFileSync(
+        config,
+        `models:\n  house-model:\n    provider: custom\n    pricing:\n      input:\n        cost_per_1m: ${houseInput}\n      output:\n        cost_per_1m: "8"\n` +
+          `  other-model:\n    provider: custom\n    pricing:\n      input:\n        cost_per_1m: ${otherInput}\n      output:\n        cost_per_1m: "1"\n${extra}`,
+      );
+    twoModels('"2"', '"1"');
+    const ledger = createLedger({ store: db, configFile: config, logger: silentLogger });
+    const ids: string[] = [];
+    for (const model of ['house-model', 'house-model', 'other-model']) {
+      const call = ledger.start({ provider: 'custom', model });
+      call.complete({ tokens: { input: 1_000_000, output: 100_000 } });
+      ids.push(call.id);
+    }
+    await ledger.close();
+
+    // The same prices written with another scale, plus an unrelated setting: nothing to reprice.
+    twoModels('"2.000"', '"1.0"', 'pricing:\n  deployments:\n    prod: custom/house-model\n');
+    const unchanged = await cli(['reprice', '--since', '1d', '--db', db, '--config', config], dir.path);
+    expect(unchanged.stdout).toBe('3 calls scanned, 0 changed.\n');
+
+    // One model's price moves: only its call changes, with one history entry.
+    twoModels('"2"', '"3"');
+    const run = await cli(['reprice', '--since', '1d', '--db', db, '--config', config, '--json'], dir.path);
+    expect(JSON.parse(run.stdout)).toMatchObject({ scanned: 3, changed: 1, oldTotal: '1.1', newTotal: '3.1' });
+
+    const reader = createLedger({ store: db, configFile: false, pricer: false, logger: silentLogger });
+    for (const id of ids.slice(0, 2)) expect((await reader.calls.get(id))?.costHistory).toEqual([]);
+    const moved = await reader.calls.get(ids[2]!);
+    expect(moved?.cost?.total).toBe('3.1');
+    expect(moved?.costHistory.map((cost) => cost.total)).toEqual(['1.1']);
+    expect(moved?.cost?.pricingVersion).toMatch(/;model=custom\/other-model;period=always;user=[0-9a-f]{8}$/);
+    await reader.close();
+  });
+
   it('requires --since', async () => {
     const run = await cli(['reprice', '--db', db], dir.path);
     expect(run.code).toBe(2);

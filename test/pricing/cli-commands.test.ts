@@ -108,8 +108,8 @@ describe('llm-ledger cost', () => {
       '80',
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/cacheWrite\s+0\.005625/);
-    expect(stdout).toMatch(/total\s+0\.007785/);
+    expect(stdout).toMatch(/cacheWrite\s+\$0\.005625/);
+    expect(stdout).toMatch(/total\s+\$0\.007785/);
     expect(stdout).toContain('status: priced');
   });
 
@@ -138,7 +138,7 @@ describe('llm-ledger cost', () => {
       ['--model', 'gpt-4o-mini', '--provider', 'openai', '--input', '1000000', '--output', '0'],
       configured,
     );
-    expect(stdout).toMatch(/total\s+0\.1\b/);
+    expect(stdout).toMatch(/total\s+\$0\.100000\b/);
   });
 
   it('an unknown model exits 1: unpriced, not $0', async () => {
@@ -183,10 +183,10 @@ describe('llm-ledger cost and prices: units and matches', () => {
     expect(tokens.code).toBe(1);
     expect(tokens.stdout).toContain('total: unpriced (cost null, not 0)');
     expect(tokens.stdout).toContain('not priced (no price for this model): input');
-    expect(tokens.stdout).not.toMatch(/total\s+0\b/);
+    expect(tokens.stdout).not.toMatch(/total\s+\$?0(\.0+)?\b/);
     const seconds = await run(cost, ['--model', 'whisper-1', '--provider', 'openai', '--audio-seconds', '60']);
     expect(seconds.code).toBe(0);
-    expect(seconds.stdout).toMatch(/total\s+0\.006/);
+    expect(seconds.stdout).toMatch(/total\s+\$0\.006/);
     expect(seconds.stdout).toContain('status: priced');
   });
 

@@ -34,7 +34,7 @@ describe('costStatus', () => {
         total: null,
         breakdown: {},
         currency: 'USD',
-        pricingVersion: 'genai-prices@0.1.8+2026-09-23;overrides=none',
+        pricingVersion: 'genai-prices@0.1.8+2026-09-23;unpriced',
         status: 'unpriced',
       });
     }

@@ -42,7 +42,9 @@ models:
       kind: 'config',
       origin: 'config',
     });
-    expect(cost.pricingVersion).toMatch(/^genai-prices@0\.1\.8\+2026-09-23;overrides=[0-9a-f]{8}$/);
+    expect(cost.pricingVersion).toMatch(
+      /^genai-prices@0\.1\.8\+2026-09-23;model=openai\/gpt-4o-mini;period=always;user=[0-9a-f]{8}$/,
+    );
   });
 
   it('cost_per_1m and every bucket: cache reads and writes, 1-hour writes, reasoning, per-request fees', () => {
@@ -265,5 +267,51 @@ describe('pricingVersion', () => {
     (cheaper.models!.a!.pricing as { input: { cost_per_1m: number } }).input.cost_per_1m = 0.9;
     expect(createPricer(cheaper).pricingVersion).not.toBe(base);
     expect(createPricer({ ...options, pricing: { deployments: { x: 'gpt-4o-mini' } } }).pricingVersion).not.toBe(base);
+  });
+});
+
+describe('the price version of a cost', () => {
+  const tokens = { input: 1000, output: 100 };
+  const models: PricerOptions['models'] = {
+    a: { pricing: { currency: 'USD', input: { cost_per_1m: 1 }, output: { cost_per_1m: 2 } } },
+    b: { pricing: { currency: 'USD', input: { cost_per_1m: 3 }, output: { cost_per_1m: 4 } } },
+  };
+
+  it('names the data, the model and the period that applied', () => {
+    const pricer = createPricer();
+    expect(pricer.calculate({ provider: 'openai', model: 'gpt-4o', tokens }).pricingVersion).toBe(
+      'genai-prices@0.1.8+2026-09-23;model=openai/gpt-4o;period=always;user=none',
+    );
+    const history = createPricer({
+      models: {
+        h: {
+          pricing: [
+            { input: { cost_per_1m: 1 }, output: { cost_per_1m: 1 }, effective_to: '2025-06-01' },
+            { input: { cost_per_1m: 2 }, output: { cost_per_1m: 2 }, effective_from: '2025-06-01' },
+          ],
+        },
+      },
+    });
+    expect(history.calculate({ model: 'h', tokens, at: '2025-05-01' }).pricingVersion).toMatch(
+      /;period=\.\.2025-06-01;/,
+    );
+    expect(history.calculate({ model: 'h', tokens, at: '2025-07-01' }).pricingVersion).toMatch(
+      /;period=2025-06-01\.\.;/,
+    );
+  });
+
+  it('does not change when an unrelated part of the configuration changes', () => {
+    const before = createPricer({ models }).calculate({ model: 'a', tokens }).pricingVersion;
+    const otherEdited = structuredClone(models)!;
+    (otherEdited.b!.pricing as { input: { cost_per_1m: number } }).input.cost_per_1m = 5;
+    const after = createPricer({ models: otherEdited, pricing: { deployments: { x: 'gpt-4o' } } });
+    expect(after.calculate({ model: 'a', tokens }).pricingVersion).toBe(before);
+    expect(after.calculate({ model: 'b', tokens }).pricingVersion).not.toBe(
+      createPricer({ models }).calculate({ model: 'b', tokens }).pricingVersion,
+    );
+    // A catalog model's version ignores every models: entry that is not about it.
+    expect(createPricer({ models }).calculate({ provider: 'openai', model: 'gpt-4o', tokens }).pricingVersion).toBe(
+      createPricer().calculate({ provider: 'openai', model: 'gpt-4o', tokens }).pricingVersion,
+    );
   });
 });

@@ -2,14 +2,15 @@ import { parseArgs } from 'node:util';
 import type { CallRecord } from '../../core/record.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { formatCost } from '../format/money-format.js';
+import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { clip, terminalSafeJson } from '../format/printable.js';
 import { formatInteger, formatMs, renderTable } from '../format/table.js';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromOptions, LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
 
-const USAGE = `llm-ledger calls [filters] [--limit N] [--cursor C] [--asc] [--json] [--db PATH]
+const USAGE = `llm-ledger calls [filters] [--limit N] [--cursor C] [--asc] [--exact] [--json] [--db PATH]
 
 Lists recorded calls, newest first. --json prints whole records (messages included).
+Costs show default_rounding_decimals places (--exact: every digit; --json is always exact).
 
 ${FILTER_USAGE}`;
 
@@ -27,6 +28,7 @@ export const command: CliCommand = {
         cursor: { type: 'string' },
         asc: { type: 'boolean' },
         json: { type: 'boolean' },
+        ...EXACT_OPTION,
       },
       strict: true,
     });
@@ -50,7 +52,7 @@ export const command: CliCommand = {
         io.stdout('No calls match.\n');
         return 0;
       }
-      io.stdout(`${renderCalls(page.records, ledger.settings.roundingDecimals)}\n`);
+      io.stdout(`${renderCalls(page.records, displayDecimals(values, ledger.settings.roundingDecimals))}\n`);
       if (page.nextCursor) io.stdout(`\nmore: --cursor ${page.nextCursor}\n`);
       return 0;
     } finally {
@@ -59,7 +61,7 @@ export const command: CliCommand = {
   },
 };
 
-export function renderCalls(records: readonly CallRecord[], decimals: number): string {
+export function renderCalls(records: readonly CallRecord[], decimals: number | 'exact'): string {
   return renderTable(
     [
       { header: 'id' },

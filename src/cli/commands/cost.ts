@@ -3,6 +3,7 @@ import type { TokenUsage } from '../../core/record.js';
 import type { CostQuote } from '../../pricing/create-pricer.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { printable } from '../format/printable.js';
 import { formatInteger, renderTable } from '../format/table.js';
 import { parseAt, pricerForCli } from './prices.js';
@@ -11,14 +12,16 @@ const USAGE = `llm-ledger cost --model M --input N --output N [--cache-read N] [
                 [--cache-write-1h N] [--reasoning N] [--input-audio N] [--cache-audio-read N]
                 [--output-audio N] [--input-image N] [--audio-seconds N] [--input-audio-seconds N]
                 [--pages N] [--annotated-pages N] [--web-searches N]
-                [--provider P] [--service-tier T] [--at DATE] [--json] [--config PATH]
+                [--provider P] [--service-tier T] [--at DATE] [--exact] [--json] [--config PATH] [--db PATH]
 
-Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses.
+Prices one call exactly, with the same catalog and llm_config.yaml prices the ledger uses
+(the price data applied with "prices update --apply" for the ledger at --db, else the bundled data).
 Counts are inclusive, as the ledger stores them: --input includes cache reads and writes,
 --output includes reasoning (an Anthropic input_tokens of 20 with 3000 cache reads is --input 3020);
 --cache-audio-read counts within both --cache-read and --input-audio. Transcription, OCR and
 search are priced by --audio-seconds, --pages and --web-searches. A bucket the model has no
 price for is not charged and is named (status estimated, or unpriced when nothing is priced).
+Amounts show default_rounding_decimals places (--exact: every digit; --json is always exact).
 Exit code 1 when the call is unpriced (an unknown model, or nothing it used has a price).`;
 
 const COUNT_OPTIONS = {
@@ -57,6 +60,8 @@ export const command: CliCommand = {
         at: { type: 'string' },
         json: { type: 'boolean' },
         config: { type: 'string' },
+        db: { type: 'string' },
+        ...EXACT_OPTION,
         ...COUNT_ARGS,
       },
       allowPositionals: true,
@@ -72,7 +77,7 @@ export const command: CliCommand = {
       const raw = values[option as keyof typeof COUNT_OPTIONS];
       if (raw !== undefined) tokens[bucket] = parseCount(option, raw);
     }
-    const pricer = pricerForCli(values.config, io);
+    const { pricer, settings } = pricerForCli(values, io);
     const quote = pricer.quote({
       model: values.model,
       provider: values.provider ?? null,
@@ -80,7 +85,11 @@ export const command: CliCommand = {
       at: parseAt(values.at),
       serviceTier: values['service-tier'],
     });
-    io.stdout(values.json ? `${JSON.stringify(toJson(quote, tokens), null, 2)}\n` : render(quote, tokens));
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(toJson(quote, tokens), null, 2)}\n`
+        : render(quote, tokens, displayDecimals(values, settings.roundingDecimals)),
+    );
     return quote.cost.status === 'unpriced' ? 1 : 0;
   },
 };
@@ -109,15 +118,17 @@ function toJson(quote: CostQuote, tokens: Partial<TokenUsage>) {
   };
 }
 
-function render(quote: CostQuote, tokens: Partial<TokenUsage>): string {
+function render(quote: CostQuote, tokens: Partial<TokenUsage>, decimals: number | 'exact'): string {
   const { cost } = quote;
   const lines: string[] = [];
   lines.push(quote.match ? `matched: ${printable(quote.match.reason)}` : 'matched: nothing: the model is unknown');
   lines.push('');
   if (cost.total !== null) {
-    const rows = Object.entries(cost.breakdown).flatMap(([bucket, amount]) => (amount ? [[bucket, amount]] : []));
-    rows.push(['total', cost.total]);
-    lines.push(renderTable([{ header: 'bucket' }, { header: `cost (${cost.currency})`, align: 'right' }], rows));
+    const rows = Object.entries(cost.breakdown).flatMap(([bucket, amount]) =>
+      amount ? [[bucket, formatCost(amount, cost.currency, decimals)]] : [],
+    );
+    rows.push(['total', formatCost(cost.total, cost.currency, decimals)]);
+    lines.push(renderTable([{ header: 'bucket' }, { header: 'cost', align: 'right' }], rows));
   } else {
     lines.push('total: unpriced (cost null, not 0)');
   }

@@ -1,27 +1,44 @@
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../../config/load.js';
-import { createPricer, type LedgerPricer } from '../../pricing/create-pricer.js';
+import type { LedgerSettings } from '../../core/ledger.js';
+import type { LedgerPricer } from '../../pricing/create-pricer.js';
+import { GENAI_PRICES_DATA_URL } from '../../pricing/genai-prices-data.js';
+import { pricerFromConfig, type ConfigPricer } from '../../price-data/config-pricer.js';
+import { resolveLedgerConfig } from '../../resolve-config.js';
+import { stderrLogger } from '../open-ledger.js';
+import { updatePrices } from './prices-update.js';
 import { PRICE_BUCKETS, type PriceBucket } from '../../pricing/catalog-types.js';
 import type { ExplainedMatch, PriceExplanation } from '../../pricing/explain.js';
-import { pricerOptionsFromConfig } from '../../pricing/pricer-config.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
 import { printable } from '../format/printable.js';
 import { formatInteger, renderTable } from '../format/table.js';
 
-const USAGE = `llm-ledger prices [MODEL] [--provider P] [--at DATE] [--json] [--config PATH]
+const USAGE = `llm-ledger prices [MODEL] [--provider P] [--at DATE] [--json] [--config PATH] [--db PATH]
+llm-ledger prices update [--from URL|FILE] [--apply] [--json] [--config PATH] [--db PATH]
 
 Without MODEL: the price catalog in use, its version, and the models priced in llm_config.yaml.
 With MODEL: what matched and why (an exact id, an alias, a pattern, or a guess that names the
 model it used), the prices per bucket per 1M tokens (per request, hour of audio, page or search
 for the buckets named so), each period's effective dates and which one is in force (now, or at
 --at DATE).
-Exit code 1 when the model is unknown (its calls are recorded as unpriced, cost null).`;
+Exit code 1 when the model is unknown (its calls are recorded as unpriced, cost null).
 
-/** A pricer built like the ledger's: the config file (`--config`, LLM_LEDGER_CONFIG, ./llm_config.yaml). */
-export function pricerForCli(config: string | undefined, io: CliIo): LedgerPricer {
-  const loaded = loadConfigFile(config, io.env, io.cwd);
-  return createPricer(pricerOptionsFromConfig(loaded.file, loaded.path ?? 'options'));
+update: loads a genai-prices data file (default: ${GENAI_PRICES_DATA_URL}),
+validates it and shows what it changes against the catalog in use (models added and removed,
+prices changed with their dates). --apply saves it where the ledger reads it at start
+(pricing.data_file, else genai-prices.json beside the SQLite ledger). Exit code 1 when the
+file is invalid or cannot be read: nothing is applied then.`;
+
+/**
+ * A pricer built like the ledger's: the config file (`--config`, LLM_LEDGER_CONFIG,
+ * ./llm_config.yaml) and the applied price data of the ledger (`--db`, LLM_LEDGER_DB, ...).
+ */
+export function pricerForCli(
+  values: { config?: string; db?: string },
+  io: CliIo,
+): ConfigPricer & { settings: LedgerSettings } {
+  const resolved = resolveLedgerConfig({ configFile: values.config, store: values.db, env: io.env, cwd: io.cwd });
+  return { ...pricerFromConfig(resolved, { cwd: io.cwd, logger: stderrLogger(io) }), settings: resolved.settings };
 }
 
 /** `--at 2025-06-10` or an ISO timestamp; undefined means now. */
@@ -44,12 +61,17 @@ export const command: CliCommand = {
         at: { type: 'string' },
         json: { type: 'boolean' },
         config: { type: 'string' },
+        db: { type: 'string' },
+        from: { type: 'string' },
+        apply: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
     });
+    if (positionals[0] === 'update' && positionals.length === 1) return updatePrices(values, io);
+    if (values.from !== undefined || values.apply) throw new UsageError('--from and --apply belong to "prices update"');
     if (positionals.length > 1) throw new UsageError('give at most one model name');
-    const pricer = pricerForCli(values.config, io);
+    const { pricer } = pricerForCli(values, io);
     const model = positionals[0];
     if (model === undefined) {
       const summary = summarize(pricer);

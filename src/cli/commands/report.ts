@@ -3,15 +3,16 @@ import { sumDecimalStrings } from '../../core/money.js';
 import { GROUP_KEYS, type GroupKey, type SummaryRow } from '../../core/store.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { formatCost } from '../format/money-format.js';
+import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { formatInteger, formatMs, renderTable, type Column } from '../format/table.js';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromOptions, LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
 
-const USAGE = `llm-ledger report [--by KEY[,KEY]] [--since 7d] [filters] [--json] [--db PATH]
+const USAGE = `llm-ledger report [--by KEY[,KEY]] [--since 7d] [filters] [--exact] [--json] [--db PATH]
 
 Usage per group: calls, errors, tokens per bucket, cost, latency p50/p95.
 Group keys: ${GROUP_KEYS.join(', ')} (default: model).
 Unpriced calls (unknown model) are counted apart: their cost is unknown, not zero.
+Costs show default_rounding_decimals places (--exact: every digit; --json is always exact).
 
 ${FILTER_USAGE}`;
 
@@ -22,7 +23,13 @@ export const command: CliCommand = {
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { ...LEDGER_OPTIONS, ...FILTER_OPTIONS, by: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        ...LEDGER_OPTIONS,
+        ...FILTER_OPTIONS,
+        ...EXACT_OPTION,
+        by: { type: 'string' },
+        json: { type: 'boolean' },
+      },
       strict: true,
     });
     const groupBy = parseGroupBy(values.by ?? 'model');
@@ -34,7 +41,14 @@ export const command: CliCommand = {
         io.stdout(`${JSON.stringify({ groupBy, where, currency: ledger.settings.baseCurrency, rows }, null, 2)}\n`);
         return 0;
       }
-      io.stdout(renderReport(rows, groupBy, ledger.settings.baseCurrency, ledger.settings.roundingDecimals));
+      io.stdout(
+        renderReport(
+          rows,
+          groupBy,
+          ledger.settings.baseCurrency,
+          displayDecimals(values, ledger.settings.roundingDecimals),
+        ),
+      );
       return 0;
     } finally {
       await ledger.close();
@@ -58,7 +72,7 @@ export function renderReport(
   rows: readonly SummaryRow[],
   groupBy: readonly GroupKey[],
   currency: string,
-  decimals: number,
+  decimals: number | 'exact',
 ): string {
   if (rows.length === 0) return 'No calls recorded for this selection.\n';
   const columns: Column[] = [

@@ -11,10 +11,11 @@ import { formatSubject, parseSubject, type Subject } from '../../meters/subject.
 import type { CallFilter } from '../../core/store.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
+import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { formatInteger, renderTable } from '../format/table.js';
 import { LEDGER_OPTIONS, openCliLedger, stderrLogger } from '../open-ledger.js';
 
-const USAGE = `llm-ledger usage (--user ID | --tenant ID | --subject DIMENSION:ID) [--period cycle] [--json]
+const USAGE = `llm-ledger usage (--user ID | --tenant ID | --subject DIMENSION:ID) [--period cycle] [--exact] [--json]
 
 Usage of one subject in the current window of a period: requests, tokens per bucket, exact cost,
 and what running calls hold in reservations.
@@ -27,6 +28,7 @@ and what running calls hold in reservations.
                              (default: LLM_LEDGER_METER, then REDIS_HOST..., then the ledger's SQLite file)
   --key-prefix PREFIX        the Redis meter's key prefix (default llm-ledger:)
   --db PATH  --config FILE   the ledger, as for the other commands
+  --exact                    costs with every digit (default: default_rounding_decimals places)
 
 With --source auto the meter's counters are shown; when the meter has nothing for this window (it was
 not attached, or it is unreachable), the usage is computed from the ledger's records instead, by their
@@ -73,6 +75,7 @@ export const command: CliCommand = {
         meter: { type: 'string' },
         'key-prefix': { type: 'string' },
         json: { type: 'boolean' },
+        ...EXACT_OPTION,
       },
       strict: true,
     });
@@ -82,8 +85,8 @@ export const command: CliCommand = {
     const at = atFrom(values.at);
     const source = values.source ?? 'auto';
     if (!['auto', 'meter', 'ledger'].includes(source)) throw new UsageError('--source is one of auto, meter, ledger');
-    const currency = resolveLedgerConfig({ store: values.db, configFile: values.config, env: io.env, cwd: io.cwd })
-      .settings.baseCurrency;
+    const { settings } = resolveLedgerConfig({ store: values.db, configFile: values.config, env: io.env, cwd: io.cwd });
+    const currency = settings.baseCurrency;
 
     let report: UsageReport | null = null;
     if (source !== 'ledger') {
@@ -98,7 +101,7 @@ export const command: CliCommand = {
     }
     report ??= await fromLedger(subject, period, at, values, io, currency);
     if (values.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-    else io.stdout(render(report));
+    else io.stdout(render(report, displayDecimals(values, settings.roundingDecimals)));
     return 0;
   },
 };
@@ -229,9 +232,9 @@ async function fromLedger(
   }
 }
 
-function render(report: UsageReport): string {
-  // Exact amounts, as counted: a usage check is about the last digit, not a rounded display.
-  const exact = (amount: string) => (report.currency === 'USD' ? `$${amount}` : `${amount} ${report.currency}`);
+function render(report: UsageReport, decimals: number | 'exact'): string {
+  // Rounded like every other display; --exact (or --json) gives the last digit of a usage check.
+  const exact = (amount: string) => formatCost(amount, report.currency, decimals);
   const rows: string[][] = [
     ['requests', formatInteger(report.requests)],
     ['input tokens', formatInteger(report.tokens.input)],

@@ -1,14 +1,24 @@
-import { isZero, parseDecimal, toFixedDecimal } from '../../core/money.js';
+import { formatDecimal, isZero, parseDecimal, toFixedDecimal } from '../../core/money.js';
+
+/** `--exact`, taken by every command that displays costs: amounts as stored, not rounded. */
+export const EXACT_OPTION = { exact: { type: 'boolean' } } as const;
+
+/** The decimals a display uses: `default_rounding_decimals`, or every digit with `--exact`. */
+export function displayDecimals(values: { exact?: boolean }, roundingDecimals: number): number | 'exact' {
+  return values.exact ? 'exact' : roundingDecimals;
+}
 
 /**
- * Display form of an exact amount, rounded only here: "$0.000450". An amount too small to show
- * at `decimals` places keeps two significant digits ("$0.00000012"), so a real cost never reads as zero.
+ * Display form of an exact amount, rounded only here (to `default_rounding_decimals`): "$0.000450".
+ * An amount too small to show at `decimals` places keeps two significant digits ("$0.00000012"),
+ * so a real cost never reads as zero. `exact` shows every stored digit. JSON output and exports
+ * are never rounded by this.
  */
-export function formatCost(amount: string | null | undefined, currency: string, decimals: number): string {
+export function formatCost(amount: string | null | undefined, currency: string, decimals: number | 'exact'): string {
   if (amount === null || amount === undefined) return 'unpriced';
   const value = parseDecimal(amount);
-  let text = toFixedDecimal(value, decimals);
-  if (!isZero(value) && isZero(parseDecimal(text))) {
+  let text = decimals === 'exact' ? formatDecimal(value) : toFixedDecimal(value, decimals);
+  if (decimals !== 'exact' && !isZero(value) && isZero(parseDecimal(text))) {
     const digits = (value.units < 0n ? -value.units : value.units).toString().length;
     text = toFixedDecimal(value, value.scale - digits + 2);
   }
