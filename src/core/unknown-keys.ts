@@ -74,7 +74,7 @@ export function describeUnknownKey(
   aliases?: KeyAliases,
 ): UnknownKeyProblem {
   const suggestion = suggestKey(key, known, aliases);
-  const shown = printable(key);
+  const shown = printableKey(key);
   const hint = suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`;
   const message = `unknown key "${shown}" in ${place}.${hint} Known keys: ${[...known].join(', ')}.`;
   return { key, place, suggestion, message };
@@ -126,7 +126,7 @@ function editDistance(a: string, b: string, limit: number): number {
 }
 
 /** A key as it can be shown in a message: cut, with control characters and lone surrogates escaped. */
-function printable(key: string): string {
+export function printableKey(key: string): string {
   const cut = key.length > 60 ? `${key.slice(0, 60)}…` : key;
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
   const unsafe = /[\u0000-\u001f\u007f"\\]/g;
