@@ -3,7 +3,7 @@ import {
   addDecimal,
   compareDecimal,
   formatDecimal,
-  parseDecimal,
+  tryParseDecimal,
   subtractDecimal,
   ZERO,
   type Decimal,
@@ -82,15 +82,19 @@ export class RepriceDiff {
   }
 }
 
+/** A malformed stored amount counts as 0 here; sameCost treats it as different, so it is repriced. */
 function amount(cost: CallCost | null): Decimal {
-  return cost?.total == null ? ZERO : parseDecimal(cost.total);
+  return cost?.total == null ? ZERO : (tryParseDecimal(cost.total) ?? ZERO);
+}
+
+function sameAmount(a: string, b: string): boolean {
+  const x = tryParseDecimal(a);
+  const y = tryParseDecimal(b);
+  return x !== undefined && y !== undefined && compareDecimal(x, y) === 0;
 }
 
 function sameCost(a: CallCost | null, b: CallCost | null): boolean {
   if (a === null || b === null) return a === b;
-  const sameTotal =
-    a.total === null || b.total === null
-      ? a.total === b.total
-      : compareDecimal(parseDecimal(a.total), parseDecimal(b.total)) === 0;
+  const sameTotal = a.total === null || b.total === null ? a.total === b.total : sameAmount(a.total, b.total);
   return sameTotal && a.status === b.status && a.pricingVersion === b.pricingVersion && a.currency === b.currency;
 }

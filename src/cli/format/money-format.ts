@@ -1,4 +1,4 @@
-import { isZero, parseDecimal, toFixedDecimal } from '../../core/money.js';
+import { isZero, parseDecimal, toFixedDecimal, tryParseDecimal } from '../../core/money.js';
 
 /**
  * Display form of an exact amount, rounded only here: "$0.000450". An amount too small to show
@@ -6,7 +6,9 @@ import { isZero, parseDecimal, toFixedDecimal } from '../../core/money.js';
  */
 export function formatCost(amount: string | null | undefined, currency: string, decimals: number): string {
   if (amount === null || amount === undefined) return 'unpriced';
-  const value = parseDecimal(amount);
+  // A malformed stored amount is shown as such rather than failing the whole listing.
+  const value = tryParseDecimal(amount);
+  if (value === undefined) return 'invalid';
   let text = toFixedDecimal(value, decimals);
   if (!isZero(value) && isZero(parseDecimal(text))) {
     const digits = (value.units < 0n ? -value.units : value.units).toString().length;
