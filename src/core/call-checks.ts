@@ -1,7 +1,7 @@
 import type { CallInit, CallProgress, CallResult, FailureDetails } from './call-types.js';
 import type { CallStatus, ResponseMessage, TokenSource } from './record.js';
 import type { FieldOwner } from './record-fields.js';
-import { hasOnlyKnownKeys, unknownKeyProblems, type KeyAliases } from './unknown-keys.js';
+import { hasOnlyKnownKeys, printableKey, unknownKeyProblems, type KeyAliases } from './unknown-keys.js';
 
 /*
  * What a caller hands to start / update / complete / fail, checked by type and range before the
@@ -139,7 +139,7 @@ export function reportUnknownKeys(
 ): void {
   if (hasOnlyKnownKeys(value, known)) return;
   for (const problem of unknownKeyProblems(value, known, place, aliases)) {
-    problems.invalid(problem.key, `${problem.message} The value is ignored.`);
+    problems.invalid(printableKey(problem.key), `${problem.message} The value is ignored.`);
   }
 }
 

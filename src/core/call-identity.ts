@@ -69,7 +69,7 @@ function tagList(reporter: InputReporter, tags: unknown): readonly string[] | un
   if (tags === undefined || tags === null) return undefined;
   if (!Array.isArray(tags)) {
     reporter.invalid('tags', `expected an array of strings, got ${typeof tags}`);
-    return typeof tags === 'string' ? [tags] : undefined;
+    return typeof tags === 'string' && tags.length <= MAX_ID_CHARS && tags.isWellFormed() ? [tags] : undefined;
   }
   for (const tag of tags) {
     if (typeof tag !== 'string' || tag.length > MAX_ID_CHARS || !tag.isWellFormed()) {

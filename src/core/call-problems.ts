@@ -16,12 +16,9 @@ export class CallProblems implements FieldOwner {
   ) {}
 
   invalid(field: string, message: string): void {
-    (this.list ??= []).push(`${field}: ${message}`);
+    const line = `${field}: ${message}`;
+    // Stored as given back by every store: well-formed text (a key may hold a lone surrogate).
+    (this.list ??= []).push(line.isWellFormed() ? line : line.toWellFormed());
     this.reporter.invalid(field, message);
-  }
-
-  /** Listed without being reported again (the ledger already counted it, e.g. an internal error). */
-  note(field: string, message: string): void {
-    (this.list ??= []).push(`${field}: ${message}`);
   }
 }

@@ -74,7 +74,8 @@ function isPlainAt(value: unknown, maxFieldChars: number, depth: number): boolea
     case 'string':
       return value.length <= maxFieldChars && value.isWellFormed();
     case 'number':
-      return Number.isFinite(value);
+      // -0 is stored as 0 (JSON has no -0): the careful walk makes the copy say so.
+      return Number.isFinite(value) && !Object.is(value, -0);
     case 'boolean':
       return true;
     case 'object':
@@ -146,7 +147,7 @@ export function toPlain(value: unknown, maxFieldChars: number, ancestors: object
       return value.length > maxFieldChars || !value.isWellFormed() ? capText(value, maxFieldChars) : value;
     case 'number':
       if (!Number.isFinite(value)) problems?.push(`${value} is not a JSON number and is stored as null`);
-      return Number.isFinite(value) ? value : null;
+      return Number.isFinite(value) ? value + 0 : null;
     case 'boolean':
       return value;
     case 'bigint':
@@ -195,7 +196,12 @@ export function toPlain(value: unknown, maxFieldChars: number, ancestors: object
     for (const [key, item] of entries) {
       const plain = toPlain(item, maxFieldChars, ancestors, problems);
       if (typeof key === 'string' && !key.isWellFormed()) problems?.push(SURROGATE_PROBLEM);
-      if (plain !== undefined) result[wellFormed(String(key))] = plain;
+      if (plain === undefined) continue;
+      const name = wellFormed(String(key));
+      // An own "__proto__" key (JSON.parse makes them) stays a key: assignment would set the prototype.
+      if (name === '__proto__')
+        Object.defineProperty(result, name, { value: plain, enumerable: true, writable: true, configurable: true });
+      else result[name] = plain;
     }
     return result;
   } catch {

@@ -240,8 +240,10 @@ function checkedCounts(body: Record<string, unknown>, prefix: string, problems: 
       }
     } else if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS_PER_CALL)) {
       fixed = sanitizeCount(`${prefix}${key}`, value, problems);
+    } else if (Object.is(value, -0)) {
+      fixed = 0;
     }
-    if (fixed !== value) (copy ??= { ...body })[key] = fixed;
+    if (!Object.is(fixed, value)) (copy ??= { ...body })[key] = fixed;
   }
   return copy ?? body;
 }
@@ -371,7 +373,8 @@ function count(
 ): number | undefined {
   const value = first ?? second ?? third;
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS_PER_CALL) return value;
+  // `+ 0` turns -0 into 0, which every store gives back.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS_PER_CALL) return value + 0;
   return sanitizeCount(name, value, problems);
 }
 
@@ -408,6 +411,9 @@ function sanitizeCount(name: string, value: unknown, problems: string[]): number
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40)).toWellFormed();
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'symbol' || typeof value === 'function') return `a ${typeof value}`;
   return String(value);
 }
