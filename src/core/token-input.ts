@@ -374,7 +374,8 @@ function count(
   const value = first ?? second ?? third;
   if (value === undefined || value === null) return undefined;
   // `+ 0` turns -0 into 0, which every store gives back.
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS_PER_CALL) return value + 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS_PER_CALL)
+    return value + 0;
   return sanitizeCount(name, value, problems);
 }
 

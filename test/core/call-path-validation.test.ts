@@ -58,7 +58,7 @@ describe('token shapes', () => {
     ],
   ])('%s is converted and priced', (_label, tokens, expected) => {
     const { ledger } = priced();
-    const record = ledger.start({ model: 'gpt-4o-mini', provider: 'openai' }).complete({ tokens });
+    const record = ledger.start({ model: 'gpt-4o-mini', provider: 'openai' }).complete({ tokens: tokens as never });
     expect(record.tokens).toMatchObject(expected);
     expect(record.tokenSource).toBe('provider');
     expect(record.problems).toBeUndefined();
