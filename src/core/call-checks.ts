@@ -294,7 +294,8 @@ export function checkFailure(problems: FieldOwner, given: unknown, place: string
 
 /** A duration in milliseconds: finite, ≥ 0 and below MAX_DURATION_MS; otherwise reported and left out. */
 function duration(problems: FieldOwner, field: string, value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_DURATION_MS) return value;
+  // `+ 0` turns -0 into 0, which every store gives back.
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_DURATION_MS) return value + 0;
   problems.invalid(
     field,
     `expected a duration in milliseconds between 0 and ${MAX_DURATION_MS}, got ${kindOf(value)}; ignored`,

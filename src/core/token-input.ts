@@ -215,6 +215,13 @@ function converted(
 ): NormalizedTokens {
   const checked = checkedCounts(body, '', problems, 0);
   const tokens = convert(checked);
+  // Each count is within the ceiling, but a converter adds some up (Anthropic's input and cache).
+  if (tokens.input > MAX_TOKENS_PER_CALL || tokens.output > MAX_TOKENS_PER_CALL) {
+    problems.push(
+      `the counts add up to more than the ceiling of ${MAX_TOKENS_PER_CALL} tokens per call (input ${tokens.input}, output ${tokens.output}); no usage is recorded`,
+    );
+    return { tokens: EMPTY_USAGE, problems, source: 'none' };
+  }
   return { tokens: clampParts(tokens, problems), problems, source: 'given' };
 }
 
