@@ -155,6 +155,7 @@ const EMPTY: object = Object.freeze({});
 
 /** The checked init: unknown keys reported, each field valid or left out. */
 export function checkInit(problems: FieldOwner, given: unknown): CallInit {
+  if (isWellFormedInit(given)) return given;
   const init = objectArgument<CallInit>(problems, given, 'start()');
   reportUnknownKeys(problems, init, INIT_KEYS, 'start()', INIT_ALIASES);
   const checked: CallInit = { ...(init as CallInit) };
@@ -198,6 +199,7 @@ export function checkInit(problems: FieldOwner, given: unknown): CallInit {
 /** The checked result of `complete()`: a string is the response text; unknown keys reported. */
 export function checkResult(problems: FieldOwner, given: unknown): CallResult {
   if (typeof given === 'string') return { responseMessage: given };
+  if (isWellFormedResult(given)) return given;
   const result = objectArgument<CallResult>(problems, given, 'complete()');
   if (result === EMPTY) return result;
   reportUnknownKeys(problems, result, RESULT_KEYS, 'complete()', RESULT_ALIASES);
@@ -234,6 +236,7 @@ function statusField(problems: FieldOwner, status: unknown): CallResult['status'
 
 /** The checked progress of `update()`. */
 export function checkProgress(problems: FieldOwner, given: unknown): CallProgress {
+  if (isWellFormedProgress(given)) return given;
   const progress = objectArgument<CallProgress>(problems, given, 'update()');
   if (progress === EMPTY) return progress;
   reportUnknownKeys(problems, progress, PROGRESS_KEYS, 'update()', PROGRESS_ALIASES);
@@ -290,6 +293,78 @@ export function checkFailure(problems: FieldOwner, given: unknown, place: string
     else problems.invalid('partial', `expected a boolean, got ${kindOf(details.partial)}; ignored`);
   }
   return checked;
+}
+
+/*
+ * The fast paths: a well-formed argument, the common case on every call, is returned as it is
+ * after a key walk and a few typeof checks, without a copy. Anything they do not accept takes the
+ * careful path above, which reports each problem.
+ */
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isWellFormedInit(value: unknown): value is CallInit {
+  if (!isPlainObject(value) || !hasOnlyKnownKeys(value, INIT_KEYS)) return false;
+  const { model, requestMode, systemPrompt, signal, startedAt } = value;
+  return (
+    typeof model === 'string' &&
+    model.length > 0 &&
+    (requestMode === undefined || requestMode === 'sync' || requestMode === 'streaming') &&
+    (systemPrompt === undefined || systemPrompt === null || typeof systemPrompt === 'string') &&
+    (signal === undefined || isAbortSignal(signal)) &&
+    (startedAt === undefined ||
+      typeof startedAt === 'string' ||
+      typeof startedAt === 'number' ||
+      startedAt instanceof Date)
+  );
+}
+
+function isWellFormedResult(value: unknown): value is CallResult {
+  if (!isPlainObject(value) || !hasOnlyKnownKeys(value, RESULT_KEYS)) return false;
+  const { responseMessage, responseModel, finishReason, tokenSource, status, ttftMs } = value;
+  return (
+    isMessageOrNothing(responseMessage) &&
+    isTextOrNothing(responseModel) &&
+    isTextOrNothing(finishReason) &&
+    (tokenSource === undefined || (typeof tokenSource === 'string' && TOKEN_SOURCES.has(tokenSource))) &&
+    (status === undefined || status === 'success' || status === 'partial') &&
+    (ttftMs === undefined || isDuration(ttftMs))
+  );
+}
+
+function isWellFormedProgress(value: unknown): value is CallProgress {
+  if (!isPlainObject(value) || !hasOnlyKnownKeys(value, PROGRESS_KEYS)) return false;
+  const { appendText, firstToken, responseMessage, responseModel, finishReason, tokenSource, tokens } = value;
+  return (
+    (appendText === undefined || typeof appendText === 'string') &&
+    (firstToken === undefined || typeof firstToken === 'boolean') &&
+    isMessageOrNothing(responseMessage) &&
+    responseMessage !== null &&
+    isTextOrNothing(responseModel) &&
+    isTextOrNothing(finishReason) &&
+    tokens !== null &&
+    (tokenSource === undefined || (typeof tokenSource === 'string' && TOKEN_SOURCES.has(tokenSource)))
+  );
+}
+
+function isMessageOrNothing(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string' || isPlainObject(value);
+}
+
+function isTextOrNothing(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+function isDuration(value: unknown): boolean {
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= 0 &&
+    value <= MAX_DURATION_MS &&
+    !Object.is(value, -0)
+  );
 }
 
 /** A duration in milliseconds: finite, ≥ 0 and below MAX_DURATION_MS; otherwise reported and left out. */

@@ -11,7 +11,7 @@ import { MemoryStore } from '../../src/stores/memory.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { testLedger } from '../core/support.js';
 import { callScript, type CallScript } from './call-inputs.js';
-import { assertProperty, FUZZ_RUNS, FUZZ_SEED } from './fuzz-settings.js';
+import { assertProperty, FUZZ_RUNS, FUZZ_SEED, FUZZ_TIMEOUT_MS } from './fuzz-settings.js';
 
 /*
  * Drives start / update / complete / fail / cancel / logCall and the typed helpers with arbitrary
@@ -121,53 +121,61 @@ describe(`call path fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} runs)`, () => {
   ] as const;
 
   for (const [kind, makeStore] of stores) {
-    it(`fail-open, ${kind}: never throws, one record per call, each one round-trips`, async () => {
-      const { ledger } = testLedger({ store: makeStore(), pricer: kind === 'sqlite' ? createPricer() : false });
+    it(
+      `fail-open, ${kind}: never throws, one record per call, each one round-trips`,
+      async () => {
+        const { ledger } = testLedger({ store: makeStore(), pricer: kind === 'sqlite' ? createPricer() : false });
+        opened.push(ledger);
+        const ids: string[] = [];
+        await assertProperty(
+          fc.asyncProperty(callScript, async (script) => {
+            const outcome = await run(ledger, script);
+            if (outcome.refused !== undefined) throw outcome.refused;
+            const record = outcome.record!;
+            checkRecord(record, script);
+            ids.push(record.id);
+            expect(await ledger.calls.get(record.id)).toEqual(record);
+          }) as never,
+        );
+        await ledger.flush();
+        expect(new Set(ids).size).toBe(ids.length);
+        const stats = ledger.stats();
+        expect(stats.written).toBe(ids.length);
+        const [row] = await ledger.usage.summary({});
+        expect(row?.calls).toBe(ids.length);
+        let listed = 0;
+        let cursor: string | undefined;
+        do {
+          const page = await ledger.calls.list({ limit: 500, cursor });
+          listed += page.records.length;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        expect(listed).toBe(ids.length);
+      },
+      FUZZ_TIMEOUT_MS,
+    );
+  }
+
+  it(
+    'fail-closed: a typed refusal or exactly one record, never an untyped error',
+    async () => {
+      const { ledger } = testLedger({ failOpen: false });
       opened.push(ledger);
-      const ids: string[] = [];
+      let records = 0;
       await assertProperty(
         fc.asyncProperty(callScript, async (script) => {
           const outcome = await run(ledger, script);
-          if (outcome.refused !== undefined) throw outcome.refused;
-          const record = outcome.record!;
-          checkRecord(record, script);
-          ids.push(record.id);
-          expect(await ledger.calls.get(record.id)).toEqual(record);
+          if (outcome.refused !== undefined) {
+            if (!isLedgerError(outcome.refused)) throw outcome.refused;
+            return;
+          }
+          checkRecord(outcome.record!, script);
+          records += 1;
         }) as never,
       );
       await ledger.flush();
-      expect(new Set(ids).size).toBe(ids.length);
-      const stats = ledger.stats();
-      expect(stats.written).toBe(ids.length);
-      const [row] = await ledger.usage.summary({});
-      expect(row?.calls).toBe(ids.length);
-      let listed = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await ledger.calls.list({ limit: 500, cursor });
-        listed += page.records.length;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-      expect(listed).toBe(ids.length);
-    });
-  }
-
-  it('fail-closed: a typed refusal or exactly one record, never an untyped error', async () => {
-    const { ledger } = testLedger({ failOpen: false });
-    opened.push(ledger);
-    let records = 0;
-    await assertProperty(
-      fc.asyncProperty(callScript, async (script) => {
-        const outcome = await run(ledger, script);
-        if (outcome.refused !== undefined) {
-          if (!isLedgerError(outcome.refused)) throw outcome.refused;
-          return;
-        }
-        checkRecord(outcome.record!, script);
-        records += 1;
-      }) as never,
-    );
-    await ledger.flush();
-    expect(ledger.stats().written).toBe(records);
-  });
+      expect(ledger.stats().written).toBe(records);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

@@ -9,6 +9,9 @@ export const FUZZ_RUNS = positiveInteger(process.env.FUZZ_RUNS) ?? 150;
 export const FUZZ_SEED =
   integer(process.env.FUZZ_SEED) ?? (process.env.FUZZ_RANDOM === '1' ? Math.floor(Math.random() * 2 ** 31) : 17);
 
+/** Each test's timeout grows with the runs asked for (a loaded machine runs about 100 per second). */
+export const FUZZ_TIMEOUT_MS = 30_000 + FUZZ_RUNS * 100;
+
 function integer(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const value = Number(text);
