@@ -142,6 +142,8 @@ export class Ledger extends LedgerTaskHelpers {
    * const call = ledger.start(await ledger.admit({ model: 'gpt-4o', userId: 'u-42', messages, params: { maxTokens: 500 } }));
    */
   async admit(init: CallInit): Promise<CallInit> {
+    // Not an object: nothing to reserve; start() reports it.
+    if (typeof init !== 'object' || init === null) return init;
     return this.gate && this.settings.enabled ? this.gate.admit(init) : init;
   }
 
@@ -162,7 +164,7 @@ export class Ledger extends LedgerTaskHelpers {
    * const call = await ledger.startAdmitted({ model: 'gpt-4o', userId: 'u-42', messages });
    */
   async startAdmitted(init: CallInit): Promise<CallHandle> {
-    if (!this.gate || !this.settings.enabled) return this.start(init);
+    if (!this.gate || !this.settings.enabled || typeof init !== 'object' || init === null) return this.start(init);
     const admitted = await this.gate.admit(init);
     let call: CallHandle = NOOP_CALL;
     try {
