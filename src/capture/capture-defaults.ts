@@ -1,6 +1,7 @@
 import type { CallInit } from '../core/call.js';
 import { currentContext } from '../core/context.js';
 import type { Ledger } from '../core/ledger.js';
+import { unknownKeyProblems } from '../core/unknown-keys.js';
 import type { AdmissionMode } from './admission.js';
 
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
@@ -58,11 +59,35 @@ export interface CaptureBinding {
   admission: AdmissionMode;
 }
 
+/** The keys `ledger.wrap(client, defaults)` knows; any other is reported with a did-you-mean. */
+export const CAPTURE_DEFAULT_KEYS: ReadonlySet<string> = new Set([
+  'userId',
+  'sessionId',
+  'tenantId',
+  'requestId',
+  'traceId',
+  'parentId',
+  'tags',
+  'metadata',
+  'callType',
+  'provider',
+  'streamIdleTimeoutMs',
+  'includeStreamUsage',
+]);
+
 export function createBinding(
   ledger: CaptureLedger,
-  defaults: CaptureDefaults = {},
+  given: CaptureDefaults = {},
   admission: AdmissionMode = 'none',
 ): CaptureBinding {
+  let defaults = given;
+  if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
+    ledger.invalid('defaults', 'ledger.wrap(client, defaults): defaults must be an object; ignored');
+    defaults = {};
+  }
+  for (const problem of unknownKeyProblems(defaults, CAPTURE_DEFAULT_KEYS, 'ledger.wrap() defaults')) {
+    ledger.invalid(problem.key, `${problem.message} The value is ignored.`);
+  }
   const hasAttribution =
     defaults.userId !== undefined ||
     defaults.sessionId !== undefined ||

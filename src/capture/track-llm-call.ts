@@ -1,4 +1,5 @@
 import type { CallInit } from '../core/call.js';
+import { unknownKeyProblems } from '../core/unknown-keys.js';
 import { createBinding, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type CaptureLedger } from './capture-defaults.js';
 import { classifyError } from './error-classification.js';
 import { completeCall, failCall } from './record-call.js';
@@ -9,6 +10,30 @@ import { universalEndpoint } from './track/universal-response.js';
 import { UniversalStreamAccumulator } from './track/universal-stream-accumulator.js';
 
 export type { TrackedCall } from './track/tracked-call.js';
+
+const TRACK_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'provider',
+  'model',
+  'messages',
+  'client',
+  'stream',
+  'systemPrompt',
+  'tools',
+  'params',
+  'maxTokens',
+  'signal',
+  'callType',
+  'userId',
+  'sessionId',
+  'tenantId',
+  'traceId',
+  'parentId',
+  'requestId',
+  'tags',
+  'metadata',
+  'streamIdleTimeoutMs',
+]);
+const TRACK_ALIASES = { temperature: 'params.temperature', max_tokens: 'maxTokens', top_p: 'params.top_p' };
 
 export interface TrackLLMCallOptions {
   /** Recorded as given (`openai`, `anthropic`, `gemini`, `mistral`...); it also picks prices. */
@@ -53,6 +78,9 @@ export interface TrackLLMCallOptions {
  * console.log(result.text, result.totalTokens, result.costUsd);
  */
 export async function trackLLMCall(ledger: CaptureLedger, options: TrackLLMCallOptions): Promise<TrackedCall> {
+  for (const problem of unknownKeyProblems(options, TRACK_OPTION_KEYS, 'trackLLMCall() options', TRACK_ALIASES)) {
+    ledger.invalid(problem.key, `${problem.message} The value is ignored.`);
+  }
   const shape = detectClient(options.client);
   const streaming = options.stream ?? (shape ? canStream(shape) : false);
   const spec: RequestSpec = {

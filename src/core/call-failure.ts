@@ -1,6 +1,7 @@
 import type { FailureDetails } from './call-types.js';
 import { describeError, type ErrorDetails } from './error-details.js';
 import type { CallRecord } from './record.js';
+import type { FieldOwner } from './record-fields.js';
 import { capText } from './sanitize.js';
 import { redactSecrets } from './secret-redaction.js';
 
@@ -14,11 +15,17 @@ export function applyFailure(
   record: CallRecord,
   described: ErrorDetails,
   details: FailureDetails,
-  maxFieldChars: number,
+  problems: FieldOwner,
 ): void {
-  record.errorType = details.errorType ?? described.errorType;
+  const errorType = details.errorType ?? described.errorType;
+  record.errorType = errorType === null ? null : capText(errorType, problems.maxFieldChars, problems, 'errorType');
   // Providers echo the rejected key ("Incorrect API key provided: sk-..."): never store it.
-  record.errorMessage = capText(redactSecrets(details.errorMessage ?? described.errorMessage), maxFieldChars);
+  record.errorMessage = capText(
+    redactSecrets(details.errorMessage ?? described.errorMessage),
+    problems.maxFieldChars,
+    details.errorMessage === undefined ? undefined : problems,
+    'errorMessage',
+  );
   record.httpStatus = details.httpStatus ?? described.httpStatus;
   record.retryAfterMs = details.retryAfterMs ?? described.retryAfterMs;
 }

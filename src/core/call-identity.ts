@@ -50,24 +50,37 @@ export function resolveIdentity(
   };
 }
 
-/** An attribution value as text; anything else is reported and converted. */
+/** An attribution value as text; anything else is refused (never stringified) and reported. */
 function text(reporter: InputReporter, field: string, value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    if (value.length <= MAX_ID_CHARS && value.isWellFormed()) return value;
+    reporter.invalid(field, `expected well-formed text of at most ${MAX_ID_CHARS} characters; ignored`);
+    return undefined;
+  }
   if (value === undefined || value === null) return undefined;
-  reporter.invalid(field, `expected a string, got ${typeof value}; recorded as text`);
-  return safeText(value);
+  reporter.invalid(field, `expected a string, got ${Array.isArray(value) ? 'an array' : typeof value}; ignored`);
+  return undefined;
 }
+
+/** Ids and attribution are keys in indexes and metrics labels, not content. */
+const MAX_ID_CHARS = 1000;
 
 function tagList(reporter: InputReporter, tags: unknown): readonly string[] | undefined {
   if (tags === undefined || tags === null) return undefined;
   if (!Array.isArray(tags)) {
     reporter.invalid('tags', `expected an array of strings, got ${typeof tags}`);
-    return typeof tags === 'string' ? [tags] : undefined;
+    return typeof tags === 'string' && tags.length <= MAX_ID_CHARS && tags.isWellFormed() ? [tags] : undefined;
   }
   for (const tag of tags) {
-    if (typeof tag !== 'string') {
-      reporter.invalid('tags', `expected an array of strings, found a ${typeof tag}; recorded as text`);
-      return tags.map((item: unknown) => (typeof item === 'string' ? item : safeText(item)));
+    if (typeof tag !== 'string' || tag.length > MAX_ID_CHARS || !tag.isWellFormed()) {
+      reporter.invalid(
+        'tags',
+        `expected an array of well-formed strings (at most ${MAX_ID_CHARS} characters), found ${typeof tag === 'string' ? 'an invalid string' : `a ${typeof tag}`}; it is left out`,
+      );
+      return tags.filter(
+        (item: unknown): item is string =>
+          typeof item === 'string' && item.length <= MAX_ID_CHARS && item.isWellFormed(),
+      );
     }
   }
   return tags as readonly string[];
@@ -81,14 +94,6 @@ function mergeTags(inherited: readonly string[] | undefined, own: readonly strin
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function safeText(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return '[unprintable]';
-  }
 }
 
 /**

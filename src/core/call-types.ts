@@ -73,9 +73,15 @@ export interface CallResult {
   finishReason?: string | null;
   tokens?: TokenCountsInput;
   tokenSource?: TokenSource;
-  /** A cost the caller computed (seed 001's `estimated_cost`), as a decimal string or number. */
+  /**
+   * A cost the caller computed (the Python examples' `estimated_cost`): a decimal string or number
+   * ≥ 0 (at most 15 integer digits and 20 decimals), or a whole CallCost. Anything else is refused.
+   */
   cost?: string | number | CallCost;
-  /** `partial` for a stream that ended before the provider said it was done. */
+  /**
+   * `partial` for a stream that ended before the provider said it was done. Anything else is a
+   * problem: `error` and `cancelled` are recorded as given but belong to `fail()` and `cancel()`.
+   */
   status?: 'success' | 'partial';
   metadata?: Record<string, unknown>;
   ttftMs?: number;
@@ -99,7 +105,8 @@ export interface CallHandle extends CallStart {
   /** The record, once finalized. */
   readonly record: CallRecord | undefined;
   update(progress: CallProgress): void;
-  complete(result?: CallResult): CallRecord;
+  /** A string is taken as the assistant's text: `call.complete('Hello!')`. */
+  complete(result?: CallResult | string): CallRecord;
   fail(error: unknown, details?: FailureDetails): CallRecord;
   cancel(reason?: unknown, details?: FailureDetails): CallRecord;
 }

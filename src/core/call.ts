@@ -1,11 +1,13 @@
 import { applyFailure, describeCancellation } from './call-failure.js';
+import { checkFailure, checkProgress, checkResult } from './call-checks.js';
 import { callerCost, priceRecord } from './call-cost.js';
 import type { ResolvedIdentity } from './call-identity.js';
-import { normalizeTokens, resolveStart, toResponseMessage } from './call-input.js';
+import { normalizeTokens, resolveStart, toResponseMessage, type CheckedTokens } from './call-input.js';
+import type { CallProblems } from './call-problems.js';
 import type { CallOwner } from './call-owner.js';
 import type { CallHandle, CallInit, CallProgress, CallResult, FailureDetails } from './call-types.js';
 import { describeError, type ErrorDetails } from './error-details.js';
-import { CallAlreadyFinalizedError } from './errors.js';
+import { CallAlreadyFinalizedError, isLedgerError } from './errors.js';
 import type {
   CallCost,
   CallParams,
@@ -20,7 +22,6 @@ import { CallType, EMPTY_TOKENS, NO_COST_HISTORY } from './record.js';
 import { toIsoString } from './iso-time.js';
 import { json, jsonArray, jsonObject, textField } from './record-fields.js';
 import { capText } from './sanitize.js';
-import type { TokenCountsInput } from './token-input.js';
 
 // The call's shapes live in call-types.ts and call-owner.ts; `core/call.js` stays the one import for them.
 export type { CallHandle, CallInit, CallProgress, CallResult, CallStart, FailureDetails } from './call-types.js';
@@ -55,7 +56,7 @@ export class Call implements CallHandle {
   private ttft: number | null = null;
   private streamedText: string | undefined;
   // What update() reported while the call ran, already checked and sanitized.
-  private progressTokens: TokenUsage | undefined;
+  private progressTokens: CheckedTokens | undefined;
   private progressTokenSource: TokenSource | undefined;
   private progressMessage: ResponseMessage | null = null;
   private progressModel: string | undefined;
@@ -66,10 +67,15 @@ export class Call implements CallHandle {
   private detachSignal: (() => void) | undefined;
   private readonly signal: AbortSignal | undefined;
 
+  /**
+   * @param init already checked (`checkInit`): every field present is valid.
+   * @param problems what the caller got wrong so far (in the init); the call adds its own.
+   */
   constructor(
     private readonly owner: CallOwner,
     init: CallInit,
     identity: ResolvedIdentity,
+    private readonly problems: CallProblems,
   ) {
     this.id = identity.id;
     this.traceId = identity.traceId;
@@ -79,25 +85,22 @@ export class Call implements CallHandle {
     this.tenantId = identity.tenantId;
     this.requestId = identity.requestId;
     this.tags = identity.tags;
-    this.metadata = jsonObject(owner, 'metadata', identity.metadata);
-    this.callType = textField(owner, 'callType', init.callType) ?? CallType.CHAT;
-    this.provider = textField(owner, 'provider', init.provider) ?? 'unknown';
-    this.model = init.model;
+    this.metadata = jsonObject(problems, 'metadata', identity.metadata);
+    this.callType = textField(problems, 'callType', init.callType) ?? CallType.CHAT;
+    this.provider = textField(problems, 'provider', init.provider) ?? 'unknown';
+    this.model = capText(init.model, owner.maxFieldChars, problems, 'model');
     this.requestMode = init.requestMode === 'streaming' ? 'streaming' : 'sync';
     this.systemPrompt =
-      init.systemPrompt === undefined || init.systemPrompt === null
-        ? null
-        : capText(
-            typeof init.systemPrompt === 'string' ? init.systemPrompt : String(init.systemPrompt),
-            owner.maxFieldChars,
-          );
+      typeof init.systemPrompt === 'string'
+        ? capText(init.systemPrompt, owner.maxFieldChars, problems, 'systemPrompt')
+        : null;
     // Copies: callers often push the reply onto the same array after the call.
-    this.messages = jsonArray(owner, 'messages', init.messages) ?? [];
-    this.tools = jsonArray(owner, 'tools', init.tools);
-    this.toolChoice = init.toolChoice === undefined ? null : json(owner, 'toolChoice', init.toolChoice);
-    this.params = jsonObject(owner, 'params', init.params);
+    this.messages = jsonArray(problems, 'messages', init.messages) ?? [];
+    this.tools = jsonArray(problems, 'tools', init.tools);
+    this.toolChoice = init.toolChoice === undefined ? null : json(problems, 'toolChoice', init.toolChoice);
+    this.params = jsonObject(problems, 'params', init.params);
     this.startedMonotonic = owner.clock.monotonic();
-    this.startedAtMs = resolveStart(init.startedAt, owner);
+    this.startedAtMs = resolveStart(init.startedAt, owner.clock, problems);
 
     this.signal = init.signal;
   }
@@ -140,60 +143,110 @@ export class Call implements CallHandle {
     return this.finalRecord;
   }
 
-  update(progress: CallProgress): void {
+  update(given: CallProgress): void {
     if (this.finalRecord) return;
-    // An empty delta (OpenAI's first chunk carries only the role) is not a token yet.
-    if (progress.appendText || progress.firstToken) {
-      if (this.ttft === null) this.ttft = this.owner.clock.monotonic() - this.startedMonotonic;
-      if (progress.appendText) this.streamedText = (this.streamedText ?? '') + progress.appendText;
-    }
-    // Checked now, where the caller can see a ValidationError (fail-closed); a later cancellation
-    // by the signal then has nothing left that could be refused.
-    if (progress.tokens) this.progressTokens = normalizeTokens(this.owner, progress.tokens);
-    if (progress.responseMessage) this.progressMessage = toResponseMessage(this.owner, progress.responseMessage);
-    if (progress.tokenSource) this.progressTokenSource = progress.tokenSource;
-    if (progress.responseModel) this.progressModel = progress.responseModel;
-    if (progress.finishReason) this.progressFinishReason = progress.finishReason;
+    this.guarded(() => {
+      const progress = checkProgress(this.problems, given);
+      // An empty delta (OpenAI's first chunk carries only the role) is not a token yet.
+      if (progress.appendText || progress.firstToken) {
+        if (this.ttft === null) this.ttft = this.owner.clock.monotonic() - this.startedMonotonic;
+        if (progress.appendText) this.streamedText = (this.streamedText ?? '') + progress.appendText;
+      }
+      // Checked now, where the caller can see a ValidationError (fail-closed); a later cancellation
+      // by the signal then has nothing left that could be refused.
+      if (progress.tokens !== undefined) this.progressTokens = normalizeTokens(this.problems, progress.tokens);
+      if (progress.responseMessage) {
+        this.progressMessage = toResponseMessage(this.problems, progress.responseMessage);
+      }
+      if (progress.tokenSource) this.progressTokenSource = progress.tokenSource;
+      if (progress.responseModel) this.progressModel = progress.responseModel;
+      if (progress.finishReason) this.progressFinishReason = progress.finishReason;
+    });
   }
 
-  complete(result: CallResult = {}): CallRecord {
+  /** Records the call's success; a string is taken as the response text. */
+  complete(given?: CallResult | string): CallRecord {
     const ignored = this.guard('success');
     if (ignored) return ignored;
-    const status: CallStatus = result.status === 'partial' ? 'partial' : 'success';
-    const record = this.build(status, result.tokens, result.tokenSource, result.responseMessage, result.metadata);
-    record.responseModel = result.responseModel ?? this.progressModel ?? null;
-    record.finishReason = result.finishReason ?? this.progressFinishReason ?? null;
-    if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
-    record.partial = status === 'partial';
-    record.cost = result.cost === undefined ? priceRecord(this.owner, record) : callerCost(this.owner, result.cost);
-    return this.finish(record, undefined);
+    return this.guardedFinish('success', undefined, () => {
+      const result = checkResult(this.problems, given);
+      const status: CallStatus = result.status ?? 'success';
+      const record = this.build(status, result.tokens, result.tokenSource, result.responseMessage, result.metadata);
+      record.responseModel = this.text('responseModel', result.responseModel ?? this.progressModel ?? null);
+      record.finishReason = this.text('finishReason', result.finishReason ?? this.progressFinishReason ?? null);
+      if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
+      record.partial = status === 'partial';
+      const cost = result.cost === undefined ? undefined : callerCost(this.owner, this.problems, result.cost);
+      record.cost = cost ?? priceRecord(this.owner, this.problems, record);
+      return record;
+    });
   }
 
-  fail(error: unknown, details: FailureDetails = {}): CallRecord {
+  fail(error: unknown, details?: FailureDetails): CallRecord {
     const described = describeError(error, this.owner.clock.now());
-    return this.finalizeFailure(described.aborted ? 'cancelled' : 'error', error, described, details);
+    return this.finalizeFailure(described.aborted ? 'cancelled' : 'error', error, described, details, 'fail()');
   }
 
-  cancel(reason?: unknown, details: FailureDetails = {}): CallRecord {
+  cancel(reason?: unknown, details?: FailureDetails): CallRecord {
     const described = describeCancellation(reason, this.owner.clock.now());
-    return this.finalizeFailure('cancelled', reason, described, details);
+    return this.finalizeFailure('cancelled', reason, described, details, 'cancel()');
   }
 
   private finalizeFailure(
     status: CallStatus,
     error: unknown,
     described: ErrorDetails,
-    details: FailureDetails,
+    given: FailureDetails | undefined,
+    place: string,
   ): CallRecord {
     const ignored = this.guard(status);
     if (ignored) return ignored;
-    const record = this.build(status, details.tokens, details.tokenSource, details.responseMessage, details.metadata);
-    applyFailure(record, described, details, this.owner.maxFieldChars);
-    record.responseModel = this.progressModel ?? null;
-    record.finishReason = this.progressFinishReason ?? null;
-    record.partial = details.partial ?? this.streamedText !== undefined;
-    record.cost = record.tokenSource === null ? null : priceRecord(this.owner, record);
-    return this.finish(record, error ?? described.errorMessage);
+    return this.guardedFinish(status, error ?? described.errorMessage, () => {
+      const details = checkFailure(this.problems, given, place);
+      const record = this.build(status, details.tokens, details.tokenSource, details.responseMessage, details.metadata);
+      applyFailure(record, described, details, this.problems);
+      record.responseModel = this.text('responseModel', this.progressModel ?? null);
+      record.finishReason = this.text('finishReason', this.progressFinishReason ?? null);
+      record.partial = details.partial ?? this.streamedText !== undefined;
+      record.cost = record.tokenSource === null ? null : priceRecord(this.owner, this.problems, record);
+      return record;
+    });
+  }
+
+  /** A text field of the response, capped and made well-formed (reported when it had to be). */
+  private text(field: string, value: string | null): string | null {
+    return value === null ? null : capText(value, this.owner.maxFieldChars, this.problems, field);
+  }
+
+  /**
+   * Runs a step on the caller's path. A ValidationError (fail-closed) or any other typed error
+   * goes to the caller; an untyped one is a bug of ours, so it is reported as a typed problem
+   * (thrown as a ValidationError only when fail-closed) instead of reaching the caller as is.
+   */
+  private guarded(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      if (isLedgerError(error)) throw error;
+      this.problems.invalid('internal', `llm-ledger failed on this input: ${describeError(error, 0).errorMessage}`);
+    }
+  }
+
+  /**
+   * Builds and finishes the record. When building fails with an untyped error (a bug of ours on
+   * odd input), the call is still recorded, without what the caller gave at the end, and the
+   * problem is listed on it: every call yields exactly one record or a typed refusal.
+   */
+  private guardedFinish(status: CallStatus, error: unknown, build: () => CallRecord): CallRecord {
+    let record: CallRecord;
+    try {
+      record = build();
+    } catch (failure) {
+      if (isLedgerError(failure)) throw failure;
+      this.problems.invalid('internal', `llm-ledger failed on this input: ${describeError(failure, 0).errorMessage}`);
+      record = this.build(status, undefined, undefined, undefined, undefined);
+    }
+    return this.finish(record, error);
   }
 
   /** Throws on a second finalization, except after an automatic cancellation by the signal. */
@@ -205,15 +258,22 @@ export class Call implements CallHandle {
 
   private build(
     status: CallStatus,
-    tokenInput: TokenCountsInput | undefined,
+    tokenInput: unknown,
     tokenSource: TokenSource | undefined,
     responseMessage: ResponseMessage | string | null | undefined,
     metadata: Record<string, unknown> | undefined,
   ): CallRecord {
     const endedMonotonic = this.endedMonotonic ?? this.owner.clock.monotonic();
     const latencyMs = Math.max(0, endedMonotonic - this.startedMonotonic);
-    const tokens = tokenInput ? normalizeTokens(this.owner, tokenInput) : (this.progressTokens ?? EMPTY_TOKENS);
-    const hasTokens = tokenInput !== undefined || this.progressTokens !== undefined;
+    const checked = tokenInput !== undefined ? normalizeTokens(this.problems, tokenInput) : this.progressTokens;
+    const tokens = checked?.tokens ?? EMPTY_TOKENS;
+    // No usage at all (none given, or nothing that holds a count) is not 0 tokens: it stays unpriced.
+    const tokenSourceOf =
+      checked === undefined || checked.source === 'none'
+        ? null
+        : checked.source === 'estimated'
+          ? 'estimate'
+          : (tokenSource ?? this.progressTokenSource ?? 'provider');
     return {
       id: this.id,
       traceId: this.traceId,
@@ -224,7 +284,10 @@ export class Call implements CallHandle {
       requestId: this.requestId,
       callType: this.callType,
       tags: this.tags as string[],
-      metadata: metadata ? { ...this.metadata, ...jsonObject(this.owner, 'metadata', metadata) } : this.metadata,
+      metadata:
+        metadata === undefined || metadata === null
+          ? this.metadata
+          : { ...this.metadata, ...jsonObject(this.problems, 'metadata', metadata) },
       provider: this.provider,
       model: this.model,
       systemPrompt: this.systemPrompt,
@@ -235,8 +298,8 @@ export class Call implements CallHandle {
       responseModel: null,
       responseMessage: this.resolveResponse(responseMessage),
       finishReason: null,
-      tokens,
-      tokenSource: hasTokens ? (tokenSource ?? this.progressTokenSource ?? 'provider') : null,
+      tokens: tokens as TokenUsage,
+      tokenSource: tokenSourceOf,
       cost: null,
       costHistory: NO_COST_HISTORY as CallCost[],
       startedAt: toIsoString(this.startedAtMs),
@@ -255,13 +318,15 @@ export class Call implements CallHandle {
   }
 
   private resolveResponse(given: ResponseMessage | string | null | undefined): ResponseMessage | null {
-    if (given !== undefined && given !== null) return toResponseMessage(this.owner, given);
+    if (given !== undefined && given !== null) return toResponseMessage(this.problems, given);
     if (this.progressMessage) return this.progressMessage;
-    if (this.streamedText !== undefined) return toResponseMessage(this.owner, this.streamedText);
+    if (this.streamedText !== undefined) return toResponseMessage(this.problems, this.streamedText);
     return null;
   }
 
   private finish(record: CallRecord, error: unknown): CallRecord {
+    // Listed last, so that a problem found while building the record is on it too.
+    if (this.problems.list) record.problems = Object.freeze(this.problems.list.slice()) as string[];
     // The record is an immutable row: handlers and callers share it with the write queue.
     Object.freeze(record.tokens);
     Object.freeze(record);

@@ -1,3 +1,4 @@
+import { toSafeJson } from './sanitize.js';
 /** What a record keeps of a failure; capture adapters may pass a finer `errorType`. */
 export interface ErrorDetails {
   errorType: string;
@@ -6,6 +7,9 @@ export interface ErrorDetails {
   retryAfterMs: number | null;
   aborted: boolean;
 }
+
+/** A thrown non-Error is described by at most this much of its JSON. */
+const MAX_THROWN_JSON_CHARS = 2000;
 
 const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError', 'TimeoutError']);
 
@@ -94,6 +98,11 @@ export function pickRetryAfter(headers: unknown, now: number): number | null {
 
 function safeString(value: unknown): string {
   try {
+    // A thrown plain object or array is described by its JSON, not as "[object Object]".
+    if (typeof value === 'object' && value !== null) {
+      const text = toSafeJson(value, MAX_THROWN_JSON_CHARS);
+      return text.length > MAX_THROWN_JSON_CHARS ? `${text.slice(0, MAX_THROWN_JSON_CHARS)}…` : text;
+    }
     return String(value);
   } catch {
     return 'unprintable error';

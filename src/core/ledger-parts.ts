@@ -72,6 +72,8 @@ export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaul
 
 export interface LedgerStats extends WriteQueueStats {
   handlers: HandlerStats;
-  /** Values that had to be sanitized (bad token counts, dates, costs). */
+  /** Values that were refused or had to be sanitized (bad token counts, dates, costs, unknown keys). */
   invalidInput: number;
+  /** Calls started with an id another recent call of this ledger already had (recorded under a new id). */
+  duplicateIds: number;
 }

@@ -11,6 +11,16 @@ import {
 } from './task-helpers.js';
 
 /**
+ * The task's init; a value that is not an object is passed to `start()` as it is, which reports
+ * it (a ValidationError when fail-closed) instead of failing here with a TypeError.
+ */
+function taskInit<T extends object>(init: T, build: (init: T) => CallInit): CallInit {
+  return typeof init === 'object' && init !== null && !Array.isArray(init)
+    ? build(init)
+    : (init as unknown as CallInit);
+}
+
+/**
  * The typed task helpers every Ledger has (seed 001's `log_*` functions): each builds the task's
  * init (task-helpers.ts) and starts it like any other call.
  */
@@ -26,22 +36,22 @@ export abstract class LedgerTaskHelpers {
    * call.complete({ responseMessage: result.choices[0]?.message, tokens: result.usage ?? undefined });
    */
   logSentimentAnalysis(init: SentimentAnalysisInit): CallHandle {
-    return this.start(sentimentAnalysisInit(init));
+    return this.start(taskInit(init, sentimentAnalysisInit));
   }
 
   logSummarization(init: TextTaskInit): CallHandle {
-    return this.start(summarizationInit(init));
+    return this.start(taskInit(init, summarizationInit));
   }
 
   logClassification(init: TextTaskInit & { labels?: readonly string[] }): CallHandle {
-    return this.start(classificationInit(init));
+    return this.start(taskInit(init, classificationInit));
   }
 
   logExtraction(init: TextTaskInit): CallHandle {
-    return this.start(extractionInit(init));
+    return this.start(taskInit(init, extractionInit));
   }
 
   logEmbedding(init: EmbeddingInit): CallHandle {
-    return this.start(embeddingInit(init));
+    return this.start(taskInit(init, embeddingInit));
   }
 }

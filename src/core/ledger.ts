@@ -4,7 +4,11 @@ import { DeferredFinalizations } from './deferred-finalizations.js';
 import type { CallOwner, Pricer } from './call-owner.js';
 import type { CallHandle, CallInit } from './call-types.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
-import { LedgerClosedError, ValidationError } from './errors.js';
+import { checkInit } from './call-checks.js';
+import { newCallId } from './call-id.js';
+import { CallProblems } from './call-problems.js';
+import { describeError } from './error-details.js';
+import { isLedgerError, LedgerClosedError, ValidationError } from './errors.js';
 import { checkHealth, type HealthReport, type Pingable } from './health.js';
 import { HandlerSet, type LedgerHandler } from './handlers.js';
 import { createCallOwner } from './ledger-call-owner.js';
@@ -20,6 +24,9 @@ import type { Spool } from './spool.js';
 import type { Store } from './store.js';
 import { WriteQueue } from './write-queue.js';
 import type { CallTokenEstimator } from '../tokens/call-token-estimator.js';
+
+/** How many caller-supplied ids are remembered to catch a duplicate. */
+const RECENT_IDS = 10_000;
 
 // Settings, parts and queries live in their own files; `core/ledger.js` stays the one import for them.
 export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
@@ -56,6 +63,9 @@ export class Ledger extends LedgerTaskHelpers {
   private readonly defersFinalization: boolean;
   private closed = false;
   private invalidInput = 0;
+  private duplicateIds = 0;
+  /** Caller-supplied ids of recent calls, oldest first (a Set keeps insertion order). */
+  private readonly recentIds = new Set<string>();
 
   constructor(parts: LedgerParts) {
     super();
@@ -132,6 +142,8 @@ export class Ledger extends LedgerTaskHelpers {
    * const call = ledger.start(await ledger.admit({ model: 'gpt-4o', userId: 'u-42', messages, params: { maxTokens: 500 } }));
    */
   async admit(init: CallInit): Promise<CallInit> {
+    // Not an object: nothing to reserve; start() reports it.
+    if (typeof init !== 'object' || init === null) return init;
     return this.gate && this.settings.enabled ? this.gate.admit(init) : init;
   }
 
@@ -152,7 +164,7 @@ export class Ledger extends LedgerTaskHelpers {
    * const call = await ledger.startAdmitted({ model: 'gpt-4o', userId: 'u-42', messages });
    */
   async startAdmitted(init: CallInit): Promise<CallHandle> {
-    if (!this.gate || !this.settings.enabled) return this.start(init);
+    if (!this.gate || !this.settings.enabled || typeof init !== 'object' || init === null) return this.start(init);
     const admitted = await this.gate.admit(init);
     let call: CallHandle = NOOP_CALL;
     try {
@@ -185,14 +197,48 @@ export class Ledger extends LedgerTaskHelpers {
       this.reporter.report({ kind: 'internal', error });
       return NOOP_CALL;
     }
-    if (typeof init?.model !== 'string' || init.model.length === 0) {
-      this.invalid('model', 'a non-empty model name is required; recorded as "unknown"');
-      init = { ...init, model: 'unknown' };
+    const problems = new CallProblems(this, this.settings.maxFieldChars);
+    try {
+      const checked = checkInit(problems, init);
+      const identity = resolveIdentity(problems, checked, currentContext());
+      if (checked.id !== undefined && identity.id === checked.id) identity.id = this.uniqueId(problems, identity.id);
+      const call = new Call(this.owner, checked, identity, problems);
+      this.handlerSet.start(call);
+      call.watchSignal();
+      return call;
+    } catch (error) {
+      if (isLedgerError(error)) throw error;
+      // A bug of ours on odd input: reported as a typed problem, and the call still recorded.
+      problems.invalid('internal', `llm-ledger failed on this input: ${describeError(error, 0).errorMessage}`);
+      const call = new Call(
+        this.owner,
+        { model: 'unknown' },
+        resolveIdentity(problems, {} as CallInit, undefined),
+        problems,
+      );
+      this.handlerSet.start(call);
+      return call;
     }
-    const call = new Call(this.owner, init, resolveIdentity(this, init, currentContext()));
-    this.handlerSet.start(call);
-    call.watchSignal();
-    return call;
+  }
+
+  /**
+   * A caller-supplied id already used by a call of this ledger would be one row for two calls
+   * (the store keeps the first): the second is refused (fail-closed) or recorded under a new id,
+   * with the problem listed on it.
+   */
+  private uniqueId(problems: CallProblems, id: string): string {
+    if (!this.recentIds.has(id)) {
+      if (this.recentIds.size >= RECENT_IDS) this.recentIds.delete(this.recentIds.values().next().value as string);
+      this.recentIds.add(id);
+      return id;
+    }
+    this.duplicateIds += 1;
+    const fresh = newCallId();
+    problems.invalid(
+      'id',
+      `"${id.slice(0, 100)}" was already used by another call of this ledger; recorded as "${fresh}"`,
+    );
+    return fresh;
   }
 
   /**
@@ -341,7 +387,12 @@ export class Ledger extends LedgerTaskHelpers {
 
   stats(): LedgerStats {
     this.deferred.runAll();
-    return { ...this.queue.stats, handlers: { ...this.handlerSet.stats }, invalidInput: this.invalidInput };
+    return {
+      ...this.queue.stats,
+      handlers: { ...this.handlerSet.stats },
+      invalidInput: this.invalidInput,
+      duplicateIds: this.duplicateIds,
+    };
   }
 
   /** @internal Used by capture adapters and helpers to report bad input consistently. */

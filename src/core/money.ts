@@ -155,12 +155,26 @@ export function toFixedDecimal(a: Decimal, places: number): string {
   return dot === -1 ? `${text}.${'0'.repeat(places)}` : text + '0'.repeat(places - decimals);
 }
 
-/** Sums decimal strings exactly; null and undefined entries are skipped. */
+/**
+ * parseDecimal for amounts read back from storage: undefined instead of a throw, so one malformed
+ * row (written before costs were checked, or by hand) cannot fail a query over the whole database.
+ */
+export function tryParseDecimal(value: unknown): Decimal | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return undefined;
+  try {
+    return parseDecimal(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sums decimal strings exactly; null, undefined and malformed entries (see tryParseDecimal) are skipped. */
 export function sumDecimalStrings(values: Iterable<string | null | undefined>): string {
   let total: Decimal = ZERO;
   for (const value of values) {
     if (value === null || value === undefined) continue;
-    total = addDecimal(total, parseDecimal(value));
+    const amount = tryParseDecimal(value);
+    if (amount !== undefined) total = addDecimal(total, amount);
   }
   return formatDecimal(total);
 }

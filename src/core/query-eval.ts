@@ -1,4 +1,4 @@
-import { addDecimal, formatDecimal, parseDecimal, ZERO, type Decimal } from './money.js';
+import { addDecimal, formatDecimal, tryParseDecimal, ZERO, type Decimal } from './money.js';
 import type { CallRecord } from './record.js';
 import {
   asList,
@@ -111,7 +111,9 @@ export function summarize(records: Iterable<CallRecord>, query: SummaryQuery): S
     entry.tokens.cacheRead += tokens.cacheRead;
     entry.tokens.cacheWrite += tokens.cacheWrite;
     entry.tokens.reasoning += tokens.reasoning;
-    if (record.cost?.total != null) entry.cost = addDecimal(entry.cost, parseDecimal(record.cost.total));
+    // A malformed stored amount is skipped: one bad row must not fail the whole summary.
+    const amount = record.cost?.total == null ? undefined : tryParseDecimal(record.cost.total);
+    if (amount !== undefined) entry.cost = addDecimal(entry.cost, amount);
     if (record.cost?.status === 'unpriced') entry.unpricedCalls += 1;
     entry.latencies.push(record.latencyMs);
   }

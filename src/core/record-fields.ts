@@ -1,5 +1,5 @@
 import { NO_METADATA } from './record.js';
-import { isPlainJson, toPlain } from './sanitize.js';
+import { capText, isPlainJson, toPlain } from './sanitize.js';
 
 /**
  * Request and response fields as a call records them: JSON-safe (see sanitize.ts), with whatever
@@ -12,16 +12,12 @@ export interface FieldOwner {
   invalid(field: string, message: string): void;
 }
 
-/** A text field (provider, callType); other values are converted and reported. */
+/** A text field (provider, callType), capped; any other value is refused (never stringified) and reported. */
 export function textField(owner: FieldOwner, field: string, value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return capText(value, owner.maxFieldChars, owner, field);
   if (value === undefined || value === null) return undefined;
-  owner.invalid(field, `expected a string, got ${typeof value}; recorded as text`);
-  try {
-    return String(value);
-  } catch {
-    return '[unprintable]';
-  }
+  owner.invalid(field, `expected a string, got ${Array.isArray(value) ? 'an array' : typeof value}; ignored`);
+  return undefined;
 }
 
 /** A JSON-safe version of one request or response field; reports what could not be kept as is. */

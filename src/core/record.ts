@@ -174,6 +174,12 @@ export interface CallRecord {
   errorMessage: string | null;
   httpStatus: number | null;
   retryAfterMs: number | null;
+  /**
+   * What the caller gave that was refused or had to be sanitized ("tokens: input is negative
+   * (-5); recorded as 0"), one line each; absent when nothing was. Lets a report find the
+   * records that were touched.
+   */
+  problems?: string[];
 }
 
 export const EMPTY_TOKENS: Readonly<TokenUsage> = Object.freeze({

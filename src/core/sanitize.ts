@@ -12,7 +12,8 @@
  * - a string longer than `maxFieldChars` is cut and ends with a visible truncation marker (object
  *   keys are not cut);
  * - lone UTF-16 surrogates (invalid Unicode) become U+FFFD.
- * Circular references, BigInt, unreadable and too-deep values are also reported as problems.
+ * Each of these changes is reported as a problem (functions, symbols and undefined excepted, which
+ * JSON itself drops), and thrown as a ValidationError by a fail-closed ledger.
  */
 
 export const DEFAULT_MAX_FIELD_CHARS = 1_000_000;
@@ -26,14 +27,30 @@ export function truncationMarker(removed: number, original: number): string {
   return `…[llm-ledger: truncated ${removed} of ${original} chars]`;
 }
 
-/** Caps one text value and makes it well-formed Unicode. */
-export function capText(value: string, maxChars: number): string {
+/**
+ * Caps one text value and makes it well-formed Unicode; with a `reporter`, each change is
+ * reported for `field` (the README promises that truncation and replaced surrogates are reported).
+ */
+export function capText(
+  value: string,
+  maxChars: number,
+  reporter?: { invalid(field: string, message: string): void },
+  field = 'text',
+): string {
   let text = value;
   if (text.length > maxChars) {
+    reporter?.invalid(field, truncationProblem(text.length, maxChars));
     text = text.slice(0, maxChars) + truncationMarker(text.length - maxChars, text.length);
   }
-  return text.isWellFormed() ? text : text.toWellFormed();
+  if (text.isWellFormed()) return text;
+  reporter?.invalid(field, SURROGATE_PROBLEM);
+  return text.toWellFormed();
 }
+
+export function truncationProblem(length: number, maxChars: number): string {
+  return `a string of ${length} characters is cut to maxFieldChars (${maxChars}) and ends with a truncation marker`;
+}
+export const SURROGATE_PROBLEM = 'lone UTF-16 surrogates (invalid Unicode) are replaced by U+FFFD';
 
 function wellFormed(text: string): string {
   return text.isWellFormed() ? text : text.toWellFormed();
@@ -57,7 +74,8 @@ function isPlainAt(value: unknown, maxFieldChars: number, depth: number): boolea
     case 'string':
       return value.length <= maxFieldChars && value.isWellFormed();
     case 'number':
-      return Number.isFinite(value);
+      // -0 is stored as 0 (JSON has no -0): the careful walk makes the copy say so.
+      return Number.isFinite(value) && !Object.is(value, -0);
     case 'boolean':
       return true;
     case 'object':
@@ -124,9 +142,12 @@ export function toSafeJson(value: unknown, maxFieldChars: number = DEFAULT_MAX_F
 export function toPlain(value: unknown, maxFieldChars: number, ancestors: object[], problems?: string[]): unknown {
   switch (typeof value) {
     case 'string':
+      if (value.length > maxFieldChars) problems?.push(truncationProblem(value.length, maxFieldChars));
+      if (!value.isWellFormed()) problems?.push(SURROGATE_PROBLEM);
       return value.length > maxFieldChars || !value.isWellFormed() ? capText(value, maxFieldChars) : value;
     case 'number':
-      return Number.isFinite(value) ? value : null;
+      if (!Number.isFinite(value)) problems?.push(`${value} is not a JSON number and is stored as null`);
+      return Number.isFinite(value) ? value + 0 : null;
     case 'boolean':
       return value;
     case 'bigint':
@@ -174,7 +195,13 @@ export function toPlain(value: unknown, maxFieldChars: number, ancestors: object
     const result: Record<string, unknown> = {};
     for (const [key, item] of entries) {
       const plain = toPlain(item, maxFieldChars, ancestors, problems);
-      if (plain !== undefined) result[wellFormed(String(key))] = plain;
+      if (typeof key === 'string' && !key.isWellFormed()) problems?.push(SURROGATE_PROBLEM);
+      if (plain === undefined) continue;
+      const name = wellFormed(String(key));
+      // An own "__proto__" key (JSON.parse makes them) stays a key: assignment would set the prototype.
+      if (name === '__proto__')
+        Object.defineProperty(result, name, { value: plain, enumerable: true, writable: true, configurable: true });
+      else result[name] = plain;
     }
     return result;
   } catch {

@@ -38,9 +38,15 @@ export function summarizationInit(init: TextTaskInit): CallInit {
 
 export function classificationInit(init: TextTaskInit & { labels?: readonly string[] }): CallInit {
   const { labels, ...rest } = init;
-  const instruction = labels ? `Classify the text into one of: ${labels.join(', ')}.` : 'Classify the following text.';
+  const list = Array.isArray(labels) ? labels.filter((label): label is string => typeof label === 'string') : undefined;
+  const instruction = list ? `Classify the text into one of: ${list.join(', ')}.` : 'Classify the following text.';
   const callInit = textTask(CallType.CLASSIFICATION, instruction, rest);
-  return labels ? { ...callInit, metadata: { ...callInit.metadata, labels: [...labels] } } : callInit;
+  // Labels are kept as given (metadata is checked by start()), even those the instruction leaves out.
+  const metadata = callInit.metadata;
+  if (labels === undefined || (metadata !== undefined && (typeof metadata !== 'object' || metadata === null))) {
+    return callInit;
+  }
+  return { ...callInit, metadata: { ...metadata, labels } };
 }
 
 export function extractionInit(init: TextTaskInit): CallInit {
@@ -53,7 +59,8 @@ export interface EmbeddingInit extends TaskInit {
 
 export function embeddingInit(init: EmbeddingInit): CallInit {
   const { input, ...rest } = init;
-  const texts = typeof input === 'string' ? [input] : input;
+  // Anything but an array is one input; start() checks what the messages hold.
+  const texts: readonly unknown[] = Array.isArray(input) ? input : [input];
   return {
     ...rest,
     callType: CallType.EMBEDDING,
@@ -75,6 +82,8 @@ function withDefined(
   base: Record<string, unknown> | undefined,
   extra: Record<string, unknown>,
 ): Record<string, unknown> {
+  // Not an object: passed on as it is, for start() to report rather than spread here.
+  if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) return base;
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) result[key] = value;
   return result;

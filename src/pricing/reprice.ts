@@ -3,7 +3,7 @@ import {
   addDecimal,
   compareDecimal,
   formatDecimal,
-  parseDecimal,
+  tryParseDecimal,
   subtractDecimal,
   ZERO,
   type Decimal,
@@ -85,8 +85,9 @@ export class RepriceDiff {
   }
 }
 
+/** A malformed stored amount counts as 0 here; sameCost treats it as different, so it is repriced. */
 function amount(cost: CallCost | null): Decimal {
-  return cost?.total == null ? ZERO : parseDecimal(cost.total);
+  return cost?.total == null ? ZERO : (tryParseDecimal(cost.total) ?? ZERO);
 }
 
 /** Same value: total, status, currency and every breakdown amount, compared as exact decimals. */
@@ -100,9 +101,12 @@ export function sameCost(a: CallCost | null, b: CallCost | null): boolean {
   );
 }
 
+/** A malformed stored amount is never the same as anything: it gets repriced. */
 function sameAmount(a: string | null | undefined, b: string | null | undefined): boolean {
   if (a == null || b == null) return (a == null) === (b == null);
-  return compareDecimal(parseDecimal(a), parseDecimal(b)) === 0;
+  const x = tryParseDecimal(a);
+  const y = tryParseDecimal(b);
+  return x !== undefined && y !== undefined && compareDecimal(x, y) === 0;
 }
 
 /** A bucket absent on one side equals a zero amount on the other. */

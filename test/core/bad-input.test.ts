@@ -320,7 +320,8 @@ describe('bad content through a record', () => {
     expect(ledger.start({} as CallInit).complete().model).toBe('unknown');
     expect(ledger.start({ model: '' }).complete().model).toBe('unknown');
     expect(ledger.start(undefined as unknown as CallInit).complete().model).toBe('unknown');
-    expect(logger.problems('Invalid model')).toHaveLength(1);
+    // One log line per distinct problem: the missing model twice, the empty one once.
+    expect(logger.problems('Invalid model')).toHaveLength(2);
     expect(ledger.stats().invalidInput).toBe(3);
   });
 
@@ -345,7 +346,7 @@ describe('bad content through a record', () => {
     expect(record.status).toBe('success');
   });
 
-  it('wrongly typed fields are converted or dropped, and reported', () => {
+  it('wrongly typed fields are refused (never stringified) or wrapped, and reported', () => {
     const { ledger, logger } = setup();
     const init = {
       model: 'm',
@@ -360,24 +361,27 @@ describe('bad content through a record', () => {
     } as unknown as CallInit;
     const record = ledger.start(init).complete({ responseMessage: 12 as unknown as string });
     expect(record).toMatchObject({
-      userId: '42',
-      sessionId: '[object Object]',
-      provider: '7',
+      userId: null,
+      sessionId: null,
+      provider: 'unknown',
       tags: ['single-tag'],
       metadata: {},
       messages: ['hello'],
       tools: [{ not: 'an array' }],
       params: {},
-      responseMessage: { role: 'assistant', content: 12 },
+      responseMessage: null,
     });
     expect(ledger.stats().invalidInput).toBeGreaterThanOrEqual(9);
+    expect(record.problems?.join('\n')).toMatch(/userId: expected a string, got number; ignored/);
+    expect(record.problems?.join('\n')).toMatch(/responseMessage: expected a message object or a string, got 12/);
     expect(logger.problems('Invalid tags')).toHaveLength(1);
   });
 
-  it('tags with non-string entries are converted', () => {
+  it('tags with non-string entries keep only the strings, and list the problem', () => {
     const { ledger } = setup();
     const record = ledger.start({ model: 'm', tags: ['a', 1, null] as unknown as string[] }).complete();
-    expect(record.tags).toEqual(['a', '1', 'null']);
+    expect(record.tags).toEqual(['a']);
+    expect(record.problems?.[0]).toMatch(/^tags: expected an array of well-formed strings/);
   });
 
   it('a caller cost that is not a decimal is left unset and reported', () => {
@@ -394,10 +398,17 @@ describe('bad content through a record', () => {
     expect(() => ledger.start({ model: 'm', metadata })).toThrow(ValidationError);
   });
 
-  it('fail-closed: a big message is not an error, it is cut', () => {
-    const { ledger } = setup({ failOpen: false, maxFieldChars: 5 });
-    const record = ledger.start({ model: 'm', messages: [{ role: 'user', content: '123456' }] }).complete();
+  it('a big message is cut and the cut reported; fail-closed, it is a ValidationError', () => {
+    const open = setup({ maxFieldChars: 5 });
+    const record = open.ledger.start({ model: 'm', messages: [{ role: 'user', content: '123456' }] }).complete();
     expect((record.messages[0] as { content: string }).content).toContain('truncated 1 of 6');
+    expect(record.problems).toEqual([
+      'messages: a string of 6 characters is cut to maxFieldChars (5) and ends with a truncation marker',
+    ]);
+    const closed = testLedger({ failOpen: false, maxFieldChars: 5 }).ledger;
+    expect(() => closed.start({ model: 'm', messages: [{ role: 'user', content: '123456' }] })).toThrow(
+      ValidationError,
+    );
   });
 
   it('none of it crashes: everything at once, through logCall, with handlers', async () => {

@@ -232,10 +232,19 @@ describe('tokens', () => {
     expect(record.tokens).toMatchObject({ input: 7, output: 3, total: 10 });
   });
 
-  it('keeps a total larger than input + output (seed 001 logs calls that only know their total)', () => {
+  it('a call that only knows its total: counted as input, marked estimated', () => {
     const { ledger } = setup();
     const record = ledger.start({ model: 'gpt-3.5-turbo' }).complete({ tokens: { total_tokens: 250 } });
-    expect(record.tokens).toMatchObject({ input: 0, output: 0, total: 250 });
+    expect(record.tokens).toMatchObject({ input: 250, output: 0, total: 250 });
+    expect(record.tokenSource).toBe('estimate');
+    expect(record.problems).toBeUndefined();
+  });
+
+  it('keeps a total larger than input + output', () => {
+    const { ledger } = setup();
+    const record = ledger.start({ model: 'm' }).complete({ tokens: { input: 10, output: 5, total: 20 } });
+    expect(record.tokens).toMatchObject({ input: 10, output: 5, total: 20 });
+    expect(record.tokenSource).toBe('provider');
   });
 
   it('uses counts given by update() when complete() has none', () => {

@@ -78,11 +78,22 @@ describe('toIsoString', () => {
     expect(logger.problems('Invalid startedAt')).toHaveLength(3);
   });
 
-  it('a record imported from the distant past keeps its start time', () => {
+  it('a record imported from the past keeps its start time, back to 2000', () => {
     const { ledger } = testLedger();
-    expect(ledger.start({ model: 'm', startedAt: '1969-07-20T20:17:40.000Z' }).complete().startedAt).toBe(
-      '1969-07-20T20:17:40.000Z',
+    expect(ledger.start({ model: 'm', startedAt: '2000-01-01T00:00:00.000Z' }).complete().startedAt).toBe(
+      '2000-01-01T00:00:00.000Z',
     );
+  });
+
+  it('a start before 2000 or from 2200 on is refused (fail-closed) or replaced by now and listed', () => {
+    const { ledger } = testLedger();
+    for (const startedAt of ['1969-07-20T20:17:40.000Z', '+020000-01-01T00:00:00.000Z', Date.UTC(2200, 0, 1)]) {
+      const record = ledger.start({ model: 'm', startedAt }).complete();
+      expect(record.startedAt.startsWith('20')).toBe(true);
+      expect(record.problems?.join('\n')).toMatch(/startedAt: .* is not a date between 2000-01-01 and 2200-01-01/);
+    }
+    const closed = testLedger({ failOpen: false }).ledger;
+    expect(() => closed.start({ model: 'm', startedAt: '+020000-01-01T00:00:00.000Z' })).toThrow(/Invalid startedAt/);
   });
 });
 

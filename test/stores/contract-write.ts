@@ -46,6 +46,27 @@ export function describeWriteContract(current: () => Store): void {
       expect(await store.get(record.id)).toStrictEqual(record);
     });
 
+    it('round-trips the problems listed on a record, and their absence', async () => {
+      const touched = makeRecord({
+        problems: ['tokens: input is negative (-5); recorded as 0', 'system_prompt: unknown key "system_prompt"'],
+      });
+      const clean = makeRecord();
+      await store.write([touched, clean]);
+      expect(await store.get(touched.id)).toStrictEqual(touched);
+      expect(await store.get(clean.id)).toStrictEqual(clean);
+      expect((await store.get(clean.id))?.problems).toBeUndefined();
+    });
+
+    it('a malformed stored cost does not fail the summary of the whole store', async () => {
+      // PostgreSQL's NUMERIC column refuses such a row at write; the other stores must survive it.
+      if (store.kind === 'postgres') return;
+      const odd = makeRecord({ cost: makeCost('0.5', { total: 'abc' }) });
+      const good = makeRecord({ cost: makeCost('0.25') });
+      await store.write([odd, good]);
+      const [row] = await store.summary({});
+      expect(row?.calls).toBe(2);
+    });
+
     it('keeps null and empty values apart', async () => {
       const empty = makeRecord({
         tools: [],

@@ -109,7 +109,7 @@ describe('Anthropic usage (exclusive input)', () => {
 
   it('the core keeps converted counts as they are (no clamping needed)', () => {
     const tokens = tokenUsageFromAnthropic({ input_tokens: 1, cache_read_input_tokens: 9, output_tokens: 2 });
-    expect(normalizeTokenCounts(tokens)).toEqual({ tokens, problems: [] });
+    expect(normalizeTokenCounts(tokens)).toEqual({ tokens, problems: [], source: 'given' });
   });
 });
 

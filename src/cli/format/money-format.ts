@@ -1,4 +1,4 @@
-import { formatDecimal, isZero, parseDecimal, toFixedDecimal } from '../../core/money.js';
+import { formatDecimal, isZero, parseDecimal, toFixedDecimal, tryParseDecimal } from '../../core/money.js';
 
 /** `--exact`, taken by every command that displays costs: amounts as stored, not rounded. */
 export const EXACT_OPTION = { exact: { type: 'boolean' } } as const;
@@ -16,7 +16,9 @@ export function displayDecimals(values: { exact?: boolean }, roundingDecimals: n
  */
 export function formatCost(amount: string | null | undefined, currency: string, decimals: number | 'exact'): string {
   if (amount === null || amount === undefined) return 'unpriced';
-  const value = parseDecimal(amount);
+  // A malformed stored amount is shown as such rather than failing the whole listing.
+  const value = tryParseDecimal(amount);
+  if (value === undefined) return 'invalid';
   let text = decimals === 'exact' ? formatDecimal(value) : toFixedDecimal(value, decimals);
   if (decimals !== 'exact' && !isZero(value) && isZero(parseDecimal(text))) {
     const digits = (value.units < 0n ? -value.units : value.units).toString().length;

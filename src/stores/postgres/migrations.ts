@@ -85,6 +85,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // the existing rows are summed into them here, in the migration's transaction.
     sql: PG_ROLLUP_MIGRATION_SQL,
   },
+  {
+    version: 3,
+    name: 'add the problems column',
+    // What the caller gave that was refused or sanitized (a JSON array of lines), NULL when nothing was.
+    sql: 'ALTER TABLE $schema.llm_request_logs ADD COLUMN problems JSONB',
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce(

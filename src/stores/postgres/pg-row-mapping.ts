@@ -19,6 +19,7 @@ const JSON_COLUMNS: ReadonlySet<string> = new Set([
   'token_details',
   'cost_breakdown',
   'cost_history',
+  'problems',
 ]);
 const NUMBER_COLUMNS: ReadonlySet<string> = new Set([
   'input_tokens',

@@ -81,6 +81,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // existing rows are summed into them when the store next opens (the hours are marked dirty).
     sql: ROLLUP_MIGRATION_SQL,
   },
+  {
+    version: 3,
+    name: 'add the problems column',
+    // What the caller gave that was refused or sanitized (a JSON array of lines), NULL when nothing was.
+    sql: 'ALTER TABLE llm_request_logs ADD COLUMN problems TEXT',
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, migration) => Math.max(latest, migration.version), 0);

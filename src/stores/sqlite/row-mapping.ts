@@ -49,6 +49,7 @@ export const COLUMNS = [
   'error_message',
   'http_status',
   'retry_after_ms',
+  'problems',
 ] as const;
 
 export type Column = (typeof COLUMNS)[number];
@@ -122,7 +123,9 @@ export function writeRow(record: CallRecord, target: unknown[], maxChars: number
   target[i++] = text(record.errorType, maxChars);
   target[i++] = text(record.errorMessage, maxChars);
   target[i++] = finite(record.httpStatus);
-  target[i] = finite(record.retryAfterMs);
+  target[i++] = finite(record.retryAfterMs);
+  target[i] =
+    record.problems === undefined || record.problems.length === 0 ? null : toSafeJson(record.problems, maxChars);
 }
 
 /** The inverse of `writeRow`: a record deep-equal to the one written (after sanitization). */
@@ -164,6 +167,8 @@ export function rowToRecord(row: StoredRow): CallRecord {
     errorMessage: row.error_message as string | null,
     httpStatus: row.http_status as number | null,
     retryAfterMs: row.retry_after_ms as number | null,
+    // Only set when the call had problems, as on the record that was written.
+    ...(row.problems == null ? undefined : { problems: JSON.parse(row.problems as string) as string[] }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { addDecimal, formatDecimal, parseDecimal, ZERO, type Decimal } from '../../core/money.js';
+import { addDecimal, formatDecimal, parseDecimal, tryParseDecimal, ZERO, type Decimal } from '../../core/money.js';
 import { percentile } from '../../core/store.js';
 import {
   addHistogramTexts,
@@ -19,8 +19,11 @@ export function registerSqlFunctions(db: SqliteDatabase): void {
     deterministic: true,
     start: ZERO,
     // The typings assume the argument has the accumulator's type; here it is the column value.
-    step: (total, value: unknown) =>
-      value === null ? total : addDecimal(total, parseDecimal(value as string | number)),
+    // A malformed stored amount is skipped, never thrown: one bad row must not fail every summary.
+    step: (total, value: unknown) => {
+      const amount = value === null ? undefined : tryParseDecimal(value);
+      return amount === undefined ? total : addDecimal(total, amount);
+    },
     result: (total) => formatDecimal(total),
   });
   db.aggregate<number[]>('ledger_latency_stats', {
