@@ -78,8 +78,8 @@ export function validateSummaryQuery(query: unknown, place = 'usage.summary()'):
     for (const bound of ['from', 'to'] as const) {
       if (checked[bound] !== undefined && where[bound] !== undefined) {
         throw new ValidationError(
-          `${place} ${bound}`,
-          `given both as query.${bound} and query.where.${bound}; give it once`,
+          bound,
+          `in ${place}: given both as query.${bound} and query.where.${bound}; give it once`,
         );
       }
     }
@@ -90,7 +90,7 @@ export function validateSummaryQuery(query: unknown, place = 'usage.summary()'):
 /** `calls.get(id)`, `calls.byTrace(traceId)`. */
 export function validateId(value: unknown, name: string, place: string): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new ValidationError(`${place} ${name}`, `expected a non-empty string, received ${describe(value)}`);
+    throw new ValidationError(name, `in ${place}: expected a non-empty string, received ${describe(value)}`);
   }
   return value;
 }
@@ -102,13 +102,14 @@ function checkObject(
   name: string,
 ): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) {
-    throw new ValidationError(`${place} ${name}`, `expected an object, received ${describe(value)}`);
+    throw new ValidationError(name, `in ${place}: expected an object, received ${describe(value)}`);
   }
   const known = Object.keys(shape);
+  const at = (key: string) => (name === 'where' ? `where.${key}` : key);
   for (const key of Reflect.ownKeys(value)) {
     const label = typeof key === 'symbol' ? key.toString() : key;
     if (typeof key === 'symbol' || !Object.hasOwn(shape, key)) {
-      throw new ValidationError(`${place} ${name}.${label}`, unknownKeyMessage(label, known));
+      throw new ValidationError(at(label), `in ${place}: ${unknownKeyMessage(label, known)}`);
     }
   }
   const record = value as Record<string, unknown>;
@@ -117,7 +118,7 @@ function checkObject(
     if (field === undefined) continue;
     const parsed = shape[key]!.safeParse(field);
     if (!parsed.success) {
-      throw new ValidationError(`${place} ${name}.${key}`, `expected ${expectedFor(key)}, received ${describe(field)}`);
+      throw new ValidationError(at(key), `in ${place}: expected ${expectedFor(key)}, received ${describe(field)}`);
     }
   }
   return record;
