@@ -3,6 +3,9 @@ import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 
 import { EmojiResolver, type EmojiSet } from './emoji-set.js';
 import { eventSpec, type LlmEventSpec, type LogLevel } from './llm-events.js';
 import { BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';
+import { checkLlmLoggerOptions } from '../observe-options.js';
+
+const BUILT_IN_SET_NAMES = BUILT_IN_EMOJI_SETS.map((set) => set.domain);
 import { createPrettyDestination } from './pretty-destination.js';
 
 export type LogFormat = 'json' | 'pretty';
@@ -50,6 +53,7 @@ export class LlmLogger {
   private readonly bound = new Map<string, Logger>();
 
   constructor(options: LlmLoggerOptions = {}) {
+    checkLlmLoggerOptions(options, BUILT_IN_SET_NAMES);
     const env = options.env ?? process.env;
     // A bad LOG_FORMAT or LOG_LEVEL is a ConfigError naming it, even when an option overrides it.
     const envFormat = readEnv(env, 'LOG_FORMAT');
