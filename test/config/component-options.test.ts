@@ -73,3 +73,18 @@ describe('option objects other than createLedger’s are strict too', () => {
     ).toBe('minSamples');
   });
 });
+
+describe('limits.set and meter.get', () => {
+  it('a misspelt budget or rate key is a ConfigError instead of a budget without its limit', async () => {
+    const { createMeter } = await import('../../src/meters/create-meter.js');
+    const meter = createMeter({ backend: 'memory' });
+    const budget = configError(() => meter.limits.set({ subject: 'user:*', max_cost: '10' } as never));
+    expect(budget.path).toBe('max_cost');
+    expect(budget.message).toContain('did you mean "maxCost"?');
+    expect(configError(() => meter.limits.setRate({ subject: 'user:*', rpm: 5 } as never)).path).toBe('rpm');
+    expect(configError(() => meter.limits.setRate(null as never)).path).toBe('');
+    expect(meter.limits.set({ subject: 'user:*', maxCost: '10', period: 'month' }).maxCost).toBe('10');
+    await expect(meter.get('nobody' as never, 'month')).rejects.toBeInstanceOf(ConfigError);
+    await meter.close();
+  });
+});
