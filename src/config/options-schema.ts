@@ -20,6 +20,15 @@ export function withMethods(...methods: string[]): z.ZodType<object> {
   );
 }
 
+/** `process.env` is not a plain object (zod's record rejects it): any object whose values are strings. */
+export const environmentLike = z.custom<Record<string, string | undefined>>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((item) => item === undefined || typeof item === 'string'),
+);
+
 const storeLike = withMethods('write', 'get', 'list', 'byTrace', 'summary', 'close');
 // Handlers may be partial (even `{}`), and their methods are not read here: a getter that throws
 // is the handler's own problem, isolated when the ledger dispatches to it.
@@ -32,7 +41,7 @@ export const LEDGER_OPTION_SHAPES: Readonly<Record<string, readonly [z.ZodType, 
     'a Store instance or a non-empty location string (memory, a SQLite path, sqlite:PATH, postgres://...)',
   ],
   configFile: [z.union([z.string().min(1), z.literal(false)]), 'a file path or false'],
-  env: [z.record(z.string(), z.union([z.string(), z.undefined()])), 'an object of environment variables (strings)'],
+  env: [environmentLike, 'an object of environment variables (strings)'],
   cwd: [z.string().min(1), 'a directory path'],
   handlers: [z.array(handlerLike), 'a list of handler objects (with onStart, onEnd, onError)'],
   logger: [withMethods('debug', 'info', 'warn', 'error'), 'a pino-compatible logger (debug, info, warn, error)'],

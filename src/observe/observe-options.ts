@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkOptions, checkOptionsObject, withMethods } from '../config/options-schema.js';
+import { checkOptions, checkOptionsObject, environmentLike, withMethods } from '../config/options-schema.js';
 import { ConfigError } from '../core/errors.js';
 import { unknownKeyMessage } from '../core/key-suggestions.js';
 
@@ -21,7 +21,7 @@ const LOGGER_SHAPES = {
   format: [z.enum(['json', 'pretty']), 'json or pretty'],
   emojiSets: [z.array(z.string()), 'a list of built-in emoji set names'],
   customEmojiSets: [z.array(withMethods('getEmoji')), 'a list of EmojiSet objects (domain, getEmoji)'],
-  env: [z.record(z.string(), z.union([z.string(), z.undefined()])), 'an object of environment variables (strings)'],
+  env: [environmentLike, 'an object of environment variables (strings)'],
 } as const;
 
 const LOG_HANDLER_SHAPES = {

@@ -50,3 +50,10 @@ describe('createLedger options: one contract, checked at the boundary', () => {
     await ledger.close();
   });
 });
+
+describe('createLedger({ env: process.env })', () => {
+  it('accepts the real process.env (not a plain object)', async () => {
+    const ledger = createLedger({ ...base, env: process.env, store: 'memory' });
+    await ledger.close();
+  });
+});
