@@ -38,8 +38,10 @@ export function createLedger(
   options: CreateLedgerOptions & { monitor: true | PerformanceMonitorOptions },
 ): CreatedLedger & { readonly monitor: PerformanceMonitor };
 export function createLedger(options?: CreateLedgerOptions): CreatedLedger;
-export function createLedger(options: CreateLedgerOptions = {}): CreatedLedger {
-  const resolved = resolveLedgerConfig(options);
+export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
+  const resolved = resolveLedgerConfig(input);
+  // Checked by resolveLedgerConfig: a plain object (null and non-objects throw ConfigError).
+  const options: CreateLedgerOptions = input ?? {};
   const logger = options.logger ?? consoleLogger;
   const cwd = options.cwd ?? process.cwd();
   // Built before the store opens, so a price configuration error (a missing FX rate) fails first.

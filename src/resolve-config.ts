@@ -1,13 +1,17 @@
 import { ConfigError } from './core/errors.js';
 import { DEFAULT_SETTINGS, type LedgerSettings } from './core/ledger.js';
 import { envBoolean, loadConfigFile } from './config/load.js';
+import { checkOptions, checkOptionsObject, describeValue, LEDGER_OPTION_SHAPES } from './config/options-schema.js';
 import { DEFAULT_DATABASE_PATH, type CreateLedgerOptions, type ResolvedLedgerConfig } from './ledger-options.js';
 
 /**
  * Merges, in rising order of precedence: defaults, `llm_config.yaml`, environment, options.
  * Throws ConfigError naming the file or variable and the key when anything is invalid.
  */
-export function resolveLedgerConfig(options: CreateLedgerOptions = {}): ResolvedLedgerConfig {
+export function resolveLedgerConfig(input: CreateLedgerOptions = {}): ResolvedLedgerConfig {
+  const options = checkOptionsObject(input, 'createLedger() options') as CreateLedgerOptions;
+  // Only known settings are taken: a misspelt option (`failopen`) is an error, not silently ignored.
+  checkOptions(options as Record<string, unknown>, LEDGER_OPTION_SHAPES, 'options', [...SETTING_KEYS]);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const config = loadConfigFile(options.configFile, env, cwd);
@@ -29,19 +33,7 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
     failOpen: envBoolean(env, 'LLM_USAGE_FAIL_OPEN'),
   });
   const direct: Record<string, unknown> = {};
-  // Only known settings are taken: a misspelt option (`failopen`) is an error, not silently ignored.
-  for (const [key, value] of Object.entries(options)) {
-    if (OTHER_OPTION_KEYS.includes(key)) continue;
-    direct[key] = value;
-    if (value !== undefined && !SETTING_KEYS.has(key)) {
-      throw new ConfigError({
-        source: 'options',
-        path: key,
-        expected: `a known option (${[...SETTING_KEYS, ...OTHER_OPTION_KEYS].join(', ')})`,
-        received: 'an unknown option',
-      });
-    }
-  }
+  for (const [key, value] of Object.entries(options)) if (SETTING_KEYS.has(key)) direct[key] = value;
   assign(settings, direct);
   validateSettings(settings);
   const storeLocation =
@@ -53,26 +45,6 @@ export function resolveLedgerConfig(options: CreateLedgerOptions = {}): Resolved
 }
 
 const SETTING_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_SETTINGS));
-const OTHER_OPTION_KEYS = [
-  'store',
-  'configFile',
-  'env',
-  'cwd',
-  'handlers',
-  'logger',
-  'onError',
-  'pricer',
-  'clock',
-  'tokenEstimation',
-  'monitor',
-  'meter',
-  'meterPing',
-  'spool',
-  'deadLetters',
-  'durability',
-  'shutdownHooks',
-  'priceUpdates',
-];
 
 function nonBlank(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
@@ -95,12 +67,22 @@ function validateSettings(settings: LedgerSettings): void {
   for (const key of positive) {
     const value = settings[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-      throw new ConfigError({ source: 'options', path: key, expected: 'a positive integer', received: String(value) });
+      throw new ConfigError({
+        source: 'options',
+        path: key,
+        expected: 'a positive integer',
+        received: describeValue(value),
+      });
     }
   }
   for (const key of ['enabled', 'failOpen'] as const) {
     if (typeof settings[key] !== 'boolean') {
-      throw new ConfigError({ source: 'options', path: key, expected: 'a boolean', received: String(settings[key]) });
+      throw new ConfigError({
+        source: 'options',
+        path: key,
+        expected: 'a boolean',
+        received: describeValue(settings[key]),
+      });
     }
   }
   const rounding = settings.roundingDecimals;
@@ -109,7 +91,7 @@ function validateSettings(settings: LedgerSettings): void {
       source: 'options',
       path: 'roundingDecimals',
       expected: 'an integer from 0 to 30',
-      received: String(rounding),
+      received: describeValue(rounding),
     });
   }
   if (typeof settings.baseCurrency !== 'string' || !/^[A-Z]{3}$/.test(settings.baseCurrency)) {
@@ -117,7 +99,7 @@ function validateSettings(settings: LedgerSettings): void {
       source: 'options',
       path: 'baseCurrency',
       expected: 'a three-letter ISO currency code such as USD',
-      received: JSON.stringify(settings.baseCurrency),
+      received: describeValue(settings.baseCurrency),
     });
   }
 }

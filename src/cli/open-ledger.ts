@@ -20,10 +20,10 @@ export const LEDGER_OPTIONS = {
 
 /** Filter options shared by `calls` and `report`. */
 export const FILTER_OPTIONS = {
-  user: { type: 'string' },
-  session: { type: 'string' },
-  tenant: { type: 'string' },
-  trace: { type: 'string' },
+  user: { type: 'string', multiple: true },
+  session: { type: 'string', multiple: true },
+  tenant: { type: 'string', multiple: true },
+  trace: { type: 'string', multiple: true },
   model: { type: 'string', multiple: true },
   provider: { type: 'string', multiple: true },
   status: { type: 'string', multiple: true },
@@ -34,8 +34,9 @@ export const FILTER_OPTIONS = {
 } as const;
 
 export const FILTER_USAGE = `Filters:
-  --user ID  --session ID  --tenant ID  --trace ID
-  --model M  --provider P  --status S  --call-type T  --tag TAG   (repeatable; tags must all be present)
+  --user ID  --session ID  --tenant ID  --trace ID  --model M  --provider P  --status S  --call-type T
+                     (repeatable: any of the values matches)
+  --tag TAG          (repeatable: every tag must be present)
   --since 7d|24h|DATE  --until DATE`;
 
 const STATUSES: readonly CallStatus[] = ['success', 'error', 'partial', 'cancelled'];
@@ -98,15 +99,27 @@ function nonBlank(value: string | undefined): string | undefined {
 
 export function filterFromOptions(values: Record<string, unknown>, now: number = Date.now()): CallFilter {
   const filter: CallFilter = {};
-  const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  // An empty value (`--user ''`, `--since=`) is a mistake to report, not a filter to drop.
+  const text = (key: string) => {
+    const value = values[key];
+    if (typeof value !== 'string') return undefined;
+    if (value.trim() === '') throw new UsageError(`--${key} needs a value`);
+    return value;
+  };
   const list = (key: string) => {
     const value = values[key];
-    return Array.isArray(value) && value.length > 0 ? (value as string[]) : undefined;
+    if (!Array.isArray(value) || value.length === 0) return undefined;
+    for (const item of value as string[]) if (item.trim() === '') throw new UsageError(`--${key} needs a value`);
+    return value as string[];
   };
-  filter.userId = text('user');
-  filter.sessionId = text('session');
-  filter.tenantId = text('tenant');
-  filter.traceId = text('trace');
+  const one = (key: string) => {
+    const items = list(key);
+    return items?.length === 1 ? items[0] : items;
+  };
+  filter.userId = one('user');
+  filter.sessionId = one('session');
+  filter.tenantId = one('tenant');
+  filter.traceId = one('trace');
   filter.model = list('model');
   filter.provider = list('provider');
   filter.callType = list('call-type');

@@ -1,4 +1,5 @@
 import { isLedgerError } from '../core/errors.js';
+import { suggestKey } from '../core/key-suggestions.js';
 import { UsageError, type CliIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { printable } from './format/printable.js';
@@ -37,7 +38,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`llm-ledger ${command.name}: ${printable((error as Error).message)}\n\n${command.usage}\n`);
+      const hint = flagSuggestion(error, command.usage);
+      io.stderr(`llm-ledger ${command.name}: ${printable((error as Error).message)}${hint}\n\n${command.usage}\n`);
       return 2;
     }
     if (isLedgerError(error)) {
@@ -46,6 +48,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     throw error;
   }
+}
+
+/** For an unknown flag: the flag of the command's usage it is closest to (`--users` -> `--user`). */
+function flagSuggestion(error: unknown, usage: string): string {
+  if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return '';
+  const given = /'(-{1,2}[^'=\s]+)/.exec((error as Error).message)?.[1];
+  if (given === undefined) return '';
+  const flags = [...new Set([...usage.matchAll(/--([a-z][a-z0-9-]*)/g)].map((match) => match[1]!))];
+  const suggestion = suggestKey(given.replace(/^-+/, ''), flags);
+  return suggestion === undefined ? '' : ` (did you mean --${suggestion}?)`;
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -53,8 +53,9 @@ export function resolveIdentity(
 /** An attribution value as text; anything else is refused (never stringified) and reported. */
 function text(reporter: InputReporter, field: string, value: unknown): string | undefined {
   if (typeof value === 'string') {
-    if (value.length <= MAX_ID_CHARS && value.isWellFormed()) return value;
-    reporter.invalid(field, `expected well-formed text of at most ${MAX_ID_CHARS} characters; ignored`);
+    if (value.length > 0 && value.length <= MAX_ID_CHARS && value.isWellFormed()) return value;
+    // An empty id could never be looked up again (queries refuse empty values): it is left out.
+    reporter.invalid(field, `expected non-empty, well-formed text of at most ${MAX_ID_CHARS} characters; ignored`);
     return undefined;
   }
   if (value === undefined || value === null) return undefined;

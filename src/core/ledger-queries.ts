@@ -1,6 +1,6 @@
-import { ValidationError } from './errors.js';
+import { validateId, validateListQuery, validateSummaryQuery } from './query-validation.js';
 import type { CallRecord } from './record.js';
-import { GROUP_KEYS, type CallPage, type ListQuery, type Store, type SummaryQuery, type SummaryRow } from './store.js';
+import { type CallPage, type ListQuery, type Store, type SummaryQuery, type SummaryRow } from './store.js';
 
 /** `ledger.calls`: queries over recorded calls. */
 export interface CallQueries {
@@ -14,25 +14,32 @@ export interface UsageQueries {
   summary(query?: SummaryQuery): Promise<SummaryRow[]>;
 }
 
-/** Pending records are flushed first (`flush`), so a caller reads its own writes. */
+/**
+ * Pending records are flushed first (`flush`), so a caller reads its own writes. Every query is
+ * validated (query-validation.ts) before anything is flushed or read, in every mode.
+ */
 export function createCallQueries(store: Store, flush: () => Promise<void>): CallQueries {
   return {
-    list: async (query = {}) => read(flush, () => store.list(query)),
-    get: async (id) => read(flush, () => store.get(id)),
-    byTrace: async (traceId) => read(flush, () => store.byTrace(traceId)),
+    list: async (query) => {
+      const checked = validateListQuery(query);
+      return read(flush, () => store.list(checked));
+    },
+    get: async (id) => {
+      const checked = validateId(id, 'id', 'calls.get()');
+      return read(flush, () => store.get(checked));
+    },
+    byTrace: async (traceId) => {
+      const checked = validateId(traceId, 'traceId', 'calls.byTrace()');
+      return read(flush, () => store.byTrace(checked));
+    },
   };
 }
 
-/** `groupBy` keys are checked before anything is flushed or read. */
 export function createUsageQueries(store: Store, flush: () => Promise<void>): UsageQueries {
   return {
-    summary: async (query = {}) => {
-      for (const key of query.groupBy ?? []) {
-        if (!GROUP_KEYS.includes(key)) {
-          throw new ValidationError('groupBy', `${JSON.stringify(key)} is not one of ${GROUP_KEYS.join(', ')}`);
-        }
-      }
-      return read(flush, () => store.summary(query));
+    summary: async (query) => {
+      const checked = validateSummaryQuery(query);
+      return read(flush, () => store.summary(checked));
     },
   };
 }

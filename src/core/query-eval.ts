@@ -16,8 +16,10 @@ import {
  */
 export function compileFilter(filter: CallFilter): (record: CallRecord) => boolean {
   const checks: Array<(record: CallRecord) => boolean> = [];
-  const equals = <K extends keyof CallRecord>(key: K, value: CallRecord[K] | undefined) => {
-    if (value !== undefined) checks.push((record) => record[key] === value);
+  const equals = <K extends keyof CallRecord>(key: K, value: string | string[] | null | undefined) => {
+    if (value === undefined) return;
+    if (Array.isArray(value)) checks.push((record) => value.includes(record[key] as string));
+    else checks.push((record) => record[key] === value);
   };
   const oneOf = <K extends keyof CallRecord>(key: K, values: readonly unknown[] | undefined) => {
     if (values) checks.push((record) => values.includes(record[key]));

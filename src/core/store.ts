@@ -1,12 +1,14 @@
+import { ValidationError } from './errors.js';
 import type { CallCost, CallRecord, CallStatus, CostStatus, TokenUsage } from './record.js';
 
 /** Filters shared by `ledger.calls.list()` and `ledger.usage.summary({ where })`. */
 export interface CallFilter {
-  sessionId?: string;
-  userId?: string;
-  tenantId?: string;
-  traceId?: string;
-  requestId?: string;
+  /** Identity filters take one value or a list; null matches the calls that have none. */
+  sessionId?: string | string[] | null;
+  userId?: string | string[] | null;
+  tenantId?: string | string[] | null;
+  traceId?: string | string[] | null;
+  requestId?: string | string[] | null;
   callType?: string | string[];
   status?: CallStatus | CallStatus[];
   costStatus?: CostStatus | CostStatus[];
@@ -111,7 +113,9 @@ export function clampLimit(limit: number | undefined): number {
 export function toIsoBound(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`Not a valid date: ${String(value)}`);
+  if (Number.isNaN(date.getTime())) {
+    throw new ValidationError('date bound', `not a valid date: ${JSON.stringify(String(value)).slice(0, 80)}`);
+  }
   return date.toISOString();
 }
 

@@ -63,7 +63,10 @@ export type { BatchSummary } from './batch/batch-summary.js';
 export {
   createTokenCallback,
   createDetailedTokenCallback,
+  type TokenCallback,
   type TokenCallbackOptions,
+  type LlmResponseLike,
+  type LlmCallExtra,
 } from './callbacks/token-callback.js';
 export { createCompositeCallback, CompositeCallback } from './callbacks/composite-callback.js';
 export { getDefaultMeter, setDefaultMeter } from './callbacks/default-meter.js';

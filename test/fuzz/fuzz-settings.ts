@@ -35,3 +35,6 @@ export async function assertProperty(property: fc.IAsyncProperty<[unknown]> | fc
     throw new Error(`${message}\n${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
+
+/** The suite's seed and runs as fast-check parameters (`fc.assert(property, fuzzParameters())`). */
+export const fuzzParameters = (runs: number = FUZZ_RUNS) => ({ numRuns: runs, seed: FUZZ_SEED });

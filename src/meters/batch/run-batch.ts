@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { checkOptions, checkOptionsObject, describeValue } from '../../config/options-schema.js';
+import { ConfigError } from '../../core/errors.js';
 import { uuidv7 } from 'uuidv7';
 import type { Ledger } from '../../core/ledger.js';
 import { RateLimitedError } from '../errors.js';
@@ -52,15 +55,57 @@ const LOGGED_FAILURES = 10;
  *   ledger.logCall({ model: 'gpt-4o-mini', messages: prompt(review) }, (call) => analyse(call, review)),
  *   { concurrency: 8, rateLimit: { perSecond: 20 } });
  */
+const positive = z.number().positive().finite();
+const BATCH_OPTION_SHAPES = {
+  concurrency: [z.number().int().min(1), 'a positive integer (items running at once)'],
+  rateLimit: [
+    z
+      .object({ perSecond: positive.optional(), perMinute: positive.optional() })
+      .strict()
+      .refine((value) => value.perSecond !== undefined || value.perMinute !== undefined),
+    '{ perSecond } or { perMinute }: a positive number of item starts',
+  ],
+  rateLimitRetries: [z.number().int().min(0), 'a non-negative integer'],
+  signal: [z.instanceof(AbortSignal), 'an AbortSignal'],
+  name: [z.string(), 'a string'],
+} as const;
+
+/** Wrong options are a ConfigError before any item starts: `{ concurency: 2 }`, `concurrency: 0`. */
+function checkBatchArguments(items: unknown, fn: unknown, options: unknown): void {
+  const source = 'ledger.batch() options';
+  checkOptions(checkOptionsObject(options, source), BATCH_OPTION_SHAPES, source);
+  if (
+    typeof items !== 'object' ||
+    items === null ||
+    typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function'
+  ) {
+    throw new ConfigError({
+      source: 'ledger.batch()',
+      path: 'items',
+      expected: 'an array or iterable of items',
+      received: describeValue(items),
+    });
+  }
+  if (typeof fn !== 'function') {
+    throw new ConfigError({
+      source: 'ledger.batch()',
+      path: 'fn',
+      expected: 'a function (item, index) => Promise',
+      received: describeValue(fn),
+    });
+  }
+}
+
 export async function runBatch<I, T>(
   ledger: BatchLedger,
   items: Iterable<I>,
   fn: (item: I, index: number) => Promise<T>,
   options: BatchOptions = {},
 ): Promise<BatchResult<I, T>> {
+  checkBatchArguments(items, fn, options);
   const list = [...items];
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 5));
-  const retries = Math.max(0, options.rateLimitRetries ?? 3);
+  const concurrency = options.concurrency ?? 5;
+  const retries = options.rateLimitRetries ?? 3;
   const pacer = options.rateLimit ? new Pacer(options.rateLimit) : undefined;
   const batchId = uuidv7();
   const tag = `batch:${batchId}`;

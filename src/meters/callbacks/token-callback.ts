@@ -1,8 +1,11 @@
+import { readEnv } from '../../config/env-vars.js';
+import { newCallId } from '../../core/call-id.js';
 import { ValidationError } from '../../core/errors.js';
 import type { LedgerHandler } from '../../core/handlers.js';
 import { silentLogger, type LedgerLogger } from '../../core/logger.js';
 import type { CallRecord } from '../../core/record.js';
 import { estimateTokens } from '../../tokens/heuristic.js';
+import { MeterClosedError } from '../errors.js';
 import type { Meter, MeterableRecord } from '../meter.js';
 import { cycleAnchorDay, type PeriodInput } from '../period.js';
 import { getDefaultMeter } from './default-meter.js';
@@ -12,6 +15,33 @@ export interface TokenCallbackOptions {
   meter?: Meter;
   /** Where "recorded N tokens" lines go (debug level). Default silent. */
   logger?: LedgerLogger;
+  /** Environment for `CALLBACK_RETRY_ATTEMPTS` (default 3) and `CALLBACK_RETRY_DELAY` (ms, default 100). Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** The response dict an LLM client hands to `onLlmEnd`: `content`, `tokens_used`, `model`, or the split. */
+export interface LlmResponseLike {
+  content?: unknown;
+  model?: string;
+  tokens_used?: number;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number };
+}
+
+/** A ledger handler that also works standalone, driven by an LLM client's own callback calls. */
+export interface TokenCallback extends LedgerHandler {
+  onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void>;
+  onLlmEnd(response: LlmResponseLike, extra?: LlmCallExtra): Promise<void>;
+  onLlmError(error: unknown, extra?: LlmCallExtra): Promise<void>;
+}
+
+/** The extra arguments of the standalone handlers (`**kwargs`): the call's id makes counting idempotent. */
+export interface LlmCallExtra {
+  id?: string;
+  requestId?: string;
+  provider?: string;
+  model?: string;
 }
 
 /**
@@ -30,7 +60,7 @@ export function createTokenCallback(
   userId: string,
   cycleStartDate?: string,
   options: TokenCallbackOptions = {},
-): LedgerHandler {
+): TokenCallback {
   return new UserTokenCallback('token-callback', userId, cycleStartDate, options, false);
 }
 
@@ -46,13 +76,17 @@ export function createDetailedTokenCallback(
   userId: string,
   cycleStartDate?: string,
   options: TokenCallbackOptions = {},
-): LedgerHandler {
+): TokenCallback {
   return new UserTokenCallback('detailed-token-callback', userId, cycleStartDate, options, true);
 }
 
-class UserTokenCallback implements LedgerHandler {
+class UserTokenCallback implements TokenCallback {
   private readonly period: PeriodInput;
   private readonly logger: LedgerLogger;
+  private readonly retryAttempts: number;
+  private readonly retryDelayMs: number;
+  /** Messages of the call started with `onLlmStart`, for estimating its prompt from a total. */
+  private startedMessages: readonly unknown[] = [];
 
   constructor(
     readonly name: string,
@@ -68,23 +102,88 @@ class UserTokenCallback implements LedgerHandler {
     if (cycleStartDate !== undefined) cycleAnchorDay(cycleStartDate);
     this.period = cycleStartDate === undefined ? 'month' : `cycle:${cycleStartDate}`;
     this.logger = options.logger ?? silentLogger;
+    const env = options.env ?? process.env;
+    this.retryAttempts = readEnv(env, 'CALLBACK_RETRY_ATTEMPTS') ?? 3;
+    this.retryDelayMs = readEnv(env, 'CALLBACK_RETRY_DELAY') ?? 100;
   }
 
   onEnd(record: CallRecord): void {
     if (record.userId !== this.userId) return;
-    const counted = withEstimatedSplit(record);
-    const meter = this.options.meter ?? getDefaultMeter();
     // Not awaited (as for the meter handler): `meter.flush()` waits for it.
-    meter.count(counted, { subject: { dimension: 'user', id: this.userId }, period: this.period }).then(
-      () =>
-        this.logger.debug(
-          { userId: this.userId, recordId: record.id },
-          this.detailed
-            ? `Recorded ${counted.tokens.input} prompt + ${counted.tokens.output} completion tokens for ${this.userId}`
-            : `Recorded ${counted.tokens.total} tokens for ${this.userId}`,
-        ),
+    void this.countRecord(withEstimatedSplit(record));
+  }
+
+  /** Standalone use, as an LLM client drives seed-style callbacks: remembers the prompt. */
+  async onLlmStart(messages: readonly unknown[], _extra?: LlmCallExtra): Promise<void> {
+    this.startedMessages = Array.isArray(messages) ? messages : [];
+  }
+
+  /** Standalone use: counts the response's tokens for this user (prompt estimated when only a total is given). */
+  async onLlmEnd(response: LlmResponseLike, extra: LlmCallExtra = {}): Promise<void> {
+    const tokens = responseTokens(response);
+    const record: CallRecord = {
+      id: extra.id ?? extra.requestId ?? newCallId(),
+      userId: this.userId,
+      tenantId: null,
+      provider: extra.provider ?? 'unknown',
+      model: response?.model ?? extra.model ?? 'unknown',
+      metadata: {},
+      tokens: {
+        input: tokens.input,
+        output: tokens.output,
+        total: tokens.total,
+        cacheRead: 0,
+        cacheWrite: 0,
+        reasoning: 0,
+      },
+      cost: null,
+      startedAt: new Date().toISOString(),
+      systemPrompt: null,
+      messages: this.startedMessages,
+    } as unknown as CallRecord;
+    this.startedMessages = [];
+    await this.countRecord(withEstimatedSplit(record));
+  }
+
+  /** Standalone use: a failed call is logged at warn level (the seed only logs it); nothing is counted. */
+  async onLlmError(error: unknown, extra: LlmCallExtra = {}): Promise<void> {
+    this.startedMessages = [];
+    this.logger.warn(
+      { userId: this.userId, error, model: extra.model, provider: extra.provider },
+      `LLM call failed for ${this.userId}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  }
+
+  /** Counts with retries (CALLBACK_RETRY_ATTEMPTS, CALLBACK_RETRY_DELAY doubling); resolves either way. */
+  private async countRecord(counted: MeterableRecord): Promise<void> {
+    const meter = this.options.meter ?? getDefaultMeter();
+    const target = { subject: { dimension: 'user' as const, id: this.userId }, period: this.period };
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= this.retryAttempts; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+      try {
+        await meter.count(counted, target);
+        lastError = undefined;
+        break;
+      } catch (error) {
+        lastError = error;
+        // A closed meter stays closed: retrying would only delay the warning.
+        if (error instanceof MeterClosedError) break;
+      }
+    }
+    if (lastError !== undefined) {
       // The seed logs and carries on: a closed meter must not break the caller.
-      (error: unknown) => this.logger.warn({ userId: this.userId, error }, `Failed to record token usage: ${error}`),
+      this.logger.warn(
+        { userId: this.userId, error: lastError, attempts: this.retryAttempts + 1 },
+        `Failed to record token usage: ${String(lastError)}`,
+      );
+      return;
+    }
+    this.logger.debug(
+      { userId: this.userId, recordId: counted.id },
+      this.detailed
+        ? `Recorded ${counted.tokens.input} prompt + ${counted.tokens.output} completion tokens for ${this.userId}`
+        : `Recorded ${counted.tokens.total} tokens for ${this.userId}`,
     );
   }
 
@@ -95,6 +194,15 @@ class UserTokenCallback implements LedgerHandler {
       `LLM call failed for ${this.userId}; what it used is counted`,
     );
   }
+}
+
+function responseTokens(response: LlmResponseLike | undefined): { input: number; output: number; total: number } {
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+  const input = count(response?.prompt_tokens ?? response?.usage?.prompt_tokens);
+  const output = count(response?.completion_tokens ?? response?.usage?.completion_tokens);
+  const total = Math.max(count(response?.tokens_used ?? response?.usage?.total_tokens), input + output);
+  return { input, output, total };
 }
 
 /** The seed's strategy when only a total is known: estimate the prompt, the rest is completion. */

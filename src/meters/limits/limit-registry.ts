@@ -1,3 +1,4 @@
+import { unknownKeyMessage } from '../../core/key-suggestions.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseDecimal, formatDecimal } from '../../core/money.js';
 import { costToUnits, fitsCostScale } from '../cost-units.js';
@@ -80,6 +81,10 @@ export class Limits {
   }
 
   setRate(input: RateLimitInput, source = 'options'): RateLimit {
+    if (typeof input !== 'object' || input === null) {
+      throw new ConfigError({ source, path: '', expected: 'a rate limit object', received: JSON.stringify(input) });
+    }
+    rejectUnknownKeys(input, RATE_KEYS, source);
     const subject = parseSubject(input?.subject, source, 'subject');
     const requestsPerMinute = positiveOrNull(input.requestsPerMinute, source, 'requestsPerMinute');
     const tokensPerMinute = positiveOrNull(input.tokensPerMinute, source, 'tokensPerMinute');
@@ -174,6 +179,17 @@ function match<T>(
   return found;
 }
 
+const BUDGET_KEYS = ['subject', 'period', 'maxCost', 'maxTokens', 'maxRequests', 'mode'];
+const RATE_KEYS = ['subject', 'requestsPerMinute', 'tokensPerMinute'];
+
+/** `limits.set({ max_cost: '10' })` would otherwise be a budget without its limit: name the key instead. */
+function rejectUnknownKeys(input: object, known: readonly string[], source: string): void {
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || known.includes(key)) continue;
+    throw new ConfigError({ source, path: key, expected: `no ${unknownKeyMessage(key, known)}` });
+  }
+}
+
 export function resolveBudget(
   input: BudgetInput,
   defaultCycleStartDate: string | undefined,
@@ -182,6 +198,7 @@ export function resolveBudget(
   if (typeof input !== 'object' || input === null) {
     throw new ConfigError({ source, path: '', expected: 'a budget object', received: JSON.stringify(input) });
   }
+  rejectUnknownKeys(input, BUDGET_KEYS, source);
   const subject = parseSubject(input.subject, source, 'subject');
   const period = parsePeriod(input.period ?? 'cycle', defaultCycleStartDate, source);
   const mode = input.mode ?? 'hard';

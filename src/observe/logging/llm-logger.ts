@@ -1,7 +1,11 @@
+import { readEnv } from '../../config/env-vars.js';
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 import { EmojiResolver, type EmojiSet } from './emoji-set.js';
 import { eventSpec, type LlmEventSpec, type LogLevel } from './llm-events.js';
 import { BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';
+import { checkLlmLoggerOptions } from '../observe-options.js';
+
+const BUILT_IN_SET_NAMES = BUILT_IN_EMOJI_SETS.map((set) => set.domain);
 import { createPrettyDestination } from './pretty-destination.js';
 
 export type LogFormat = 'json' | 'pretty';
@@ -49,9 +53,13 @@ export class LlmLogger {
   private readonly bound = new Map<string, Logger>();
 
   constructor(options: LlmLoggerOptions = {}) {
+    checkLlmLoggerOptions(options, BUILT_IN_SET_NAMES);
     const env = options.env ?? process.env;
-    this.format = options.format ?? (env.LOG_FORMAT?.toLowerCase() === 'pretty' ? 'pretty' : 'json');
-    const level = options.level ?? parseLevel(env.LOG_LEVEL) ?? 'info';
+    // A bad LOG_FORMAT or LOG_LEVEL is a ConfigError naming it, even when an option overrides it.
+    const envFormat = readEnv(env, 'LOG_FORMAT');
+    const envLevel = readEnv(env, 'LOG_LEVEL');
+    this.format = options.format ?? envFormat ?? 'json';
+    const level = options.level ?? envLevel ?? 'info';
     if (options.logger) {
       this.pino = options.logger.child({ domain: 'llm' });
       if (options.level) this.pino.level = options.level;
@@ -159,11 +167,3 @@ export function createLlmLogger(options: LlmLoggerOptions = {}): LlmLogger {
 }
 
 const MAX_BOUND_LOGGERS = 1024;
-
-const LEVELS: ReadonlySet<string> = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-
-function parseLevel(value: string | undefined): LevelWithSilent | undefined {
-  if (!value) return undefined;
-  const level = value.toLowerCase() === 'warning' ? 'warn' : value.toLowerCase();
-  return LEVELS.has(level) ? (level as LevelWithSilent) : undefined;
-}

@@ -1,3 +1,5 @@
+import { checkLogHandlerOptions } from '../observe-options.js';
+import { BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';
 import type { CallStart } from '../../core/call.js';
 import type { LedgerHandler } from '../../core/handlers.js';
 import type { CallRecord } from '../../core/record.js';
@@ -55,8 +57,13 @@ const MAX_UNPRICED_MODELS = 1000;
  * const ledger = createLedger({ handlers: [logs, monitor] });
  */
 export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
+  checkLogHandlerOptions(
+    options,
+    BUILT_IN_EMOJI_SETS.map((set) => set.domain),
+  );
   const ownLogger = options.llmLogger === undefined;
-  const logger = options.llmLogger ?? new LlmLogger(options);
+  const { llmLogger, content: _content, sources: _sources, ...loggerOptions } = options;
+  const logger = llmLogger ?? new LlmLogger(loggerOptions);
   const log = logger.pino;
   const content = contentRedactor(options.content);
   const unpriced = new Set<string>();

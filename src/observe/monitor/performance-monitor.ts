@@ -1,3 +1,4 @@
+import { checkMonitorOptions } from '../observe-options.js';
 import type { LedgerHandler } from '../../core/handlers.js';
 import { compareDecimal, formatDecimal, parseDecimal, type Decimal } from '../../core/money.js';
 import type { CallRecord } from '../../core/record.js';
@@ -80,6 +81,7 @@ export class PerformanceMonitor implements LedgerHandler {
   private nextDayMs = 0;
 
   constructor(options: PerformanceMonitorOptions = {}) {
+    checkMonitorOptions(options);
     this.windowSize = positiveInteger(options.windowSize ?? 100, 'windowSize');
     this.minSamples = Math.max(1, options.minSamples ?? 10);
     this.metricsEvery = Math.max(0, options.metricsEvery ?? this.windowSize);

@@ -1,3 +1,4 @@
+import { checkPrometheusOptions } from '../observe-options.js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LedgerHandler } from '../../core/handlers.js';
 import { formatDecimal } from '../../core/money.js';
@@ -10,6 +11,7 @@ import {
   DURATION_BUCKETS,
   LABEL,
   METRIC,
+  OPTIONAL_LABELS,
   TOKEN_BUCKETS,
   type OptionalLabel,
 } from './metric-names.js';
@@ -59,6 +61,7 @@ export class PrometheusMetrics implements LedgerHandler, CallbackObserver {
   private readonly callbackErrors: Counter;
 
   constructor(options: PrometheusMetricsOptions = {}) {
+    checkPrometheusOptions(options, OPTIONAL_LABELS);
     const registry = options.registry ?? new Registry();
     this.registry = registry;
     const registers = [registry];

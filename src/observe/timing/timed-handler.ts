@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { readEnv } from '../../config/env-vars.js';
 import type { CallStart } from '../../core/call.js';
 import { handlerName, type LedgerHandler } from '../../core/handlers.js';
 import type { CallRecord } from '../../core/record.js';
@@ -41,8 +42,8 @@ export const DEFAULT_SLOW_CALLBACK_MS = 1000;
  */
 export function timeHandler(handler: LedgerHandler, options: TimedHandlerOptions = {}): LedgerHandler {
   const env = options.env ?? process.env;
-  if (env.ENABLE_PERFORMANCE_MONITORING?.toLowerCase() === 'false') return handler;
-  const thresholdMs = options.thresholdMs ?? envThreshold(env.PERFORMANCE_LOG_THRESHOLD) ?? DEFAULT_SLOW_CALLBACK_MS;
+  if (readEnv(env, 'ENABLE_PERFORMANCE_MONITORING') === false) return handler;
+  const thresholdMs = options.thresholdMs ?? readEnv(env, 'PERFORMANCE_LOG_THRESHOLD') ?? DEFAULT_SLOW_CALLBACK_MS;
   const now = options.now ?? (() => performance.now());
   const { logger, observer } = options;
   const name = handlerName(handler);
@@ -102,10 +103,4 @@ export function timeHandler(handler: LedgerHandler, options: TimedHandlerOptions
  */
 export function timeHandlers(handlers: readonly LedgerHandler[], options: TimedHandlerOptions = {}): LedgerHandler[] {
   return handlers.map((handler) => timeHandler(handler, options));
-}
-
-function envThreshold(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const number = Number(value);
-  return Number.isFinite(number) && number >= 0 ? number : undefined;
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../../core/errors.js';
 import {
   asList,
   clampLimit,
@@ -40,21 +41,26 @@ function bindText(values: unknown[], value: unknown): string {
   return `$${values.length}`;
 }
 
+/** A list travels as one text[] parameter (`= ANY($n)`), however long it is; an empty list matches nothing. */
+function anyOf(column: string, list: readonly unknown[], values: unknown[]): string {
+  if (list.length === 0) return 'FALSE';
+  values.push(list.map((value) => (typeof value === 'string' ? encodeText(value) : String(value))));
+  return `${column} = ANY($${values.length}::text[])`;
+}
+
 /** The WHERE conditions of a filter, joined with AND; TRUE when there are none. */
 export function filterSql(filter: CallFilter, conditions: string[], values: unknown[]): string {
   for (const [key, column] of EQUAL_COLUMNS) {
     const value = filter[key];
     if (value === undefined) continue;
-    conditions.push(value === null ? `${column} IS NULL` : `${column} = ${bindText(values, value)}`);
+    if (value === null) conditions.push(`${column} IS NULL`);
+    else if (Array.isArray(value)) conditions.push(anyOf(column, value, values));
+    else conditions.push(`${column} = ${bindText(values, value)}`);
   }
   for (const [key, column] of LIST_COLUMNS) {
     const list = asList<unknown>(filter[key]);
     if (list === undefined) continue;
-    if (list.length === 0) {
-      conditions.push('FALSE');
-      continue;
-    }
-    conditions.push(`${column} IN (${list.map((value) => bindText(values, value)).join(', ')})`);
+    conditions.push(anyOf(column, list, values));
   }
   // Containment is served by the GIN index; one condition per tag: all of them must be present.
   for (const tag of filter.tags ?? []) conditions.push(`tags @> jsonb_build_array(${bindText(values, tag)}::text)`);
@@ -114,7 +120,7 @@ export const updateCostSql = (table: string) => `
 export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys: GroupKey[] } {
   const keys = query.groupBy ?? [];
   for (const key of keys) {
-    if (!GROUP_KEYS.includes(key)) throw new RangeError(`Unknown group key ${JSON.stringify(key)}`);
+    if (!GROUP_KEYS.includes(key)) throw new ValidationError('groupBy', `unknown group key ${JSON.stringify(key)}`);
   }
   const values: unknown[] = [];
   const where = filterSql(

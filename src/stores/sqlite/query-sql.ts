@@ -1,3 +1,4 @@
+import { ValidationError } from '../../core/errors.js';
 import {
   asList,
   clampLimit,
@@ -46,6 +47,11 @@ export function filterSql(filter: CallFilter, conditions: string[] = [], params:
     // the partial indexes usable for every other value.
     if (value === null) {
       conditions.push(`${column} IS NULL`);
+      continue;
+    }
+    if (Array.isArray(value)) {
+      conditions.push(value.length === 0 ? '0' : `${column} IN (${placeholders(value.length)})`);
+      params.push(...value);
       continue;
     }
     conditions.push(`${column} = ?`);
@@ -118,7 +124,7 @@ export const UPDATE_COST_SQL =
 export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] } {
   const keys = query.groupBy ?? [];
   for (const key of keys) {
-    if (!GROUP_KEYS.includes(key)) throw new RangeError(`Unknown group key ${JSON.stringify(key)}`);
+    if (!GROUP_KEYS.includes(key)) throw new ValidationError('groupBy', `unknown group key ${JSON.stringify(key)}`);
   }
   const where = filterSql({
     ...query.where,
