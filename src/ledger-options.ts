@@ -42,7 +42,7 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
    * the measured ratios; `TOKEN_ESTIMATION_RATIO` in the environment sets characters per token.
    */
   tokenEstimation?: Omit<TokenEstimationOptions, 'env'>;
-  /** Adds seed 003's performance monitor as `ledger.monitor`: rolling latency, error-rate and cost alerts. */
+  /** Adds a performance monitor as `ledger.monitor`: rolling latency, error-rate and cost alerts. */
   monitor?: boolean | PerformanceMonitorOptions;
   /**
    * Counters, budgets and rate limits: a Meter, or where counters live (`memory`, `sqlite` for the
@@ -83,7 +83,7 @@ export interface CreatedLedger extends Ledger {
   /** Counters per subject and period; undefined when no meter is configured. */
   readonly meter: Meter | undefined;
   readonly limits: Meter['limits'] | undefined;
-  /** Seed 003's batch runner: bounded concurrency, per-item errors captured, a summary. */
+  /** A batch runner: bounded concurrency, per-item errors captured, a summary. */
   batch<I, T>(
     items: readonly I[],
     fn: (item: I, index: number) => Promise<T>,

@@ -66,7 +66,7 @@ export interface TrackLLMCallOptions {
 }
 
 /**
- * Seed 004's universal tracker: calls any LLM client, streaming when it can, and records the call.
+ * A universal tracker: calls any LLM client, streaming when it can, and records the call.
  * It never throws for provider errors: the payload's `error` says what failed, and tokens and cost
  * are always filled from the finalized record (estimated when the provider sent no usage).
  * Streaming falls back to a plain call only when the stream is refused before any output, so a

@@ -3,8 +3,9 @@ import { limitsConfigSchema } from '../meters/limits/limits-config.js';
 import { meterSettingsSchema } from '../meters/meter-config.js';
 
 /**
- * `llm_config.yaml`, in seed 000's format. Unknown keys are rejected so that a typo
- * (`fail_opne`) is an error at load, not a silently ignored setting.
+ * `llm_config.yaml`: `usage_logging`, and `models` priced with `cost_per_1k`, plus our extensions.
+ * Unknown keys are rejected so that a typo (`fail_opne`) is an error at load, not a silently
+ * ignored setting.
  */
 /** ISO 4217: `USD`, `EUR`. */
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as USD');
@@ -26,7 +27,7 @@ const effectiveDate = z
 const exactlyOneRate = (value: { cost_per_1k?: unknown; cost_per_1m?: unknown }) =>
   (value.cost_per_1k === undefined) !== (value.cost_per_1m === undefined);
 
-/** Seed 000's `cost_per_1k`, or our `cost_per_1m`; tiers reprice the whole request above an input size. */
+/** A rate as `cost_per_1k` or `cost_per_1m` (exactly one); tiers reprice the whole request above an input size. */
 const pricePart = z
   .object({
     cost_per_1k: amount.optional(),
@@ -64,7 +65,7 @@ const bucketPriceFields = {
 
 export const bucketPricesSchema = z.object(bucketPriceFields).strict();
 
-/** One price entry of a model: seed 000's format plus buckets, effective dates and service tiers. */
+/** One price entry of a model: `cost_per_1k` / `cost_per_1m` rates plus buckets, effective dates and service tiers. */
 export const pricingEntrySchema = z
   .object({
     currency: currencyCode.default('USD'),
@@ -174,7 +175,7 @@ export const usageLoggingSchema = z
   })
   .strict();
 
-/** Our own settings, beside seed 000's `usage_logging`. */
+/** Our own settings, beside `usage_logging`. */
 export const ledgerSettingsSchema = z
   .object({
     store: z.string().min(1).optional(),

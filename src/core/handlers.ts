@@ -3,7 +3,7 @@ import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
 
 /**
- * Reacts to calls (seed 002's callback handlers). Every method is optional and may be async.
+ * Reacts to calls (a callback handler). Every method is optional and may be async.
  * `onEnd` runs for every finalized call, whatever its status; `onError` runs in addition for
  * calls that failed or were cancelled.
  */

@@ -1,5 +1,5 @@
 /**
- * Seed 002's health check, for the ledger: the state of the store, the meter (a Redis ping),
+ * A health check for the ledger: the state of the store, the meter (a Redis ping),
  * the write queue and the spool, with one overall status. Pure: it reads a stats function and
  * calls a ping function it is given, so it works with any ledger, store and Redis client.
  */
@@ -53,10 +53,10 @@ export interface HealthReport {
 }
 
 /**
- * Builds the health report. Overall status: `unhealthy` when the meter does not answer (seed
- * 002: a failed Redis ping is unhealthy) or stats cannot be read; `degraded` when the store is
- * failing, records wait in the spool, or the queue is above its high-water mark (nothing is lost
- * yet, but it is not keeping up); `healthy` otherwise.
+ * Builds the health report. Overall status: `unhealthy` when the meter does not answer (a failed
+ * Redis ping) or stats cannot be read; `degraded` when the store is failing, records wait in the
+ * spool, or the queue is above its high-water mark (nothing is lost yet, but it is not keeping
+ * up); `healthy` otherwise.
  *
  * @example
  * const report = await checkHealth({ stats: () => ledger.stats(), meter: redis });

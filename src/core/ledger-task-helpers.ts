@@ -21,14 +21,14 @@ function taskInit<T extends object>(init: T, build: (init: T) => CallInit): Call
 }
 
 /**
- * The typed task helpers every Ledger has (seed 001's `log_*` functions): each builds the task's
+ * The typed task helpers every Ledger has (like Python's `log_*` functions): each builds the task's
  * init (task-helpers.ts) and starts it like any other call.
  */
 export abstract class LedgerTaskHelpers {
   abstract start(init: CallInit): CallHandle;
 
   /**
-   * Seed 001's `log_sentiment_analysis`: starts a SENTIMENT_ANALYSIS call for one text.
+   * Like Python's `log_sentiment_analysis`: starts a SENTIMENT_ANALYSIS call for one text.
    *
    * @example
    * const call = ledger.logSentimentAnalysis({ text: review.content, model: 'gpt-4o-mini', reviewId: review.id });

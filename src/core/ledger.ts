@@ -370,7 +370,7 @@ export class Ledger extends LedgerTaskHelpers {
   }
 
   /**
-   * Seed 002's health check: store, meter (Redis ping), queue and spool, with an overall status.
+   * Health check: store, meter (Redis ping), queue and spool, with an overall status.
    *
    * @example
    * const report = await ledger.health();

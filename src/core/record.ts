@@ -3,7 +3,7 @@
  * camelCase here, snake_case in SQL (`llm_request_logs`).
  */
 
-/** Well-known call types. `callType` is an open string; these are the ones the seeds name. */
+/** Well-known call types. `callType` is an open string; these are the common ones. */
 export const CallType = {
   CHAT: 'CHAT',
   RAG_QUERY: 'RAG_QUERY',

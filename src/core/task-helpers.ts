@@ -8,13 +8,13 @@ export interface SentimentAnalysisInit extends TaskInit {
   /** The text whose sentiment is analysed (a review, a message). */
   text: string;
   reviewId?: string;
-  /** The background job's id (seed 001 passes the Celery task id). */
+  /** The background job's id (e.g. a Celery task id). */
   taskId?: string;
 }
 
 export const SENTIMENT_SYSTEM_PROMPT = 'Analyze sentiment. Respond with: positive, negative, or neutral.';
 
-/** Seed 001's `log_sentiment_analysis`: the request as it is sent, with the review and job ids as metadata. */
+/** Like Python's `log_sentiment_analysis`: the request as it is sent, with the review and job ids as metadata. */
 export function sentimentAnalysisInit(init: SentimentAnalysisInit): CallInit {
   const { text, reviewId, taskId, ...rest } = init;
   return {

@@ -6,8 +6,8 @@ let shared: Ledger | undefined;
 /**
  * The ledger integrations use when the caller passes none: created on first use from
  * `llm_config.yaml` and the environment (SQLite at the default path unless configured), once per
- * process, with shutdown hooks so its pending records are flushed on exit. Seed 000's helpers take
- * no ledger argument; this keeps that one-line usage possible.
+ * process, with shutdown hooks so its pending records are flushed on exit. It lets the task
+ * helpers be called in one line, without a ledger argument.
  */
 export function defaultLedger(): Ledger {
   shared ??= createLedger();

@@ -1,7 +1,8 @@
 /**
  * `llm-ledger/langchain`: records every chat model and LLM call inside LangChain.js chains, agents
- * and graphs. `runWithUsage` / `streamWithUsage` are seed 000's task helpers; `LedgerCallbackHandler`
- * is the callback handler they use, for your own `invoke` / `stream` calls. Needs `@langchain/core`.
+ * and graphs. `runWithUsage` / `streamWithUsage` are task helpers (like Python's `run_with_usage` /
+ * `stream_with_usage`); `LedgerCallbackHandler` is the callback handler they use, for your own
+ * `invoke` / `stream` calls. Needs `@langchain/core`.
  */
 export { LedgerCallbackHandler, type LedgerCallbackHandlerOptions } from './langchain/callback-handler.js';
 export type { RunInterruption } from './langchain/model-run.js';

@@ -12,7 +12,7 @@ export interface LedgerMetering {
   readonly limits: Limits;
   /** `ledger.logCall` with reservation before and settlement after. */
   logCall<T>(init: CallInit, fn: (call: CallHandle) => Promise<T> | T): Promise<T>;
-  /** Seed 003's batch processor over this ledger: bounded concurrency, per-item errors, summary. */
+  /** A batch processor over this ledger: bounded concurrency, per-item errors, summary. */
   batch<I, T>(
     items: Iterable<I>,
     fn: (item: I, index: number) => Promise<T>,

@@ -1,7 +1,7 @@
 /**
  * Metering, budgets and rate limits: usage counters per subject and period (memory, SQLite or
- * Redis), exact costs, atomic reservations against budgets, GCRA rate limits, seed 002's token
- * callbacks and seed 003's batch runner.
+ * Redis), exact costs, atomic reservations against budgets, GCRA rate limits, per-user token
+ * callbacks and a batch runner.
  */
 export type {
   Meter,

@@ -15,7 +15,7 @@ export interface MeterOptions {
   dimensionReaders?: Readonly<Record<string, DimensionReader>>;
   /** Periods every call is counted in. Default `['day', 'cycle']`. */
   periods?: readonly PeriodInput[];
-  /** Seed 002's billing cycle start, `YYYY-MM-DD`; cycles restart on that day each month. Default: the 1st. */
+  /** Billing cycle start, `YYYY-MM-DD`; cycles restart on that day each month. Default: the 1st. */
   cycleStartDate?: string;
   /** Budgets and rate limits to start with. */
   limits?: { budgets?: readonly BudgetInput[]; rates?: readonly RateLimitInput[] };

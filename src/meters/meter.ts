@@ -133,7 +133,7 @@ export interface Meter {
    * replayed when the backend is back).
    */
   settle(record: MeterableRecord): Promise<void>;
-  /** Counts a record for one subject in one period (seed 002's per-user callbacks); idempotent. */
+  /** Counts a record for one subject in one period (as the per-user token callbacks do); idempotent. */
   count(record: MeterableRecord, target: CountTarget): Promise<void>;
   get(subject: string | Subject, period?: PeriodInput, at?: Date | number): Promise<MeterUsage>;
   /** Subscribes to soft-limit alerts; returns the unsubscribe function. */

@@ -2,7 +2,7 @@ import { ConfigError } from '../core/errors.js';
 
 /**
  * A metering period. `day` is the UTC day; `month` the UTC calendar month; `cycle` a monthly
- * billing cycle starting on the day of the month of `cycleStartDate` (seed 002: `YYYY-MM-DD`, by
+ * billing cycle starting on the day of the month of `cycleStartDate` (`YYYY-MM-DD`, by
  * default the first of the month, which makes it the calendar month). On months without that day
  * (the 31st in April) the cycle starts on the month's last day. All boundaries are UTC midnight.
  */

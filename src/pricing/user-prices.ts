@@ -52,7 +52,7 @@ const FIELD_BUCKETS: ReadonlyArray<[PricedField, PriceBucket]> = [
 ];
 
 /**
- * Validates and converts the user's `models:` (seed 000's format and our extensions) and
+ * Validates and converts the user's `models:` (`cost_per_1k` entries and our extensions) and
  * `pricing:` settings. Prices become per-1M exact decimal strings; `cost_per_1k` is multiplied
  * by 1000 exactly. Throws ConfigError naming `source` and the key when anything is invalid.
  */

@@ -2,9 +2,9 @@ import { ConfigError } from '../core/errors.js';
 
 /**
  * The documented fallback when no tokenizer applies (non-OpenAI models):
- * - `chars` (default): UTF-16 code units / `charsPerToken` (4, seed 002's `TOKEN_ESTIMATION_RATIO`),
+ * - `chars` (default): UTF-16 code units / `charsPerToken` (4, or `TOKEN_ESTIMATION_RATIO`),
  *   rounded up. Close for English prose; low for CJK (about one token per character).
- * - `words`: whitespace-separated words x `tokensPerWord` (1.3, seed 004), rounded up.
+ * - `words`: whitespace-separated words x `tokensPerWord` (1.3), rounded up.
  * Counts from either are marked `estimate`.
  */
 export interface HeuristicOptions {
@@ -29,8 +29,8 @@ export function estimateTokens(text: string, options: HeuristicOptions = {}): nu
 }
 
 /**
- * Heuristic options from the environment: `TOKEN_ESTIMATION_RATIO` (characters per token, seed
- * 002). An unusable value is a ConfigError naming the variable, not a silent default.
+ * Heuristic options from the environment: `TOKEN_ESTIMATION_RATIO` (characters per token). An
+ * unusable value is a ConfigError naming the variable, not a silent default.
  */
 export function heuristicFromEnv(env: Record<string, string | undefined>): HeuristicOptions {
   const raw = env.TOKEN_ESTIMATION_RATIO;

@@ -26,7 +26,10 @@ export interface TokenCounterOptions extends HeuristicOptions {
   approximateWith?: 'heuristic' | BpeEncodingName;
 }
 
-/** Token counting for when the provider reports no usage (seed 004's fallback chain). */
+/**
+ * Token counting for when the provider reports no usage: the model's own encoding when one
+ * applies, else an approximation marked `estimate`.
+ */
 export interface TokenCounter {
   countText(text: string, model: string): TokenCount;
   /** Same result; large texts are counted in chunks, yielding to the event loop between them. */

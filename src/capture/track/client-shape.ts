@@ -34,7 +34,7 @@ export function detectClient(client: unknown): ClientShape | undefined {
   return { kind: 'generic', create, stream };
 }
 
-/** The seed's rule: a client streams unless it clearly cannot (Gemini without the stream method). */
+/** A client streams unless it clearly cannot (Gemini without the stream method). */
 export function canStream(shape: ClientShape): boolean {
   return shape.kind === 'gemini' ? shape.generateStream !== undefined : true;
 }

@@ -1,7 +1,7 @@
 import type { CallHandle } from '../../core/call.js';
 import type { CallCost, CallRecord, CallStatus, TokenSource } from '../../core/record.js';
 
-/** Seed 004's standardized payload, plus the response and the record's identity. */
+/** The standardized tracking payload, plus the response and the record's identity. */
 export interface TrackedCall {
   provider: string;
   model: string;

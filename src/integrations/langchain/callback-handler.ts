@@ -16,7 +16,7 @@ import { RunTree, type TracePlace } from './run-tree.js';
 export interface LedgerCallbackHandlerOptions {
   /** Where records go; default: the process-wide ledger from `llm_config.yaml` and the environment. */
   ledger?: Ledger;
-  /** The record's `callType` (seed 000's `task_type`); default `CHAT`. */
+  /** The record's `callType` (Python's `task_type`); default `CHAT`. */
   callType?: string;
   /**
    * The model you expect (`gpt-4o-mini` or `openai/gpt-4o-mini`): recorded when the model run does

@@ -66,7 +66,7 @@ export function modelIdentity(serialized: unknown, extraParams: unknown, metadat
   };
 }
 
-/** `openai/gpt-4o-mini` (seed 000's `model_name`) -> `{ provider: 'openai', model: 'gpt-4o-mini' }`. */
+/** `openai/gpt-4o-mini` (a declared `model_name`) -> `{ provider: 'openai', model: 'gpt-4o-mini' }`. */
 export function splitDeclaredModel(modelName: string | undefined): { provider?: string; model?: string } {
   if (!modelName) return {};
   const match = /^([A-Za-z0-9_.-]+)[/:](.+)$/.exec(modelName);

@@ -10,14 +10,14 @@ export interface InvokableRunnable<Input, Output> {
 export interface RunWithUsageOptions<Input, Output> extends TaskUsageOptions<Input> {
   runnable: InvokableRunnable<Input, Output>;
   /**
-   * Recorded request mode (seed 000's `request_mode`), default `sync`. A model configured to stream
+   * Recorded request mode (Python's `request_mode`), default `sync`. A model configured to stream
    * (`streaming: true`) is recorded as `streaming` whatever this says.
    */
   requestMode?: RequestMode;
 }
 
 /**
- * Seed 000's `run_with_usage`: runs `runnable.invoke(input)` and returns its result, recording every
+ * Like Python's `run_with_usage`: runs `runnable.invoke(input)` and returns its result, recording every
  * chat model or LLM call inside as one record (call type `taskType`, its tokens, cost and status),
  * all in one trace. Success and failure both finalize each record; an error is re-thrown unchanged
  * after that. No record is made for the task itself, so totals equal the sum of the model calls.

@@ -12,7 +12,7 @@ export interface StreamWithUsageOptions<Input, Output> extends TaskUsageOptions<
 }
 
 /**
- * Seed 000's `stream_with_usage`: yields the chunks of `runnable.stream(input)`, recording every
+ * Like Python's `stream_with_usage`: yields the chunks of `runnable.stream(input)`, recording every
  * model call inside as a `streaming` record with its time to first token and the usage of its
  * final chunk. However the stream ends it is finalized: completed, failed (the error is re-thrown
  * unchanged), or `partial` when you `break` out early or the chain fails around a model still

@@ -10,7 +10,7 @@ import { LedgerCallbackHandler } from './callback-handler.js';
 /** A callback LangChain accepts in `config.callbacks`: a handler instance or a plain object of methods. */
 export type LangChainCallback = BaseCallbackHandler | CallbackHandlerMethods;
 
-/** Seed 000's parameters, shared by `runWithUsage` and `streamWithUsage`. */
+/** The task parameters shared by `runWithUsage` and `streamWithUsage`. */
 export interface TaskUsageOptions<Input> {
   /** Recorded as each model call's `callType`, e.g. `extraction`, `summarization`. */
   taskType: string;

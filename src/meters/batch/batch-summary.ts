@@ -19,7 +19,7 @@ export interface BatchSummary {
   /** Calls whose cost is unknown (unpriced model): not included in `cost`. */
   readonly unpricedCalls: number;
   readonly durationMs: number;
-  /** Items per second, as seed 003 reports `requests_per_second`. */
+  /** Items per second (logged as `requests_per_second`). */
   readonly requestsPerSecond: number;
 }
 

@@ -8,7 +8,7 @@ import { BatchCollector, type BatchSummary } from './batch-summary.js';
 import { Pacer } from './pacer.js';
 
 export interface BatchOptions {
-  /** Items running at once. Default 5 (seed 003's `max_concurrent`). */
+  /** Items running at once. Default 5. */
   concurrency?: number;
   /** Start at most this many items per second (or minute). */
   rateLimit?: { perSecond?: number; perMinute?: number };
@@ -45,7 +45,7 @@ export type BatchLedger = Pick<Ledger, 'context' | 'addHandler' | 'removeHandler
 const LOGGED_FAILURES = 10;
 
 /**
- * Seed 003's batch processor: runs `fn` for every item with at most `concurrency` running,
+ * A batch processor: runs `fn` for every item with at most `concurrency` running,
  * captures each item's error without stopping the others, and returns the results with a summary
  * (count, failures, tokens, cost, duration, requests/s), which is also logged. Calls recorded
  * inside `fn` (with `ledger.logCall`, a wrapped client, ...) are tagged `batch:<id>` and summed.

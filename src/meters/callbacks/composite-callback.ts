@@ -4,9 +4,9 @@ import { consoleLogger, type LedgerLogger } from '../../core/logger.js';
 import type { CallRecord } from '../../core/record.js';
 
 /**
- * Seed 002's `CompositeCallbackHandler`: runs several handlers for each event, in parallel, each
- * isolated: one that throws or rejects is logged and the others still run. Handlers can be
- * added and removed while it is in use.
+ * A composite handler (the `CompositeCallbackHandler` shape): runs several handlers for each
+ * event, in parallel, each isolated: one that throws or rejects is logged and the others still
+ * run. Handlers can be added and removed while it is in use.
  *
  * @example
  * ledger.addHandler(createCompositeCallback(createTokenCallback('user_123'), performanceHandler));

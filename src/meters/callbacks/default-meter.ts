@@ -4,7 +4,7 @@ import type { Meter } from '../meter.js';
 let defaultMeter: Meter | undefined;
 
 /**
- * The meter seed 002's factories use when none is passed: set with `setDefaultMeter`, else
+ * The meter the token callback factories use when none is passed: set with `setDefaultMeter`, else
  * created on first use from the environment (`LLM_LEDGER_METER`, or `REDIS_HOST`, `REDIS_PORT`,
  * `REDIS_PASSWORD`, `REDIS_DB`), else in memory.
  *

@@ -45,13 +45,13 @@ export interface LlmCallExtra {
 }
 
 /**
- * Seed 002's `RedisTokenCallbackHandler`: counts the calls of one user in their billing cycle
- * (requests, every token bucket and the exact cost). Counts only records attributed to `userId`
- * (set it with `ledger.context({ userId })` or in the call), since ledger handlers see every call.
- * When a record has a total but no prompt/completion split, the prompt is estimated from its
- * messages (4 characters per token) and the rest is completion, as the seed's
- * `_extract_detailed_tokens` does. Idempotent per record: combining it with
- * `createDetailedTokenCallback` for the same user does not count a call twice (the seed would).
+ * A per-user token counter handler (the `RedisTokenCallbackHandler` shape): counts the calls of
+ * one user in their billing cycle (requests, every token bucket and the exact cost). Counts only
+ * records attributed to `userId` (set it with `ledger.context({ userId })` or in the call), since
+ * ledger handlers see every call. When a record has a total but no prompt/completion split, the
+ * prompt is estimated from its messages (4 characters per token) and the rest is completion (as
+ * Python's `_extract_detailed_tokens` does). Idempotent per record: combining it with
+ * `createDetailedTokenCallback` for the same user does not count a call twice.
  *
  * @example
  * ledger.addHandler(createTokenCallback('user_123', '2024-01-01'));
@@ -65,9 +65,10 @@ export function createTokenCallback(
 }
 
 /**
- * Seed 002's `DetailedRedisTokenCallbackHandler`. The counters always keep prompt and completion
- * apart, so it counts exactly what `createTokenCallback` counts (either may run first when both
- * are used); it differs in what it logs: prompt and completion tokens rather than the total.
+ * A per-user token counter handler that logs the split (the `DetailedRedisTokenCallbackHandler`
+ * shape). The counters always keep prompt and completion apart, so it counts exactly what
+ * `createTokenCallback` counts (either may run first when both are used); it differs in what it
+ * logs: prompt and completion tokens rather than the total.
  *
  * @example
  * const callback = createDetailedTokenCallback('user_123');
@@ -95,7 +96,7 @@ class UserTokenCallback implements TokenCallback {
     private readonly options: TokenCallbackOptions,
     private readonly detailed: boolean,
   ) {
-    // The seed raises ValueError for an empty user id; a typed error here, at creation.
+    // An empty user id is a typed error at creation, not a failure at the first call.
     if (typeof userId !== 'string' || userId.trim() === '') {
       throw new ValidationError('userId', 'a non-empty user id is required');
     }
@@ -113,7 +114,7 @@ class UserTokenCallback implements TokenCallback {
     void this.countRecord(withEstimatedSplit(record));
   }
 
-  /** Standalone use, as an LLM client drives seed-style callbacks: remembers the prompt. */
+  /** Standalone use, as an LLM client drives callbacks: remembers the prompt. */
   async onLlmStart(messages: readonly unknown[], _extra?: LlmCallExtra): Promise<void> {
     this.startedMessages = Array.isArray(messages) ? messages : [];
   }
@@ -145,7 +146,7 @@ class UserTokenCallback implements TokenCallback {
     await this.countRecord(withEstimatedSplit(record));
   }
 
-  /** Standalone use: a failed call is logged at warn level (the seed only logs it); nothing is counted. */
+  /** Standalone use: a failed call is logged at warn level; nothing is counted. */
   async onLlmError(error: unknown, extra: LlmCallExtra = {}): Promise<void> {
     this.startedMessages = [];
     this.logger.warn(
@@ -172,7 +173,7 @@ class UserTokenCallback implements TokenCallback {
       }
     }
     if (lastError !== undefined) {
-      // The seed logs and carries on: a closed meter must not break the caller.
+      // Log and carry on: a closed meter must not break the caller.
       this.logger.warn(
         { userId: this.userId, error: lastError, attempts: this.retryAttempts + 1 },
         `Failed to record token usage: ${String(lastError)}`,
@@ -205,7 +206,7 @@ function responseTokens(response: LlmResponseLike | undefined): { input: number;
   return { input, output, total };
 }
 
-/** The seed's strategy when only a total is known: estimate the prompt, the rest is completion. */
+/** When only a total is known: estimate the prompt, the rest is completion. */
 function withEstimatedSplit(record: CallRecord): MeterableRecord {
   const tokens = record.tokens;
   if (tokens.total <= 0 || tokens.input > 0 || tokens.output > 0) return record;

@@ -29,7 +29,7 @@ export interface OpenedRedis {
  * once instead of waiting in ioredis's offline queue, and unanswered ones are not re-sent on
  * reconnection: a reserve that ran late would hold budget for a call that already went ahead
  * unreserved. The meter has its own retry with backoff and replay queue instead. Reconnection
- * backs off from 100 ms to 2 s (seed 002's exponential backoff). No auto-pipelining: the meter
+ * backs off from 100 ms to 2 s, exponentially. No auto-pipelining: the meter
  * already sends a tick's reserves as one script call, and the extra queue only costs time.
  * TCP_NODELAY is ioredis's default.
  */
@@ -121,7 +121,7 @@ function setupProblem(error: unknown, url: string): MeterUnavailableError | unde
 
 /**
  * The meter location from the environment: `LLM_LEDGER_METER` (`memory`, `sqlite:PATH`,
- * `redis://...`), else seed 002's `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, `REDIS_DB`.
+ * `redis://...`), else `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, `REDIS_DB`.
  * Undefined when neither is set. Throws ConfigError naming a variable that is not valid.
  *
  * @example

@@ -7,7 +7,7 @@ export interface EmojiContext {
 }
 
 /**
- * A named group of emoji mappings (seed 003's `EmojiSetConfig`). `getEmoji` returns undefined
+ * A named group of emoji mappings (the `EmojiSetConfig` shape). `getEmoji` returns undefined
  * for actions it does not map, so a custom set can override some mappings and leave the rest to
  * the built-in set of the same domain.
  */

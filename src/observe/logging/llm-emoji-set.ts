@@ -1,6 +1,6 @@
 import type { EmojiSet } from './emoji-set.js';
 
-/** Seed 003's LLM emoji mappings, one per named operation, exactly as the seed lists them. */
+/** The LLM emoji mappings, one per named operation. */
 export const LLM_EMOJI = Object.freeze({
   modelLoading: '🤖',
   inference: '🧠',
@@ -21,9 +21,9 @@ export const LLM_EMOJI = Object.freeze({
 });
 
 /**
- * The built-in `llm` set. Actions are the seed's operations; the status picks between the
+ * The built-in `llm` set. Actions are the operations of `LLM_EMOJI`; the status picks between the
  * stages of one operation (a started inference thinks 🧠, a completed one shines ✨). Actions
- * the seed maps nothing to (batch, cache) get no emoji rather than an invented one.
+ * with no mapping there (batch, cache) get no emoji rather than an invented one.
  *
  * @example
  * llmEmojiSet.getEmoji('stream', 'progress', { event: 'stream_progress' }); // '⚡'

@@ -9,7 +9,7 @@ export interface LlmEventSpec {
 }
 
 /**
- * Seed 003's LLM event names, with the level the seed logs them at. Calls produce the
+ * The standard LLM event names, each with the level it is logged at. Calls produce the
  * inference, stream, failure, token and cost events; the performance monitor produces the
  * metrics, alert and daily summary events; the rest are for application code (`logger.event()`).
  */

@@ -18,11 +18,11 @@ export interface LlmLoggerOptions {
   logger?: Logger;
   /** Where lines go when no `logger` is given: a file path or a stream. Default stdout. */
   destination?: string | DestinationStream;
-  /** Default: the `LOG_LEVEL` variable (seed 002), else `info`. */
+  /** Default: the `LOG_LEVEL` variable, else `info`. */
   level?: LevelWithSilent;
   /** `json` (the `emoji` is a field) or `pretty` (the emoji is a prefix). Default: `LOG_FORMAT`, else `json`. */
   format?: LogFormat;
-  /** Built-in emoji sets to use (seed 003's `enabled_emoji_sets`). Default `['llm']`; `[]` for none. */
+  /** Built-in emoji sets to use (like Python's `enabled_emoji_sets`). Default `['llm']`; `[]` for none. */
   emojiSets?: readonly string[];
   /** Sets consulted before the built-in ones; they override, or extend by returning undefined. */
   customEmojiSets?: readonly EmojiSet[];
@@ -34,7 +34,7 @@ export interface LlmLoggerOptions {
 export type EventFields = Record<string, unknown> | (() => Record<string, unknown>);
 
 /**
- * Seed 003's `get_logger("llm")`: structured events with an emoji, written through pino.
+ * An LLM logger (like Python's `get_logger("llm")`): structured events with an emoji, written through pino.
  * A disabled level costs one comparison: fields are built, and emoji looked up, only for lines
  * that are written.
  *
@@ -79,7 +79,7 @@ export class LlmLogger {
     return this.pino.isLevelEnabled(eventSpec(event).level);
   }
 
-  /** Logs one event at the level seed 003 gives it (unknown events: info). */
+  /** Logs one event at its standard level (unknown events: info). */
   event(event: string, fields?: EventFields, level?: LogLevel): void {
     const spec = eventSpec(event);
     const at = level ?? spec.level;

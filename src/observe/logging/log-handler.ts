@@ -45,7 +45,7 @@ export interface LogHandler extends LedgerHandler {
 const MAX_UNPRICED_MODELS = 1000;
 
 /**
- * Logs calls as seed 003's events: `inference_started` / `stream_started` when a call starts,
+ * Logs calls as the standard LLM events: `inference_started` / `stream_started` when a call starts,
  * `inference_completed` / `stream_completed` when it ends, and for failures the most specific of
  * `rate_limited`, `model_timeout`, `context_length_exceeded`, else `inference_failed` /
  * `stream_failed`. One line per call end, whatever its status; `token_count` and

@@ -5,7 +5,7 @@ import { costKey } from '../shared/cost-key.js';
 import type { Redactor } from '../shared/redaction.js';
 
 /**
- * Builds log lines from calls with one vocabulary (seed 003's field names): `prompt_tokens`,
+ * Builds log lines from calls with one vocabulary of field names: `prompt_tokens`,
  * `completion_tokens`, `total_tokens`, `duration_ms`, `cost_usd`, ... Absent values are left
  * out rather than written as null, to keep lines short. `event`, `emoji`, `model` and
  * `provider` are bound by the logger (see `LlmLogger.writeEvent`), not built here.
@@ -112,7 +112,7 @@ function identity(
   if (source.requestId !== null) fields.request_id = source.requestId;
 }
 
-/** Output tokens per second of wall time, two decimals, as seed 003's stream_completed logs it. */
+/** Output tokens per second of wall time, two decimals, as `stream_completed` logs it. */
 function tokensPerSecond(record: CallRecord): number {
   if (record.latencyMs <= 0) return 0;
   return Math.round((record.tokens.output / (record.latencyMs / 1000)) * 100) / 100;

@@ -1,7 +1,7 @@
 import { addDecimal, formatDecimal, ZERO, type Decimal } from '../../core/money.js';
 import type { CallRecord } from '../../core/record.js';
 
-/** One user's usage on one UTC day (seed 003's `track_daily_usage`). */
+/** One user's usage on one UTC day (like Python's `track_daily_usage`). */
 export interface DailyUsageRow {
   /** YYYY-MM-DD, UTC. */
   day: string;

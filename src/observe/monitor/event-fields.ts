@@ -17,7 +17,7 @@ export function modelPerformance(model: string, window: ModelWindow): ModelPerfo
   };
 }
 
-/** Seed 003's `performance_metrics` fields, rounded to two decimals as the seed logs them. */
+/** The `performance_metrics` event's fields, rounded to two decimals. */
 export function metricsFields(model: string, window: ModelWindow): Record<string, unknown> {
   const latency = window.latencyMs();
   const fields: Record<string, unknown> = {
@@ -40,7 +40,7 @@ export function metricsFields(model: string, window: ModelWindow): Record<string
   return fields;
 }
 
-/** Seed 003's `daily_usage_summary` fields for one user's finished day. */
+/** The `daily_usage_summary` event's fields for one user's finished day. */
 export function dailySummaryEvent(row: DailyUsageRow): MonitorEvent {
   return {
     event: 'daily_usage_summary',
@@ -58,7 +58,7 @@ export function dailySummaryEvent(row: DailyUsageRow): MonitorEvent {
   };
 }
 
-/** Two decimals, as seed 003 rounds what it logs. */
+/** Rounds to two decimals, as monitor events are logged. */
 export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }

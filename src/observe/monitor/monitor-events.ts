@@ -1,7 +1,7 @@
 import type { DailyUsageRow } from './daily-usage.js';
 import type { LatencySummary } from './model-window.js';
 
-/** Names of what the monitor publishes; they match seed 003's log events. */
+/** Names of what the monitor publishes; they match the LLM log event names. */
 export type MonitorEventName =
   | 'performance_metrics'
   | 'high_average_latency'
@@ -21,7 +21,7 @@ export interface MonitorEvent {
 
 export type MonitorListener = (event: MonitorEvent) => void;
 
-/** Seed 003's alert thresholds; `null` turns one off. */
+/** Alert thresholds; `null` turns one off. */
 export interface MonitorThresholds {
   /** Average latency of a model's window above this many ms. Default 5000. */
   averageLatencyMs: number | null;

@@ -17,9 +17,9 @@ import {
 } from './monitor-events.js';
 
 export interface PerformanceMonitorOptions {
-  /** Calls kept per model. Default 100 (seed 003). */
+  /** Calls kept per model. Default 100. */
   windowSize?: number;
-  /** Calls a window needs before latency and error-rate alerts apply. Default 10 (seed 003). */
+  /** Calls a window needs before latency and error-rate alerts apply. Default 10. */
   minSamples?: number;
   /** Publish `performance_metrics` for a model every this many of its calls; 0 never. Default `windowSize`. */
   metricsEvery?: number;
@@ -47,7 +47,7 @@ const OTHER_MODELS = '(other)';
 const DAY_MS = 86_400_000;
 
 /**
- * Seed 003's LLMPerformanceMonitor as a ledger handler: a rolling window per model (latency
+ * A performance monitor as a ledger handler: a rolling window per model (latency
  * percentiles, time to first token, output tokens per second, error rate), alerts when a
  * threshold is crossed (once per crossing, re-armed when the value falls back under), and a
  * per-user daily usage summary published when the day changes. Failed calls count as errors;

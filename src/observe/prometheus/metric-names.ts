@@ -1,7 +1,8 @@
 /**
  * Metric and label names. The GenAI ones are what OpenTelemetry's Prometheus exporter produces
  * from the GenAI semantic conventions (dots become underscores, seconds get a `_seconds` suffix),
- * so dashboards written for OTel GenAI metrics read these too. Seed 002's three keep its names.
+ * so dashboards written for OTel GenAI metrics read these too. The three callback metrics keep their
+ * conventional names (`token_usage_total`, `callback_duration_seconds`, `callback_errors_total`).
  */
 export const METRIC = Object.freeze({
   /** `gen_ai.client.token.usage`: histogram of tokens per call, by `gen_ai_token_type`. */
@@ -18,11 +19,11 @@ export const METRIC = Object.freeze({
   queueDepth: 'llm_ledger_queue_depth',
   spoolSize: 'llm_ledger_spool_size',
   labelOverflow: 'llm_ledger_label_sets_overflow_total',
-  /** Seed 002: `Counter('token_usage_total', ..., ['user_id', 'type'])`, user id only when allowed. */
+  /** Counter `token_usage_total` by `type` (input, output), and `user_id` only when allowed. */
   seedTokenUsage: 'token_usage_total',
-  /** Seed 002: `Histogram('callback_duration_seconds')`. */
+  /** Histogram of handler invocation durations, in seconds. */
   callbackDuration: 'callback_duration_seconds',
-  /** Seed 002: `Counter('callback_errors_total', ..., ['handler_type'])`. */
+  /** Counter of handler invocations that threw or rejected, by `handler_type`. */
   callbackErrors: 'callback_errors_total',
 });
 

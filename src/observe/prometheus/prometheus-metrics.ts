@@ -40,10 +40,10 @@ export interface PrometheusMetricsOptions {
 
 /**
  * Prometheus metrics for the ledger, as a handler: the GenAI histograms (token usage,
- * operation duration, time to first chunk), seed 002's `token_usage_total`, and call, cost and
+ * operation duration, time to first chunk), `token_usage_total` by token type, and call, cost and
  * unpriced counters, per label combination; at scrape time queue depth, spool size and handler
- * errors from `stats`. As a `CallbackObserver` it also feeds seed 002's
- * `callback_duration_seconds` and `callback_errors_total` (see `timeHandler`).
+ * errors from `stats`. As a `CallbackObserver` it also feeds `callback_duration_seconds` and
+ * `callback_errors_total` (see `timeHandler`).
  *
  * A call only adds to numbers it already holds; samples are built when the registry is scraped.
  *

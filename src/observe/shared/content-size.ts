@@ -1,6 +1,6 @@
 /**
  * Character counts of prompts and responses, so logs can say how big content was without
- * carrying it (seed 003: "log metadata, not sensitive content").
+ * carrying it: logs hold metadata, never sensitive content.
  */
 
 /**

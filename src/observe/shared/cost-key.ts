@@ -1,5 +1,5 @@
 /**
- * The field name for an amount in a currency: seed 003's `cost_usd` for dollars, `cost_eur`
+ * The field name for an amount in a currency: `cost_usd` for dollars, `cost_eur`
  * for euros. Amounts under it are the ledger's exact decimal strings, never floats, so a log
  * line always agrees with the stored total.
  *

@@ -1,6 +1,6 @@
 import type { CallRecord } from '../../core/record.js';
 
-/** What went wrong, in the categories seed 003 logs separately. */
+/** What went wrong, in the categories logged as separate events. */
 export type FailureKind = 'rate_limited' | 'timeout' | 'context_length' | 'other';
 
 const RATE_LIMIT = /rate.?limit|too many requests|quota/i;

@@ -28,7 +28,7 @@ export interface TimedHandlerOptions {
 export const DEFAULT_SLOW_CALLBACK_MS = 1000;
 
 /**
- * Wraps a handler so each invocation is timed (seed 002's `monitor_performance`): the duration
+ * Wraps a handler so each invocation is timed (like Python's `monitor_performance`): the duration
  * and failure go to the observer (`callback_duration_seconds`, `callback_errors_total`), and
  * invocations slower than the threshold are logged as `slow_callback`. Errors and rejections
  * pass through unchanged, so the ledger still counts and reports them. With
