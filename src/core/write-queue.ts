@@ -92,11 +92,18 @@ export class WriteQueue {
 
   push(record: CallRecord): void {
     if (this.closed) {
-      // The store is closed: retrying it for ever would only hold the record in memory.
+      // The store is closed: retrying it for ever would only hold the record in memory. A call
+      // that was still running at close() (a process stopping without a drain of its own) is kept
+      // in the dead-letter file when there is one, for `llm-ledger replay`.
+      const saved = this.saveLate(record);
       this.reporter.report({
         kind: 'store',
         subject: this.store.kind,
-        error: new Error('a call finalized after close() was not written (the ledger was closed while it ran)'),
+        error: new Error(
+          saved === undefined
+            ? 'a call finalized after close() was not written (the ledger was closed while it ran)'
+            : `a call finalized after close() was saved to ${saved}: write it back with \`llm-ledger replay ${saved}\``,
+        ),
       });
       return;
     }
@@ -163,6 +170,17 @@ export class WriteQueue {
       );
       this.records.clear();
       return { path, count: records.length };
+    } catch (error) {
+      this.reporter.report({ kind: 'store', subject: 'dead-letter', error });
+      return undefined;
+    }
+  }
+
+  private saveLate(record: CallRecord): string | undefined {
+    const file = this.options.deadLetterFile;
+    if (file === undefined) return undefined;
+    try {
+      return file.write([record], 'finalized after the ledger was closed');
     } catch (error) {
       this.reporter.report({ kind: 'store', subject: 'dead-letter', error });
       return undefined;
@@ -342,7 +360,7 @@ export class WriteQueue {
     return records.length;
   }
 
-  /** Stops the timers; records pushed afterwards are reported and not kept. */
+  /** Stops the timers; records pushed afterwards are reported and kept only in the dead-letter file. */
   close(): void {
     this.closed = true;
     this.cancelTimers();

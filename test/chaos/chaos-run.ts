@@ -6,11 +6,12 @@
  * test/chaos/chaos.test.ts a bounded one in CI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { command as replayCommand } from '../../src/cli/commands/replay.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createLedger } from '../../src/create-ledger.js';
 import { createMeter } from '../../src/meters/create-meter.js';
@@ -333,6 +334,27 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     clearTimeout(deadline);
     await Promise.all(faultsDone);
     if (exit.signal === 'SIGKILL' && scenario.durability === 'sync') await replayAfterKill(scenario, location, spool);
+    // Calls that finished while a signal closed the ledger are in the dead-letter file: replayed as
+    // an operator would, with `llm-ledger replay`.
+    const deadLetters = join(dir, 'dead-letters');
+    if (scenario.store === 'sqlite' && existsSync(deadLetters)) {
+      const lines = readdirSync(deadLetters)
+        .filter((name) => name.endsWith('.jsonl'))
+        .reduce(
+          (sum, name) => sum + readFileSync(join(deadLetters, name), 'utf8').split('\n').filter(Boolean).length,
+          0,
+        );
+      let errors = '';
+      const code = await replayCommand.run(['--db', location.path!, deadLetters], {
+        env: {},
+        cwd: dir,
+        stdout: () => undefined,
+        stderr: (text: string) => void (errors += text),
+      });
+      notes.push(
+        `${lines} records replayed from the dead-letter file (replay exit ${code}${errors ? `: ${errors.trim()}` : ''})`,
+      );
+    }
     proxy?.up();
 
     const stored = await storedSeqs(scenario, location);

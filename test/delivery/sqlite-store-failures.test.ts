@@ -244,4 +244,23 @@ describe('records the store cannot take at close() go to a dead-letter file, and
     expect(line.record.id).toBe(bad);
     expect(line.reason).toMatch(/refused by a trigger/);
   });
+
+  it('a call still running at close() is kept in the dead-letter file when it ends, and replays into the store', async () => {
+    const folder = fresh('late');
+    const path = join(folder, 'ledger.db');
+    const problems: Problem[] = [];
+    const ledger = ledgerOn(new SqliteStore({ path }), join(folder, 'dead-letters'), problems);
+    const early = record(ledger, 1);
+    const running = ledger.start({ provider: 'openai', model: 'gpt-4o-mini' });
+    await ledger.close();
+    const late = running.complete({ responseMessage: 'late answer', tokens: { input: 3, output: 4 } }).id;
+    expect(storedIds(path)).toEqual(early);
+    expect(problems.map((problem) => String(problem.error))).toContainEqual(
+      expect.stringMatching(/finalized after close\(\) was saved to .*dead-letters/),
+    );
+    const cli = io(folder);
+    const code = await replayCommand.run(['--db', path, join(folder, 'dead-letters')], cli);
+    expect(code, cli.err).toBe(0);
+    expect(storedIds(path)).toEqual([...early, late].sort());
+  });
 });
