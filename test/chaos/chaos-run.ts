@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +16,7 @@ import { createLedger } from '../../src/create-ledger.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { TcpProxy } from '../delivery/tcp-proxy.js';
+import { freePort, OwnRedisServer } from '../meters/support/own-redis-server.js';
 import { adminQuery, dropSchema, PG_URL, uniqueSchema } from '../stores/postgres-support.js';
 import type { WorkerConfig } from './chaos-config.js';
 
@@ -62,6 +62,8 @@ export interface ScenarioResult {
   settled: number | null;
   budgetUsed: number | null;
   budgetLimit: number | null;
+  /** Tokens the meter itself reports as used without a budget check while its backend was down. */
+  reportedOverspend: number | null;
   /** The slowest call's wall time minus the raw SDK's median in the same process, ms. */
   worstAddedMs: number;
   p99AddedMs: number;
@@ -71,91 +73,11 @@ export interface ScenarioResult {
 
 const PROMPT_PLUS_COMPLETION = 7;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server of the suite's own, with an append-only file so a restart keeps its counters. */
-export class OwnRedis {
-  private process: ChildProcess | undefined;
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort(), mkdtempSync(join(tmpdir(), 'llm-ledger-chaos-redis-')));
-    await redis.up();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}/0`;
-  }
-
-  async up(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    this.process = child;
-    const deadline = Date.now() + 10_000;
-    while (!(await answersPing(this.port))) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
-      await sleep(50);
-    }
-  }
-
-  async down(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.down();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function answersPing(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(300, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
+/** The suite's own redis-server, with an append-only file so a restart keeps its counters. */
+async function startOwnRedis(dir: string): Promise<OwnRedisServer> {
+  const redis = new OwnRedisServer(await freePort(), ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+  await redis.start();
+  return redis;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -257,7 +179,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), `llm-ledger-chaos-${scenario.name}-`));
   const spool = join(dir, 'spool');
-  const redis = scenario.redis ? await OwnRedis.start() : undefined;
+  const redis = scenario.redis ? await startOwnRedis(dir) : undefined;
   const keyPrefix = `chaos:${process.pid}:${scenario.name}:`;
   const proxy =
     scenario.store === 'postgres' ? new TcpProxy('127.0.0.1', Number(new URL(PG_URL).port || 5432)) : undefined;
@@ -322,9 +244,9 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
         await sleep(fault.downMs);
         proxy!.up();
       } else if (fault.kind === 'redis-restart') {
-        await redis!.down();
+        await redis!.stop('SIGTERM');
         await sleep(fault.downMs);
-        await redis!.up();
+        await redis!.start();
       } else {
         worker.child.kill(fault.signal);
       }
@@ -393,6 +315,8 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       settled,
       budgetUsed,
       budgetLimit: budgetLimit ?? null,
+      reportedOverspend:
+        (worker.done?.meter as { overspend?: { tokens?: number } } | undefined)?.overspend?.tokens ?? null,
       worstAddedMs: worst,
       p99AddedMs: p99,
       exit: exit.signal ?? String(exit.code),
@@ -401,7 +325,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   } finally {
     for (const timer of timers) clearTimeout(timer);
     if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-    await redis?.stop();
+    await redis?.stop('SIGTERM');
     await proxy?.close();
     if (location.schema) await dropSchema(location.schema).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -472,6 +396,15 @@ export function scenarios(totalCalls: number, durationMs: number): Scenario[] {
   ];
 }
 
+/**
+ * Whether the budget held: used at most the limit, plus what the meter reported as spent without a
+ * budget check while its backend was down (fail-open calls cannot be refused, only counted).
+ */
+export function budgetHeld(result: ScenarioResult): boolean {
+  if (result.budgetLimit === null || result.budgetUsed === null) return true;
+  return result.budgetUsed <= result.budgetLimit + (result.reportedOverspend ?? 0);
+}
+
 /** The figures as a table, one row per scenario. */
 export function formatResults(results: readonly ScenarioResult[]): string {
   const header = [
@@ -482,7 +415,7 @@ export function formatResults(results: readonly ScenarioResult[]): string {
     'missing',
     'dupes',
     'settled',
-    'budget used/limit',
+    'budget used/limit (+overspend while down)',
     'worst added ms',
     'p99 added ms',
     'exit',
@@ -495,7 +428,9 @@ export function formatResults(results: readonly ScenarioResult[]): string {
     String(result.missing),
     String(result.duplicates),
     result.settled === null ? '-' : String(result.settled),
-    result.budgetLimit === null ? '-' : `${result.budgetUsed}/${result.budgetLimit}`,
+    result.budgetLimit === null
+      ? '-'
+      : `${result.budgetUsed}/${result.budgetLimit} (+${result.reportedOverspend ?? 0})`,
     result.worstAddedMs.toFixed(1),
     result.p99AddedMs.toFixed(1),
     result.exit,

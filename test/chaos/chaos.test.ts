@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../stores/postgres-support.js';
 import { redisAvailable } from '../meters/support/redis-test-server.js';
-import { formatResults, runScenario, scenarios } from './chaos-run.js';
+import { budgetHeld, formatResults, runScenario, scenarios } from './chaos-run.js';
 
 // A bounded run of `npm run chaos`: every scenario with a few hundred calls over a few seconds.
 const TOTAL_CALLS = 600;
@@ -20,7 +20,8 @@ describe.skipIf(!servicesUp && !REQUIRED)('chaos: faults never lose, duplicate o
       expect(result.missing).toBe(0);
       expect(result.duplicates).toBe(0);
       if (result.settled !== null) expect(result.settled).toBe(result.records);
-      if (result.budgetLimit !== null) expect(result.budgetUsed!).toBeLessThanOrEqual(result.budgetLimit);
+      // Over the limit only by what the meter itself reported as spent while Redis was down.
+      expect(budgetHeld(result), formatResults([result])).toBe(true);
     }, 120_000);
   }
 });

@@ -3,7 +3,7 @@
  * whether the goals held. Options: --calls N, --duration MS (each scenario's length).
  */
 import { parseArgs } from 'node:util';
-import { formatResults, runScenario, scenarios, type ScenarioResult } from './chaos-run.js';
+import { budgetHeld, formatResults, runScenario, scenarios, type ScenarioResult } from './chaos-run.js';
 
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '10000' }, duration: { type: 'string', default: '20000' } },
@@ -33,8 +33,10 @@ function goalFailures(result: ScenarioResult): string[] {
   if (result.settled !== null && result.settled !== result.records) {
     failures.push(`${result.name}: meter counted ${result.settled} requests for ${result.records} records`);
   }
-  if (result.budgetLimit !== null && result.budgetUsed !== null && result.budgetUsed > result.budgetLimit) {
-    failures.push(`${result.name}: budget used ${result.budgetUsed} over its limit ${result.budgetLimit}`);
+  if (!budgetHeld(result)) {
+    failures.push(
+      `${result.name}: budget used ${result.budgetUsed} over its limit ${result.budgetLimit} plus the ${result.reportedOverspend ?? 0} tokens reported as spent while the meter was down`,
+    );
   }
   return failures;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger } from '../../src/create-ledger.js';
 import { readEnv } from '../../src/config/env-vars.js';
@@ -9,6 +9,7 @@ import { meterLocationFromEnv } from '../../src/meters/redis/open-redis.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
 import { timeHandler } from '../../src/observe/timing/timed-handler.js';
+import { freePort } from '../meters/support/own-redis-server.js';
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -82,17 +83,6 @@ describe('environment variables are validated, never silently defaulted', () => 
 });
 
 const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -15,13 +15,17 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A `redis-server` of the test's own, on its own port, without persistence: a test stops and
- * restarts it to take Redis away and bring it back, never touching the shared one.
+ * A `redis-server` of the test's own, on its own port, without persistence unless `args` ask for it
+ * (later arguments win): a test stops and restarts it to take Redis away and bring it back, never
+ * touching the shared one.
  */
 export class OwnRedisServer {
   private process: ChildProcess | undefined;
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    private readonly args: readonly string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -29,9 +33,11 @@ export class OwnRedisServer {
 
   async start(): Promise<void> {
     if (this.process) return;
-    const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args],
+      { stdio: 'ignore' },
+    );
     this.process = child;
     const deadline = Date.now() + 10_000;
     while (!(await probeRedis(this.url, 200))) {
@@ -41,12 +47,13 @@ export class OwnRedisServer {
     }
   }
 
-  async stop(): Promise<void> {
+  /** SIGKILL by default (a crash); `SIGTERM` lets it shut down as an operator's restart would. */
+  async stop(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
     const child = this.process;
     this.process = undefined;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    child.kill(signal);
     await exited;
   }
 }
