@@ -1,27 +1,16 @@
-import type { BucketPricesEntry, PriceRule } from '../config/schema.js';
+import type { PriceRule } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { formatDecimal, multiplyDecimal, parseDecimal, shiftDecimal } from '../core/money.js';
 import type { BucketPrices, Catalog, CatalogModel, PriceBucket, PricePeriod, PriceValue } from './catalog-types.js';
 import { priceAt } from './compiled-prices.js';
 import { overridesHash } from './pricing-version.js';
+import { FIELD_BUCKETS } from './user-prices.js';
 
 /** The catalog and the user's models with `pricing.rules` applied. */
 export interface RuledPrices {
   catalog: Catalog | null;
   configModels: CatalogModel[];
 }
-
-const RULE_FIELDS: ReadonlyArray<[Exclude<keyof BucketPricesEntry, 'per_request'>, PriceBucket]> = [
-  ['input', 'input'],
-  ['output', 'output'],
-  ['cache_read', 'cacheRead'],
-  ['cache_write', 'cacheWrite'],
-  ['cache_write_1h', 'cacheWrite1h'],
-  ['reasoning', 'reasoning'],
-  ['input_audio', 'inputAudio'],
-  ['output_audio', 'outputAudio'],
-  ['input_image', 'inputImage'],
-];
 
 /**
  * Applies the user's price rules, in order, on top of the catalog (or of a `models:` entry): what
@@ -159,7 +148,7 @@ function newPrices(prices: BucketPrices, rule: PriceRule, source: string, where:
     }
     return next;
   }
-  for (const [field, bucket] of RULE_FIELDS) {
+  for (const [field, bucket] of FIELD_BUCKETS) {
     const part = rule.prices?.[field];
     if (!part) continue;
     const price = perMillion(part);

@@ -39,7 +39,8 @@ export interface UserPricing {
 
 type PricedField = Exclude<keyof BucketPricesEntry, 'per_request'>;
 
-const FIELD_BUCKETS: ReadonlyArray<[PricedField, PriceBucket]> = [
+/** The `llm_config.yaml` price fields and the buckets they price; price rules read the same fields. */
+export const FIELD_BUCKETS: ReadonlyArray<[PricedField, PriceBucket]> = [
   ['input', 'input'],
   ['output', 'output'],
   ['cache_read', 'cacheRead'],
