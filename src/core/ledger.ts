@@ -194,8 +194,10 @@ export class Ledger extends LedgerTaskHelpers {
     if (this.closed) {
       const error = new LedgerClosedError();
       if (!this.settings.failOpen) throw error;
+      // Still recorded: a process stopping on a signal goes on making calls while the ledger
+      // closes, and each of them returned to its caller. The closed write queue keeps the record
+      // in the dead-letter file for `llm-ledger replay`.
       this.reporter.report({ kind: 'internal', error });
-      return NOOP_CALL;
     }
     const problems = new CallProblems(this, this.settings.maxFieldChars);
     try {
@@ -306,7 +308,8 @@ export class Ledger extends LedgerTaskHelpers {
    * prompt's tokens counted in chunks); run at once, it must finish synchronously.
    */
   finalizeSoon(call: CallHandle, finalize: (mayWait: boolean) => void | Promise<void>): void {
-    if (!this.defersFinalization || !(call instanceof Call)) {
+    // Once closing, nothing deferred may be left behind: the process may end right after close().
+    if (!this.defersFinalization || this.closed || !(call instanceof Call)) {
       void finalize(false);
       return;
     }

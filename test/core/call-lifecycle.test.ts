@@ -855,12 +855,14 @@ describe('close', () => {
     current = undefined;
   });
 
-  it('after close, start() returns a no-op handle and reports it (fail-open)', async () => {
+  it('after close, start() still builds the record and reports that the ledger is closed (fail-open)', async () => {
     const { ledger, logger } = setup();
     await ledger.close();
     const call = ledger.start({ model: 'm' });
-    expect(call.complete().id).toBe('00000000-0000-0000-0000-000000000000');
-    expect(logger.problems('closed')).toHaveLength(1);
+    expect(call.complete().id).not.toBe('00000000-0000-0000-0000-000000000000');
+    expect(logger.problems('The ledger is closed')).toHaveLength(1);
+    // No dead-letter file on this ledger: the loss is said, not silent.
+    expect(logger.problems('finalized after close() was not written')).toHaveLength(1);
     expect(await ledger.logCall({ model: 'm' }, async () => 'still runs')).toBe('still runs');
     current = undefined;
   });

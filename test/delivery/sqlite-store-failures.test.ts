@@ -245,6 +245,28 @@ describe('records the store cannot take at close() go to a dead-letter file, and
     expect(line.reason).toMatch(/refused by a trigger/);
   });
 
+  it('a call started after close() (a process still working while a signal closes the ledger) is kept in the dead-letter file', async () => {
+    const folder = fresh('after-close');
+    const path = join(folder, 'ledger.db');
+    const problems: Problem[] = [];
+    const ledger = ledgerOn(new SqliteStore({ path }), join(folder, 'dead-letters'), problems);
+    const early = record(ledger, 1);
+    const closing = ledger.close();
+    // Started and finished while close() runs, and after it returned: both returned to their caller.
+    const during = ledger
+      .start({ provider: 'openai', model: 'gpt-4o-mini' })
+      .complete({ tokens: { input: 1, output: 2 } }).id;
+    await closing;
+    const after = ledger
+      .start({ provider: 'openai', model: 'gpt-4o-mini' })
+      .complete({ tokens: { input: 3, output: 4 } }).id;
+    expect(problems.map((problem) => String(problem.error))).toContainEqual(expect.stringMatching(/ledger is closed/));
+    const cli = io(folder);
+    const code = await replayCommand.run(['--db', path, join(folder, 'dead-letters')], cli);
+    expect(code, cli.err).toBe(0);
+    expect(storedIds(path)).toEqual([...early, during, after].sort());
+  });
+
   it('a call still running at close() is kept in the dead-letter file when it ends, and replays into the store', async () => {
     const folder = fresh('late');
     const path = join(folder, 'ledger.db');
