@@ -8,7 +8,7 @@ import type {
   UsageField,
 } from './backend.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, DEFAULT_PROBE_INTERVAL_MS } from './circuit-breaker.js';
 import { counterRef, recordUsage } from './counter-refs.js';
 import { unitsToCost } from './cost-units.js';
 import { MeterClosedError, MeterUnavailableError, RateLimitedError, type LimitField } from './errors.js';
@@ -116,8 +116,7 @@ export class BackedMeter implements Meter {
         this.health.recovered(this.settlements.pendingReplay + this.settlements.spooled, this.overspendSummary());
         this.settlements.resume();
       },
-      baseDelayMs: this.settings.retry.baseDelayMs,
-      maxDelayMs: this.settings.retry.maxDelayMs,
+      probeIntervalMs: Math.min(DEFAULT_PROBE_INTERVAL_MS, this.settings.retry.maxDelayMs),
       now: () => this.settings.clock.now(),
     });
     this.spool =

@@ -3,31 +3,34 @@ export interface CircuitBreakerOptions {
   probe(): Promise<unknown>;
   /** The backend answered again: replay what was kept. */
   onClosed(): void;
-  baseDelayMs: number;
-  maxDelayMs: number;
+  /** Time between the end of one probe and the start of the next while the backend is down. */
+  probeIntervalMs: number;
   now(): number;
 }
 
-/** Probes are spaced at most this far apart, whatever the retry backoff allows: recovery is noticed soon. */
-const MAX_PROBE_DELAY_MS = 5_000;
+/**
+ * The probe interval when none is configured. Every call made while the breaker is open goes
+ * ahead unreserved (fail-open), so each second the breaker stays open after the backend is back
+ * is a second of overspend: a backoff that grew to 5 s let hundreds of tokens through after a
+ * restart. One small read every 250 ms costs the backend nothing worth saving.
+ */
+export const DEFAULT_PROBE_INTERVAL_MS = 250;
 
 /**
  * Whether the meter's backend is known to be down. Once an operation failed for want of the
  * backend, the breaker is open: reserves and reads decide at once (fail open or closed) instead of
- * each waiting for a connect timeout, and settlements go straight to the replay queue. One probe
- * at a time, with backoff, finds out when the backend is back and closes it.
+ * each waiting for a connect timeout, and settlements go straight to the replay queue. A probe in
+ * the background, one at a time at a steady `probeIntervalMs` (no backoff: recovery must be
+ * noticed soon), finds out when the backend is back and closes it; no caller ever waits for it.
  */
 export class CircuitBreaker {
   private since: number | undefined;
   private lastError: unknown;
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
-  private delayMs: number;
   private stopped = false;
 
-  constructor(private readonly options: CircuitBreakerOptions) {
-    this.delayMs = options.baseDelayMs;
-  }
+  constructor(private readonly options: CircuitBreakerOptions) {}
 
   /** True while the backend is known to be down. */
   get open(): boolean {
@@ -48,7 +51,6 @@ export class CircuitBreaker {
     this.lastError = error;
     if (this.since !== undefined) return;
     this.since = this.options.now();
-    this.delayMs = this.options.baseDelayMs;
     this.schedule();
   }
 
@@ -73,7 +75,7 @@ export class CircuitBreaker {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.probe();
-    }, this.delayMs);
+    }, this.options.probeIntervalMs);
     // A probe never keeps a finished program alive.
     this.timer.unref();
   }
@@ -86,10 +88,9 @@ export class CircuitBreaker {
       this.close();
     } catch (error) {
       this.lastError = error;
-      this.delayMs = Math.min(this.delayMs * 2, this.options.maxDelayMs, MAX_PROBE_DELAY_MS);
-      this.schedule();
     } finally {
       this.probing = false;
     }
+    this.schedule();
   }
 }
