@@ -14,9 +14,16 @@
  *
  * Goal: SQLite (worker) adds at most 1 ms to the memory store's p99 and no single stall exceeds
  * 10 ms, with and without the foreign lock.
+ *
+ * Delays depend on what else the machine runs (a busy machine preempts the event loop for tens of
+ * milliseconds whatever the store does), so each variant also reports the CPU time of the main
+ * thread per call, from its first call to the end of its flush: a figure the machine's load barely
+ * moves. The difference to the memory store is what the store costs the event loop per record.
+ * Linux only (the thread's own counter in /proc); elsewhere the column shows the process's CPU,
+ * every thread included.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +50,18 @@ interface Delay {
   max: number;
   calls: number;
   stored: number;
+  /** CPU time of the main thread per call, µs. */
+  cpuUs: number;
+}
+
+/** CPU time of the main thread so far, ns: /proc's per-thread counter, or the whole process's elsewhere. */
+function mainThreadCpuNs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    const { user, system } = process.cpuUsage();
+    return (user + system) * 1_000;
+  }
 }
 
 /** Holds the write lock of `path` from another process for `seconds`; resolves once it is taken. */
@@ -83,6 +102,7 @@ async function run(
         LOCK_AT_MS,
       )
     : undefined;
+  const cpuBefore = mainThreadCpuNs();
   histogram.enable();
   const started = performance.now();
   await new Promise<void>((resolve) => {
@@ -99,6 +119,7 @@ async function run(
   clearTimeout(lockTimer);
   await lockReleased;
   await ledger.flush();
+  const cpuNs = mainThreadCpuNs() - cpuBefore;
   const stored = (await store.summary({ groupBy: [] }))[0]?.calls ?? 0;
   await ledger.close();
   const ms = (ns: number) => ns / 1e6;
@@ -108,6 +129,7 @@ async function run(
     max: ms(histogram.max),
     calls: issued,
     stored,
+    cpuUs: issued === 0 ? 0 : cpuNs / issued / 1_000,
   };
 }
 
@@ -149,12 +171,16 @@ export async function main(): Promise<void> {
 
     const baseline = rows[0]![1];
     const width = Math.max(...rows.map(([name]) => name.length));
-    process.stdout.write(`${'variant'.padEnd(width)}     p50     p99     max   p99 vs memory   stored/calls\n`);
+    const signed = (value: number, unit: string) =>
+      `${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(2)} ${unit}`;
+    process.stdout.write(
+      `${'variant'.padEnd(width)}     p50     p99     max   p99 vs memory   main-thread CPU/call   vs memory   stored/calls\n`,
+    );
     for (const [name, delay] of rows) {
-      const diff = delay.p99 - baseline.p99;
       process.stdout.write(
         `${name.padEnd(width)} ${delay.p50.toFixed(2).padStart(7)} ${delay.p99.toFixed(2).padStart(7)} ` +
-          `${delay.max.toFixed(2).padStart(7)}   ${`${diff >= 0 ? '+' : '-'}${Math.abs(diff).toFixed(2)} ms`.padStart(13)}` +
+          `${delay.max.toFixed(2).padStart(7)}   ${signed(delay.p99 - baseline.p99, 'ms').padStart(13)}` +
+          `   ${`${delay.cpuUs.toFixed(2)} µs`.padStart(20)}   ${signed(delay.cpuUs - baseline.cpuUs, 'µs').padStart(9)}` +
           `   ${delay.stored}/${delay.calls}\n`,
       );
       if (delay.stored !== delay.calls)
