@@ -171,8 +171,7 @@ export async function main(): Promise<void> {
 
     const baseline = rows[0]![1];
     const width = Math.max(...rows.map(([name]) => name.length));
-    const signed = (value: number, unit: string) =>
-      `${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(2)} ${unit}`;
+    const signed = (value: number, unit: string) => `${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(2)} ${unit}`;
     process.stdout.write(
       `${'variant'.padEnd(width)}     p50     p99     max   p99 vs memory   main-thread CPU/call   vs memory   stored/calls\n`,
     );
