@@ -42,7 +42,13 @@ export const command: CliCommand = {
       const malformedRows = mergeMalformedRows(rows.map((row) => row.malformedRows));
       io.stderr(malformedRowsWarning(malformedRows, 'their cost is not included in the totals'));
       if (values.json) {
-        const report = { groupBy, where, currency: ledger.settings.baseCurrency, rows, ...(malformedRows && { malformedRows }) };
+        const report = {
+          groupBy,
+          where,
+          currency: ledger.settings.baseCurrency,
+          rows,
+          ...(malformedRows && { malformedRows }),
+        };
         io.stdout(`${JSON.stringify(report, null, 2)}\n`);
         return 0;
       }
