@@ -18,10 +18,7 @@ export const NON_EMPTY_STRING: OptionCheck = [
   (value) => isString(value) && (value as string).trim() !== '',
   'a non-empty string',
 ];
-export const STRING_LIST: OptionCheck = [
-  (value) => Array.isArray(value) && value.every(isString),
-  'a list of strings',
-];
+export const STRING_LIST: OptionCheck = [(value) => Array.isArray(value) && value.every(isString), 'a list of strings'];
 export const PLAIN_OBJECT: OptionCheck = [isObject, 'an object'];
 export const REQUEST_MODE: OptionCheck = [
   (value) => value === 'sync' || value === 'streaming',
@@ -81,6 +78,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
 }

@@ -8,7 +8,14 @@ import { currentContext } from '../../core/context.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { RequestMode } from '../../core/record.js';
 import { defaultLedger } from '../default-ledger.js';
-import { ATTRIBUTION_CHECKS, checkIntegrationOptions, LEDGER, NON_EMPTY_STRING, REQUEST_MODE, STRING } from '../integration-options.js';
+import {
+  ATTRIBUTION_CHECKS,
+  checkIntegrationOptions,
+  LEDGER,
+  NON_EMPTY_STRING,
+  REQUEST_MODE,
+  STRING,
+} from '../integration-options.js';
 import { systemPromptOf, toRecordMessage, type RecordMessage } from './message-conversion.js';
 import { modelIdentity, splitDeclaredModel } from './model-identity.js';
 import { ModelRun, type RunInterruption } from './model-run.js';

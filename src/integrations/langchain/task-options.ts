@@ -79,6 +79,13 @@ export function checkTaskOptions(
   if (options.extraCallbacks !== undefined && !Array.isArray(options.extraCallbacks)) {
     throw new ValidationError('extraCallbacks', 'pass an array of LangChain callback handlers');
   }
+  const notHandler = options.extraCallbacks?.findIndex((handler) => typeof handler !== 'object' || handler === null);
+  if (notHandler !== undefined && notHandler !== -1) {
+    throw new ValidationError(
+      `extraCallbacks[${notHandler}]`,
+      'each entry must be a LangChain callback handler (a BaseCallbackHandler or an object of handler methods)',
+    );
+  }
   for (const id of ['sessionId', 'userId', 'requestId'] as const) {
     const value = options[id];
     if (value !== undefined && typeof value !== 'string') {
