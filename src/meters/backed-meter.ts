@@ -63,8 +63,8 @@ const PRUNE_EVERY = 4096;
  * @example
  * const meter = new BackedMeter({ backend: new MemoryMeterBackend(), periods: ['day', 'month'] });
  */
-/** The largest time a Date can hold, in epoch milliseconds. */
-const MAX_DATE_MS = 8.64e15;
+/** meter.get's `at` bounds: 1970 to 2200 (a window near a Date's limit has no end date). */
+const MAX_AT_MS = Date.UTC(2200, 0, 1);
 
 export class BackedMeter implements Meter {
   readonly kind: string;
@@ -371,11 +371,11 @@ export class BackedMeter implements Meter {
     const now = this.settings.clock.now();
     const atMs = at === undefined ? now : at instanceof Date ? at.getTime() : at;
     // A window is found by its instant: an invalid date or a non-number would read some other window.
-    if (typeof atMs !== 'number' || !Number.isFinite(atMs) || Math.abs(atMs) > MAX_DATE_MS) {
+    if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0 || atMs >= MAX_AT_MS) {
       throw new ConfigError({
         source: 'meter.get()',
         path: 'at',
-        expected: 'a valid Date or epoch milliseconds (or nothing, for now)',
+        expected: 'a valid Date or epoch milliseconds between 1970 and 2200 (or nothing, for now)',
         received: at instanceof Date ? 'an invalid Date' : (JSON.stringify(at) ?? String(at)),
       });
     }

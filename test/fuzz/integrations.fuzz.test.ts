@@ -47,8 +47,9 @@ function typed(error: unknown): void {
   ).toBe(true);
 }
 
+/** The unknown keys of the object the pairs make (a later pair overrides an earlier one). */
 const unknownIn = (pairs: Array<[string, unknown]>, known: readonly string[]) =>
-  pairs.filter(([key, value]) => !known.includes(key) && value !== undefined && key !== '__proto__');
+  Object.entries(Object.fromEntries(pairs)).filter(([key, value]) => !known.includes(key) && value !== undefined);
 
 const ATTRIBUTION = ['callType', 'userId', 'sessionId', 'tenantId', 'tags', 'metadata'];
 const VALID: Record<string, fc.Arbitrary<unknown>> = {
