@@ -16,6 +16,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   until: 'to',
   task_type: 'callType',
   model_name: 'model',
+  model: 'modelName',
   group_by: 'groupBy',
   filters: 'where',
   filter: 'where',

@@ -1,3 +1,4 @@
+import { MalformedRowTally } from './malformed-rows.js';
 import { addDecimal, formatDecimal, tryParseDecimal, ZERO, type Decimal } from './money.js';
 import type { CallRecord } from './record.js';
 import {
@@ -75,6 +76,7 @@ interface Accumulator {
   cost: Decimal;
   unpricedCalls: number;
   latencies: number[];
+  malformed: MalformedRowTally;
 }
 
 export function summarize(records: Iterable<CallRecord>, query: SummaryQuery): SummaryRow[] {
@@ -101,6 +103,7 @@ export function summarize(records: Iterable<CallRecord>, query: SummaryQuery): S
         cost: ZERO,
         unpricedCalls: 0,
         latencies: [],
+        malformed: new MalformedRowTally(),
       };
       groups.set(id, entry);
     }
@@ -113,16 +116,20 @@ export function summarize(records: Iterable<CallRecord>, query: SummaryQuery): S
     entry.tokens.cacheRead += tokens.cacheRead;
     entry.tokens.cacheWrite += tokens.cacheWrite;
     entry.tokens.reasoning += tokens.reasoning;
-    // A malformed stored amount is skipped: one bad row must not fail the whole summary.
-    const amount = record.cost?.total == null ? undefined : tryParseDecimal(record.cost.total);
-    if (amount !== undefined) entry.cost = addDecimal(entry.cost, amount);
+    // A malformed stored amount is left out of the sum and counted: one bad row must not fail the
+    // whole summary, nor vanish from it unnoticed.
+    if (record.cost?.total != null) {
+      const amount = tryParseDecimal(record.cost.total);
+      if (amount === undefined) entry.malformed.add(record.id);
+      else entry.cost = addDecimal(entry.cost, amount);
+    }
     if (record.cost?.status === 'unpriced') entry.unpricedCalls += 1;
     entry.latencies.push(record.latencyMs);
   }
   const rows = [...groups.values()].map((entry): SummaryRow => {
     const sorted = entry.latencies.sort((a, b) => a - b);
     const sum = sorted.reduce((total, value) => total + value, 0);
-    return {
+    const row: SummaryRow = {
       group: entry.group,
       calls: entry.calls,
       errors: entry.errors,
@@ -135,6 +142,9 @@ export function summarize(records: Iterable<CallRecord>, query: SummaryQuery): S
         p95: percentile(sorted, 0.95),
       },
     };
+    const malformed = entry.malformed.result();
+    if (malformed !== undefined) row.malformedRows = malformed;
+    return row;
   });
   return rows.sort((a, b) => compareGroups(a.group, b.group, keys));
 }

@@ -1,3 +1,4 @@
+import type { MalformedRows } from './malformed-rows.js';
 import { ValidationError } from './errors.js';
 import type { CallCost, CallRecord, CallStatus, CostStatus, TokenUsage } from './record.js';
 
@@ -69,6 +70,8 @@ export interface SummaryRow {
   /** Calls whose model had no price: their cost is unknown, not zero. */
   unpricedCalls: number;
   latencyMs: { avg: number; p50: number; p95: number };
+  /** Calls of this group whose stored cost is no decimal: left out of `cost`, counted and named here. */
+  malformedRows?: MalformedRows;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ConfigError } from '../core/errors.js';
 import type {
   CommitEntry,
   CounterRef,
@@ -62,6 +63,9 @@ const PRUNE_EVERY = 4096;
  * @example
  * const meter = new BackedMeter({ backend: new MemoryMeterBackend(), periods: ['day', 'month'] });
  */
+/** meter.get's `at` bounds: 1970 to 2200 (a window near a Date's limit has no end date). */
+const MAX_AT_MS = Date.UTC(2200, 0, 1);
+
 export class BackedMeter implements Meter {
   readonly kind: string;
   readonly currency: string;
@@ -355,12 +359,25 @@ export class BackedMeter implements Meter {
     });
   }
 
-  async get(subject: string | Subject, period: PeriodInput = 'cycle', at?: Date | number): Promise<MeterUsage> {
+  async get(
+    subject: string | Subject,
+    period: PeriodInput | undefined = 'cycle',
+    at?: Date | number,
+  ): Promise<MeterUsage> {
     this.assertOpen();
-    const parsed = parseSubject(subject);
-    const resolved = parsePeriod(period, this.settings.cycleStartDate);
+    const parsed = parseSubject(subject, 'meter.get()');
+    const resolved = parsePeriod(period ?? 'cycle', this.settings.cycleStartDate, 'meter.get()');
     const now = this.settings.clock.now();
     const atMs = at === undefined ? now : at instanceof Date ? at.getTime() : at;
+    // A window is found by its instant: an invalid date or a non-number would read some other window.
+    if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0 || atMs >= MAX_AT_MS) {
+      throw new ConfigError({
+        source: 'meter.get()',
+        path: 'at',
+        expected: 'a valid Date or epoch milliseconds between 1970 and 2200 (or nothing, for now)',
+        received: at instanceof Date ? 'an invalid Date' : (JSON.stringify(at) ?? String(at)),
+      });
+    }
     const counter = counterRef(parsed, resolved, atMs, this.settings.retentionMs);
     if (this.breaker.open) {
       throw new MeterUnavailableError(

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { rejectUnknownKeys } from './subject.js';
 
 /**
  * A metering period. `day` is the UTC day; `month` the UTC calendar month; `cycle` a monthly
@@ -52,6 +53,7 @@ export function parsePeriod(input: PeriodInput, defaultCycleStartDate?: string, 
   if (input === 'day') return DAY;
   if (input === 'month') return MONTH;
   let date: string | undefined;
+  if (typeof input === 'object' && input !== null) rejectUnknownKeys(input, PERIOD_KEYS, source, 'period');
   if (typeof input === 'object' && input !== null && typeof input.cycleStartDate === 'string') {
     date = input.cycleStartDate;
   } else if (input === 'cycle') {
@@ -68,6 +70,8 @@ export function parsePeriod(input: PeriodInput, defaultCycleStartDate?: string, 
   }
   return date === undefined ? MONTH : monthly(cycleAnchorDay(date, source));
 }
+
+const PERIOD_KEYS = ['cycleStartDate'];
 
 const DAY: Period = Object.freeze({ unit: 'day', anchorDay: 1, name: 'day' });
 const MONTH: Period = Object.freeze({ unit: 'month', anchorDay: 1, name: 'month' });

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { unknownKeyMessage } from '../core/key-suggestions.js';
 
 /**
  * What a counter or a limit is about: a dimension (`user`, `tenant`, `model`, `apiKey`, or any
@@ -55,6 +56,7 @@ export function parseSubject(input: string | Subject, source = 'options', path =
     dimension = colon === -1 ? input : input.slice(0, colon);
     id = colon === -1 ? '' : input.slice(colon + 1);
   } else if (typeof input === 'object' && input !== null) {
+    rejectUnknownKeys(input, SUBJECT_KEYS, source, path);
     dimension = input.dimension;
     id = input.id;
   }
@@ -67,6 +69,16 @@ export function parseSubject(input: string | Subject, source = 'options', path =
     });
   }
   return Object.freeze({ dimension, id });
+}
+
+const SUBJECT_KEYS = ['dimension', 'id'];
+
+/** `{ dimension: 'user', user_id: 'u-42' }` names the stray key rather than failing on the missing one. */
+export function rejectUnknownKeys(input: object, known: readonly string[], source: string, path: string): void {
+  for (const key of Object.keys(input)) {
+    if (known.includes(key) || (input as Record<string, unknown>)[key] === undefined) continue;
+    throw new ConfigError({ source, path: `${path}.${key}`, expected: `no ${unknownKeyMessage(key, known)}` });
+  }
 }
 
 /**

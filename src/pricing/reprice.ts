@@ -8,6 +8,7 @@ import {
   ZERO,
   type Decimal,
 } from '../core/money.js';
+import { isMalformedAmount, MalformedRowTally, type MalformedRows } from '../core/malformed-rows.js';
 import type { CallCost, CallRecord } from '../core/record.js';
 import type { CostUpdate } from '../core/store.js';
 
@@ -21,6 +22,8 @@ export interface RepriceSummary {
   oldTotal: string;
   newTotal: string;
   byModel: Array<{ model: string; changed: number; oldTotal: string; newTotal: string; delta: string }>;
+  /** Scanned calls whose stored cost was no decimal: counted as 0 in oldTotal, and repriced. */
+  malformedRows?: MalformedRows;
 }
 
 /**
@@ -37,6 +40,7 @@ export class RepriceDiff {
   private becamePriced = 0;
   private oldTotal: Decimal = ZERO;
   private newTotal: Decimal = ZERO;
+  private readonly malformed = new MalformedRowTally();
 
   constructor(private readonly pricer: Pricer) {}
 
@@ -45,6 +49,7 @@ export class RepriceDiff {
     const updates: CostUpdate[] = [];
     for (const record of records) {
       this.scanned += 1;
+      if (isMalformedAmount(record.cost?.total)) this.malformed.add(record.id);
       const next = this.pricer.price(record);
       if (sameCost(record.cost, next)) continue;
       updates.push({ id: record.id, cost: next });
@@ -73,6 +78,7 @@ export class RepriceDiff {
         delta: formatDecimal(subtractDecimal(entry.next, entry.old)),
       }))
       .sort((a, b) => (a.model < b.model ? -1 : 1));
+    const malformed = this.malformed.result();
     return {
       scanned: this.scanned,
       changed: byModel.reduce((total, entry) => total + entry.changed, 0),
@@ -81,6 +87,7 @@ export class RepriceDiff {
       oldTotal: formatDecimal(this.oldTotal),
       newTotal: formatDecimal(this.newTotal),
       byModel,
+      ...(malformed && { malformedRows: malformed }),
     };
   }
 }

@@ -31,6 +31,8 @@ describe('a malformed stored cost', () => {
     const run = await cli([...argv, db], dir.path);
     expect(run.stderr).not.toMatch(/Not a decimal number/);
     expect(run.code).toBe(0);
+    // Counted and named, not skipped silently (the summaries leave the rollups for the scan).
+    expect(run.stderr).toMatch(/^warning: 1 stored call has a cost that is no decimal number \([0-9a-f-]{36}\); /);
   });
 
   it('calls shows it as invalid, the good one as its amount', async () => {

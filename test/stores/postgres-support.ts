@@ -47,4 +47,5 @@ export async function adminQuery<T extends pg.QueryResultRow = Record<string, un
 
 export async function dropSchema(schema: string): Promise<void> {
   await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await adminQuery(`DROP SCHEMA IF EXISTS "${schema}_compat" CASCADE`);
 }

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { isMalformedAmount, MalformedRowTally } from '../../core/malformed-rows.js';
 import type { CallRecord } from '../../core/record.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { malformedRowsWarning } from '../format/malformed-warning.js';
 import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { clip, terminalSafeJson } from '../format/printable.js';
 import { formatInteger, formatMs, renderTable } from '../format/table.js';
@@ -44,6 +46,7 @@ export const command: CliCommand = {
         cursor: values.cursor,
         order: values.asc ? 'asc' : 'desc',
       });
+      io.stderr(malformedRowsWarning(malformedOnPage(page.records), 'their cost is shown as stored'));
       if (values.json) {
         io.stdout(`${terminalSafeJson(page, 2)}\n`);
         return 0;
@@ -90,6 +93,13 @@ export function renderCalls(records: readonly CallRecord[], decimals: number | '
       clip(lastUserText(record), 40),
     ]),
   );
+}
+
+/** The listed calls whose stored cost is no decimal number. */
+function malformedOnPage(records: readonly CallRecord[]) {
+  const tally = new MalformedRowTally();
+  for (const record of records) if (isMalformedAmount(record.cost?.total)) tally.add(record.id);
+  return tally.result();
 }
 
 /** The last user message as one line of text, for a preview. */

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import { mergeMalformedRows } from '../../core/malformed-rows.js';
 import { sumDecimalStrings } from '../../core/money.js';
 import { GROUP_KEYS, type GroupKey, type SummaryRow } from '../../core/store.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { malformedRowsWarning } from '../format/malformed-warning.js';
 import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { formatInteger, formatMs, renderTable, type Column } from '../format/table.js';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromOptions, LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
@@ -37,8 +39,17 @@ export const command: CliCommand = {
     const ledger = openCliLedger(values, io);
     try {
       const rows = await ledger.usage.summary({ groupBy, where });
+      const malformedRows = mergeMalformedRows(rows.map((row) => row.malformedRows));
+      io.stderr(malformedRowsWarning(malformedRows, 'their cost is not included in the totals'));
       if (values.json) {
-        io.stdout(`${JSON.stringify({ groupBy, where, currency: ledger.settings.baseCurrency, rows }, null, 2)}\n`);
+        const report = {
+          groupBy,
+          where,
+          currency: ledger.settings.baseCurrency,
+          rows,
+          ...(malformedRows && { malformedRows }),
+        };
+        io.stdout(`${JSON.stringify(report, null, 2)}\n`);
         return 0;
       }
       io.stdout(

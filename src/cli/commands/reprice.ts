@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { RepriceDiff, type RepriceSummary } from '../../pricing/reprice.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
+import { malformedRowsWarning } from '../format/malformed-warning.js';
 import { formatCost } from '../format/money-format.js';
 import { formatInteger, renderTable } from '../format/table.js';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromOptions, LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
@@ -39,6 +40,12 @@ export const command: CliCommand = {
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       const summary = diff.summary();
+      io.stderr(
+        malformedRowsWarning(
+          summary.malformedRows,
+          `they count as 0 in the old total and ${values['dry-run'] ? 'would be' : 'were'} repriced from the current prices`,
+        ),
+      );
       if (values.json) io.stdout(`${JSON.stringify({ dryRun: values['dry-run'] === true, ...summary }, null, 2)}\n`);
       else
         io.stdout(

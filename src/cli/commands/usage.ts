@@ -8,9 +8,11 @@ import type { MeterUsage } from '../../meters/meter.js';
 import { parsePeriod, windowOf, type PeriodInput } from '../../meters/period.js';
 import { meterLocationFromEnv, redactRedisUrl } from '../../meters/redis/open-redis.js';
 import { formatSubject, parseSubject, type Subject } from '../../meters/subject.js';
+import type { MalformedRows } from '../../core/malformed-rows.js';
 import type { CallFilter } from '../../core/store.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
+import { malformedRowsWarning } from '../format/malformed-warning.js';
 import { displayDecimals, EXACT_OPTION, formatCost } from '../format/money-format.js';
 import { formatInteger, renderTable } from '../format/table.js';
 import { LEDGER_OPTIONS, openCliLedger, stderrLogger } from '../open-ledger.js';
@@ -54,6 +56,8 @@ interface UsageReport {
   currency: string;
   unpricedRequests: number;
   reserved: MeterUsage['reserved'] | null;
+  /** Only from the ledger: calls whose stored cost is no decimal, left out of `cost`. */
+  malformedRows?: MalformedRows;
 }
 
 export const command: CliCommand = {
@@ -207,6 +211,7 @@ async function fromLedger(
     const where: CallFilter = { [filterKey]: subject.id, from: new Date(window.startMs), to: new Date(window.endMs) };
     const rows = await ledger.usage.summary({ where });
     const row = rows[0];
+    io.stderr(malformedRowsWarning(row?.malformedRows, 'their cost is not included in the cost below'));
     return {
       subject: formatSubject(subject),
       period: parsePeriod(period).name,
@@ -226,6 +231,7 @@ async function fromLedger(
       currency,
       unpricedRequests: row?.unpricedCalls ?? 0,
       reserved: null,
+      ...(row?.malformedRows && { malformedRows: row.malformedRows }),
     };
   } finally {
     await ledger.close();

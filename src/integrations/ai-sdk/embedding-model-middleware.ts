@@ -1,12 +1,15 @@
 import type { CallHandle, CallInit } from '../../core/call.js';
 import { estimateNow, estimateRequestOf } from '../../capture/estimate-tokens.js';
 import { defaultLedger } from '../default-ledger.js';
+import { ATTRIBUTION_CHECKS, checkIntegrationOptions, LEDGER } from '../integration-options.js';
 import type { EmbedOptionsShape, EmbedResultShape, ModelShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { embeddingCallInit } from './call-init.js';
 import type { LedgerMiddlewareOptions } from './language-model-middleware.js';
 
 export type LedgerEmbeddingMiddlewareOptions = Omit<LedgerMiddlewareOptions, 'streamIdleTimeoutMs'>;
+
+const EMBEDDING_OPTION_CHECKS = { ...ATTRIBUTION_CHECKS, ledger: LEDGER };
 
 /** What `wrapEmbed` receives, for every specification version. */
 export interface WrapEmbedOptions<Result> {
@@ -41,6 +44,7 @@ export interface LedgerEmbeddingModelMiddleware {
 export function ledgerEmbeddingMiddleware(
   options: LedgerEmbeddingMiddlewareOptions = {},
 ): LedgerEmbeddingModelMiddleware {
+  checkIntegrationOptions(options, EMBEDDING_OPTION_CHECKS, 'ledgerEmbeddingMiddleware() options');
   const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
   return {
     specificationVersion: 'v4',

@@ -2,6 +2,7 @@ import type { CallHandle, CallInit } from '../../core/call.js';
 import type { Ledger } from '../../core/ledger.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../capture/capture-defaults.js';
 import { defaultLedger } from '../default-ledger.js';
+import { ATTRIBUTION_CHECKS, checkIntegrationOptions, DURATION_MS, LEDGER } from '../integration-options.js';
 import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { languageCallInit, type AttributionOptions } from './call-init.js';
@@ -19,6 +20,8 @@ export interface LedgerMiddlewareOptions extends AttributionOptions {
    */
   streamIdleTimeoutMs?: number;
 }
+
+const MIDDLEWARE_OPTION_CHECKS = { ...ATTRIBUTION_CHECKS, ledger: LEDGER, streamIdleTimeoutMs: DURATION_MS };
 
 /** What `wrapGenerate` and `wrapStream` receive, for every specification version. */
 export interface WrapCallOptions<GenerateResult, StreamResult> {
@@ -56,6 +59,7 @@ export interface LedgerLanguageModelMiddleware {
  * const { text } = await ledger.context({ userId: 'u-42' }, () => generateText({ model, prompt: 'Hi' }));
  */
 export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerLanguageModelMiddleware {
+  checkIntegrationOptions(options, MIDDLEWARE_OPTION_CHECKS, 'ledgerMiddleware() options');
   const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
   const idleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   return {

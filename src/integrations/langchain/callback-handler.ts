@@ -8,6 +8,14 @@ import { currentContext } from '../../core/context.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { RequestMode } from '../../core/record.js';
 import { defaultLedger } from '../default-ledger.js';
+import {
+  ATTRIBUTION_CHECKS,
+  checkIntegrationOptions,
+  LEDGER,
+  NON_EMPTY_STRING,
+  REQUEST_MODE,
+  STRING,
+} from '../integration-options.js';
 import { systemPromptOf, toRecordMessage, type RecordMessage } from './message-conversion.js';
 import { modelIdentity, splitDeclaredModel } from './model-identity.js';
 import { ModelRun, type RunInterruption } from './model-run.js';
@@ -37,6 +45,17 @@ export interface LedgerCallbackHandlerOptions {
   metadata?: Record<string, unknown>;
 }
 
+const HANDLER_OPTION_CHECKS = {
+  ...ATTRIBUTION_CHECKS,
+  ledger: LEDGER,
+  modelName: NON_EMPTY_STRING,
+  requestMode: REQUEST_MODE,
+  traceId: NON_EMPTY_STRING,
+  // null: a top-level run of a trace that has no parent record.
+  parentId: [(value: unknown) => value === null || NON_EMPTY_STRING[0](value), 'a non-empty string'] as const,
+  requestId: STRING,
+};
+
 /**
  * A LangChain callback handler that records every chat model and LLM run inside any chain, agent
  * or graph: one record per model call with its messages, tools, tool calls, `usage_metadata`
@@ -62,6 +81,7 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
   constructor(options: LedgerCallbackHandlerOptions = {}) {
     // Awaited, so a run's record is final when `invoke()` returns and attribution (AsyncLocalStorage) is kept.
     super({ _awaitHandler: true });
+    checkIntegrationOptions(options, HANDLER_OPTION_CHECKS, 'LedgerCallbackHandler options');
     this.options = { ...options };
     this.ledger = options.ledger ?? defaultLedger();
     // LangChain swallows handler errors unless raiseError is set: only then can a budget stop a call.

@@ -3,6 +3,8 @@ import type { RunnableConfig } from '@langchain/core/runnables';
 import { newCallId } from '../../core/call-id.js';
 import { currentContext } from '../../core/context.js';
 import { ValidationError } from '../../core/errors.js';
+import { unknownKeyMessage } from '../../core/key-suggestions.js';
+import { printableKey } from '../../core/unknown-keys.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { RequestMode } from '../../core/record.js';
 import { LedgerCallbackHandler } from './callback-handler.js';
@@ -27,6 +29,19 @@ export interface TaskUsageOptions<Input> {
   ledger?: Ledger;
 }
 
+const STREAM_OPTION_KEYS = [
+  'taskType',
+  'runnable',
+  'input',
+  'modelName',
+  'sessionId',
+  'userId',
+  'requestId',
+  'extraCallbacks',
+  'ledger',
+];
+const RUN_OPTION_KEYS = [...STREAM_OPTION_KEYS, 'requestMode'];
+
 /** Checks what the caller passed; throws ValidationError saying what to pass instead. */
 export function checkTaskOptions(
   options: TaskUsageOptions<unknown> & { runnable?: unknown; requestMode?: unknown },
@@ -35,6 +50,12 @@ export function checkTaskOptions(
 ): void {
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError('options', `${helper}() takes one object: { taskType, runnable, input, modelName }`);
+  }
+  const known = method === 'invoke' ? RUN_OPTION_KEYS : STREAM_OPTION_KEYS;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key) || (options as unknown as Record<string, unknown>)[key] === undefined) continue;
+    // The Python names (task_type, model_name, extra_callbacks...) get their camelCase did-you-mean.
+    throw new ValidationError(printableKey(key), `in ${helper}() options: ${unknownKeyMessage(key, known)}`);
   }
   if (typeof options.taskType !== 'string' || options.taskType.trim() === '') {
     throw new ValidationError('taskType', `pass a non-empty task type to ${helper}(), such as 'extraction'`);
@@ -57,6 +78,13 @@ export function checkTaskOptions(
   }
   if (options.extraCallbacks !== undefined && !Array.isArray(options.extraCallbacks)) {
     throw new ValidationError('extraCallbacks', 'pass an array of LangChain callback handlers');
+  }
+  const notHandler = options.extraCallbacks?.findIndex((handler) => typeof handler !== 'object' || handler === null);
+  if (notHandler !== undefined && notHandler !== -1) {
+    throw new ValidationError(
+      `extraCallbacks[${notHandler}]`,
+      'each entry must be a LangChain callback handler (a BaseCallbackHandler or an object of handler methods)',
+    );
   }
   for (const id of ['sessionId', 'userId', 'requestId'] as const) {
     const value = options[id];

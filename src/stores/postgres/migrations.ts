@@ -1,12 +1,13 @@
 import { StoreError } from '../../core/errors.js';
 import type { PgClientLike, PgPoolLike } from './pg-pool.js';
+import { compatSchemaOf, PG_COMPAT_VIEW_SQL } from './pg-compat-view.js';
 import { PG_ROLLUP_MIGRATION_SQL } from './pg-rollup-sql.js';
 
 export interface PgMigration {
   /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
   version: number;
   name: string;
-  /** `$schema` is replaced by the quoted schema name. */
+  /** `$schema` is replaced by the quoted schema name, `$compat` by that of its compat schema. */
   sql: string;
 }
 
@@ -91,6 +92,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // What the caller gave that was refused or sanitized (a JSON array of lines), NULL when nothing was.
     sql: 'ALTER TABLE $schema.llm_request_logs ADD COLUMN problems JSONB',
   },
+  {
+    version: 4,
+    name: 'create the usage-logging compatible view',
+    // $compat.llm_request_logs with task_type, model_name, cost_*_usd, success... (pg-compat-view.ts).
+    sql: PG_COMPAT_VIEW_SQL,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce(
@@ -140,7 +147,8 @@ export async function applyPgMigrations(
     const done: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
-      await client.query(migration.sql.replaceAll('$schema', quoted));
+      const sql = migration.sql.replaceAll('$compat', quoteIdentifier(compatSchemaOf(schema)));
+      await client.query(sql.replaceAll('$schema', quoted));
       await client.query(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [
         migration.version,
         migration.name,

@@ -1,3 +1,4 @@
+import { MALFORMED_ID_LIMIT } from '../../core/malformed-rows.js';
 import { ValidationError } from '../../core/errors.js';
 import {
   asList,
@@ -117,6 +118,9 @@ export const updateCostSql = (table: string) => `
  * token counts below 2^53). The average adds latencies in ascending order, as the reference does,
  * so that both give the same floating-point result.
  */
+/** A stored cost NUMERIC holds that is no amount. */
+const MALFORMED_COST = "COALESCE(cost_total::text IN ('NaN', 'Infinity', '-Infinity'), FALSE)";
+
 export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys: GroupKey[] } {
   const keys = query.groupBy ?? [];
   for (const key of keys) {
@@ -138,7 +142,11 @@ export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys
     'COALESCE(SUM(cache_read_tokens), 0) AS cache_read',
     'COALESCE(SUM(cache_write_tokens), 0) AS cache_write',
     'COALESCE(SUM(reasoning_tokens), 0) AS reasoning',
-    'SUM(cost_total)::text AS cost',
+    // NUMERIC admits NaN and ±Infinity, which are no amounts: they are left out of the sum and
+    // counted and named instead, so one such row cannot turn a whole summary into NaN.
+    `SUM(cost_total) FILTER (WHERE NOT ${MALFORMED_COST})::text AS cost`,
+    `(COUNT(*) FILTER (WHERE ${MALFORMED_COST}))::float8 AS malformed_count`,
+    `(array_agg(id ORDER BY id) FILTER (WHERE ${MALFORMED_COST}))[1:${MALFORMED_ID_LIMIT}] AS malformed_ids`,
     `(COUNT(*) FILTER (WHERE cost_status = 'unpriced'))::float8 AS unpriced_calls`,
     'SUM(latency_ms ORDER BY latency_ms) / COUNT(*) AS latency_avg',
     'percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS latency_p50',

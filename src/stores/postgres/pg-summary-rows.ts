@@ -34,5 +34,14 @@ function toSummaryRow(row: Record<string, unknown>, keys: readonly GroupKey[]): 
     cost: row.cost == null ? formatDecimal(ZERO) : formatDecimal(parseDecimal(row.cost as string)),
     unpricedCalls: Number(row.unpriced_calls),
     latencyMs: { avg: Number(row.latency_avg), p50: Number(row.latency_p50), p95: Number(row.latency_p95) },
+    // Only the scan names malformed rows; the rollups' summary is not used when it has any.
+    ...(Number(row.malformed_count ?? 0) > 0
+      ? {
+          malformedRows: {
+            count: Number(row.malformed_count),
+            ids: ((row.malformed_ids as string[] | null) ?? []).map(decodeText),
+          },
+        }
+      : undefined),
   };
 }

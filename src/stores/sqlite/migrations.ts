@@ -1,5 +1,6 @@
 import { StoreError } from '../../core/errors.js';
 import type { SqliteDatabase } from './driver.js';
+import { COMPAT_COLUMNS_SQL } from './compat-columns.js';
 import { ROLLUP_MIGRATION_SQL } from './rollup-schema.js';
 
 export interface Migration {
@@ -86,6 +87,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'add the problems column',
     // What the caller gave that was refused or sanitized (a JSON array of lines), NULL when nothing was.
     sql: 'ALTER TABLE llm_request_logs ADD COLUMN problems TEXT',
+  },
+  {
+    version: 4,
+    name: 'add the usage-logging compatible columns',
+    // task_type, model_name, cost_*_usd, success, created_at: generated, nothing stored (compat-columns.ts).
+    sql: COMPAT_COLUMNS_SQL,
   },
 ];
 

@@ -143,6 +143,7 @@ export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] }
     'COALESCE(SUM(cache_write_tokens), 0) AS cache_write',
     'COALESCE(SUM(reasoning_tokens), 0) AS reasoning',
     'ledger_decimal_sum(cost_total) AS cost',
+    'ledger_malformed_rows(id, cost_total) AS malformed',
     "COALESCE(SUM(cost_status = 'unpriced'), 0) AS unpriced_calls",
     'ledger_latency_stats(latency_ms) AS latency',
   ];

@@ -1,4 +1,5 @@
 import { addDecimal, formatDecimal, parseDecimal, tryParseDecimal, ZERO, type Decimal } from '../../core/money.js';
+import { isMalformedAmount, MalformedRowTally } from '../../core/malformed-rows.js';
 import { percentile } from '../../core/store.js';
 import {
   addHistogramTexts,
@@ -20,11 +21,25 @@ export function registerSqlFunctions(db: SqliteDatabase): void {
     start: ZERO,
     // The typings assume the argument has the accumulator's type; here it is the column value.
     // A malformed stored amount is skipped, never thrown: one bad row must not fail every summary.
+    // ledger_malformed_rows counts and names what this leaves out.
     step: (total, value: unknown) => {
       const amount = value === null ? undefined : tryParseDecimal(value);
       return amount === undefined ? total : addDecimal(total, amount);
     },
     result: (total) => formatDecimal(total),
+  });
+  // JSON { count, ids } of the rows whose cost is no decimal, NULL when there are none.
+  db.aggregate<MalformedRowTally>('ledger_malformed_rows', {
+    deterministic: true,
+    start: () => new MalformedRowTally(),
+    // The typings allow one argument; SQLite passes the id and the cost.
+    step: ((tally: MalformedRowTally, id: unknown, cost: unknown) => {
+      if (isMalformedAmount(cost)) tally.add(String(id));
+    }) as unknown as (tally: MalformedRowTally, next: unknown) => void,
+    result: (tally) => {
+      const rows = tally.result();
+      return rows === undefined ? null : JSON.stringify(rows);
+    },
   });
   db.aggregate<number[]>('ledger_latency_stats', {
     deterministic: true,

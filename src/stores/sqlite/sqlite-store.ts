@@ -1,3 +1,4 @@
+import type { MalformedRows } from '../../core/malformed-rows.js';
 import { ConfigError, StoreError } from '../../core/errors.js';
 import { compareGroups } from '../../core/query-eval.js';
 import type { CallRecord } from '../../core/record.js';
@@ -68,6 +69,8 @@ interface SummaryResultRow {
   unpriced_calls: number;
   /** Only from rollups: calls whose stored cost is no decimal (the scan is asked instead). */
   bad_costs?: number | null;
+  /** Only from the scan: JSON { count, ids } of those calls, NULL when there are none. */
+  malformed?: string | null;
   latency: string;
 }
 
@@ -343,5 +346,6 @@ function toSummaryRow(row: SummaryResultRow, keys: readonly GroupKey[]): Summary
     cost: row.cost,
     unpricedCalls: row.unpriced_calls,
     latencyMs: { avg, p50, p95 },
+    ...(row.malformed == null ? undefined : { malformedRows: JSON.parse(row.malformed) as MalformedRows }),
   };
 }
