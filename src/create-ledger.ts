@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
+import { trackModelLoad } from './capture/track-model-load.js';
 import { wrapClient } from './capture/wrap-client.js';
 import { ConfigError } from './core/errors.js';
 import { Ledger } from './core/ledger.js';
@@ -54,17 +55,17 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
   const env = options.env ?? process.env;
   // Built now, so a bad ratio or TOKEN_ESTIMATION_RATIO is a ConfigError here, not a lost count later.
   const tokenEstimator = createCallTokenEstimator({ ...options.tokenEstimation, env });
-  const meter = openMeter(options, resolved, logger, pricer, env, cwd);
-  const store =
-    typeof options.store === 'object' && options.store !== null
-      ? options.store
-      : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
-  // The cache is opened before the ledger it reports to; events before that have no handler anyway.
+  // Opened (and its options checked) before the store and meter; it reports to the ledger built below.
   const built: { ledger?: Ledger } = {};
   const cache = openCache(options.cache, resolved.storeLocation, cwd, () => {
     const target = built.ledger;
     return target && { emit: (event) => target.emit(event), report: (problem) => target.reportProblem(problem) };
   });
+  const meter = openMeter(options, resolved, logger, pricer, env, cwd);
+  const store =
+    typeof options.store === 'object' && options.store !== null
+      ? options.store
+      : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
   const spool = openSpool(options, store.kind, cwd);
   const deadLetterFile = openDeadLetters(options, cwd);
   const monitor = options.monitor
@@ -101,9 +102,14 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
   // Before any wrap: capture reads it from the ledger.
   Object.defineProperty(ledger, 'cache', { value: cache, enumerable: true });
+  if (options.streamProgress !== false) {
+    Object.defineProperty(ledger, 'streamProgress', { value: Object.freeze({ ...options.streamProgress }) });
+  }
   const created = Object.assign(ledger as Ledger & { readonly cache: typeof cache }, {
     meter,
     limits: meter?.limits,
+    trackModelLoad: <T>(model: string, load: () => T | Promise<T>, fields?: Record<string, unknown>) =>
+      trackModelLoad(ledger, model, load, fields),
     batch: <I, T>(items: readonly I[], fn: (item: I, index: number) => Promise<T>, batchOptions?: BatchOptions) =>
       runBatch(ledger, items, fn, batchOptions),
   });

@@ -11,6 +11,7 @@ import type { BatchOptions, BatchResult } from './meters/batch/run-batch.js';
 import type { Meter } from './meters/meter.js';
 import type { ResponseCache } from './cache/response-cache.js';
 import type { CacheOptions } from './open-cache.js';
+import type { StreamProgressOptions } from './capture/stream-capture.js';
 import type { TokenEstimationOptions } from './tokens/call-token-estimator.js';
 import type { PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 
@@ -84,6 +85,12 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
    * contacting the provider, and recorded with `cacheHit: true`, cost '0' and `costSaved`.
    */
   cache?: boolean | CacheOptions;
+  /**
+   * When a stream emits `stream_progress` to the handlers (the log handler writes it at debug):
+   * every `everyChunks` chunks (default 50) or `everyMs` milliseconds (default 1000), whichever
+   * comes first; `false` for never.
+   */
+  streamProgress?: false | StreamProgressOptions;
 }
 
 /** A ledger from createLedger(): the core Ledger plus the meter, its limits and the batch runner. */
@@ -93,6 +100,11 @@ export interface CreatedLedger extends Ledger {
   readonly limits: Meter['limits'] | undefined;
   /** The response cache (`cache` option): its stats and `clear()`; undefined when off. */
   readonly cache: ResponseCache | undefined;
+  /**
+   * Runs `load` between `model_load_started` and `model_load_completed` / `model_load_failed`
+   * events (for self-hosted models), returning or rethrowing what it did.
+   */
+  trackModelLoad<T>(model: string, load: () => T | Promise<T>, fields?: Record<string, unknown>): Promise<T>;
   /** A batch runner: bounded concurrency, per-item errors captured, a summary. */
   batch<I, T>(
     items: readonly I[],

@@ -27,3 +27,4 @@ export {
   type CacheStats,
   type ResponseCacheOptions,
 } from './response-cache.js';
+export { SqliteCacheBackend, type SqliteCacheOptions } from './sqlite-cache-backend.js';

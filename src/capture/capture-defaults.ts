@@ -4,6 +4,7 @@ import type { Ledger } from '../core/ledger.js';
 import { unknownKeyProblems } from '../core/unknown-keys.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { AdmissionMode } from './admission.js';
+import type { StreamProgressOptions } from './stream-capture.js';
 
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
 export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
@@ -19,6 +20,10 @@ export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
   readonly tokenEstimator?: Ledger['tokenEstimator'];
   /** The response cache (createLedger's `cache` option). */
   readonly cache?: ResponseCache;
+  /** When streams emit `stream_progress` (createLedger's `streamProgress`); undefined: never. */
+  readonly streamProgress?: StreamProgressOptions;
+  emit?: Ledger['emit'];
+  readonly hasHandlers?: boolean;
 };
 
 /**

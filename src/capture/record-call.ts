@@ -9,7 +9,7 @@ import type { Endpoint, PreparedStream } from './endpoint.js';
 import { classifyError } from './error-classification.js';
 import { estimateRequestOf, finalizeWithEstimate, responseTextOf } from './estimate-tokens.js';
 import { instrumentAsyncGenerator, instrumentSdkStream } from './instrument-stream.js';
-import { StreamCapture } from './stream-capture.js';
+import { StreamCapture, type StreamProgressSink } from './stream-capture.js';
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -160,11 +160,30 @@ function captureStream(
     idleTimeoutMs: binding.defaults.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     ledger: binding.ledger,
     failClosed: binding.ledger.settings?.failOpen === false,
+    progress: progressSink(binding, call),
   });
   if (typeof (stream as { iterator?: unknown }).iterator === 'function' || !isGenerator(stream)) {
     return instrumentSdkStream(stream, capture);
   }
   return instrumentAsyncGenerator(stream, capture, prepared.signal);
+}
+
+/** Where a stream's `stream_progress` events go: the ledger's handlers, when progress is on. */
+function progressSink(binding: CaptureBinding, call: CallHandle): StreamProgressSink | undefined {
+  const options = binding.ledger.streamProgress;
+  const ledger = binding.ledger;
+  if (options === undefined || ledger.emit === undefined || ledger.hasHandlers === false) return undefined;
+  return {
+    ...options,
+    emit: ({ chunks, elapsedMs }) =>
+      ledger.emit!({
+        event: 'stream_progress',
+        callId: call.id,
+        model: call.model,
+        provider: call.provider,
+        fields: { chunks_streamed: chunks, elapsed_ms: elapsedMs },
+      }),
+  };
 }
 
 function isGenerator(value: object): value is AsyncGenerator<unknown> {

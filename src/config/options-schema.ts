@@ -62,6 +62,18 @@ export const LEDGER_OPTION_SHAPES: Readonly<Record<string, readonly [z.ZodType, 
   // Checked again, with its own message, where the dead-letter directory is opened.
   deadLetters: [z.union([z.string().min(1), z.literal(false)]), 'a directory path, or false for no dead-letter file'],
   priceUpdates: [z.boolean(), 'true or false (false: pricing.update is not started)'],
+  streamProgress: [
+    z.union([
+      z.literal(false),
+      z
+        .object({
+          everyChunks: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+          everyMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        })
+        .strict(),
+    ]),
+    'false, or { everyChunks, everyMs }: whole numbers ≥ 0 (0 turns that trigger off)',
+  ],
   // Its fields are checked against CACHE_OPTION_SHAPES (checkCacheOptions), each with its own message.
   cache: [
     z.union([z.boolean(), z.record(z.string(), z.unknown())]),
