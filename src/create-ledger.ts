@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
+import { trackModelLoad } from './capture/track-model-load.js';
 import { wrapClient } from './capture/wrap-client.js';
 import { ConfigError } from './core/errors.js';
 import { Ledger } from './core/ledger.js';
@@ -12,6 +13,7 @@ import type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from '.
 import { runBatch, type BatchOptions } from './meters/batch/run-batch.js';
 import { createMeterGate } from './meters/meter-gate.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
+import { openCache } from './open-cache.js';
 import { openMeter } from './open-meter.js';
 import { openStore } from './open-store.js';
 import { pricerFromConfig, type ConfigPricer } from './price-data/config-pricer.js';
@@ -53,6 +55,12 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
   const env = options.env ?? process.env;
   // Built now, so a bad ratio or TOKEN_ESTIMATION_RATIO is a ConfigError here, not a lost count later.
   const tokenEstimator = createCallTokenEstimator({ ...options.tokenEstimation, env });
+  // Opened (and its options checked) before the store and meter; it reports to the ledger built below.
+  const built: { ledger?: Ledger } = {};
+  const cache = openCache(options.cache, resolved.storeLocation, cwd, () => {
+    const target = built.ledger;
+    return target && { emit: (event) => target.emit(event), report: (problem) => target.reportProblem(problem) };
+  });
   const meter = openMeter(options, resolved, logger, pricer, env, cwd);
   const store =
     typeof options.store === 'object' && options.store !== null
@@ -87,12 +95,21 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
       unregisterShutdownHooks?.();
       prices?.updater?.stop();
       await meter?.close();
+      await cache?.close();
     },
   });
+  built.ledger = ledger;
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
-  const created = Object.assign(ledger, {
+  // Before any wrap: capture reads it from the ledger.
+  Object.defineProperty(ledger, 'cache', { value: cache, enumerable: true });
+  if (options.streamProgress !== false) {
+    Object.defineProperty(ledger, 'streamProgress', { value: Object.freeze({ ...options.streamProgress }) });
+  }
+  const created = Object.assign(ledger as Ledger & { readonly cache: typeof cache }, {
     meter,
     limits: meter?.limits,
+    trackModelLoad: <T>(model: string, load: () => T | Promise<T>, fields?: Record<string, unknown>) =>
+      trackModelLoad(ledger, model, load, fields),
     batch: <I, T>(items: readonly I[], fn: (item: I, index: number) => Promise<T>, batchOptions?: BatchOptions) =>
       runBatch(ledger, items, fn, batchOptions),
   });

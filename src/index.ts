@@ -114,3 +114,26 @@ export {
 } from './delivery/index.js';
 export type { FileSpoolOptions, Closable, ShutdownHookOptions, DeadLetterLine } from './delivery/index.js';
 export type { DeadLetterFile } from './core/dead-letters.js';
+export {
+  ResponseCache,
+  MemoryCacheBackend,
+  SqliteCacheBackend,
+  defaultCacheKey,
+  cacheKeyFields,
+  canonicalJson,
+  CACHE_KEY_IGNORED_FIELDS,
+} from './cache/index.js';
+export type {
+  CacheBackend,
+  CachedResponse,
+  CacheKeyInput,
+  CacheKeyHook,
+  CacheEvent,
+  CacheStats,
+  MemoryCacheOptions,
+  SqliteCacheOptions,
+} from './cache/index.js';
+export type { CacheOptions } from './open-cache.js';
+export { trackModelLoad } from './capture/track-model-load.js';
+export type { StreamProgressOptions } from './capture/stream-capture.js';
+export type { LedgerEvent } from './core/handlers.js';

@@ -72,7 +72,24 @@ export interface StreamCaptureOptions {
    * the finalization (and the counting) off the application's last read.
    */
   ledger?: EstimatorSource;
+  /** Emits `stream_progress` every `everyChunks` chunks or `everyMs` milliseconds, whichever first. */
+  progress?: StreamProgressSink;
 }
+
+/** When `stream_progress` is emitted: every N chunks, or when T ms passed since the last one. */
+export interface StreamProgressOptions {
+  /** Default 50. */
+  everyChunks?: number;
+  /** Default 1000; 0 turns the time trigger off. */
+  everyMs?: number;
+}
+
+export interface StreamProgressSink extends StreamProgressOptions {
+  emit(fields: { chunks: number; elapsedMs: number }): void;
+}
+
+export const DEFAULT_PROGRESS_EVERY_CHUNKS = 50;
+export const DEFAULT_PROGRESS_EVERY_MS = 1_000;
 
 type Ending = 'ended' | 'consumer_stopped' | 'aborted' | 'abandoned';
 
@@ -90,6 +107,11 @@ export class StreamCapture<Chunk> implements Watched {
   private aborted = false;
   private attached = false;
   private detachSignal: (() => void) | undefined;
+  private readonly progressChunks: number;
+  private readonly progressMs: number;
+  private readonly startedAt: number;
+  private lastProgressAt: number;
+  private lastProgressChunk = 0;
 
   constructor(
     private readonly call: CallHandle,
@@ -97,6 +119,11 @@ export class StreamCapture<Chunk> implements Watched {
     private readonly options: StreamCaptureOptions,
   ) {
     this.idleTimeoutMs = options.idleTimeoutMs;
+    const progress = options.progress;
+    this.progressChunks = progress ? (progress.everyChunks ?? DEFAULT_PROGRESS_EVERY_CHUNKS) : 0;
+    this.progressMs = progress ? (progress.everyMs ?? DEFAULT_PROGRESS_EVERY_MS) : 0;
+    this.startedAt = progress ? performance.now() : 0;
+    this.lastProgressAt = this.startedAt;
     idleWatchdog.add(this);
   }
 
@@ -182,6 +209,7 @@ export class StreamCapture<Chunk> implements Watched {
         return PASS;
       }
       this.activity++;
+      if (this.options.progress !== undefined) this.noteProgress(this.options.progress);
       const verdict = this.accumulator.add(result.value);
       if (verdict & OUTPUT && !(verdict & HIDE) && !this.sawOutput) {
         this.sawOutput = true;
@@ -275,6 +303,21 @@ export class StreamCapture<Chunk> implements Watched {
     } finally {
       clearTimeout(timer);
       this.finish('consumer_stopped', undefined);
+    }
+  }
+
+  /** One more chunk: emits `stream_progress` when N chunks or T ms passed since the last one. */
+  private noteProgress(sink: StreamProgressSink): void {
+    const chunks = this.activity;
+    const byCount = this.progressChunks > 0 && chunks - this.lastProgressChunk >= this.progressChunks;
+    const now = this.progressMs > 0 || byCount ? performance.now() : 0;
+    if (!byCount && !(this.progressMs > 0 && now - this.lastProgressAt >= this.progressMs)) return;
+    this.lastProgressChunk = chunks;
+    this.lastProgressAt = now;
+    try {
+      sink.emit({ chunks, elapsedMs: Math.round((now - this.startedAt) * 100) / 100 });
+    } catch {
+      // Progress is for logs; it never touches the stream.
     }
   }
 

@@ -24,5 +24,12 @@ export const EXPECTED_EMOJI: Record<string, string | undefined> = {
   batch_processing_completed: undefined,
   cache_hit: undefined,
   cache_miss: undefined,
+  response_cached: undefined,
+  batch_request_started: undefined,
+  batch_request_completed: undefined,
+  batch_request_failed: '💥',
+  model_load_started: '🤖',
+  model_load_completed: '🤖',
+  model_load_failed: '💥',
   slow_callback: '⏱️',
 };

@@ -54,7 +54,9 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
       await writer.close();
       await applyPgMigrations(pool, schema, PG_MIGRATIONS.slice(0, 1));
       // The columns of schema version 1 (`problems` came with version 3).
-      const columns = COLUMNS.filter((column) => column !== 'problems').join(', ');
+      const columns = COLUMNS.filter(
+        (column) => column !== 'problems' && column !== 'cache_hit' && column !== 'cost_saved',
+      ).join(', ');
       await pool.query(
         `INSERT INTO "${schema}".llm_request_logs (${columns}) SELECT ${columns} FROM "${staging}".llm_request_logs`,
       );

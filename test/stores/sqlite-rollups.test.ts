@@ -55,7 +55,9 @@ describe('SQLite rollups', () => {
     applyMigrations(db, MIGRATIONS.slice(0, 1));
     const dataset = buildDataset(300);
     // The columns of schema version 1 (`problems` came with version 3, as the last column).
-    const columns = COLUMNS.filter((column) => column !== 'problems');
+    const columns = COLUMNS.filter(
+      (column) => column !== 'problems' && column !== 'cache_hit' && column !== 'cost_saved',
+    );
     const insert = db.prepare(
       `INSERT INTO llm_request_logs (${columns.join(', ')}) VALUES (${'?, '.repeat(columns.length - 1)}?)`,
     );

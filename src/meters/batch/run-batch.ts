@@ -40,7 +40,8 @@ export interface BatchResult<I, T> {
 }
 
 /** The ledger methods a batch uses. */
-export type BatchLedger = Pick<Ledger, 'context' | 'addHandler' | 'removeHandler' | 'flush' | 'logger'>;
+export type BatchLedger = Pick<Ledger, 'context' | 'addHandler' | 'removeHandler' | 'flush' | 'logger'> &
+  Partial<Pick<Ledger, 'emit'>>;
 
 const LOGGED_FAILURES = 10;
 
@@ -118,6 +119,12 @@ export async function runBatch<I, T>(
     { event: 'batch_processing_started', batchId, name, request_count: list.length, max_concurrent: concurrency },
     `batch ${name ?? batchId} started: ${list.length} items, ${concurrency} at a time`,
   );
+  emit(ledger, 'batch_processing_started', {
+    batch_id: batchId,
+    name,
+    request_count: list.length,
+    max_concurrent: concurrency,
+  });
   const started = performance.now();
   const results = new Array<BatchItemResult<I, T>>(list.length);
   let nextIndex = 0;
@@ -131,13 +138,21 @@ export async function runBatch<I, T>(
       failures += 1;
       return;
     }
+    emit(ledger, 'batch_request_started', { batch_id: batchId, request_id: index });
     for (let attempt = 0; ; attempt++) {
       await pacer?.wait();
       try {
         const value = await ledger.context({ tags: [tag], metadata: { batchId, batchIndex: index } }, () =>
           fn(item, index),
         );
-        results[index] = { index, item, ok: true, value, durationMs: performance.now() - itemStarted };
+        const durationMs = performance.now() - itemStarted;
+        results[index] = { index, item, ok: true, value, durationMs };
+        emit(ledger, 'batch_request_completed', {
+          batch_id: batchId,
+          request_id: index,
+          duration_ms: Math.round(durationMs * 100) / 100,
+          attempts: attempt + 1,
+        });
         return;
       } catch (error) {
         if (error instanceof RateLimitedError && attempt < retries && !options.signal?.aborted) {
@@ -146,6 +161,11 @@ export async function runBatch<I, T>(
         }
         results[index] = { index, item, ok: false, error, durationMs: performance.now() - itemStarted };
         failures += 1;
+        emit(ledger, 'batch_request_failed', {
+          batch_id: batchId,
+          request_id: index,
+          error: (error as Error)?.message ?? String(error),
+        });
         if (failures <= LOGGED_FAILURES) {
           log(
             ledger,
@@ -191,6 +211,14 @@ export async function runBatch<I, T>(
       `batch ${name ?? batchId}: ${failures - LOGGED_FAILURES} more items failed`,
     );
   }
+  emit(ledger, 'batch_processing_completed', {
+    batch_id: batchId,
+    name,
+    request_count: summary.count,
+    failures: summary.failures,
+    duration_ms: summary.durationMs,
+    requests_per_second: summary.requestsPerSecond,
+  });
   log(
     ledger,
     'info',
@@ -199,6 +227,15 @@ export async function runBatch<I, T>(
       `${summary.tokens.total} tokens, cost ${summary.cost}, ${summary.durationMs} ms, ${summary.requestsPerSecond} requests/s`,
   );
   return { results, summary };
+}
+
+/** A batch event for the handlers (the emoji log handler writes it); never throws into the batch. */
+function emit(ledger: BatchLedger, event: string, fields: Record<string, unknown>): void {
+  try {
+    ledger.emit?.({ event, fields });
+  } catch {
+    // A ledger that cannot take an event still runs the batch.
+  }
 }
 
 function log(ledger: BatchLedger, level: 'info' | 'warn', details: Record<string, unknown>, message: string): void {

@@ -63,4 +63,6 @@ export interface MonitorSnapshot {
   activeAlerts: string[];
   /** Today's usage per user. */
   daily: DailyUsageRow[];
+  /** Response cache: calls seen, hits among them, and the cost the hits saved (exact decimal). */
+  cache: { hits: number; calls: number; hitRatePercent: number; saved: string };
 }

@@ -1,6 +1,6 @@
 import { checkMonitorOptions } from '../observe-options.js';
 import type { LedgerHandler } from '../../core/handlers.js';
-import { compareDecimal, formatDecimal, parseDecimal, type Decimal } from '../../core/money.js';
+import { addDecimal, compareDecimal, formatDecimal, parseDecimal, type Decimal } from '../../core/money.js';
 import type { CallRecord } from '../../core/record.js';
 import { costKey } from '../shared/cost-key.js';
 import { failureKind } from '../shared/failure-kind.js';
@@ -113,7 +113,14 @@ export class PerformanceMonitor implements LedgerHandler {
     const amount =
       cost !== null && cost.total !== null && cost.currency === this.currency ? parseDecimal(cost.total) : null;
     let events: MonitorEvent[] | undefined;
-    if (countable) events = this.observeModel(record, failed, events);
+    this.cacheCounts.calls += 1;
+    if (record.cacheHit === true) {
+      // A hit's latency is the cache's, not the model's: it is counted here and kept out of the windows.
+      this.cacheCounts.hits += 1;
+      if (record.costSaved != null && cost?.currency === this.currency) {
+        this.cacheCounts.saved = addDecimal(this.cacheCounts.saved, parseDecimal(record.costSaved));
+      }
+    } else if (countable) events = this.observeModel(record, failed, events);
     events = this.observeCost(record, amount, events);
     if (events) this.publish(events);
   }
@@ -142,6 +149,9 @@ export class PerformanceMonitor implements LedgerHandler {
     return this.daily.rows(this.day);
   }
 
+  /** Calls seen, those answered from the response cache, and what they saved (monitor currency). */
+  private readonly cacheCounts = { calls: 0, hits: 0, saved: parseDecimal('0') };
+
   snapshot(): MonitorSnapshot {
     this.rollover();
     const models = [...this.windows.entries()]
@@ -153,6 +163,15 @@ export class PerformanceMonitor implements LedgerHandler {
       models,
       activeAlerts: this.crossings.active(),
       daily: this.daily.rows(this.day),
+      cache: {
+        hits: this.cacheCounts.hits,
+        calls: this.cacheCounts.calls,
+        hitRatePercent:
+          this.cacheCounts.calls === 0
+            ? 0
+            : Math.round((this.cacheCounts.hits / this.cacheCounts.calls) * 10_000) / 100,
+        saved: formatDecimal(this.cacheCounts.saved),
+      },
     };
   }
 

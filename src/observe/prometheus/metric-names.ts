@@ -14,6 +14,9 @@ export const METRIC = Object.freeze({
   cost: 'llm_ledger_cost_total',
   calls: 'llm_ledger_calls_total',
   unpricedCalls: 'llm_ledger_unpriced_calls_total',
+  /** Calls answered from the response cache, and the cost they saved (what the original calls cost). */
+  cacheHits: 'llm_ledger_cache_hits_total',
+  costSaved: 'llm_ledger_cost_saved_total',
   handlerErrors: 'llm_ledger_handler_errors_total',
   handlerTimeouts: 'llm_ledger_handler_timeouts_total',
   queueDepth: 'llm_ledger_queue_depth',

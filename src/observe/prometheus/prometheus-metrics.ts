@@ -137,6 +137,21 @@ export class PrometheusMetrics implements LedgerHandler, CallbackObserver {
         }
       },
     );
+    counter(registry, METRIC.cacheHits, 'Calls answered from the response cache.', base, (add) => {
+      for (const [labels, state] of entries()) if (state.cacheHits > 0) add(labels, state.cacheHits);
+    });
+    counter(
+      registry,
+      METRIC.costSaved,
+      'What calls answered from the response cache would have cost, in the label currency.',
+      [...base, LABEL.currency],
+      (add) => {
+        for (const [labels, state] of entries()) {
+          for (const [currency, total] of state.savedCosts)
+            add({ ...labels, [LABEL.currency]: currency }, Number(formatDecimal(total)));
+        }
+      },
+    );
     const limiter = this.limiter;
     counter(
       registry,

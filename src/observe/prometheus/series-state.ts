@@ -14,6 +14,9 @@ export class SeriesState {
   /** Exact cost per currency: 0.1 + 0.2 stays 0.3. */
   readonly costs = new Map<string, Decimal>();
   firstChunk: BucketCounts | undefined;
+  /** Calls answered from the response cache, and what they saved per currency. */
+  cacheHits = 0;
+  readonly savedCosts = new Map<string, Decimal>();
 
   constructor(
     readonly tokenInput: BucketCounts,
@@ -27,6 +30,14 @@ export class SeriesState {
 
   addCost(record: CallRecord): void {
     const cost = record.cost;
+    if (record.cacheHit === true) {
+      this.cacheHits += 1;
+      if (cost !== null && typeof record.costSaved === 'string') {
+        const saved = parseDecimal(record.costSaved);
+        const before = this.savedCosts.get(cost.currency);
+        this.savedCosts.set(cost.currency, before === undefined ? saved : addDecimal(before, saved));
+      }
+    }
     if (cost === null) return;
     if (cost.total === null) {
       this.unpriced += 1;

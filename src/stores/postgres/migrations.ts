@@ -98,6 +98,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // $compat.llm_request_logs with task_type, model_name, cost_*_usd, success... (pg-compat-view.ts).
     sql: PG_COMPAT_VIEW_SQL,
   },
+  {
+    version: 5,
+    name: 'add the cache columns',
+    // cache_hit is 1 for an answer served from the response cache (NULL otherwise); cost_saved is
+    // what the original call cost.
+    sql: `
+      ALTER TABLE $schema.llm_request_logs ADD COLUMN cache_hit SMALLINT;
+      ALTER TABLE $schema.llm_request_logs ADD COLUMN cost_saved NUMERIC;
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce(
