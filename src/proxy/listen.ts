@@ -38,7 +38,8 @@ export async function startLedgerProxy(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // Connections still streaming are ended too: their records are finalized as cancelled.
+        server.closeAllConnections();
         proxy.close();
       }),
   };

@@ -19,7 +19,8 @@ export class UpstreamError extends Error {
     cause?: unknown,
   ) {
     super(message, cause === undefined ? undefined : { cause });
-    this.name = kind === 'timeout' ? 'TimeoutError' : 'UpstreamError';
+    // Not `TimeoutError`: that name means an abort by the caller's own signal.
+    this.name = kind === 'timeout' ? 'UpstreamTimeoutError' : 'UpstreamError';
     this.code = (cause as { code?: string } | undefined)?.code ?? (kind === 'timeout' ? 'ETIMEDOUT' : undefined);
   }
 }
