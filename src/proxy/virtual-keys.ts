@@ -73,9 +73,9 @@ export function loadVirtualKeys(path: string): VirtualKey[] {
   }));
 }
 
-/** Virtual keys by key, each with its per-minute window. */
+/** Virtual keys by key, each with the times of its latest requests (a sliding one-minute window). */
 export class VirtualKeyTable {
-  private readonly byKey = new Map<string, { entry: VirtualKey; window: number; count: number }>();
+  private readonly byKey = new Map<string, { entry: VirtualKey; times: number[]; next: number }>();
 
   constructor(keys: readonly VirtualKey[]) {
     for (const entry of keys) {
@@ -86,7 +86,7 @@ export class VirtualKeyTable {
           expected: 'every key to be unique; this one appears twice',
         });
       }
-      this.byKey.set(entry.key, { entry, window: 0, count: 0 });
+      this.byKey.set(entry.key, { entry, times: [], next: 0 });
     }
   }
 
@@ -98,17 +98,22 @@ export class VirtualKeyTable {
     return this.byKey.get(key)?.entry;
   }
 
-  /** Counts one request; returns the milliseconds to wait when the key's per-minute limit is used up. */
+  /**
+   * Counts one request; returns the milliseconds to wait when the key had its requests per minute
+   * in the last 60 seconds. A ring of the latest request times: O(1), no window edge to game.
+   */
   admit(key: VirtualKey, now: number): number | undefined {
     const state = this.byKey.get(key.key);
-    if (!state || key.requestsPerMinute === undefined) return undefined;
-    const window = Math.floor(now / 60_000);
-    if (state.window !== window) {
-      state.window = window;
-      state.count = 0;
+    const limit = key.requestsPerMinute;
+    if (!state || limit === undefined) return undefined;
+    if (state.times.length < limit) {
+      state.times.push(now);
+      return undefined;
     }
-    if (state.count >= key.requestsPerMinute) return (window + 1) * 60_000 - now;
-    state.count++;
+    const oldest = state.times[state.next]!;
+    if (now - oldest < 60_000) return 60_000 - (now - oldest);
+    state.times[state.next] = now;
+    state.next = (state.next + 1) % limit;
     return undefined;
   }
 }
