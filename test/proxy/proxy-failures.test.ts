@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
+import type { CreatedLedger } from '../../src/create-ledger.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
 import { eventually, onlyRecord, startWireServer, testLedger, type WireServer } from '../capture/capture-harness.js';
@@ -28,7 +29,7 @@ const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 
 describe('limits before forwarding', () => {
   it('refuses over the rate limit with 429 in each provider shape and retry-after, the upstream never contacted', async () => {
     ledger = testLedger({ meter: 'memory' });
-    ledger.limits!.setRate({ subject: 'user:*', requestsPerMinute: 1 });
+    (ledger as CreatedLedger).limits!.setRate({ subject: 'user:*', requestsPerMinute: 1 });
     proxy = await proxyFor(ledger, server);
     server.setDefault('openai.chat', chatCompletion());
     const headers = { 'x-ledger-user': 'u-limited' };
@@ -76,7 +77,7 @@ describe('limits before forwarding', () => {
 
   it('refuses over a budget with 429 until the window resets', async () => {
     ledger = testLedger({ meter: 'memory' });
-    ledger.limits!.set({ subject: 'user:*', period: 'day', maxTokens: 20, mode: 'hard' });
+    (ledger as CreatedLedger).limits!.set({ subject: 'user:*', period: 'day', maxTokens: 20, mode: 'hard' });
     proxy = await proxyFor(ledger, server);
     server.setDefault('openai.chat', chatCompletion());
     const refused = await rawPost(
@@ -173,7 +174,7 @@ describe('client disconnects', () => {
     expect(record.status).toBe('cancelled');
     expect(record.responseMessage).toMatchObject({ content: 'one ' });
     expect(record.tokens.output).toBeGreaterThan(0);
-    expect(Number(record.cost.total)).toBeGreaterThan(0);
+    expect(Number(record.cost!.total)).toBeGreaterThan(0);
   });
 
   it('cancels a non-streamed request whose client aborts', async () => {

@@ -64,7 +64,7 @@ describe('OpenAI through the proxy', () => {
       tokenSource: 'provider',
       responseMessage: { role: 'assistant', content: 'Hello there.' },
     });
-    expect(record.cost.total).toBe(expectedCost(12, 3));
+    expect(record.cost!.total).toBe(expectedCost(12, 3));
     // Attribution headers are the proxy's, never the provider's; the client's key is forwarded.
     const seen = server.requests[0]!.headers;
     expect(Object.keys(seen).filter((name) => name.startsWith('x-ledger'))).toEqual([]);
@@ -185,7 +185,7 @@ describe('Anthropic through the proxy', () => {
         tokenSource: 'provider',
       });
       expect(record.tokens).toMatchObject({ input: 20, output: 5 });
-      expect(record.cost.total).toBe(expectedCost(20, 5));
+      expect(record.cost!.total).toBe(expectedCost(20, 5));
     }
     const forwarded = server.requests[0]!.headers;
     expect(forwarded['x-api-key'] ?? forwarded.authorization).toContain('sk-ant-test-client-key-123');
