@@ -10,7 +10,7 @@ import { CallProblems } from './call-problems.js';
 import { describeError } from './error-details.js';
 import { isLedgerError, LedgerClosedError, ValidationError } from './errors.js';
 import { checkHealth, type HealthReport, type Pingable } from './health.js';
-import { HandlerSet, type LedgerHandler } from './handlers.js';
+import { HandlerSet, type LedgerEvent, type LedgerHandler } from './handlers.js';
 import { createCallOwner } from './ledger-call-owner.js';
 import { LedgerTaskHelpers } from './ledger-task-helpers.js';
 import { releaseLedger } from './ledger-close.js';
@@ -294,6 +294,24 @@ export class Ledger extends LedgerTaskHelpers {
 
   removeHandler(handler: LedgerHandler): boolean {
     return this.handlerSet.remove(handler);
+  }
+
+  /**
+   * Passes an event to every handler's `onEvent` (off the caller's path, like call events): the
+   * log handler writes it as an LLM event with its emoji. Used for the response cache, stream
+   * progress, model loads and batch requests; an application may emit its own.
+   *
+   * @example
+   * ledger.emit({ event: 'model_load_started', model: 'llama-3-8b', fields: {} });
+   */
+  emit(event: LedgerEvent): void {
+    if (!this.enabled) return;
+    this.handlerSet.event(event);
+  }
+
+  /** True when some handler could see `emit`ted events; lets a caller skip building them. */
+  get hasHandlers(): boolean {
+    return this.handlerSet.size > 0;
   }
 
   /**
