@@ -23,6 +23,8 @@ export interface ResponseCacheOptions {
   /** How long an answer is served, in milliseconds; null (the default) keeps it until evicted. */
   ttlMs?: number | null;
   key?: CacheKeyHook;
+  /** true: only calls that ask for it (`ledger.wrap(client, { cache: true })`) are cached. Default false. */
+  optIn?: boolean;
   /** Sees hits, misses, stores and backend failures; a throw here is ignored. */
   onEvent?: (event: CacheEvent) => void;
 }
@@ -54,12 +56,14 @@ export interface CacheLookup {
 export class ResponseCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stores: 0, errors: 0 };
   readonly ttlMs: number | null;
+  readonly optIn: boolean;
 
   constructor(
     readonly backend: CacheBackend,
     private readonly options: ResponseCacheOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? null;
+    this.optIn = options.optIn ?? false;
   }
 
   /** The key of a request, or undefined when the key hook says not to cache it (or throws). */

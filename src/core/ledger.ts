@@ -19,7 +19,7 @@ import { createCallQueries, createUsageQueries, type CallQueries, type UsageQuer
 import type { LedgerSettings } from './ledger-settings.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
-import { ProblemReporter } from './problem-reporter.js';
+import { ProblemReporter, type Problem } from './problem-reporter.js';
 import type { Spool } from './spool.js';
 import type { Store } from './store.js';
 import { WriteQueue } from './write-queue.js';
@@ -307,6 +307,11 @@ export class Ledger extends LedgerTaskHelpers {
   emit(event: LedgerEvent): void {
     if (!this.enabled) return;
     this.handlerSet.event(event);
+  }
+
+  /** @internal Reports a problem of an adapter (the response cache's backend): counted, logged once. */
+  reportProblem(problem: Problem): void {
+    this.reporter.report(problem);
   }
 
   /** True when some handler could see `emit`ted events; lets a caller skip building them. */
