@@ -59,12 +59,12 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
     typeof options.store === 'object' && options.store !== null
       ? options.store
       : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
-  let ledgerRef: Ledger | undefined;
-  const cache = openCache(options.cache, resolved.storeLocation, cwd, () =>
-    ledgerRef
-      ? { emit: (event) => ledgerRef!.emit(event), report: (problem) => ledgerRef!.reportProblem(problem) }
-      : undefined,
-  );
+  // The cache is opened before the ledger it reports to; events before that have no handler anyway.
+  const built: { ledger?: Ledger } = {};
+  const cache = openCache(options.cache, resolved.storeLocation, cwd, () => {
+    const target = built.ledger;
+    return target && { emit: (event) => target.emit(event), report: (problem) => target.reportProblem(problem) };
+  });
   const spool = openSpool(options, store.kind, cwd);
   const deadLetterFile = openDeadLetters(options, cwd);
   const monitor = options.monitor
@@ -97,7 +97,7 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
       await cache?.close();
     },
   });
-  ledgerRef = ledger;
+  built.ledger = ledger;
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
   // Before any wrap: capture reads it from the ledger.
   Object.defineProperty(ledger, 'cache', { value: cache, enumerable: true });

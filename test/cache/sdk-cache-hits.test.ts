@@ -2,6 +2,8 @@ import { APIPromise } from 'openai/core/api-promise';
 import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { Stream as AnthropicStream } from '@anthropic-ai/sdk/core/streaming';
 import { GenerateContentResponse } from '@google/genai';
+import type { CreatedLedger } from '../../src/create-ledger.js';
+import type { CacheOptions } from '../../src/open-cache.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   chatCompletion,
@@ -32,8 +34,8 @@ beforeEach(() => server.reset());
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
 
-function cachedLedger(options: Record<string, unknown> = {}) {
-  return testLedger({ cache: { backend: 'memory', ...options } });
+function cachedLedger(options: CacheOptions = {}): CreatedLedger {
+  return testLedger({ cache: { backend: 'memory', ...options } }) as CreatedLedger;
 }
 
 describe('response cache with the official SDKs', () => {
@@ -109,7 +111,7 @@ describe('response cache with the official SDKs', () => {
     const openai = ledger.wrap(sdkClients(server).openai);
     server.script(
       'openai.chat',
-      openaiError(500, 'server_error', 'boom'),
+      openaiError(500, { message: 'boom', type: 'server_error' }),
       chatStream({ content: ['a', 'b', 'c'], dropAfter: 2 }),
       chatCompletion(),
       chatStream({ content: ['x'] }),

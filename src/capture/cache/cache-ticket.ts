@@ -56,10 +56,9 @@ export class CacheTicket {
 
   /** A reader that shows every chunk to this ticket before capture's own reader. */
   recordChunks(inner: StreamAccumulator<unknown>): StreamAccumulator<unknown> {
-    const ticket = this;
     const recording: StreamAccumulator<unknown> = {
-      add(chunk) {
-        ticket.noteChunk(chunk);
+      add: (chunk) => {
+        this.noteChunk(chunk);
         return inner.add(chunk);
       },
       get replacement() {
