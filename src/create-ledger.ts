@@ -12,6 +12,7 @@ import type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from '.
 import { runBatch, type BatchOptions } from './meters/batch/run-batch.js';
 import { createMeterGate } from './meters/meter-gate.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
+import { openCache } from './open-cache.js';
 import { openMeter } from './open-meter.js';
 import { openStore } from './open-store.js';
 import { pricerFromConfig, type ConfigPricer } from './price-data/config-pricer.js';
@@ -58,6 +59,12 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
     typeof options.store === 'object' && options.store !== null
       ? options.store
       : openStore(resolved.storeLocation, cwd, { maxFieldChars: resolved.settings.maxFieldChars });
+  // The cache is opened before the ledger it reports to; events before that have no handler anyway.
+  const built: { ledger?: Ledger } = {};
+  const cache = openCache(options.cache, resolved.storeLocation, cwd, () => {
+    const target = built.ledger;
+    return target && { emit: (event) => target.emit(event), report: (problem) => target.reportProblem(problem) };
+  });
   const spool = openSpool(options, store.kind, cwd);
   const deadLetterFile = openDeadLetters(options, cwd);
   const monitor = options.monitor
@@ -87,10 +94,14 @@ export function createLedger(input: CreateLedgerOptions = {}): CreatedLedger {
       unregisterShutdownHooks?.();
       prices?.updater?.stop();
       await meter?.close();
+      await cache?.close();
     },
   });
+  built.ledger = ledger;
   if (monitor) Object.defineProperty(ledger, 'monitor', { value: monitor, enumerable: true });
-  const created = Object.assign(ledger, {
+  // Before any wrap: capture reads it from the ledger.
+  Object.defineProperty(ledger, 'cache', { value: cache, enumerable: true });
+  const created = Object.assign(ledger as Ledger & { readonly cache: typeof cache }, {
     meter,
     limits: meter?.limits,
     batch: <I, T>(items: readonly I[], fn: (item: I, index: number) => Promise<T>, batchOptions?: BatchOptions) =>

@@ -9,6 +9,8 @@ import type { Store } from './core/store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { BatchOptions, BatchResult } from './meters/batch/run-batch.js';
 import type { Meter } from './meters/meter.js';
+import type { ResponseCache } from './cache/response-cache.js';
+import type { CacheOptions } from './open-cache.js';
 import type { TokenEstimationOptions } from './tokens/call-token-estimator.js';
 import type { PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 
@@ -76,6 +78,12 @@ export interface CreateLedgerOptions extends Partial<LedgerSettings> {
    * `llm_config.yaml` configures it; the CLI's short-lived ledgers use the data applied at start.
    */
   priceUpdates?: boolean;
+  /**
+   * The response cache: `true` (in memory) or its options. Identical requests (same provider,
+   * model, messages, tools, response format and sampling parameters) are answered from it without
+   * contacting the provider, and recorded with `cacheHit: true`, cost '0' and `costSaved`.
+   */
+  cache?: boolean | CacheOptions;
 }
 
 /** A ledger from createLedger(): the core Ledger plus the meter, its limits and the batch runner. */
@@ -83,6 +91,8 @@ export interface CreatedLedger extends Ledger {
   /** Counters per subject and period; undefined when no meter is configured. */
   readonly meter: Meter | undefined;
   readonly limits: Meter['limits'] | undefined;
+  /** The response cache (`cache` option): its stats and `clear()`; undefined when off. */
+  readonly cache: ResponseCache | undefined;
   /** A batch runner: bounded concurrency, per-item errors captured, a summary. */
   batch<I, T>(
     items: readonly I[],

@@ -4,6 +4,7 @@ import { createBinding, type CaptureDefaults, type CaptureLedger } from './captu
 import { messagesCallInit } from './anthropic/messages-request.js';
 import { messageCallResult } from './anthropic/messages-response.js';
 import { MessagesStreamAccumulator } from './anthropic/messages-stream-accumulator.js';
+import { installReplayFetch } from './cache/replay-fetch.js';
 import { patchMethod } from './patch-method.js';
 import { providerOfClient } from './provider-name.js';
 import { recordSdkCall } from './record-call.js';
@@ -25,6 +26,7 @@ export const messagesEndpoint: Endpoint = {
   isStream: (request) => request.stream === true,
   prepareStream: (request) => ({ params: request, accumulator: new MessagesStreamAccumulator() }),
   response: (data) => ({ result: messageCallResult(data) }),
+  cacheName: 'messages',
 };
 
 /**
@@ -42,6 +44,10 @@ export function wrapAnthropic<C extends AnthropicLike>(
   defaults: CaptureDefaults = {},
 ): C {
   const binding = createBinding(ledger, defaults, admissionModeOf(ledger, client));
+  if (ledger.cache !== undefined && defaults.cache !== false) {
+    installReplayFetch(client);
+    binding.replayVia = 'client-fetch';
+  }
   const provider = defaults.provider ?? providerOfClient(client, 'anthropic');
   patchMethod(client.messages, 'create', binding, (current, original, self, args) =>
     recordSdkCall(current, messagesEndpoint, current.defaults.provider ?? provider, original, self, args),

@@ -2,6 +2,7 @@ import type { CallInit } from '../core/call.js';
 import { currentContext } from '../core/context.js';
 import type { Ledger } from '../core/ledger.js';
 import { unknownKeyProblems } from '../core/unknown-keys.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { AdmissionMode } from './admission.js';
 
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
@@ -16,6 +17,8 @@ export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
   finalizeSoon?: Ledger['finalizeSoon'];
   /** The token fallback chain configured for this ledger (createLedger's `tokenEstimation`). */
   readonly tokenEstimator?: Ledger['tokenEstimator'];
+  /** The response cache (createLedger's `cache` option). */
+  readonly cache?: ResponseCache;
 };
 
 /**
@@ -45,6 +48,11 @@ export interface CaptureDefaults {
    * streamed calls get exact token counts. Default true; set false for servers that reject it.
    */
   includeStreamUsage?: boolean;
+  /**
+   * The response cache for this client's calls: `false` never uses it, `true` uses it even when
+   * the ledger's cache is opt-in (`cache: { optIn: true }`). Default: the ledger's setting.
+   */
+  cache?: boolean;
 }
 
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
@@ -57,6 +65,11 @@ export interface CaptureBinding {
   hasAttribution: boolean;
   /** How this client's calls wait for budget and rate-limit admission. */
   admission: AdmissionMode;
+  /**
+   * How a cached answer reaches the SDK: through the client's own `fetch` (openai-node,
+   * @anthropic-ai/sdk) or a per-request fetch (@google/genai). Unset: the client is not cached.
+   */
+  replayVia?: 'client-fetch' | 'request-fetch';
 }
 
 /** The keys `ledger.wrap(client, defaults)` knows; any other is reported with a did-you-mean. */
@@ -73,6 +86,7 @@ export const CAPTURE_DEFAULT_KEYS: ReadonlySet<string> = new Set([
   'provider',
   'streamIdleTimeoutMs',
   'includeStreamUsage',
+  'cache',
 ]);
 
 export function createBinding(

@@ -1,4 +1,5 @@
 import type { CallInit, CallResult } from '../core/call.js';
+import type { ReplaySpec } from './cache/cache-ticket.js';
 import type { StreamAccumulator } from './stream-capture.js';
 
 /** A request prepared for streaming: possibly rewritten params and the accumulator for its chunks. */
@@ -25,4 +26,8 @@ export interface Endpoint<Params = Record<string, unknown>> {
   prepareStream?(params: Params, options: { includeUsage: boolean }): PreparedStream<Params>;
   /** Reads a non-streamed response. */
   response(data: unknown): ReadResponse;
+  /** The API's name in cache keys (`chat.completions`); endpoints without one are never cached. */
+  cacheName?: string;
+  /** How a cached answer is replayed to the SDK. */
+  replay?: ReplaySpec;
 }

@@ -23,6 +23,7 @@ export const generateContentEndpoint: Endpoint = {
   request: generateCallInit,
   isStream: () => false,
   response: (data) => ({ result: generateCallResult(data) }),
+  cacheName: 'generateContent',
 };
 
 export const generateContentStreamEndpoint: Endpoint = {
@@ -34,12 +35,14 @@ export const generateContentStreamEndpoint: Endpoint = {
     signal: geminiAbortSignal(request),
   }),
   response: (data) => ({ result: generateCallResult(data) }),
+  cacheName: 'generateContent',
 };
 
 export const embedContentEndpoint: Endpoint = {
   request: embedCallInit,
   isStream: () => false,
   response: embedReadResponse,
+  cacheName: 'embedContent',
 };
 
 /**
@@ -56,6 +59,7 @@ export const embedContentEndpoint: Endpoint = {
 export function wrapGemini<C extends GeminiLike>(ledger: CaptureLedger, client: C, defaults: CaptureDefaults = {}): C {
   // The models methods are async functions: a call can simply start once admitted.
   const binding = createBinding(ledger, defaults, 'defer-call');
+  if (ledger.cache !== undefined && defaults.cache !== false) binding.replayVia = 'request-fetch';
   const install = (name: keyof GeminiLike['models'], endpoint: Endpoint) =>
     patchMethod(client.models, name, binding, (current, original, self, args) =>
       recordSdkCall(current, endpoint, current.defaults.provider ?? 'gemini', original, self, args),

@@ -1,6 +1,7 @@
 import { admissionModeOf } from './admission.js';
 import { createBinding, type CaptureDefaults, type CaptureLedger } from './capture-defaults.js';
 import { chatCompletionsEndpoint, embeddingsEndpoint, responsesEndpoint } from './openai/openai-endpoints.js';
+import { installReplayFetch } from './cache/replay-fetch.js';
 import { patchMethod } from './patch-method.js';
 import { providerOfClient } from './provider-name.js';
 import { recordSdkCall } from './record-call.js';
@@ -32,6 +33,10 @@ export function isOpenAILike(client: unknown): client is OpenAILike {
  */
 export function wrapOpenAI<C extends OpenAILike>(ledger: CaptureLedger, client: C, defaults: CaptureDefaults = {}): C {
   const binding = createBinding(ledger, defaults, admissionModeOf(ledger, client));
+  if (ledger.cache !== undefined && defaults.cache !== false) {
+    installReplayFetch(client);
+    binding.replayVia = 'client-fetch';
+  }
   const provider = defaults.provider ?? providerOfClient(client, 'openai');
   const install = (resource: object | undefined, endpoint: typeof chatCompletionsEndpoint) => {
     if (!resource) return;

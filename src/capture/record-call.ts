@@ -1,5 +1,8 @@
 import type { CallHandle, CallInit, CallResult } from '../core/call.js';
 import { withAdmission } from './admission.js';
+import { sdkCacheTicket } from './cache/cache-ticket-for.js';
+import type { CacheTicket } from './cache/cache-ticket.js';
+import { withGeminiTicket, withTicketOption } from './cache/replay-fetch.js';
 import { observeResponse, type ResponseObserver } from './api-promise.js';
 import { applyDefaults, DEFAULT_STREAM_IDLE_TIMEOUT_MS, startCall, type CaptureBinding } from './capture-defaults.js';
 import type { Endpoint, PreparedStream } from './endpoint.js';
@@ -30,6 +33,7 @@ export function recordSdkCall(
   }
   let init: CallInit;
   let prepared: PreparedStream<Record<string, unknown>> | undefined;
+  let ticket: CacheTicket | undefined;
   try {
     const request = params as Record<string, unknown>;
     init = endpoint.request(request);
@@ -38,15 +42,21 @@ export function recordSdkCall(
       init.requestMode = 'streaming';
       prepared = endpoint.prepareStream?.(request, { includeUsage: binding.defaults.includeStreamUsage !== false });
     }
+    if (binding.ledger.cache !== undefined && binding.replayVia !== undefined) {
+      ticket = sdkCacheTicket(binding, endpoint, provider, request, init.requestMode === 'streaming');
+      if (ticket && prepared) prepared.accumulator = ticket.recordChunks(prepared.accumulator);
+    }
   } catch (error) {
     reportCaptureProblem(binding, error);
     return original.apply(self, args);
   }
-  const callArgs = prepared && prepared.params !== params ? [prepared.params, ...args.slice(1)] : args;
+  let callArgs = prepared && prepared.params !== params ? [prepared.params, ...args.slice(1)] : args;
+  if (ticket) callArgs = withTicket(binding, callArgs, self, ticket);
   if (binding.ledger.gated === true && binding.admission !== 'none') {
-    return recordAdmittedCall(binding, endpoint, init, prepared, original, self, callArgs);
+    return recordAdmittedCall(binding, endpoint, init, prepared, original, self, callArgs, ticket);
   }
-  const call = startCall(binding, init);
+  const started = startCall(binding, init);
+  const call = ticket ? ticket.handle(started) : started;
   let result: unknown;
   try {
     result = original.apply(self, callArgs);
@@ -56,8 +66,16 @@ export function recordSdkCall(
   }
   return observeResponse(
     result,
-    recorder(binding, () => call, init, endpoint, prepared),
+    recorder(binding, () => call, init, endpoint, prepared, undefined, ticket),
   );
+}
+
+/** The SDK call's arguments carrying the cache ticket to the fetch that answers a hit. */
+function withTicket(binding: CaptureBinding, args: unknown[], self: unknown, ticket: CacheTicket): unknown[] {
+  if (binding.replayVia === 'request-fetch') {
+    return [withGeminiTicket(args[0] as Record<string, unknown>, self, ticket), ...args.slice(1)];
+  }
+  return withTicketOption(args, ticket);
 }
 
 /**
@@ -73,12 +91,13 @@ function recordAdmittedCall(
   original: AnyFunction,
   self: unknown,
   callArgs: unknown[],
+  ticket: CacheTicket | undefined,
 ): unknown {
   let call: CallHandle | undefined;
   const admission = binding.ledger.startAdmitted!(applyDefaults(binding, init)).then((started) => {
-    call = started;
+    call = ticket ? ticket.handle(started) : started;
   });
-  const observer = recorder(binding, () => call, init, endpoint, prepared, admission);
+  const observer = recorder(binding, () => call, init, endpoint, prepared, admission, ticket);
   if (binding.admission === 'defer-call') {
     return observeResponse(
       admission.then(() => original.apply(self, callArgs)),
@@ -106,12 +125,14 @@ function recorder(
   endpoint: Endpoint,
   prepared: PreparedStream<Record<string, unknown>> | undefined,
   admission?: Promise<void>,
+  ticket?: CacheTicket,
 ): ResponseObserver {
   return {
     onData: (data) => {
       const call = current();
       if (!call || call.finalized) return data;
       if (prepared && isStreamLike(data)) return captureStream(binding, call, init, prepared, data);
+      ticket?.noteBody(data);
       completeCallSoon(binding, call, endpoint, data);
       return data;
     },

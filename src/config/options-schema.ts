@@ -62,7 +62,45 @@ export const LEDGER_OPTION_SHAPES: Readonly<Record<string, readonly [z.ZodType, 
   // Checked again, with its own message, where the dead-letter directory is opened.
   deadLetters: [z.union([z.string().min(1), z.literal(false)]), 'a directory path, or false for no dead-letter file'],
   priceUpdates: [z.boolean(), 'true or false (false: pricing.update is not started)'],
+  // Its fields are checked against CACHE_OPTION_SHAPES (checkCacheOptions), each with its own message.
+  cache: [
+    z.union([z.boolean(), z.record(z.string(), z.unknown())]),
+    'true, false, or response cache options { backend, ttlMs, maxEntries, maxBytes, key, optIn }',
+  ],
 };
+
+const cacheBackendLike = withMethods('get', 'set', 'delete', 'clear');
+const positiveWhole = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** The fields of `createLedger({ cache: { ... } })`. */
+export const CACHE_OPTION_SHAPES: Readonly<Record<string, readonly [z.ZodType, string]>> = {
+  backend: [
+    z.union([z.literal('memory'), z.literal('sqlite'), z.string().regex(/^sqlite:.+/), cacheBackendLike]),
+    '"memory", "sqlite" (the ledger\'s own file), "sqlite:PATH", or a CacheBackend (get, set, delete, clear), such as RedisCacheBackend from llm-ledger/redis',
+  ],
+  ttlMs: [z.union([positiveWhole, z.null()]), 'a whole number of milliseconds > 0, or null (kept until evicted)'],
+  maxEntries: [positiveWhole, "a whole number > 0 (the memory backend's entry bound)"],
+  maxBytes: [positiveWhole, "a whole number of bytes > 0 (the memory backend's size bound)"],
+  key: [fn, 'a function (input) => string | false | undefined'],
+  optIn: [z.boolean(), 'true (only calls that ask with cache: true are cached) or false (every call)'],
+};
+
+/** Checks `createLedger({ cache })`: unknown fields with a did-you-mean, wrong types naming the field. */
+export function checkCacheOptions(value: Record<string, unknown>): void {
+  checkOptions(value, CACHE_OPTION_SHAPES, 'options.cache');
+  if (value.backend !== undefined && typeof value.backend !== 'string') {
+    for (const field of ['maxEntries', 'maxBytes'] as const) {
+      if (value[field] !== undefined) {
+        throw new ConfigError({
+          source: 'options.cache',
+          path: field,
+          expected: 'no bound for a backend given as an object (bound it where it is built)',
+          received: describeValue(value[field]),
+        });
+      }
+    }
+  }
+}
 
 /** The options object itself: a plain object (or undefined). */
 export function checkOptionsObject(value: unknown, source: string): Record<string, unknown> {

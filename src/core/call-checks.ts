@@ -68,6 +68,7 @@ export const RESULT_KEYS: ReadonlySet<string> = new Set([
   'status',
   'metadata',
   'ttftMs',
+  'cacheHit',
 ]);
 
 export const RESULT_ALIASES: KeyAliases = {
@@ -214,7 +215,25 @@ export function checkResult(problems: FieldOwner, given: unknown): CallResult {
   };
   if (result.status !== undefined) checked.status = statusField(problems, result.status);
   if (result.ttftMs !== undefined) checked.ttftMs = duration(problems, 'ttftMs', result.ttftMs) ?? undefined;
+  if (result.cacheHit !== undefined) checked.cacheHit = cacheHitField(problems, result.cacheHit);
   return checked;
+}
+
+/** `cacheHit` of complete(): `{ costSaved }` with a decimal string or null; anything else is reported and dropped. */
+function cacheHitField(problems: FieldOwner, value: unknown): CallResult['cacheHit'] {
+  const saved = (value as { costSaved?: unknown } | null)?.costSaved;
+  if (typeof value === 'object' && value !== null && (saved === null || isDecimalText(saved))) {
+    return { costSaved: saved as string | null };
+  }
+  problems.invalid(
+    'cacheHit',
+    'expected { costSaved: a decimal string or null }; the call is recorded as no cache hit',
+  );
+  return undefined;
+}
+
+function isDecimalText(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{1,15}(\.\d{1,20})?$/.test(value);
 }
 
 /** A status given to complete(): success or partial; `error` and `cancelled` are kept but reported. */
@@ -323,8 +342,9 @@ function isWellFormedInit(value: unknown): value is CallInit {
 
 function isWellFormedResult(value: unknown): value is CallResult {
   if (!isPlainObject(value) || !hasOnlyKnownKeys(value, RESULT_KEYS)) return false;
-  const { responseMessage, responseModel, finishReason, tokenSource, status, ttftMs } = value;
+  const { responseMessage, responseModel, finishReason, tokenSource, status, ttftMs, cacheHit } = value;
   return (
+    cacheHit === undefined &&
     isMessageOrNothing(responseMessage) &&
     isTextOrNothing(responseModel) &&
     isTextOrNothing(finishReason) &&

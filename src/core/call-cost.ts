@@ -15,6 +15,11 @@ export function priceRecord(owner: CallOwner, problems: FieldOwner, record: Call
   }
 }
 
+/** The cost of an answer served from the response cache: nothing billed. */
+export function cacheHitCost(currency: string): CallCost {
+  return { total: '0', breakdown: {}, currency, pricingVersion: 'cache', status: 'priced' };
+}
+
 /** Digits after the point a caller's amount may have: far below a millionth of a cent. */
 export const MAX_COST_SCALE = 20;
 /** Digits before the point: a quadrillion of anything is not the cost of one call. */

@@ -85,6 +85,11 @@ export interface CallResult {
   status?: 'success' | 'partial';
   metadata?: Record<string, unknown>;
   ttftMs?: number;
+  /**
+   * The answer was served from the response cache: the record is written with `cacheHit: true`,
+   * cost '0', tokens 0 and `costSaved` (what the original call cost, null when unpriced).
+   */
+  cacheHit?: { costSaved: string | null };
 }
 
 export interface FailureDetails {

@@ -1,6 +1,6 @@
 import { applyFailure, describeCancellation } from './call-failure.js';
 import { checkFailure, checkProgress, checkResult } from './call-checks.js';
-import { callerCost, priceRecord } from './call-cost.js';
+import { cacheHitCost, callerCost, priceRecord } from './call-cost.js';
 import type { ResolvedIdentity } from './call-identity.js';
 import { normalizeTokens, resolveStart, toResponseMessage, type CheckedTokens } from './call-input.js';
 import type { CallProblems } from './call-problems.js';
@@ -176,6 +176,15 @@ export class Call implements CallHandle {
       record.finishReason = this.text('finishReason', result.finishReason ?? this.progressFinishReason ?? null);
       if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
       record.partial = status === 'partial';
+      if (result.cacheHit) {
+        // Served from the cache: nothing was billed, and what the original call cost is named.
+        record.tokens = { ...EMPTY_TOKENS };
+        record.tokenSource = 'provider';
+        record.cost = cacheHitCost(this.owner.baseCurrency);
+        record.cacheHit = true;
+        record.costSaved = result.cacheHit.costSaved;
+        return record;
+      }
       const cost = result.cost === undefined ? undefined : callerCost(this.owner, this.problems, result.cost);
       record.cost = cost ?? priceRecord(this.owner, this.problems, record);
       return record;

@@ -24,6 +24,22 @@ export interface LedgerHandler {
    * by the handler timeout like the other methods.
    */
   flush?(): void | Promise<void>;
+  /**
+   * Events that are not a call's start or end: the response cache (`cache_hit`, `cache_miss`,
+   * `response_cached`), stream progress, model loads, batch requests. The log handler writes them
+   * as LLM events; others may count them.
+   */
+  onEvent?(event: LedgerEvent): void | Promise<void>;
+}
+
+/** One event for `onEvent`: a name from the LLM event table and its fields. */
+export interface LedgerEvent {
+  event: string;
+  /** The call it concerns, when it concerns one. */
+  callId?: string;
+  model?: string;
+  provider?: string;
+  fields: Readonly<Record<string, unknown>>;
 }
 
 export interface HandlerStats {
@@ -33,7 +49,10 @@ export interface HandlerStats {
   timeouts: number;
 }
 
-type Job = { kind: 'start'; call: CallStart } | { kind: 'end'; record: CallRecord; error: unknown };
+type Job =
+  | { kind: 'start'; call: CallStart }
+  | { kind: 'end'; record: CallRecord; error: unknown }
+  | { kind: 'event'; event: LedgerEvent };
 
 /**
  * Runs handlers off the caller's path: events are queued and dispatched together on the next
@@ -95,6 +114,11 @@ export class HandlerSet {
     this.enqueue({ kind: 'end', record, error });
   }
 
+  event(event: LedgerEvent): void {
+    if (this.handlers.length === 0) return;
+    this.enqueue({ kind: 'event', event });
+  }
+
   /** Resolves when every queued and running handler invocation has settled or timed out. */
   async idle(): Promise<void> {
     while (this.jobs.length > 0 || this.inFlight.size > 0) {
@@ -127,6 +151,8 @@ export class HandlerSet {
       for (const handler of handlers) {
         if (job.kind === 'start') {
           this.invoke(handler, 'onStart', (method) => method.call(handler, job.call));
+        } else if (job.kind === 'event') {
+          this.invoke(handler, 'onEvent', (method) => method.call(handler, job.event));
         } else {
           this.invoke(handler, 'onEnd', (method) => method.call(handler, job.record));
           if (job.record.status === 'error' || job.record.status === 'cancelled') {
@@ -139,7 +165,7 @@ export class HandlerSet {
 
   private invoke(
     handler: LedgerHandler,
-    name: 'onStart' | 'onEnd' | 'onError' | 'flush',
+    name: 'onStart' | 'onEnd' | 'onError' | 'flush' | 'onEvent',
     run: (method: (...args: unknown[]) => unknown) => unknown,
   ): void {
     let result: Promise<unknown>;

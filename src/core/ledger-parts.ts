@@ -54,6 +54,8 @@ export interface WrapDefaults extends Omit<CallContext, 'metadata'> {
   streamIdleTimeoutMs?: number;
   /** OpenAI streams: ask for usage and hide the extra chunk. Default true; false for servers that reject it. */
   includeStreamUsage?: boolean;
+  /** The response cache for this client: false never, true even when the ledger's cache is opt-in. */
+  cache?: boolean;
 }
 
 /**

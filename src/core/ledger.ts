@@ -10,7 +10,7 @@ import { CallProblems } from './call-problems.js';
 import { describeError } from './error-details.js';
 import { isLedgerError, LedgerClosedError, ValidationError } from './errors.js';
 import { checkHealth, type HealthReport, type Pingable } from './health.js';
-import { HandlerSet, type LedgerHandler } from './handlers.js';
+import { HandlerSet, type LedgerEvent, type LedgerHandler } from './handlers.js';
 import { createCallOwner } from './ledger-call-owner.js';
 import { LedgerTaskHelpers } from './ledger-task-helpers.js';
 import { releaseLedger } from './ledger-close.js';
@@ -19,7 +19,7 @@ import { createCallQueries, createUsageQueries, type CallQueries, type UsageQuer
 import type { LedgerSettings } from './ledger-settings.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
-import { ProblemReporter } from './problem-reporter.js';
+import { ProblemReporter, type Problem } from './problem-reporter.js';
 import type { Spool } from './spool.js';
 import type { Store } from './store.js';
 import { WriteQueue } from './write-queue.js';
@@ -294,6 +294,29 @@ export class Ledger extends LedgerTaskHelpers {
 
   removeHandler(handler: LedgerHandler): boolean {
     return this.handlerSet.remove(handler);
+  }
+
+  /**
+   * Passes an event to every handler's `onEvent` (off the caller's path, like call events): the
+   * log handler writes it as an LLM event with its emoji. Used for the response cache, stream
+   * progress, model loads and batch requests; an application may emit its own.
+   *
+   * @example
+   * ledger.emit({ event: 'model_load_started', model: 'llama-3-8b', fields: {} });
+   */
+  emit(event: LedgerEvent): void {
+    if (!this.enabled) return;
+    this.handlerSet.event(event);
+  }
+
+  /** @internal Reports a problem of an adapter (the response cache's backend): counted, logged once. */
+  reportProblem(problem: Problem): void {
+    this.reporter.report(problem);
+  }
+
+  /** True when some handler could see `emit`ted events; lets a caller skip building them. */
+  get hasHandlers(): boolean {
+    return this.handlerSet.size > 0;
   }
 
   /**

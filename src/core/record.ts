@@ -180,6 +180,16 @@ export interface CallRecord {
    * records that were touched.
    */
   problems?: string[];
+  /**
+   * The answer came from the response cache: the provider was not contacted, so `cost.total` is
+   * '0' and the token counts are 0. Absent for every other call.
+   */
+  cacheHit?: true;
+  /**
+   * What a cache hit saved: the cost of the call whose answer was served (an exact decimal
+   * string in `cost.currency`), null when that call was unpriced. Set only with `cacheHit`.
+   */
+  costSaved?: string | null;
 }
 
 export const EMPTY_TOKENS: Readonly<TokenUsage> = Object.freeze({

@@ -17,6 +17,8 @@ export const chatCompletionsEndpoint: Endpoint = {
     return { params: prepared.params, accumulator: new ChatStreamAccumulator(prepared.added) };
   },
   response: (data) => ({ result: chatCallResult(data) }),
+  cacheName: 'chat.completions',
+  replay: { sseDone: true },
 };
 
 export const responsesEndpoint: Endpoint = {
@@ -24,10 +26,12 @@ export const responsesEndpoint: Endpoint = {
   isStream,
   prepareStream: (request) => ({ params: request, accumulator: new ResponsesStreamAccumulator() }),
   response: responsesReadResponse,
+  cacheName: 'responses',
 };
 
 export const embeddingsEndpoint: Endpoint = {
   request: embeddingsCallInit,
   isStream: () => false,
   response: embeddingsReadResponse,
+  cacheName: 'embeddings',
 };

@@ -5,3 +5,4 @@
 export { RedisMeterBackend, type RedisMeterBackendOptions } from './redis-meter-backend.js';
 export { openRedis, meterLocationFromEnv } from './open-redis.js';
 export type { RedisLike, RedisPipelineLike } from './redis-like.js';
+export { RedisCacheBackend, type RedisCacheClient, type RedisCacheOptions } from '../../cache/redis-cache-backend.js';

@@ -36,8 +36,15 @@ export const LLM_EVENTS = Object.freeze({
   daily_usage_summary: { level: 'info', action: 'cost', status: 'summary' },
   batch_processing_started: { level: 'info', action: 'batch', status: 'started' },
   batch_processing_completed: { level: 'info', action: 'batch', status: 'success' },
+  batch_request_started: { level: 'debug', action: 'batch_request', status: 'started' },
+  batch_request_completed: { level: 'debug', action: 'batch_request', status: 'success' },
+  batch_request_failed: { level: 'error', action: 'batch_request', status: 'failure' },
   cache_hit: { level: 'debug', action: 'cache', status: 'hit' },
   cache_miss: { level: 'debug', action: 'cache', status: 'miss' },
+  response_cached: { level: 'debug', action: 'cache', status: 'stored' },
+  model_load_started: { level: 'info', action: 'model_load', status: 'started' },
+  model_load_completed: { level: 'info', action: 'model_load', status: 'success' },
+  model_load_failed: { level: 'error', action: 'model_load', status: 'failure' },
   slow_callback: { level: 'warn', action: 'latency', status: 'warning' },
 } satisfies Record<string, LlmEventSpec>);
 

@@ -1,11 +1,11 @@
 import { checkLogHandlerOptions } from '../observe-options.js';
 import { BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';
 import type { CallStart } from '../../core/call.js';
-import type { LedgerHandler } from '../../core/handlers.js';
+import type { LedgerEvent, LedgerHandler } from '../../core/handlers.js';
 import type { CallRecord } from '../../core/record.js';
 import { failureKind } from '../shared/failure-kind.js';
 import { Redactor, type RedactionOptions } from '../shared/redaction.js';
-import { LLM_EVENTS, type LlmEventName, type LogLevel } from './llm-events.js';
+import { eventSpec, LLM_EVENTS, type LlmEventName, type LogLevel } from './llm-events.js';
 import { LlmLogger, type LlmLoggerOptions } from './llm-logger.js';
 import { costEventFields, endFields, startFields, tokenCountFields } from './record-fields.js';
 
@@ -100,6 +100,14 @@ export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
       } else if (debug) {
         write('debug', 'request_cost_calculated', record, costEventFields(record));
       }
+    },
+    onEvent(item: LedgerEvent): void {
+      const level = eventSpec(item.event).level;
+      if (!log.isLevelEnabled(level)) return;
+      const fields = item.callId === undefined ? item.fields : { call_id: item.callId, ...item.fields };
+      if (item.model !== undefined || item.provider !== undefined) {
+        logger.writeEvent(level, item.event, item.model ?? '', item.provider ?? '', fields);
+      } else logger.event(item.event, { ...fields }, level);
     },
     async close(): Promise<void> {
       for (const unsubscribe of detach) unsubscribe();

@@ -91,6 +91,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // What the caller gave that was refused or sanitized (a JSON array of lines), NULL when nothing was.
     sql: 'ALTER TABLE $schema.llm_request_logs ADD COLUMN problems JSONB',
   },
+  {
+    version: 4,
+    name: 'add the cache columns',
+    // cache_hit is 1 for an answer served from the response cache (NULL otherwise); cost_saved is
+    // what the original call cost.
+    sql: `
+      ALTER TABLE $schema.llm_request_logs ADD COLUMN cache_hit SMALLINT;
+      ALTER TABLE $schema.llm_request_logs ADD COLUMN cost_saved NUMERIC;
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce(

@@ -32,6 +32,7 @@ const NUMBER_COLUMNS: ReadonlySet<string> = new Set([
   'ttft_ms',
   'http_status',
   'retry_after_ms',
+  'cache_hit',
 ]);
 const TIME_COLUMNS: ReadonlySet<string> = new Set(['started_at', 'ended_at']);
 
@@ -52,7 +53,7 @@ export const SELECT_LIST = COLUMNS.map((column) => {
   if (JSON_COLUMNS.has(column)) return `${column}::text AS ${column}`;
   if (TIME_COLUMNS.has(column)) return `${timeText(column)} AS ${column}`;
   if (column === 'streamed' || column === 'partial') return `${column}::int AS ${column}`;
-  if (column === 'cost_total') return 'cost_total::text AS cost_total';
+  if (column === 'cost_total' || column === 'cost_saved') return `${column}::text AS ${column}`;
   return column;
 }).join(', ');
 

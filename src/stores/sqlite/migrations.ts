@@ -87,6 +87,21 @@ export const MIGRATIONS: readonly Migration[] = [
     // What the caller gave that was refused or sanitized (a JSON array of lines), NULL when nothing was.
     sql: 'ALTER TABLE llm_request_logs ADD COLUMN problems TEXT',
   },
+  {
+    version: 4,
+    name: 'add the cache columns',
+    // cache_hit is 1 for an answer served from the response cache (NULL otherwise); cost_saved is
+    // what the original call cost, the exact decimal text.
+    sql: `
+      ALTER TABLE llm_request_logs ADD COLUMN cache_hit INTEGER;
+      ALTER TABLE llm_request_logs ADD COLUMN cost_saved TEXT;
+      CREATE TABLE IF NOT EXISTS llm_response_cache (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        expires_at REAL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -50,6 +50,8 @@ export const COLUMNS = [
   'http_status',
   'retry_after_ms',
   'problems',
+  'cache_hit',
+  'cost_saved',
 ] as const;
 
 export type Column = (typeof COLUMNS)[number];
@@ -124,8 +126,10 @@ export function writeRow(record: CallRecord, target: unknown[], maxChars: number
   target[i++] = text(record.errorMessage, maxChars);
   target[i++] = finite(record.httpStatus);
   target[i++] = finite(record.retryAfterMs);
-  target[i] =
+  target[i++] =
     record.problems === undefined || record.problems.length === 0 ? null : toSafeJson(record.problems, maxChars);
+  target[i++] = record.cacheHit === true ? 1 : null;
+  target[i] = record.cacheHit === true ? text(record.costSaved ?? null, maxChars) : null;
 }
 
 /** The inverse of `writeRow`: a record deep-equal to the one written (after sanitization). */
@@ -169,6 +173,10 @@ export function rowToRecord(row: StoredRow): CallRecord {
     retryAfterMs: row.retry_after_ms as number | null,
     // Only set when the call had problems, as on the record that was written.
     ...(row.problems == null ? undefined : { problems: JSON.parse(row.problems as string) as string[] }),
+    // Only set on answers served from the response cache.
+    ...(row.cache_hit == null
+      ? undefined
+      : { cacheHit: true as const, costSaved: (row.cost_saved as string | null) ?? null }),
   };
 }
 
