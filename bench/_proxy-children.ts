@@ -132,5 +132,7 @@ async function runLoad(load: LoadConfig): Promise<void> {
       first50: pick(firstChunks, 0.5),
       first99: pick(firstChunks, 0.99),
     })}\n`,
+    // Requests still unanswered must not keep this process (and its CPU use) alive.
+    () => process.exit(0),
   );
 }

@@ -198,6 +198,11 @@ export const proxySettingsSchema = z
     max_request_bytes: z.number().int().positive().optional(),
     max_response_bytes: z.number().int().positive().optional(),
     upstream_timeout_ms: z.number().int().positive().optional(),
+    /** The response cache the proxy answers `x-ledger-cache: on` from: in memory or in the ledger's SQLite file. */
+    cache: z.enum(['memory', 'sqlite']).optional(),
+    cache_ttl_ms: z.number().int().positive().optional(),
+    /** Upstreams whose requests use the cache without the header. */
+    cache_upstreams: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

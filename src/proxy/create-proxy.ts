@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
 import { withStreamUsage } from '../capture/openai/chat-request.js';
 import { completeCall, failCall } from '../capture/record-call.js';
@@ -14,6 +15,7 @@ import type { CallHandle, CallInit } from '../core/call.js';
 import type { Ledger } from '../core/ledger.js';
 import { QuotaExceededError, RateLimitedError } from '../meters/errors.js';
 import { attributionOf, isLedgerHeader, type HeaderAttribution } from './attribution.js';
+import { answerFromCache, CacheFill, proxyCacheInput } from './proxy-cache.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 import { sendProviderError, type ApiFamily } from './provider-errors.js';
 import { buildUpstreams, recordedRouteOf, upstreamOf, type RecordedRoute, type Upstream } from './routes.js';
@@ -39,6 +41,13 @@ export interface LedgerProxyOptions {
   maxResponseBytes?: number;
   /** No response headers from the upstream within this long: 504 in the provider's shape. Default 10 minutes. */
   upstreamTimeoutMs?: number;
+  /**
+   * The response cache; default the ledger's own (`createLedger({ cache })`). A request uses it
+   * with `x-ledger-cache: on`; `false` turns it off for the proxy.
+   */
+  cache?: ResponseCache | false;
+  /** Upstreams whose requests use the cache without asking (`x-ledger-cache: off` still opts out). */
+  cacheUpstreams?: readonly string[];
 }
 
 /** A `node:http` request listener that forwards, records and meters LLM calls. */
@@ -103,7 +112,20 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
   const binding = createBinding(ledger);
   const metrics = new ProxyMetrics();
-  const context: ProxyContext = { ledger, binding, keys, settings, httpAgent, httpsAgent, metrics };
+  const cache =
+    options.cache === false ? undefined : (options.cache ?? (ledger as { cache?: ResponseCache }).cache ?? undefined);
+  const cacheUpstreams = new Set(options.cacheUpstreams ?? []);
+  const context: ProxyContext = {
+    ledger,
+    binding,
+    keys,
+    settings,
+    httpAgent,
+    httpsAgent,
+    metrics,
+    cache,
+    cacheUpstreams,
+  };
 
   const listener = ((request: IncomingMessage, response: ServerResponse) => {
     request.socket.setNoDelay(true);
@@ -150,6 +172,8 @@ interface ProxyContext {
   httpAgent: HttpAgent;
   httpsAgent: HttpsAgent;
   metrics: ProxyMetrics;
+  cache: ResponseCache | undefined;
+  cacheUpstreams: ReadonlySet<string>;
 }
 
 async function handle(
@@ -201,6 +225,8 @@ async function handle(
   let route: RecordedRoute | undefined;
   let streams = false;
   let hideUsage = false;
+  let fill: CacheFill | undefined;
+  let cacheHeader: string | undefined;
   if (recorded && context.ledger.enabled) {
     route = recorded.route;
     let parsed: unknown;
@@ -230,6 +256,23 @@ async function handle(
       }
     }
     const init = callInitOf(route, json, recorded.model, upstream, attribution, virtualKey, streams);
+    const wantsCache =
+      attribution.cache === 'on' || (attribution.cache !== 'off' && context.cacheUpstreams.has(upstream.name));
+    if (wantsCache && !context.cache) cacheHeader = 'unavailable';
+    else if (wantsCache) {
+      const request = recorded.model === undefined ? parsed : { ...parsed, model: recorded.model };
+      const input = proxyCacheInput(upstream.name, rest, init.model, streams, request as Record<string, unknown>);
+      const lookup = await context.cache!.lookup(input);
+      if (lookup?.entry) {
+        // A hit costs nothing and contacts no one: recorded, not admitted against limits.
+        answerFromCache(response, lookup.entry, context.ledger.start(init), route);
+        return;
+      }
+      if (lookup) {
+        fill = new CacheFill(context.cache!, input, lookup.key, context.settings.maxResponseBytes);
+        cacheHeader = 'miss';
+      }
+    }
     try {
       call = context.ledger.gated ? await context.ledger.startAdmitted(init) : context.ledger.start(init);
     } catch (error) {
@@ -255,6 +298,8 @@ async function handle(
     route,
     streams,
     hideUsage,
+    fill,
+    cacheHeader,
   });
 }
 
@@ -267,10 +312,15 @@ interface Forwarded {
   route: RecordedRoute | undefined;
   streams: boolean;
   hideUsage: boolean;
+  /** A cache miss: what the client receives is stored once the call completes whole. */
+  fill: CacheFill | undefined;
+  /** The `x-ledger-cache` response header: `miss`, or `unavailable` when the proxy has no cache. */
+  cacheHeader: string | undefined;
 }
 
 function forward(context: ProxyContext, request: IncomingMessage, response: ServerResponse, job: Forwarded): void {
-  const { upstream, call } = job;
+  const { upstream } = job;
+  let call = job.call;
   const family = upstream.family;
   const https = upstream.url.protocol === 'https:';
   const outgoing = (https ? httpsRequest : httpRequest)({
@@ -337,13 +387,20 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
     const status = answer.statusCode ?? 502;
     const ok = status >= 200 && status < 300;
     const sse = ok && job.streams && isEventStream(answer.headers['content-type']);
-    response.writeHead(status, responseHeaders(answer.rawHeaders, job.hideUsage && sse));
+    const headers = responseHeaders(answer.rawHeaders, job.hideUsage && sse);
+    if (job.cacheHeader) headers.push('x-ledger-cache', job.cacheHeader);
+    response.writeHead(status, headers);
     if (!call || !job.route) return pipeThrough(context, answer, response, settle);
+    const fill = ok ? job.fill : undefined;
+    if (fill) {
+      call = storedOnCompletion(call, fill, answer.headers['content-type']);
+      job.call = call;
+    }
     if (sse) {
       stream = new StreamRecorder(call, job.route.accumulator(job.hideUsage), context.ledger);
-      return relayStream(context, answer, response, stream, job.hideUsage, settle);
+      return relayStream(context, answer, response, stream, job.hideUsage, settle, fill);
     }
-    relayBody(context, answer, response, call, job, status, settle);
+    relayBody(context, answer, response, call, job, status, settle, fill);
   });
   outgoing.end(job.body);
 }
@@ -374,6 +431,7 @@ function relayBody(
   job: Forwarded,
   status: number,
   settle: () => boolean,
+  fill: CacheFill | undefined,
 ): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -390,6 +448,7 @@ function relayBody(
       return;
     }
     chunks.push(chunk);
+    fill?.add(chunk);
     write(response, answer, chunk);
   });
   answer.on('end', () => {
@@ -454,8 +513,13 @@ function relayStream(
   stream: StreamRecorder,
   hideUsage: boolean,
   settle: () => boolean,
+  fill: CacheFill | undefined,
 ): void {
   const splitter = new SseSplitter();
+  const send = (bytes: Buffer) => {
+    fill?.add(bytes);
+    write(response, answer, bytes);
+  };
   let size = 0;
   const read = (event: Buffer) => {
     const data = sseData(event);
@@ -474,10 +538,10 @@ function relayStream(
     if (verdict & REPLACE) {
       const text = event.toString('utf8');
       const at = text.lastIndexOf(',"usage":null');
-      write(response, answer, at < 0 ? event : Buffer.from(text.slice(0, at) + text.slice(at + 13)));
+      send(at < 0 ? event : Buffer.from(text.slice(0, at) + text.slice(at + 13)));
       return;
     }
-    write(response, answer, event);
+    send(event);
   };
   answer.on('data', (chunk: Buffer) => {
     size += chunk.length;
@@ -490,14 +554,14 @@ function relayStream(
     if (hideUsage) {
       splitter.push(chunk, readAndFilter);
     } else {
-      write(response, answer, chunk);
+      send(chunk);
       splitter.push(chunk, read);
     }
   });
   answer.on('end', () => {
     if (!settle()) return;
     const rest = splitter.takeRest();
-    if (rest && hideUsage) write(response, answer, rest);
+    if (rest && hideUsage) send(rest);
     response.end();
     stream.end();
   });
@@ -505,6 +569,22 @@ function relayStream(
     if (!settle()) return;
     stream.fail(upstreamFailure('network', `the stream broke off: ${error.message}`, error));
     response.destroy();
+  });
+}
+
+/** The call, its completion storing the answer in the cache (only a complete success is stored). */
+function storedOnCompletion(call: CallHandle, fill: CacheFill, contentType: string | undefined): CallHandle {
+  const complete: CallHandle['complete'] = (result) => {
+    const record = call.complete(result);
+    fill.finish(record, contentType);
+    return record;
+  };
+  return new Proxy(call, {
+    get(target, property) {
+      if (property === 'complete') return complete;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
 

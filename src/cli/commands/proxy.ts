@@ -33,7 +33,10 @@ Options:
                         ${DEFAULT_UPSTREAMS.anthropic}, ${DEFAULT_UPSTREAMS.gemini};
                         other names add /u/NAME/v1 (also proxy.upstreams in the config file)
   --keys FILE           virtual keys (also proxy.virtual_keys): clients send a ledger key, the proxy
-                        sends the provider secret held in the file`;
+                        sends the provider secret held in the file
+  --cache memory|sqlite the response cache (also proxy.cache): requests with x-ledger-cache: on (or
+                        every request to an upstream in proxy.cache_upstreams) are answered from it
+                        when an identical one succeeded before; the answer says x-ledger-cache: hit|miss`;
 
 export const command: CliCommand = {
   name: 'proxy',
@@ -48,6 +51,7 @@ export const command: CliCommand = {
         host: { type: 'string' },
         upstream: { type: 'string', multiple: true },
         keys: { type: 'string' },
+        cache: { type: 'string' },
       },
       strict: true,
     });
@@ -57,8 +61,13 @@ export const command: CliCommand = {
     const host = values.host ?? settings.host ?? DEFAULT_HOST;
     const keyFile = values.keys ?? settings.virtual_keys;
     const virtualKeys = keyFile === undefined ? undefined : loadVirtualKeys(resolve(io.cwd, keyFile));
+    const cacheBackend = values.cache ?? settings.cache;
+    if (cacheBackend !== undefined && cacheBackend !== 'memory' && cacheBackend !== 'sqlite') {
+      throw new UsageError(`--cache ${cacheBackend}: expected memory or sqlite`);
+    }
     const ledger = createLedger({
       store: values.db,
+      cache: cacheBackend === undefined ? undefined : { backend: cacheBackend, ttlMs: settings.cache_ttl_ms },
       configFile: values.config,
       env: io.env,
       cwd: io.cwd,
@@ -75,6 +84,7 @@ export const command: CliCommand = {
         maxRequestBytes: settings.max_request_bytes,
         maxResponseBytes: settings.max_response_bytes,
         upstreamTimeoutMs: settings.upstream_timeout_ms,
+        cacheUpstreams: settings.cache_upstreams,
       });
     } catch (error) {
       await ledger.close();
@@ -85,6 +95,7 @@ export const command: CliCommand = {
       const prefix = name in DEFAULT_UPSTREAMS ? `/${name}` : `/u/${name}/v1`;
       io.stdout(`  ${running.url}${prefix} -> ${printable(base)}\n`);
     }
+    if (cacheBackend) io.stdout(`  response cache: ${cacheBackend} (x-ledger-cache: on)\n`);
     if (virtualKeys) io.stdout(`  ${virtualKeys.length} virtual keys; provider keys from clients are refused\n`);
     const signal = await untilSignal();
     io.stdout(`${signal}: finishing requests in flight, then storing the last records\n`);
