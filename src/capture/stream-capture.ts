@@ -430,7 +430,7 @@ export class StreamCapture<Chunk> implements Watched {
 const INPUT_DETAIL_BUCKETS = ['cacheWrite1h', 'inputAudio', 'cacheAudioRead', 'inputImage'] as const;
 
 /** The chain's counts, with the input side and cache counts the provider did report. */
-function estimatedTokens(
+export function estimatedTokens(
   estimate: TokenEstimate,
   known: TokenUsage | undefined,
 ): { tokens: TokenUsage; tokenSource: TokenSource } {

@@ -186,11 +186,32 @@ export const ledgerSettingsSchema = z
   })
   .strict();
 
+/** `llm-ledger proxy`: upstream base URLs by name, virtual keys, listen address and limits. */
+export const proxySettingsSchema = z
+  .object({
+    /** `openai`, `anthropic`, `gemini` replace the providers' URLs; any other name is an OpenAI-compatible upstream at /u/<name>/v1. */
+    upstreams: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i), z.string().url()).optional(),
+    /** A YAML or JSON file of virtual keys (relative to the working directory). */
+    virtual_keys: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().min(1).optional(),
+    max_request_bytes: z.number().int().positive().optional(),
+    max_response_bytes: z.number().int().positive().optional(),
+    upstream_timeout_ms: z.number().int().positive().optional(),
+    /** The response cache the proxy answers `x-ledger-cache: on` from: in memory or in the ledger's SQLite file. */
+    cache: z.enum(['memory', 'sqlite']).optional(),
+    cache_ttl_ms: z.number().int().positive().optional(),
+    /** Upstreams whose requests use the cache without the header. */
+    cache_upstreams: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
 export const configFileSchema = z
   .object({
     models: z.record(z.string(), modelEntrySchema).optional(),
     pricing: pricingSettingsSchema.optional(),
     limits: limitsConfigSchema.optional(),
+    proxy: proxySettingsSchema.optional(),
     settings: z
       .object({
         usage_logging: usageLoggingSchema.optional(),
@@ -203,6 +224,7 @@ export const configFileSchema = z
   .strict();
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
+export type ProxySettings = z.infer<typeof proxySettingsSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type PricingEntry = z.infer<typeof pricingEntrySchema>;
 export type BucketPricesEntry = z.infer<typeof bucketPricesSchema>;

@@ -5,6 +5,7 @@ import { command as demo } from './demo.js';
 import { command as exportCommand } from './export.js';
 import { command as migrate } from './migrate.js';
 import { command as prices } from './prices.js';
+import { command as proxy } from './proxy.js';
 import { command as purge } from './purge.js';
 import { command as report } from './report.js';
 import { command as replay } from './replay.js';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly CliCommand[] = [
   purge,
   replay,
   migrate,
+  proxy,
 ];

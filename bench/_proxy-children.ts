@@ -1,0 +1,138 @@
+/**
+ * The processes of `npm run bench -- proxy`, one role each, chosen by argv[2]:
+ * `upstream` (the wire server answering like OpenAI), `ours` (llm-ledger's proxy recording into
+ * SQLite) and `load` (an open-loop load generator over a keep-alive agent). Each prints one JSON
+ * line on stdout. Library code resolves to dist/ (as built), like every benchmark.
+ */
+import { register } from 'node:module';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+register(new URL('./_compiled-hooks.mjs', import.meta.url).href);
+
+const role = process.argv[2];
+const config = JSON.parse(process.argv[3] ?? '{}') as Record<string, unknown>;
+
+if (role === 'upstream') {
+  const { startWireServer } = await import('../src/testing/index.js');
+  const { benchChatReply } = await import('../test/support/wire-server/bench-replies.js');
+  const server = await startWireServer();
+  server.setDefault('openai.chat', benchChatReply());
+  // Benchmarks run for minutes: the recorded requests would grow without end.
+  setInterval(() => (server.requests.length = 0), 1000).unref();
+  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+} else if (role === 'ours') {
+  const { createLedger } = await import('../src/create-ledger.js');
+  const { silentLogger } = await import('../src/core/logger.js');
+  const { startLedgerProxy } = await import('../src/proxy/index.js');
+  const directory = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
+  const ledger = createLedger({
+    store: join(directory, 'ledger.db'),
+    configFile: false,
+    env: {},
+    logger: silentLogger,
+    priceUpdates: false,
+    spool: false,
+    shutdownHooks: false,
+  });
+  const proxy = await startLedgerProxy(ledger, { port: 0, upstreams: { openai: `${String(config.upstream)}/v1` } });
+  process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
+  process.on('SIGTERM', () => {
+    void proxy
+      .close()
+      .then(() => ledger.close())
+      .finally(() => process.exit(0));
+  });
+} else if (role === 'load') {
+  await runLoad(config as unknown as LoadConfig);
+}
+
+interface LoadConfig {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  rate: number;
+  durationMs: number;
+  warmUpMs: number;
+}
+
+async function runLoad(load: LoadConfig): Promise<void> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' });
+  const target = new URL(load.url);
+  const body = Buffer.from(load.body);
+  const headers = { ...load.headers, 'content-type': 'application/json', 'content-length': String(body.length) };
+  const latencies: number[] = [];
+  const firstChunks: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  let counted = 0;
+  const start = performance.now();
+  const end = start + load.warmUpMs + load.durationMs;
+  const send = () => {
+    const began = performance.now();
+    const measured = began >= start + load.warmUpMs;
+    if (measured) counted++;
+    const outgoing = request(
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent },
+      (response) => {
+        let first = 0;
+        response.on('data', () => {
+          if (first === 0) first = performance.now();
+        });
+        response.on('end', () => {
+          if (!measured) return;
+          if (response.statusCode !== 200) {
+            errors++;
+            return;
+          }
+          latencies.push(performance.now() - began);
+          firstChunks.push(first - began);
+        });
+      },
+    );
+    outgoing.setNoDelay(true);
+    outgoing.on('error', () => {
+      if (measured) errors++;
+    });
+    outgoing.end(body);
+  };
+  // Open loop: requests leave on schedule whether or not earlier ones have been answered.
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.floor(((Math.min(now, end) - start) * load.rate) / 1000);
+      while (sent < due) {
+        sent++;
+        send();
+      }
+      if (now >= end) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const deadline = performance.now() + 10_000;
+  while (latencies.length + errors < counted && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  firstChunks.sort((a, b) => a - b);
+  const pick = (values: number[], q: number) =>
+    values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? NaN;
+  process.stdout.write(
+    `${JSON.stringify({
+      count: latencies.length,
+      errors,
+      lost: counted - latencies.length - errors,
+      achievedRate: (counted / load.durationMs) * 1000,
+      p50: pick(latencies, 0.5),
+      p99: pick(latencies, 0.99),
+      first50: pick(firstChunks, 0.5),
+      first99: pick(firstChunks, 0.99),
+    })}\n`,
+    // Requests still unanswered must not keep this process (and its CPU use) alive.
+    () => process.exit(0),
+  );
+}

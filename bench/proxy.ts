@@ -1,0 +1,277 @@
+/**
+ * Added latency of the proxy: the same fake upstream (the wire server, answering like OpenAI's
+ * Chat Completions) reached directly, through llm-ledger's proxy (recording every call into
+ * SQLite) and through @portkey-ai/gateway, in one run. A second process generates the load, open
+ * loop over a keep-alive agent, at 200 and 1,000 requests/s, non-streamed and streamed (10 content
+ * chunks). Each of the four processes is separate, so the proxy's CPU time (read from /proc) is its
+ * own. Added latency is a path's percentile minus the direct path's, from runs interleaved in the
+ * same minute; the ratio is the same pair divided. Time to first chunk is when the first body
+ * bytes arrive.
+ *
+ * Goals (at 1,000 requests/s): p50 +0.5 ms or less, p99 +2 ms or less, first chunk +0.5 ms or
+ * less, and below Portkey on every line. The machine is shared: read figures against the direct
+ * baseline of the same run.
+ *
+ * BENCH_SECONDS (default 5) sets each measured run; BENCH_RATES (default `200,1000`) the rates;
+ * BENCH_ROUNDS (default 1) repeats every run and keeps each path's median.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const CHILDREN = fileURLToPath(new URL('./_proxy-children.ts', import.meta.url));
+const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url));
+const CLOCK_TICKS_PER_SECOND = 100;
+
+type Path = 'direct' | 'llm-ledger' | 'portkey';
+interface LoadResult {
+  count: number;
+  errors: number;
+  lost: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  first50: number;
+  first99: number;
+}
+interface Measured extends LoadResult {
+  cpuMicrosPerRequest: number | null;
+}
+
+export async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const rates = (process.env.BENCH_RATES ?? '200,1000').split(',').map(Number);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const started: ChildProcess[] = [];
+  try {
+    const upstream = await startChild(['upstream'], started);
+    const ours = await startChild(['ours', JSON.stringify({ upstream: upstream.info.url })], started);
+    const portkeyPort = await freePort();
+    const portkey = spawn(process.execPath, [PORTKEY, `--port=${portkeyPort}`, '--headless'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    started.push(portkey);
+    await waitForPort(portkeyPort);
+    const upstreamUrl = String(upstream.info.url);
+    const targets: Record<Path, { url: string; headers: Record<string, string>; pid: number | undefined }> = {
+      direct: { url: `${upstreamUrl}/v1/chat/completions`, headers: auth(), pid: undefined },
+      'llm-ledger': {
+        url: `${String(ours.info.url)}/openai/v1/chat/completions`,
+        headers: auth(),
+        pid: ours.child.pid,
+      },
+      portkey: {
+        url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+        headers: { ...auth(), 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` },
+        pid: portkey.pid,
+      },
+    };
+    process.stdout.write(
+      `${seconds} s per run after 1 s of warm-up, ${rounds} round(s); load from a separate process; ` +
+        `upstream, llm-ledger proxy (SQLite store) and Portkey each in their own process\n`,
+    );
+    // JIT, the price catalog and the store's first writes: warmed up on every path before measuring.
+    for (const path of ['direct', 'llm-ledger', 'portkey'] as const) {
+      for (const stream of [false, true]) {
+        await runLoad({
+          url: targets[path].url,
+          headers: targets[path].headers,
+          body: requestBody(stream),
+          rate: 200,
+          durationMs: 2000,
+          warmUpMs: 0,
+        });
+      }
+    }
+    const results: Array<{ rate: number; stream: boolean; byPath: Record<Path, Measured> }> = [];
+    for (const rate of rates) {
+      for (const stream of [false, true]) {
+        const body = requestBody(stream);
+        const runs: Record<Path, Measured[]> = { direct: [], 'llm-ledger': [], portkey: [] };
+        for (let round = 0; round < rounds; round++) {
+          for (const path of shuffled<Path>(['direct', 'llm-ledger', 'portkey'])) {
+            const target = targets[path];
+            const before = target.pid ? cpuTicks(target.pid) : 0;
+            const result = await runLoad({
+              url: target.url,
+              headers: target.headers,
+              body,
+              rate,
+              durationMs: seconds * 1000,
+              warmUpMs: 1000,
+            });
+            const ticks = target.pid ? cpuTicks(target.pid) - before : 0;
+            // Warm-up requests used CPU too: divided by every request of the run.
+            const total = Math.round(result.achievedRate * (seconds + 1));
+            runs[path].push({
+              ...result,
+              cpuMicrosPerRequest: target.pid ? ((ticks / CLOCK_TICKS_PER_SECOND) * 1e6) / Math.max(1, total) : null,
+            });
+          }
+        }
+        const byPath = {
+          direct: median(runs.direct),
+          'llm-ledger': median(runs['llm-ledger']),
+          portkey: median(runs.portkey),
+        };
+        results.push({ rate, stream, byPath });
+        print(rate, stream, byPath);
+      }
+    }
+    verdicts(results);
+  } finally {
+    for (const child of started) child.kill('SIGTERM');
+  }
+}
+
+function requestBody(stream: boolean): string {
+  return JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Say hello' }],
+    max_tokens: stream ? 10 : 16,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+function auth(): Record<string, string> {
+  return { authorization: 'Bearer sk-bench' };
+}
+
+function print(rate: number, stream: boolean, byPath: Record<Path, Measured>): void {
+  const direct = byPath.direct;
+  process.stdout.write(
+    `\n${rate} req/s, ${stream ? 'streamed (10 chunks)' : 'non-streamed'}\n` +
+      `  path          p50 ms   p99 ms  first-chunk p50  | added p50        added p99        added first-chunk | CPU µs/req  achieved/s  errors\n`,
+  );
+  for (const path of ['direct', 'llm-ledger', 'portkey'] as const) {
+    const run = byPath[path];
+    const added =
+      path === 'direct'
+        ? '(baseline)'.padEnd(52)
+        : `${diff(run.p50, direct.p50)} ${diff(run.p99, direct.p99)} ${diff(run.first50, direct.first50)}`;
+    if (run.count === 0) {
+      process.stdout.write(
+        `  ${path.padEnd(12)} no successful request (${run.errors} errors, ${run.lost} unanswered)\n`,
+      );
+      continue;
+    }
+    process.stdout.write(
+      `  ${path.padEnd(12)} ${run.p50.toFixed(2).padStart(7)} ${run.p99.toFixed(2).padStart(8)} ${run.first50
+        .toFixed(2)
+        .padStart(
+          16,
+        )}  | ${added} | ${run.cpuMicrosPerRequest === null ? '-'.padStart(10) : run.cpuMicrosPerRequest.toFixed(0).padStart(10)} ${run.achievedRate
+        .toFixed(0)
+        .padStart(11)} ${String(run.errors + run.lost).padStart(7)}\n`,
+    );
+  }
+}
+
+function diff(value: number, baseline: number): string {
+  if (!Number.isFinite(value) || !Number.isFinite(baseline)) return 'n/a'.padEnd(16);
+  return `${(value - baseline >= 0 ? '+' : '') + (value - baseline).toFixed(2)} (×${(value / baseline).toFixed(2)})`.padEnd(
+    16,
+  );
+}
+
+function verdicts(results: Array<{ rate: number; stream: boolean; byPath: Record<Path, Measured> }>): void {
+  process.stdout.write('\nGoals:\n');
+  for (const { rate, stream, byPath } of results) {
+    const ours = byPath['llm-ledger'];
+    const direct = byPath.direct;
+    const portkey = byPath.portkey;
+    const label = `${rate} req/s ${stream ? 'streamed' : 'non-streamed'}`;
+    const lines: string[] = [];
+    if (rate >= 1000) {
+      lines.push(check('p50 added ≤ 0.5 ms', ours.p50 - direct.p50 <= 0.5));
+      lines.push(check('p99 added ≤ 2 ms', ours.p99 - direct.p99 <= 2));
+      if (stream) lines.push(check('first chunk added ≤ 0.5 ms', ours.first50 - direct.first50 <= 0.5));
+    }
+    if (portkey.count === 0) lines.push('Portkey answered no request: no comparison');
+    else {
+      lines.push(
+        check(
+          'below Portkey (p50, p99, first chunk)',
+          ours.p50 < portkey.p50 && ours.p99 < portkey.p99 && ours.first50 < portkey.first50,
+        ),
+      );
+    }
+    process.stdout.write(`  ${label}: ${lines.join('; ')}\n`);
+  }
+}
+
+function check(name: string, met: boolean): string {
+  return `${name} ${met ? 'met' : 'NOT met'}`;
+}
+
+function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.p50 - b.p50);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+  }
+  return copy;
+}
+
+/** utime + stime of a process, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function startChild(
+  args: string[],
+  started: ChildProcess[],
+): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILDREN, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  started.push(child);
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.indexOf('\n');
+      if (line >= 0) resolve(JSON.parse(output.slice(0, line)) as Record<string, unknown>);
+    });
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+  return { child, info };
+}
+
+async function runLoad(config: Record<string, unknown>): Promise<LoadResult> {
+  const started: ChildProcess[] = [];
+  const { info } = await startChild(['load', JSON.stringify(config)], started);
+  return info as unknown as LoadResult;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`Portkey did not start on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

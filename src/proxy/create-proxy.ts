@@ -1,0 +1,736 @@
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ResponseCache } from '../cache/response-cache.js';
+import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
+import { withStreamUsage } from '../capture/openai/chat-request.js';
+import { completeCall, failCall } from '../capture/record-call.js';
+import { HIDE, REPLACE } from '../capture/stream-capture.js';
+import type { CallHandle, CallInit } from '../core/call.js';
+import type { Ledger } from '../core/ledger.js';
+import { QuotaExceededError, RateLimitedError } from '../meters/errors.js';
+import { attributionOf, isLedgerHeader, type HeaderAttribution } from './attribution.js';
+import { answerFromCache, CacheFill, proxyCacheInput } from './proxy-cache.js';
+import { ProxyMetrics } from './proxy-metrics.js';
+import { sendProviderError, type ApiFamily } from './provider-errors.js';
+import { buildUpstreams, recordedRouteOf, upstreamOf, type RecordedRoute, type Upstream } from './routes.js';
+import { SseSplitter, sseData } from './sse-splitter.js';
+import { StreamRecorder } from './stream-recorder.js';
+import { UpstreamError, upstreamFailure } from './upstream-error.js';
+import { clientKeyOf, VirtualKeyTable, type VirtualKey } from './virtual-keys.js';
+
+export interface LedgerProxyOptions {
+  /**
+   * Base URL per upstream. `openai`, `anthropic` and `gemini` replace the providers' own (the URL
+   * stands for `/openai/v1`, `/anthropic/v1`, `/gemini/v1beta`); any other name adds an
+   * OpenAI-compatible upstream at `/u/<name>/v1`, such as `groq: 'https://api.groq.com/openai/v1'`.
+   */
+  upstreams?: Record<string, string>;
+  /** Virtual keys: a client sends one of these instead of a provider key. */
+  virtualKeys?: readonly VirtualKey[];
+  /** With virtual keys, also let clients send their own provider keys. Default false. */
+  allowProviderKeys?: boolean;
+  /** Request bodies above this are refused with 413. Default 16 MiB. */
+  maxRequestBytes?: number;
+  /** A response above this is cut off and recorded as failed. Default 64 MiB. */
+  maxResponseBytes?: number;
+  /** No response headers from the upstream within this long: 504 in the provider's shape. Default 10 minutes. */
+  upstreamTimeoutMs?: number;
+  /**
+   * The response cache; default the ledger's own (`createLedger({ cache })`). A request uses it
+   * with `x-ledger-cache: on`; `false` turns it off for the proxy.
+   */
+  cache?: ResponseCache | false;
+  /** Upstreams whose requests use the cache without asking (`x-ledger-cache: off` still opts out). */
+  cacheUpstreams?: readonly string[];
+}
+
+/** A `node:http` request listener that forwards, records and meters LLM calls. */
+export interface LedgerProxy {
+  (request: IncomingMessage, response: ServerResponse): void;
+  /** Counters in the Prometheus text format (also served at `/metrics`). */
+  metricsText(): string;
+  /** Closes the upstream connection pools (the ledger stays open: it is the caller's). */
+  close(): void;
+}
+
+const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 600_000;
+
+/** Request headers that belong to one hop, never forwarded. */
+const HOP_REQUEST_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'accept-encoding',
+]);
+const HOP_RESPONSE_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'trailer',
+  'upgrade',
+]);
+const KEY_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key'] as const;
+
+/**
+ * The proxy as a request listener: `createServer(createLedgerProxy(ledger))`. Every LLM request
+ * becomes one record of `ledger`, attributed from its `x-ledger-*` headers, admitted against the
+ * ledger's budgets and rate limits before it is forwarded; the answer reaches the client as the
+ * upstream sends it, chunk by chunk.
+ *
+ * @example
+ * const ledger = createLedger();
+ * const server = createServer({ noDelay: true }, createLedgerProxy(ledger, { upstreams: { groq: 'https://api.groq.com/openai/v1' } }));
+ * server.listen(4000);
+ */
+export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = {}): LedgerProxy {
+  const upstreams = buildUpstreams(options.upstreams);
+  const keys =
+    options.virtualKeys && options.virtualKeys.length > 0 ? new VirtualKeyTable(options.virtualKeys) : undefined;
+  const settings = {
+    maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    allowProviderKeys: options.allowProviderKeys ?? keys === undefined,
+  };
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
+  const binding = createBinding(ledger);
+  const metrics = new ProxyMetrics();
+  const cache =
+    options.cache === false ? undefined : (options.cache ?? (ledger as { cache?: ResponseCache }).cache ?? undefined);
+  const cacheUpstreams = new Set(options.cacheUpstreams ?? []);
+  const context: ProxyContext = {
+    ledger,
+    binding,
+    keys,
+    settings,
+    httpAgent,
+    httpsAgent,
+    metrics,
+    cache,
+    cacheUpstreams,
+  };
+
+  const listener = ((request: IncomingMessage, response: ServerResponse) => {
+    request.socket.setNoDelay(true);
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (path === '/healthz') return sendHealth(ledger, response);
+    if (path === '/metrics') return sendText(response, 200, metrics.text(ledger), 'text/plain; version=0.0.4');
+    const found = upstreamOf(upstreams, path);
+    if (!found) {
+      sendText(
+        response,
+        404,
+        `no upstream for ${path}: use /openai/v1, /anthropic/v1, /gemini/v1beta or /u/<name>/v1\n`,
+      );
+      request.resume();
+      return;
+    }
+    const query = queryAt < 0 ? '' : url.slice(queryAt);
+    handle(context, request, response, found.upstream, found.rest, query).catch((error: unknown) => {
+      metrics.internalErrors++;
+      ledger.invalid('proxy', `proxy internal error: ${(error as Error)?.message ?? String(error)}`);
+      sendProviderError(response, found.upstream.family, 'internal', 'llm-ledger proxy internal error');
+    });
+  }) as LedgerProxy;
+  listener.metricsText = () => metrics.text(ledger);
+  listener.close = () => {
+    httpAgent.destroy();
+    httpsAgent.destroy();
+  };
+  return listener;
+}
+
+interface ProxyContext {
+  ledger: Ledger;
+  binding: CaptureBinding;
+  keys: VirtualKeyTable | undefined;
+  settings: {
+    maxRequestBytes: number;
+    maxResponseBytes: number;
+    upstreamTimeoutMs: number;
+    allowProviderKeys: boolean;
+  };
+  httpAgent: HttpAgent;
+  httpsAgent: HttpsAgent;
+  metrics: ProxyMetrics;
+  cache: ResponseCache | undefined;
+  cacheUpstreams: ReadonlySet<string>;
+}
+
+async function handle(
+  context: ProxyContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  upstream: Upstream,
+  rest: string,
+  query: string,
+): Promise<void> {
+  const family = upstream.family;
+  context.metrics.requests++;
+  const body = await readBody(request, context.settings.maxRequestBytes);
+  if (body === 'too_large') {
+    sendProviderError(response, family, 'too_large', `request body over ${context.settings.maxRequestBytes} bytes`);
+    return;
+  }
+  if (body === 'aborted') return;
+
+  const attribution = attributionOf(request.headers);
+  const headers = forwardHeaders(request.headers);
+  // The client's key: a virtual key is swapped for the secret the proxy holds.
+  const keyed = applyKey(context, upstream, headers, request.headers, query);
+  if (typeof keyed === 'string') {
+    sendProviderError(response, family, 'authentication', keyed);
+    return;
+  }
+  const { virtualKey, query: forwardedQuery } = keyed;
+  if (virtualKey) {
+    const waitMs = context.keys!.admit(virtualKey, Date.now());
+    if (waitMs !== undefined) {
+      context.metrics.refused++;
+      sendProviderError(
+        response,
+        family,
+        'rate_limit',
+        `virtual key ${virtualKey.name ?? ''} is over its requests per minute`.replace('  ', ' '),
+        {
+          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+        },
+      );
+      return;
+    }
+  }
+
+  const recorded = request.method === 'POST' ? recordedRouteOf(family, rest) : undefined;
+  let outgoing = body;
+  let call: CallHandle | undefined;
+  let route: RecordedRoute | undefined;
+  let streams = false;
+  let hideUsage = false;
+  let fill: CacheFill | undefined;
+  let cacheHeader: string | undefined;
+  if (recorded && context.ledger.enabled) {
+    route = recorded.route;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      sendProviderError(
+        response,
+        family,
+        'invalid_request',
+        `malformed JSON in the request body: ${(error as Error).message}`,
+      );
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      sendProviderError(response, family, 'invalid_request', 'the request body must be a JSON object');
+      return;
+    }
+    let json = parsed as Record<string, unknown>;
+    streams = route.streams(json, recorded.action);
+    if (streams && route.addsStreamUsage) {
+      const prepared = withStreamUsage(json);
+      if (prepared.added) {
+        json = prepared.params;
+        hideUsage = true;
+        outgoing = Buffer.from(JSON.stringify(json));
+      }
+    }
+    const init = callInitOf(route, json, recorded.model, upstream, attribution, virtualKey, streams);
+    const wantsCache =
+      attribution.cache === 'on' || (attribution.cache !== 'off' && context.cacheUpstreams.has(upstream.name));
+    if (wantsCache && !context.cache) cacheHeader = 'unavailable';
+    else if (wantsCache) {
+      const request = recorded.model === undefined ? parsed : { ...parsed, model: recorded.model };
+      const input = proxyCacheInput(upstream.name, rest, init.model, streams, request as Record<string, unknown>);
+      const lookup = await context.cache!.lookup(input);
+      if (lookup?.entry) {
+        // A hit costs nothing and contacts no one: recorded, not admitted against limits.
+        answerFromCache(response, lookup.entry, context.ledger.start(init), route);
+        return;
+      }
+      if (lookup) {
+        fill = new CacheFill(context.cache!, input, lookup.key, context.settings.maxResponseBytes);
+        cacheHeader = 'miss';
+      }
+    }
+    try {
+      call = context.ledger.gated ? await context.ledger.startAdmitted(init) : context.ledger.start(init);
+    } catch (error) {
+      if (error instanceof RateLimitedError || error instanceof QuotaExceededError) {
+        context.metrics.refused++;
+        const waitMs =
+          error instanceof RateLimitedError ? error.retryAfterMs : Math.max(0, error.resetsAt.getTime() - Date.now());
+        sendProviderError(response, family, error instanceof RateLimitedError ? 'rate_limit' : 'quota', error.message, {
+          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+        });
+        return;
+      }
+      throw error;
+    }
+  }
+  headers['content-length'] = String(outgoing.length);
+  forward(context, request, response, {
+    upstream,
+    target: upstream.basePath + rest + forwardedQuery,
+    headers,
+    body: outgoing,
+    call,
+    route,
+    streams,
+    hideUsage,
+    fill,
+    cacheHeader,
+  });
+}
+
+interface Forwarded {
+  upstream: Upstream;
+  target: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+  call: CallHandle | undefined;
+  route: RecordedRoute | undefined;
+  streams: boolean;
+  hideUsage: boolean;
+  /** A cache miss: what the client receives is stored once the call completes whole. */
+  fill: CacheFill | undefined;
+  /** The `x-ledger-cache` response header: `miss`, or `unavailable` when the proxy has no cache. */
+  cacheHeader: string | undefined;
+}
+
+function forward(context: ProxyContext, request: IncomingMessage, response: ServerResponse, job: Forwarded): void {
+  const { upstream } = job;
+  let call = job.call;
+  const family = upstream.family;
+  const https = upstream.url.protocol === 'https:';
+  const outgoing = (https ? httpsRequest : httpRequest)({
+    protocol: upstream.url.protocol,
+    hostname: upstream.url.hostname,
+    port: upstream.url.port || (https ? 443 : 80),
+    method: request.method,
+    path: job.target,
+    headers: job.headers,
+    agent: https ? context.httpsAgent : context.httpAgent,
+    setHost: true,
+  });
+  context.metrics.inFlight++;
+  let settled = false;
+  let stream: StreamRecorder | undefined;
+  const settle = () => {
+    if (settled) return false;
+    settled = true;
+    context.metrics.inFlight--;
+    return true;
+  };
+  const timer = setTimeout(() => {
+    outgoing.destroy(
+      upstreamFailure('timeout', `no response from ${upstream.name} within ${context.settings.upstreamTimeoutMs} ms`),
+    );
+  }, context.settings.upstreamTimeoutMs);
+  timer.unref();
+
+  // The client went away before the answer was complete: the upstream request is cancelled.
+  response.on('close', () => {
+    clearTimeout(timer);
+    if (response.writableFinished || settled) return;
+    settle();
+    context.metrics.cancelled++;
+    const reason = abortError();
+    outgoing.destroy();
+    if (stream) stream.cancel(reason);
+    else if (call) failCall(call, reason);
+  });
+
+  outgoing.on('error', (error) => {
+    clearTimeout(timer);
+    if (!settle()) return;
+    const failure =
+      error instanceof UpstreamError
+        ? error
+        : upstreamFailure('network', `${upstream.name} unreachable: ${error.message}`, error);
+    context.metrics.upstreamFailures++;
+    if (stream) stream.fail(failure);
+    else if (call) failCall(call, failure);
+    if (response.headersSent) response.destroy();
+    else
+      sendProviderError(
+        response,
+        family,
+        failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable',
+        failure.message,
+      );
+  });
+
+  outgoing.on('response', (answer) => {
+    clearTimeout(timer);
+    answer.socket?.setNoDelay?.(true);
+    const status = answer.statusCode ?? 502;
+    const ok = status >= 200 && status < 300;
+    const sse = ok && job.streams && isEventStream(answer.headers['content-type']);
+    const headers = responseHeaders(answer.rawHeaders, job.hideUsage && sse);
+    if (job.cacheHeader) headers.push('x-ledger-cache', job.cacheHeader);
+    response.writeHead(status, headers);
+    if (!call || !job.route) return pipeThrough(context, answer, response, settle);
+    const fill = ok ? job.fill : undefined;
+    if (fill) {
+      call = storedOnCompletion(call, fill, answer.headers['content-type']);
+      job.call = call;
+    }
+    if (sse) {
+      stream = new StreamRecorder(call, job.route.accumulator(job.hideUsage), context.ledger);
+      return relayStream(context, answer, response, stream, job.hideUsage, settle, fill);
+    }
+    relayBody(context, answer, response, call, job, status, settle, fill);
+  });
+  outgoing.end(job.body);
+}
+
+/** Unrecorded paths (`GET /models`, count_tokens): bytes through, nothing read. */
+function pipeThrough(
+  context: ProxyContext,
+  answer: IncomingMessage,
+  response: ServerResponse,
+  settle: () => boolean,
+): void {
+  answer.on('data', (chunk: Buffer) => write(response, answer, chunk));
+  answer.on('end', () => {
+    settle();
+    response.end();
+  });
+  answer.on('error', () => {
+    if (settle()) response.destroy();
+  });
+}
+
+/** A whole JSON answer (or an error): forwarded as it arrives, read for the record once complete. */
+function relayBody(
+  context: ProxyContext,
+  answer: IncomingMessage,
+  response: ServerResponse,
+  call: CallHandle,
+  job: Forwarded,
+  status: number,
+  settle: () => boolean,
+  fill: CacheFill | undefined,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  answer.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > context.settings.maxResponseBytes) {
+      const failure = upstreamFailure(
+        'too_large',
+        `response from ${job.upstream.name} over ${context.settings.maxResponseBytes} bytes`,
+      );
+      if (settle()) failCall(call, failure);
+      answer.destroy();
+      response.destroy();
+      return;
+    }
+    chunks.push(chunk);
+    fill?.add(chunk);
+    write(response, answer, chunk);
+  });
+  answer.on('end', () => {
+    if (!settle()) return;
+    response.end();
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    recordBody(context, call, job, status, answer, text);
+  });
+  answer.on('error', (error) => {
+    if (!settle()) return;
+    failCall(call, upstreamFailure('network', `${job.upstream.name} broke off its response: ${error.message}`, error));
+    response.destroy();
+  });
+}
+
+function recordBody(
+  context: ProxyContext,
+  call: CallHandle,
+  job: Forwarded,
+  status: number,
+  answer: IncomingMessage,
+  text: string,
+): void {
+  let data: unknown;
+  try {
+    data = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    context.metrics.upstreamErrors++;
+    failCall(call, new UpstreamError('http', status, messageOf(data, text, status), answer.headers, data));
+    return;
+  }
+  if (data === undefined) {
+    failCall(
+      call,
+      upstreamFailure('invalid_response', `${job.upstream.name} answered ${status} with a body that is not JSON`),
+    );
+    return;
+  }
+  if (job.streams && Array.isArray(data)) {
+    // Gemini's streamGenerateContent without `alt=sse` answers one JSON array of chunks.
+    const recorder = new StreamRecorder(call, job.route!.accumulator(false), context.ledger);
+    for (const chunk of data) recorder.add(chunk);
+    recorder.end();
+    return;
+  }
+  completeCall(context.binding, call, job.route!.endpoint, data);
+}
+
+/**
+ * A stream: each upstream read is forwarded at once, then split into events and read for the
+ * record. When the proxy added OpenAI's `include_usage`, events are forwarded whole instead, the
+ * usage-only chunk dropped and the `"usage":null` the API then adds cut out of the bytes, so the
+ * client receives exactly what it would have received without the proxy.
+ */
+function relayStream(
+  context: ProxyContext,
+  answer: IncomingMessage,
+  response: ServerResponse,
+  stream: StreamRecorder,
+  hideUsage: boolean,
+  settle: () => boolean,
+  fill: CacheFill | undefined,
+): void {
+  const splitter = new SseSplitter();
+  const send = (bytes: Buffer) => {
+    fill?.add(bytes);
+    write(response, answer, bytes);
+  };
+  let size = 0;
+  const read = (event: Buffer) => {
+    const data = sseData(event);
+    if (data === undefined || data === '[DONE]') return 0;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return 0;
+    }
+    return stream.add(chunk);
+  };
+  const readAndFilter = (event: Buffer) => {
+    const verdict = read(event);
+    if (verdict & HIDE) return;
+    if (verdict & REPLACE) {
+      const text = event.toString('utf8');
+      const at = text.lastIndexOf(',"usage":null');
+      send(at < 0 ? event : Buffer.from(text.slice(0, at) + text.slice(at + 13)));
+      return;
+    }
+    send(event);
+  };
+  answer.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > context.settings.maxResponseBytes) {
+      if (settle()) stream.fail(upstreamFailure('too_large', `stream over ${context.settings.maxResponseBytes} bytes`));
+      answer.destroy();
+      response.destroy();
+      return;
+    }
+    if (hideUsage) {
+      splitter.push(chunk, readAndFilter);
+    } else {
+      send(chunk);
+      splitter.push(chunk, read);
+    }
+  });
+  answer.on('end', () => {
+    if (!settle()) return;
+    const rest = splitter.takeRest();
+    if (rest && hideUsage) send(rest);
+    response.end();
+    stream.end();
+  });
+  answer.on('error', (error) => {
+    if (!settle()) return;
+    stream.fail(upstreamFailure('network', `the stream broke off: ${error.message}`, error));
+    response.destroy();
+  });
+}
+
+/** The call, its completion storing the answer in the cache (only a complete success is stored). */
+function storedOnCompletion(call: CallHandle, fill: CacheFill, contentType: string | undefined): CallHandle {
+  const complete: CallHandle['complete'] = (result) => {
+    const record = call.complete(result);
+    fill.finish(record, contentType);
+    return record;
+  };
+  return new Proxy(call, {
+    get(target, property) {
+      if (property === 'complete') return complete;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Writes with backpressure: a slow client pauses the upstream instead of filling memory. */
+function write(response: ServerResponse, answer: IncomingMessage, chunk: Buffer): void {
+  if (!response.write(chunk) && !answer.isPaused()) {
+    answer.pause();
+    response.once('drain', () => answer.resume());
+  }
+}
+
+function callInitOf(
+  route: RecordedRoute,
+  json: Record<string, unknown>,
+  model: string | undefined,
+  upstream: Upstream,
+  attribution: HeaderAttribution,
+  virtualKey: VirtualKey | undefined,
+  streams: boolean,
+): CallInit {
+  const init = route.endpoint.request(route.requestOf(json, model));
+  init.provider = upstream.name;
+  init.requestMode = streams ? 'streaming' : 'sync';
+  // The virtual key's identity wins: a client must not bill another user by a header.
+  const user = virtualKey?.user ?? attribution.userId ?? (typeof json.user === 'string' ? json.user : undefined);
+  if (user !== undefined) init.userId = user;
+  const tenant = virtualKey?.tenant ?? attribution.tenantId;
+  if (tenant !== undefined) init.tenantId = tenant;
+  if (attribution.sessionId !== undefined) init.sessionId = attribution.sessionId;
+  if (attribution.traceId !== undefined) {
+    init.traceId = attribution.traceId;
+    init.parentId = attribution.parentId;
+  }
+  const tags = virtualKey?.tags ? [...virtualKey.tags, ...(attribution.tags ?? [])] : attribution.tags;
+  if (tags) init.tags = tags;
+  const metadata: Record<string, unknown> = { ...attribution.metadata, proxyUpstream: upstream.name };
+  if (virtualKey?.name) metadata.virtualKey = virtualKey.name;
+  init.metadata = metadata;
+  return init;
+}
+
+/** The client's headers minus hop-by-hop and `x-ledger-*` ones; answers come back uncompressed so they can be read. */
+function forwardHeaders(incoming: IncomingMessage['headers']): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const name in incoming) {
+    if (HOP_REQUEST_HEADERS.has(name) || isLedgerHeader(name)) continue;
+    headers[name] = incoming[name];
+  }
+  headers['accept-encoding'] = 'identity';
+  return headers;
+}
+
+/**
+ * Applies the key policy: a virtual key is replaced by the upstream secret it holds (in the header
+ * that upstream reads); a provider key passes untouched when allowed. Returns a refusal message
+ * otherwise. The key itself is never recorded or logged.
+ */
+function applyKey(
+  context: ProxyContext,
+  upstream: Upstream,
+  headers: OutgoingHttpHeaders,
+  incoming: IncomingMessage['headers'],
+  query: string,
+): { virtualKey?: VirtualKey; query: string } | string {
+  if (!context.keys) return { query };
+  const params = query ? new URLSearchParams(query.slice(1)) : undefined;
+  const sent = clientKeyOf(incoming, params);
+  const virtualKey = sent === undefined ? undefined : context.keys.find(sent);
+  if (!virtualKey) {
+    if (context.settings.allowProviderKeys) return { query };
+    return sent === undefined
+      ? 'no API key: send your llm-ledger virtual key as the API key'
+      : 'unknown virtual key: this proxy accepts only the llm-ledger virtual keys in its key file';
+  }
+  const secret = virtualKey.upstreams[upstream.name];
+  if (secret === undefined) return `this virtual key has no access to the ${upstream.name} upstream`;
+  for (const name of KEY_HEADERS) delete headers[name];
+  let forwardedQuery = query;
+  if (params?.has('key')) {
+    params.delete('key');
+    const rest = params.toString();
+    forwardedQuery = rest ? `?${rest}` : '';
+  }
+  if (upstream.family === 'anthropic') headers['x-api-key'] = secret;
+  else if (upstream.family === 'gemini') headers['x-goog-api-key'] = secret;
+  else headers.authorization = `Bearer ${secret}`;
+  return { virtualKey, query: forwardedQuery };
+}
+
+function responseHeaders(raw: readonly string[], bodyChanges: boolean): string[] {
+  const headers: string[] = [];
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!.toLowerCase();
+    if (HOP_RESPONSE_HEADERS.has(name) || (bodyChanges && name === 'content-length')) continue;
+    headers.push(raw[index]!, raw[index + 1]!);
+  }
+  return headers;
+}
+
+function isEventStream(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.includes('text/event-stream');
+}
+
+type Body = Buffer | 'too_large' | 'aborted';
+
+function readBody(request: IncomingMessage, limit: number): Promise<Body> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve('too_large');
+        // Stop reading what is left; the 413 is sent, the connection closes after it.
+        request.removeAllListeners('data');
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    request.on('error', () => resolve('aborted'));
+    request.on('aborted', () => resolve('aborted'));
+  });
+}
+
+function messageOf(data: unknown, text: string, status: number): string {
+  const error = (data as { error?: unknown } | undefined)?.error;
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
+  if (typeof message === 'string') return message;
+  return text.length > 0 && text.length < 500 ? `${status}: ${text}` : `upstream answered ${status}`;
+}
+
+function abortError(): Error {
+  const error = new Error('the client disconnected; the upstream request was cancelled');
+  error.name = 'AbortError';
+  return error;
+}
+
+function sendHealth(ledger: Ledger, response: ServerResponse): void {
+  sendText(response, 200, JSON.stringify({ status: 'ok', recording: ledger.enabled }), 'application/json');
+}
+
+function sendText(response: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+export type { ApiFamily };

@@ -1,0 +1,225 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Ledger } from '../../src/core/ledger.js';
+import type { CreatedLedger } from '../../src/create-ledger.js';
+import type { ProxyServer } from '../../src/proxy/index.js';
+import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
+import { eventually, onlyRecord, startWireServer, testLedger, type WireServer } from '../capture/capture-harness.js';
+import { proxiedClients, proxyFor, rawPost } from './proxy-harness.js';
+
+let server: WireServer;
+let ledger: Ledger;
+let proxy: ProxyServer;
+
+beforeAll(async () => {
+  server = await startWireServer();
+});
+afterAll(() => server.close());
+afterEach(async () => {
+  await proxy?.close();
+  await ledger?.close();
+  server.reset();
+});
+
+const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
+
+describe('limits before forwarding', () => {
+  it('refuses over the rate limit with 429 in each provider shape and retry-after, the upstream never contacted', async () => {
+    ledger = testLedger({ meter: 'memory' });
+    (ledger as CreatedLedger).limits!.setRate({ subject: 'user:*', requestsPerMinute: 1 });
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', chatCompletion());
+    const headers = { 'x-ledger-user': 'u-limited' };
+    expect((await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest, headers)).status).toBe(200);
+
+    const refused = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest, headers);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(JSON.parse(refused.bytes.toString())).toMatchObject({
+      error: { type: 'requests', code: 'rate_limit_exceeded', message: expect.stringContaining('user:u-limited') },
+    });
+    const anthropicRefused = await rawPost(
+      `${proxy.url}/anthropic/v1/messages`,
+      { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] },
+      headers,
+    );
+    expect(anthropicRefused.status).toBe(429);
+    expect(JSON.parse(anthropicRefused.bytes.toString())).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error' },
+    });
+    const geminiRefused = await rawPost(
+      `${proxy.url}/gemini/v1beta/models/gemini-2.5-flash:generateContent`,
+      { contents: [{ parts: [{ text: 'Hi' }] }] },
+      headers,
+    );
+    expect(geminiRefused.status).toBe(429);
+    expect(JSON.parse(geminiRefused.bytes.toString())).toMatchObject({
+      error: { code: 429, status: 'RESOURCE_EXHAUSTED' },
+    });
+    expect(server.requests).toHaveLength(1);
+
+    // The SDKs raise their own rate-limit errors for it.
+    const { openai, anthropic } = proxiedClients(proxy, headers);
+    await expect(openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [] })).rejects.toBeInstanceOf(
+      OpenAI.RateLimitError,
+    );
+    await expect(
+      anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [] }),
+    ).rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    await ledger.flush();
+    const { records } = await ledger.calls.list();
+    expect(records).toHaveLength(1);
+  });
+
+  it('refuses over a budget with 429 until the window resets', async () => {
+    ledger = testLedger({ meter: 'memory' });
+    (ledger as CreatedLedger).limits!.set({ subject: 'user:*', period: 'day', maxTokens: 20, mode: 'hard' });
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', chatCompletion());
+    const refused = await rawPost(
+      `${proxy.url}/openai/v1/chat/completions`,
+      { ...chatRequest, max_tokens: 5000 },
+      { 'x-ledger-user': 'u-b' },
+    );
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.bytes.toString()).error.code).toBe('insufficient_quota');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('upstream failures reach the client unchanged and are recorded', () => {
+  it('passes a provider 429 through with its body and headers, recorded as rate_limit', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', openaiRateLimit(7));
+    const direct = await rawPost(`${server.openaiBaseURL}/chat/completions`, chatRequest);
+    const proxied = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+    expect(proxied.status).toBe(429);
+    expect(proxied.headers.get('retry-after')).toBe('7');
+    expect(proxied.bytes.equals(direct.bytes)).toBe(true);
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'error',
+      errorType: 'rate_limit',
+      httpStatus: 429,
+      retryAfterMs: 7000,
+    });
+  });
+
+  it('answers 502 in the provider shape when the upstream is unreachable', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server, { upstreams: { openai: `http://127.0.0.1:${port}/v1` } });
+    const result = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.bytes.toString())).toMatchObject({ error: { type: 'server_error' } });
+    expect(await onlyRecord(ledger)).toMatchObject({ status: 'error', errorType: 'network' });
+  });
+
+  it('answers 504 when the upstream does not answer in time, and a dropped connection is 502', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server, { upstreamTimeoutMs: 150 });
+    server.script('openai.chat', { kind: 'hang' }, { kind: 'drop' });
+    const timedOut = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+    expect(timedOut.status).toBe(504);
+    const dropped = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+    expect(dropped.status).toBe(502);
+    await ledger.flush();
+    const { records } = await ledger.calls.list({ order: 'asc' });
+    expect(records.map((record) => [record.status, record.errorType])).toEqual([
+      ['error', 'timeout'],
+      ['error', 'network'],
+    ]);
+  });
+
+  it('records a stream that breaks mid-way as failed with what arrived', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', chatStream({ content: ['a', 'b', 'c'], dropAfter: 3 }));
+    const { openai } = proxiedClients(proxy);
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+    await expect(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+    ).rejects.toThrow();
+    await eventually(async () => (await ledger.calls.list()).records.length === 1);
+    const record = await onlyRecord(ledger);
+    expect(record.status).toBe('error');
+    expect(record.responseMessage).toMatchObject({ content: 'ab' });
+  });
+});
+
+describe('client disconnects', () => {
+  it('cancels the upstream request and records the call cancelled, pricing what arrived', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', chatStream({ content: ['one ', 'two ', 'three ', 'four'], intervalMs: 100 }));
+    const { openai } = proxiedClients(proxy);
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+    let text = '';
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (text.includes('one')) break;
+    }
+    await eventually(async () => (await ledger.calls.list()).records.length === 1);
+    const record = await onlyRecord(ledger);
+    expect(record.status).toBe('cancelled');
+    expect(record.responseMessage).toMatchObject({ content: 'one ' });
+    expect(record.tokens.output).toBeGreaterThan(0);
+    expect(Number(record.cost!.total)).toBeGreaterThan(0);
+  });
+
+  it('cancels a non-streamed request whose client aborts', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', { ...chatCompletion(), delayMs: 2_000 } as never);
+    const controller = new AbortController();
+    const pending = fetch(`${proxy.url}/openai/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(chatRequest),
+      headers: { 'content-type': 'application/json' },
+      signal: controller.signal,
+    });
+    await eventually(() => server.requests.length === 1);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await eventually(async () => (await ledger.calls.list()).records.length === 1);
+    expect(await onlyRecord(ledger)).toMatchObject({ status: 'cancelled', errorType: 'aborted' });
+  });
+});
+
+describe('bad requests', () => {
+  it('answers malformed JSON with a 400 that names the problem, and too large a body with 413', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server, { maxRequestBytes: 1024 });
+    const malformed = await rawPost(`${proxy.url}/openai/v1/chat/completions`, '{"model": "gpt-4o-mini", messages');
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.bytes.toString()).error.message).toMatch(/malformed JSON in the request body/);
+    const large = await rawPost(`${proxy.url}/anthropic/v1/messages`, { model: 'x', pad: 'x'.repeat(5000) });
+    expect(large.status).toBe(413);
+    expect(JSON.parse(large.bytes.toString())).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+    const unknown = await rawPost(`${proxy.url}/nowhere/v1/chat`, {});
+    expect(unknown.status).toBe(404);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('serves /healthz and /metrics', async () => {
+    ledger = testLedger();
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', chatCompletion());
+    await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+    const health = await fetch(`${proxy.url}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', recording: true });
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(metrics).toContain('llm_ledger_proxy_requests_total 1');
+    expect(metrics).toContain('# TYPE llm_ledger_proxy_in_flight gauge');
+  });
+});
