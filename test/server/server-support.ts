@@ -4,6 +4,7 @@ import type { LedgerServerOptions } from '../../src/server/server-options.js';
 
 export interface TestServer {
   url: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of many shapes, asserted field by field
   get(path: string, token?: string): Promise<{ status: number; body: any; headers: Headers; text: string }>;
   close(): Promise<void>;
   listening: ListeningServer;

@@ -3,7 +3,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { ServableLedger } from '../../server/create-ledger-server.js';
 import { createLedgerServer } from '../../server/create-ledger-server.js';
 import { DEFAULT_PORT, listenLedgerServer } from '../../server/listen.js';
-import type { ServerToken } from '../../server/access.js';
+import { assertSafeBinding, type ServerToken } from '../../server/access.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
 import { printable } from '../format/printable.js';
@@ -40,6 +40,8 @@ export const command: CliCommand = {
     const host = values.host ?? '127.0.0.1';
     if (host.trim() === '') throw new UsageError('--host needs a value');
     const tokens = tokensFrom(values.token, values['tenant-token'], io);
+    // Checked before the ledger is opened: a public bind without a token never gets as far.
+    assertSafeBinding(host, tokens);
     const ledger = openCliLedger(values, io) as ServableLedger;
     let listening;
     try {
