@@ -43,5 +43,8 @@ export async function listenLedgerServer(server: LedgerServer, options: ListenOp
       });
     });
     http.once('error', reject);
+    // Longer than a client's idle pause between dashboard requests: Node's 5 s default closes
+    // sockets a client is about to reuse, which it sees as ECONNRESET.
+    if ('keepAliveTimeout' in http) http.keepAliveTimeout = 65_000;
   });
 }
