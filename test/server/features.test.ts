@@ -79,7 +79,7 @@ describe('live tail (GET /api/v1/events)', () => {
     const handlers = () => (ledger as unknown as { handlerSet: { size: number } }).handlerSet.size;
     // The monitor is the ledger's one handler of its own; the live tail adds one while clients listen.
     const settle = async (expected: number) => {
-      for (let i = 0; i < 100 && handlers() !== expected; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 250 && handlers() !== expected; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       return handlers();
     };
     expect(await settle(1)).toBe(1);

@@ -62,7 +62,7 @@ describe('llm-ledger serve', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     try {
-      for (let i = 0; i < 300 && !/serving/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 1200 && !/serving/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
       const url = /at (http:\/\/\S+)/.exec(stdout)?.[1];
       expect(url, stdout + stderr).toBeDefined();
       const port = new URL(url!).port;
@@ -86,5 +86,5 @@ describe('llm-ledger serve', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  }, 30_000);
+  }, 90_000);
 });

@@ -44,7 +44,7 @@ export async function readEvents(
   },
 ): Promise<SseEvent[]> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 5000);
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 20_000);
   const events: SseEvent[] = [];
   try {
     const response = await fetch(url, {
