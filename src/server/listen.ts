@@ -46,5 +46,7 @@ export async function listenLedgerServer(server: LedgerServer, options: ListenOp
     // Longer than a client's idle pause between dashboard requests: Node's 5 s default closes
     // sockets a client is about to reuse, which it sees as ECONNRESET.
     if ('keepAliveTimeout' in http) http.keepAliveTimeout = 65_000;
+    // A response written in several pieces must not wait for the client's delayed ACK (Nagle).
+    http.on('connection', (socket: { setNoDelay?: (noDelay: boolean) => void }) => socket.setNoDelay?.(true));
   });
 }
