@@ -10,6 +10,7 @@ import { command as purge } from './purge.js';
 import { command as report } from './report.js';
 import { command as replay } from './replay.js';
 import { command as reprice } from './reprice.js';
+import { command as serve } from './serve.js';
 import { command as trace } from './trace.js';
 import { command as usage } from './usage.js';
 
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CliCommand[] = [
   replay,
   migrate,
   proxy,
+  serve,
 ];

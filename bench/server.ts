@@ -1,0 +1,214 @@
+/**
+ * The HTTP API at scale: RECORDS calls (default 1,000,000) generated inside SQLite and inside a
+ * PostgreSQL schema of its own (a recursive CTE, generate_series: seconds, not hours), then the
+ * store's migrations build the rollups. A ledger server listens on a real port; three queries a
+ * dashboard page makes are timed through HTTP (fetch, JSON parse included) and the same queries
+ * directly through the library in the same run:
+ *
+ * - overview: `GET /api/v1/usage/summary?groupBy=model,day&from=&to=` (30 days) vs `ledger.usage.summary`
+ * - calls page: `GET /api/v1/calls?model=&status=&tenantId=&limit=50` vs `ledger.calls.list`
+ * - call detail: `GET /api/v1/calls/:id` (a different id each time) vs `ledger.calls.get`
+ *
+ * Printed: p50 and p95 of each (API and library sampled in alternation), and the API/library ratio of each. Goal: API p95 < 200 ms at 1M.
+ * BENCH_SERVER_RECORDS sets the row count, BENCH_SERVER_ONLY=sqlite|postgres one store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createLedger } from '../src/create-ledger.js';
+import type { Store } from '../src/core/store.js';
+import { createLedgerServer } from '../src/server/create-ledger-server.js';
+import { listenLedgerServer } from '../src/server/listen.js';
+import { applyPgMigrations, PG_MIGRATIONS } from '../src/stores/postgres/migrations.js';
+import { PostgresStore } from '../src/stores/postgres/postgres-store.js';
+import { loadDriver } from '../src/stores/sqlite/driver.js';
+import { applyMigrations, MIGRATIONS } from '../src/stores/sqlite/migrations.js';
+import { SqliteStore } from '../src/stores/sqlite/sqlite-store.js';
+
+const RECORDS = Number(process.env.BENCH_SERVER_RECORDS ?? 1_000_000);
+const SAMPLES = Number(process.env.BENCH_SERVER_SAMPLES ?? 40);
+const GOAL_MS = 200;
+const URL = process.env.LLM_LEDGER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** 2025-01-01T00:00:00Z; one call every 7 s, so ids (zero-padded i) follow time as UUIDv7 ids do. */
+const BASE = 1735689600;
+const STEP = 7;
+const MESSAGES = JSON.stringify([
+  {
+    role: 'user',
+    content: 'My order arrived damaged, the box was crushed and two items are broken. Can I get a refund?',
+  },
+]).replace(/'/g, "''");
+const RESPONSE = JSON.stringify({
+  role: 'assistant',
+  content: 'I am sorry to hear that. I have opened a refund request for the two broken items; you will get an email.',
+}).replace(/'/g, "''");
+
+const COLUMNS = `id, trace_id, user_id, tenant_id, call_type, tags, metadata, provider, model, system_prompt, messages,
+    params, response_message, input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens,
+    reasoning_tokens, cost_total, cost_currency, cost_status, cost_breakdown, cost_history, started_at, ended_at,
+    latency_ms, request_mode, streamed, partial, status`;
+
+const SQLITE_FILL = `
+  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+  INSERT INTO llm_request_logs (${COLUMNS})
+  SELECT printf('%012d', i), printf('%012d', i - i % 4), 'user-' || (i * 13 % 5000), 'tenant-' || (i % 20), 'CHAT',
+    '["bench"]', '{}', 'openai', 'model-' || (i % 8), 'You are a helpful support assistant.', '${MESSAGES}',
+    '{"temperature":0.2}', '${RESPONSE}', 100 + i % 900, 20 + i % 300, 120 + i % 900 + i % 300, 0, 0, 0,
+    printf('0.%09d', (i * 7919) % 1000000000), 'USD', 'priced', '{}', '[]',
+    strftime('%Y-%m-%dT%H:%M:%fZ', ${BASE} + i * ${STEP}, 'unixepoch'),
+    strftime('%Y-%m-%dT%H:%M:%fZ', ${BASE} + i * ${STEP} + 1, 'unixepoch'),
+    50 + (i * 31) % 4950, 'sync', 0, 0, CASE WHEN i % 50 = 0 THEN 'error' ELSE 'success' END
+  FROM n`;
+
+const PG_FILL = (table: string) => `
+  INSERT INTO ${table} (${COLUMNS})
+  SELECT lpad(i::text, 12, '0'), lpad((i - i % 4)::text, 12, '0'), 'user-' || (i * 13 % 5000), 'tenant-' || (i % 20),
+    'CHAT', '["bench"]', '{}', 'openai', 'model-' || (i % 8), 'You are a helpful support assistant.', '${MESSAGES}',
+    '{"temperature":0.2}', '${RESPONSE}', 100 + i % 900, 20 + i % 300, 120 + i % 900 + i % 300, 0, 0, 0,
+    ('0.' || lpad(((i::bigint * 7919) % 1000000000)::text, 9, '0'))::numeric, 'USD', 'priced', '{}', '[]',
+    to_timestamp(${BASE} + i::bigint * ${STEP}), to_timestamp(${BASE} + i::bigint * ${STEP} + 1),
+    50 + (i * 31) % 4950, 'sync', false, false, CASE WHEN i % 50 = 0 THEN 'error' ELSE 'success' END
+  FROM generate_series(1, $1::int) AS i`;
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)]!;
+}
+
+/**
+ * Times `api` and `library` in alternation, sample by sample, so that the load of a shared machine
+ * falls on both alike; returns each one's p50 and p95.
+ */
+async function timings(
+  api: (index: number) => Promise<unknown>,
+  library: (index: number) => Promise<unknown>,
+): Promise<{ api: { p50: number; p95: number }; library: { p50: number; p95: number } }> {
+  for (let index = 0; index < 3; index++) {
+    // warm-up: caches, plans, JIT
+    await library(index);
+    await api(index);
+  }
+  const apiSamples: number[] = [];
+  const librarySamples: number[] = [];
+  for (let index = 0; index < SAMPLES; index++) {
+    let started = performance.now();
+    await library(index + 3);
+    librarySamples.push(performance.now() - started);
+    started = performance.now();
+    await api(index + 3);
+    apiSamples.push(performance.now() - started);
+  }
+  const summarize = (samples: number[]) => {
+    samples.sort((a, b) => a - b);
+    return { p50: percentile(samples, 0.5), p95: percentile(samples, 0.95) };
+  };
+  return { api: summarize(apiSamples), library: summarize(librarySamples) };
+}
+
+async function measure(name: string, store: Store): Promise<void> {
+  const ledger = createLedger({ store, configFile: false, env: {}, meter: false, shutdownHooks: false, spool: false });
+  const server = createLedgerServer(ledger, { dashboardDir: false });
+  const listening = await listenLedgerServer(server, { port: 0 });
+  const base = listening.url.replace(/\/$/, '');
+  const get = async (path: string) => {
+    const response = await fetch(base + path);
+    if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const lastDay = new Date((BASE + RECORDS * STEP) * 1000);
+  const to = new Date(Date.UTC(lastDay.getUTCFullYear(), lastDay.getUTCMonth(), lastDay.getUTCDate()));
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  const idOf = (index: number) => String(1 + ((index * 7_919_993) % RECORDS)).padStart(12, '0');
+  const queries: Array<[string, (index: number) => Promise<unknown>, (index: number) => Promise<unknown>]> = [
+    [
+      'overview summary (model+day, 30 days)',
+      () => get(`/api/v1/usage/summary?groupBy=model,day&from=${from.toISOString()}&to=${to.toISOString()}`),
+      () => ledger.usage.summary({ groupBy: ['model', 'day'], from: from.toISOString(), to: to.toISOString() }),
+    ],
+    [
+      'calls page (model+status+tenant, 50)',
+      (index) => get(`/api/v1/calls?model=model-${index % 8}&status=success&tenantId=tenant-${index % 20}&limit=50`),
+      (index) =>
+        ledger.calls.list({
+          model: `model-${index % 8}`,
+          status: 'success',
+          tenantId: `tenant-${index % 20}`,
+          limit: 50,
+        }),
+    ],
+    ['call detail', (index) => get(`/api/v1/calls/${idOf(index)}`), (index) => ledger.calls.get(idOf(index))],
+  ];
+  try {
+    for (const [label, api, library] of queries) {
+      const { api: http, library: direct } = await timings(api, library);
+      const met = http.p95 < GOAL_MS ? 'met' : 'NOT met';
+      process.stdout.write(
+        `${name} ${label}: API p50 ${http.p50.toFixed(1)} ms, p95 ${http.p95.toFixed(1)} ms (goal p95 < ${GOAL_MS} ms: ${met}); ` +
+          `library p50 ${direct.p50.toFixed(1)} ms, p95 ${direct.p95.toFixed(1)} ms; ` +
+          `ratio API/library p50 ${(http.p50 / direct.p50).toFixed(2)}x, p95 ${(http.p95 / direct.p95).toFixed(2)}x\n`,
+      );
+    }
+  } finally {
+    await listening.close();
+    await ledger.close();
+  }
+}
+
+async function sqlite(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-bench-server-'));
+  const path = join(directory, 'server.db');
+  try {
+    const Database = loadDriver();
+    const db = new Database(path);
+    applyMigrations(db, MIGRATIONS.slice(0, 1)); // the schema before rollups: the store backfills them
+    let started = performance.now();
+    db.prepare(SQLITE_FILL).run(RECORDS);
+    db.close();
+    process.stdout.write(
+      `SQLite: ${RECORDS.toLocaleString('en-US')} rows inserted in ${(performance.now() - started).toFixed(0)} ms\n`,
+    );
+    started = performance.now();
+    const store = new SqliteStore({ path });
+    process.stdout.write(`SQLite: migrations and rollup backfill ${(performance.now() - started).toFixed(0)} ms\n`);
+    await measure('SQLite', store);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function postgres(): Promise<void> {
+  const schema = `llm_ledger_bench_server_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: URL });
+  await client.connect();
+  try {
+    const pool = new pg.Pool({ connectionString: URL, max: 1 });
+    await applyPgMigrations(pool, schema, PG_MIGRATIONS.slice(0, 1));
+    await pool.end();
+    let started = performance.now();
+    await client.query(PG_FILL(`"${schema}".llm_request_logs`), [RECORDS]);
+    await client.query(`VACUUM ANALYZE "${schema}".llm_request_logs`);
+    process.stdout.write(
+      `PostgreSQL: ${RECORDS.toLocaleString('en-US')} rows inserted in ${(performance.now() - started).toFixed(0)} ms\n`,
+    );
+    const store = new PostgresStore({ connectionString: URL, schema });
+    started = performance.now();
+    await store.migrate();
+    await client.query(`VACUUM ANALYZE "${schema}".llm_usage_hourly`);
+    process.stdout.write(`PostgreSQL: migrations and rollup backfill ${(performance.now() - started).toFixed(0)} ms\n`);
+    await measure('PostgreSQL', store);
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+
+export async function main(): Promise<void> {
+  process.stdout.write(
+    `${RECORDS.toLocaleString('en-US')} calls (8 models, 20 tenants, 5,000 users), ${SAMPLES} samples per query after 3 warm-up; ` +
+      'the machine is shared: compare the ratios, not the absolute figures, across runs\n',
+  );
+  const only = process.env.BENCH_SERVER_ONLY;
+  if (only !== 'postgres') await sqlite();
+  if (only !== 'sqlite') await postgres();
+}

@@ -1,0 +1,25 @@
+import { ApiError } from '../api-error.js';
+import { readParams, single } from '../query-params.js';
+import type { ServerApp, ServerParts } from '../server-context.js';
+
+export function registerPriceRoutes(app: ServerApp, parts: ServerParts): void {
+  app.get('/api/v1/prices/:model', (c) => {
+    const place = 'GET /api/v1/prices/:model';
+    const values = readParams(new URL(c.req.url), ['provider', 'at'], place);
+    if (!parts.pricer) throw new ApiError('not_configured', 'pricing is off for this ledger (settings.pricing)');
+    const at = single(values, 'at', place);
+    if (at !== undefined && !(/^\d{4}-\d{2}-\d{2}/.test(at) && Number.isFinite(Date.parse(at)))) {
+      throw new ApiError(
+        'invalid_request',
+        `${place}: at must be an ISO 8601 date or timestamp, received ${JSON.stringify(at.slice(0, 40))}`,
+        'at',
+      );
+    }
+    const explanation = parts.pricer.explain(c.req.param('model'), {
+      provider: single(values, 'provider', place),
+      at: at === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(at) ? `${at}T00:00:00Z` : at,
+    });
+    // An unknown model is an answer (no matches, and the steps tried), not an error.
+    return c.json({ explanation, known: explanation.matches.length > 0 });
+  });
+}

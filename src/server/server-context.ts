@@ -1,0 +1,18 @@
+import type { Hono } from 'hono';
+import type { Ledger } from '../core/ledger.js';
+import type { Meter } from '../meters/meter.js';
+import type { Access } from './access.js';
+import type { EventHub } from './event-hub.js';
+import type { MetricsRegistry, PriceExplainer } from './server-options.js';
+
+/** What every route reads: the ledger and the optional parts, resolved once when the server is created. */
+export interface ServerParts {
+  ledger: Ledger;
+  meter: Meter | undefined;
+  pricer: PriceExplainer | undefined;
+  metrics: MetricsRegistry | undefined;
+  events: EventHub;
+}
+
+export type ServerEnv = { Variables: { access: Access } };
+export type ServerApp = Hono<ServerEnv>;
