@@ -43,7 +43,8 @@ export function fastCommitCall(
     const counters = live(entry.counters, now);
     if (counters.length === 0 || hasDuplicateKey(counters)) return undefined;
     let reached = '';
-    for (const counter of counters) reached += reached === '' ? counterPrefix + counter.key : `\n${counterPrefix}${counter.key}`;
+    for (const counter of counters)
+      reached += reached === '' ? counterPrefix + counter.key : `\n${counterPrefix}${counter.key}`;
     covered.push(reached);
     let held: readonly string[] | undefined;
     let amounts: { cost: bigint; tokens: bigint; requests: bigint } | undefined;
