@@ -85,6 +85,14 @@ export interface CallResult {
   status?: 'success' | 'partial';
   metadata?: Record<string, unknown>;
   ttftMs?: number;
+  /**
+   * The tool calls the model asked for, beside `responseMessage`: OpenAI's raw `tool_calls`,
+   * Anthropic `tool_use` blocks, Gemini `functionCall` parts or `{ id, name, arguments }`; stored
+   * as `responseMessage.toolCalls` in the shape the SDK wrappers store.
+   */
+  toolCalls?: readonly unknown[];
+  /** OpenAI's snake_case name for `toolCalls`. */
+  tool_calls?: readonly unknown[];
 }
 
 export interface FailureDetails {
