@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => server.reset());
 
-const messages = [{ role: 'user', content: 'Weather in Paris and Rome?' }];
+const messages = [{ role: 'user' as const, content: 'Weather in Paris and Rome?' }];
 const weatherTool = {
   type: 'function' as const,
   function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
