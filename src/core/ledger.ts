@@ -116,7 +116,8 @@ export class Ledger extends LedgerTaskHelpers {
       queue: this.queue,
       handlerSet: this.handlerSet,
       gate,
-      intercept: (record, error) => this.parents.intercept(record, error),
+      // Once closing, nothing may wait for the store: the record goes on as it is.
+      intercept: (record, error) => !this.closed && this.parents.intercept(record, error),
     });
     const flush = () => this.flush();
     this.calls = createCallQueries(this.store, flush);
