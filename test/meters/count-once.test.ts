@@ -177,3 +177,28 @@ describe.skipIf(!redisAvailable && !REQUIRED)('a ledger metered from REDIS_HOST 
     }
   });
 });
+
+describe('a SQLite meter file from before counters were listed per applied id', () => {
+  it('gets the column on open and counts once from then on', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-count-once-'));
+    const file = join(directory, 'meter.db');
+    const Database = (await import('better-sqlite3')).default;
+    const old = new Database(file);
+    old.exec('CREATE TABLE llm_meter_applied (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID');
+    old.prepare('INSERT INTO llm_meter_applied (id, expires_at) VALUES (?, ?)').run('old-record', Date.now() + 60_000);
+    old.close();
+    const meter = createMeter({ backend: `sqlite:${file}`, logger: silentLogger });
+    try {
+      const record = usageRecord(AT, { id: 'new-record', userId: 'u-migrated', tenantId: null });
+      await meter.settle(record);
+      await meter.count(record, { subject: 'user:u-migrated', period: 'month' });
+      // An id applied before the upgrade is still applied (a replay of it changes nothing).
+      await meter.settle(usageRecord(AT, { id: 'old-record', userId: 'u-migrated', tenantId: null }));
+      await meter.flush();
+      expect(await meter.get('user:u-migrated', 'month', AT)).toMatchObject({ requests: 1, tokens: { total: 150 } });
+    } finally {
+      await meter.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
