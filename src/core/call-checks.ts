@@ -69,6 +69,8 @@ export const RESULT_KEYS: ReadonlySet<string> = new Set([
   'metadata',
   'ttftMs',
   'cacheHit',
+  'toolCalls',
+  'tool_calls',
 ]);
 
 export const RESULT_ALIASES: KeyAliases = {
@@ -213,6 +215,8 @@ export function checkResult(problems: FieldOwner, given: unknown): CallResult {
     cost: result.cost,
     metadata: result.metadata,
   };
+  if (result.toolCalls !== undefined) checked.toolCalls = result.toolCalls;
+  if (result.tool_calls !== undefined) checked.tool_calls = result.tool_calls;
   if (result.status !== undefined) checked.status = statusField(problems, result.status);
   if (result.ttftMs !== undefined) checked.ttftMs = duration(problems, 'ttftMs', result.ttftMs) ?? undefined;
   if (result.cacheHit !== undefined) checked.cacheHit = cacheHitField(problems, result.cacheHit);

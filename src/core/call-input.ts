@@ -1,45 +1,49 @@
 import type { Clock } from './call-owner.js';
-import type { ResponseMessage, ToolCall, TokenUsage } from './record.js';
+import type { ResponseMessage, TokenUsage } from './record.js';
 import { json, type FieldOwner } from './record-fields.js';
 import { capText } from './sanitize.js';
 import { normalizeTokenCounts, type NormalizedTokens } from './token-input.js';
+import { toToolCalls } from './tool-calls.js';
 
 /* What a caller reports about a call, checked and sanitized; problems go to `owner.invalid`. */
 
 /**
- * The response message as stored. A string is the assistant's text. OpenAI's raw message shape
- * (`tool_calls` with `function.arguments`) is converted to the shape the SDK wrappers store
- * (`toolCalls`, arguments as a JSON string), so hand-logged and captured calls read alike.
+ * The response message as stored. A string is the assistant's text. Tool calls under `tool_calls`
+ * (OpenAI's raw message) or `toolCalls`, in any shape `toToolCalls` accepts, are converted to the
+ * shape the SDK wrappers store, so hand-logged and captured calls read alike.
  */
 export function toResponseMessage(owner: FieldOwner, message: ResponseMessage | string): ResponseMessage {
   if (typeof message === 'string') {
     return { role: 'assistant', content: capText(message, owner.maxFieldChars, owner, 'responseMessage') };
   }
-  const plain = json(owner, 'responseMessage', withToolCalls(message));
+  const plain = json(owner, 'responseMessage', withToolCalls(owner, message));
   if (typeof plain === 'object' && plain !== null && !Array.isArray(plain)) return plain as ResponseMessage;
   owner.invalid('responseMessage', 'expected a message object or a string; recorded as the content');
   return { role: 'assistant', content: plain };
 }
 
-function withToolCalls(message: ResponseMessage): ResponseMessage {
-  const raw = (message as { tool_calls?: unknown }).tool_calls;
-  if (raw === undefined || message.toolCalls !== undefined || !Array.isArray(raw)) return message;
-  const { tool_calls: _ignored, ...rest } = message as ResponseMessage & { tool_calls?: unknown };
-  return { ...rest, toolCalls: raw.map(toolCall) };
+function withToolCalls(owner: FieldOwner, message: ResponseMessage): ResponseMessage {
+  const raw = message as ResponseMessage & { tool_calls?: unknown };
+  if (raw.tool_calls === undefined && raw.toolCalls === undefined) return message;
+  const { tool_calls: snake, toolCalls: camel, ...rest } = raw;
+  return withToolCallList(owner, rest as ResponseMessage, camel ?? snake, camel !== undefined && snake !== undefined);
 }
 
-function toolCall(raw: unknown): ToolCall {
-  if (typeof raw !== 'object' || raw === null) return { type: 'function', function: { name: '', arguments: '' } };
-  const { function: fn, ...rest } = raw as { function?: { name?: unknown; arguments?: unknown } };
-  if (typeof fn !== 'object' || fn === null) return rest as ToolCall;
-  const args = fn.arguments;
-  let text: string;
-  try {
-    text = typeof args === 'string' ? args : (JSON.stringify(args ?? {}) ?? '{}');
-  } catch {
-    text = '{}';
-  }
-  return { ...rest, function: { ...fn, name: typeof fn.name === 'string' ? fn.name : '', arguments: text } };
+/**
+ * `message` with the tool calls given (any accepted shape) in our shape under `toolCalls`; an
+ * empty list is left out, as the SDK wrappers leave it out.
+ */
+export function withToolCallList(
+  owner: FieldOwner,
+  message: ResponseMessage,
+  given: unknown,
+  givenTwice: boolean,
+  field = 'responseMessage.toolCalls',
+): ResponseMessage {
+  if (givenTwice) owner.invalid(field, 'both toolCalls and tool_calls were given; toolCalls was kept');
+  const calls = toToolCalls(owner, field, given);
+  if (calls === undefined || calls.length === 0) return message;
+  return { ...message, toolCalls: calls };
 }
 
 export interface CheckedTokens {

@@ -90,6 +90,14 @@ export interface CallResult {
    * cost '0', tokens 0 and `costSaved` (what the original call cost, null when unpriced).
    */
   cacheHit?: { costSaved: string | null };
+  /**
+   * The tool calls the model asked for, beside `responseMessage`: OpenAI's raw `tool_calls`,
+   * Anthropic `tool_use` blocks, Gemini `functionCall` parts or `{ id, name, arguments }`; stored
+   * as `responseMessage.toolCalls` in the shape the SDK wrappers store.
+   */
+  toolCalls?: readonly unknown[];
+  /** OpenAI's snake_case name for `toolCalls`. */
+  tool_calls?: readonly unknown[];
 }
 
 export interface FailureDetails {

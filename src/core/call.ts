@@ -2,7 +2,13 @@ import { applyFailure, describeCancellation } from './call-failure.js';
 import { checkFailure, checkProgress, checkResult } from './call-checks.js';
 import { cacheHitCost, callerCost, priceRecord } from './call-cost.js';
 import type { ResolvedIdentity } from './call-identity.js';
-import { normalizeTokens, resolveStart, toResponseMessage, type CheckedTokens } from './call-input.js';
+import {
+  normalizeTokens,
+  resolveStart,
+  toResponseMessage,
+  withToolCallList,
+  type CheckedTokens,
+} from './call-input.js';
 import type { CallProblems } from './call-problems.js';
 import type { CallOwner } from './call-owner.js';
 import type { CallHandle, CallInit, CallProgress, CallResult, FailureDetails } from './call-types.js';
@@ -172,6 +178,17 @@ export class Call implements CallHandle {
       const result = checkResult(this.problems, given);
       const status: CallStatus = result.status ?? 'success';
       const record = this.build(status, result.tokens, result.tokenSource, result.responseMessage, result.metadata);
+      if (result.toolCalls !== undefined || result.tool_calls !== undefined) {
+        const base = record.responseMessage ?? { role: 'assistant', content: null };
+        const withCalls = withToolCallList(
+          this.problems,
+          base,
+          result.toolCalls ?? result.tool_calls,
+          result.toolCalls !== undefined && result.tool_calls !== undefined,
+          'toolCalls',
+        );
+        if (withCalls !== base) record.responseMessage = withCalls;
+      }
       record.responseModel = this.text('responseModel', result.responseModel ?? this.progressModel ?? null);
       record.finishReason = this.text('finishReason', result.finishReason ?? this.progressFinishReason ?? null);
       if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;

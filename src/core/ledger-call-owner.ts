@@ -4,6 +4,7 @@ import type { CallOwner, Clock, Pricer } from './call-owner.js';
 import type { HandlerSet } from './handlers.js';
 import type { CallGate } from './ledger-parts.js';
 import type { LedgerSettings } from './ledger-settings.js';
+import type { CallRecord } from './record.js';
 import type { WriteQueue } from './write-queue.js';
 
 const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
@@ -17,6 +18,19 @@ export interface CallOwnerParts {
   queue: WriteQueue;
   handlerSet: HandlerSet;
   gate: CallGate | undefined;
+  /** Takes a record whose delivery must wait (its parent's trace is being looked up); false otherwise. */
+  intercept?: (record: CallRecord, error: unknown) => boolean;
+}
+
+/** Where a finalized record goes: the write queue, then the handlers, then the gate's settlement. */
+export function deliverRecord(
+  parts: Pick<CallOwnerParts, 'queue' | 'handlerSet' | 'gate'>,
+  record: CallRecord,
+  error: unknown,
+): void {
+  parts.queue.push(record);
+  parts.handlerSet.end(record, error);
+  parts.gate?.settle(record);
 }
 
 /**
@@ -24,7 +38,7 @@ export interface CallOwnerParts {
  * then to the handlers, then settles its reservation with the gate.
  */
 export function createCallOwner(parts: CallOwnerParts): CallOwner {
-  const { settings, queue, handlerSet, gate, reporter } = parts;
+  const { settings, queue, handlerSet, gate, reporter, intercept } = parts;
   return {
     clock: parts.clock ?? systemClock,
     maxFieldChars: settings.maxFieldChars,
@@ -32,6 +46,7 @@ export function createCallOwner(parts: CallOwnerParts): CallOwner {
     pricer: parts.pricer,
     invalid: (field, message) => reporter.invalid(field, message),
     finalize(record, error) {
+      if (intercept !== undefined && intercept(record, error)) return;
       queue.push(record);
       handlerSet.end(record, error);
       gate?.settle(record);

@@ -1,5 +1,5 @@
 import { Call } from './call.js';
-import { childContextOf, resolveIdentity } from './call-identity.js';
+import { childContextOf, resolveIdentity, type ResolvedIdentity } from './call-identity.js';
 import { DeferredFinalizations } from './deferred-finalizations.js';
 import type { CallOwner, Pricer } from './call-owner.js';
 import type { CallHandle, CallInit } from './call-types.js';
@@ -11,7 +11,8 @@ import { describeError } from './error-details.js';
 import { isLedgerError, LedgerClosedError, ValidationError } from './errors.js';
 import { checkHealth, type HealthReport, type Pingable } from './health.js';
 import { HandlerSet, type LedgerEvent, type LedgerHandler } from './handlers.js';
-import { createCallOwner } from './ledger-call-owner.js';
+import { createCallOwner, deliverRecord } from './ledger-call-owner.js';
+import { ParentTraces } from './parent-traces.js';
 import { LedgerTaskHelpers } from './ledger-task-helpers.js';
 import { releaseLedger } from './ledger-close.js';
 import type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
@@ -59,6 +60,7 @@ export class Ledger extends LedgerTaskHelpers {
   private readonly meterPing: Pingable | undefined;
   private readonly spool: Spool | undefined;
   private readonly deferred: DeferredFinalizations;
+  private readonly parents: ParentTraces;
   /** Finalizations may wait a turn: none of them can throw into the caller or must be durable first. */
   private readonly defersFinalization: boolean;
   private closed = false;
@@ -99,6 +101,13 @@ export class Ledger extends LedgerTaskHelpers {
       },
       this.reporter,
     );
+    const delivery = { queue: this.queue, handlerSet: this.handlerSet, gate };
+    this.parents = new ParentTraces({
+      lookup: (id) => this.store.get(id),
+      defer: (task) => this.deferred.add(task),
+      deliver: (record, error) => deliverRecord(delivery, record, error),
+      unmatched: (field, message) => this.reportLate(field, message),
+    });
     this.owner = createCallOwner({
       settings: this.settings,
       clock: parts.clock,
@@ -107,6 +116,8 @@ export class Ledger extends LedgerTaskHelpers {
       queue: this.queue,
       handlerSet: this.handlerSet,
       gate,
+      // Once closing, nothing may wait for the store: the record goes on as it is.
+      intercept: (record, error) => !this.closed && this.parents.intercept(record, error),
     });
     const flush = () => this.flush();
     this.calls = createCallQueries(this.store, flush);
@@ -204,7 +215,10 @@ export class Ledger extends LedgerTaskHelpers {
       const checked = checkInit(problems, init);
       const identity = resolveIdentity(problems, checked, currentContext());
       if (checked.id !== undefined && identity.id === checked.id) identity.id = this.uniqueId(problems, identity.id);
+      const parentUnknown = this.joinParentTrace(checked, identity);
       const call = new Call(this.owner, checked, identity, problems);
+      this.parents.started(call.id, call.traceId);
+      if (parentUnknown) this.parents.expect(call.id, call.parentId!, call.traceId);
       this.handlerSet.start(call);
       call.watchSignal();
       return call;
@@ -221,6 +235,26 @@ export class Ledger extends LedgerTaskHelpers {
       this.handlerSet.start(call);
       return call;
     }
+  }
+
+  /**
+   * An explicit `parentId` (without an explicit `traceId`) joins the parent's trace: at once when
+   * the parent was started in this process; true when it was not, and the store is asked later.
+   */
+  private joinParentTrace(init: CallInit, identity: ResolvedIdentity): boolean {
+    const parentId = identity.parentId;
+    if (init.parentId === undefined || init.traceId !== undefined || parentId === null) return false;
+    if (parentId !== init.parentId || parentId === identity.id) return false;
+    const traceId = this.parents.traceOf(parentId);
+    if (traceId === undefined) return true;
+    identity.traceId = traceId;
+    return false;
+  }
+
+  /** A problem found after the call returned (off its path): counted and reported, never thrown. */
+  private reportLate(field: string, message: string): void {
+    this.invalidInput += 1;
+    this.reporter.report({ kind: 'validation', subject: field, error: new ValidationError(field, message) });
   }
 
   /**
@@ -367,6 +401,8 @@ export class Ledger extends LedgerTaskHelpers {
    */
   spoolPendingNow(fallback?: () => Spool | undefined): number {
     this.deferred.runAll();
+    // Records waiting for their parent's trace are kept as they are rather than lost.
+    this.parents.drainHeld();
     if (this.queue.pending === 0 && !this.queue.writing) return 0;
     const own = this.spool;
     const spool = own ?? fallback?.();

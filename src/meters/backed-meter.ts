@@ -349,8 +349,10 @@ export class BackedMeter implements Meter {
     const counter = counterRef(subject, period, startOf(record, now), this.settings.retentionMs);
     return this.settlements.enqueue({
       nowMs: now,
-      // Its own id: the same record is also counted, separately, under the meter's defaults.
-      applyId: `${record.id}@${counter.key}`,
+      // Idempotent by the record on this counter: when the record's settlement (by this meter, or
+      // another on the same backend) reaches the same counter, the counter holds it once.
+      applyId: record.id,
+      counting: true,
       applyTtlMs: this.settings.idempotencyTtlMs,
       reservation: '',
       counters: [counter],

@@ -147,8 +147,15 @@ export interface RateAdjustment {
 
 export interface CommitEntry {
   readonly nowMs: number;
-  /** Idempotency id (usually the record id); null releases the reservation and applies nothing. */
+  /** Idempotency id (the record id); null releases the reservation and applies nothing. */
   readonly applyId: string | null;
+  /**
+   * A count (`meter.count`) rather than a settlement: the record's usage on the entry's one counter,
+   * unless that counter already holds it from the record's settlement or an earlier count. A
+   * settlement likewise skips the counters a count of the same record reached first. So each
+   * counter holds a record once, whichever meters and callbacks settle and count it, in any order.
+   */
+  readonly counting?: boolean;
   /** How long the id is remembered as applied. */
   readonly applyTtlMs: number;
   /** The reservation to release, as serialized at reserve time; '' for none. */
@@ -167,4 +174,18 @@ export interface CommitEntry {
   /** Non-zero usage deltas, applied to every counter. */
   readonly usage: ReadonlyArray<readonly [UsageField, bigint]>;
   readonly rateAdjustments: readonly RateAdjustment[];
+}
+
+/** What an entry is idempotent by: its record, or its record on its one counter for a count. */
+export function entryIdentity(entry: CommitEntry): string | null {
+  if (entry.applyId === null) return null;
+  return entry.counting ? countMarker(entry.applyId, entry.counters[0]?.key ?? '') : entry.applyId;
+}
+
+/**
+ * The applied-id marker of a record counted on one counter (`id@counterKey`), and with an empty
+ * key the marker saying that the record was counted somewhere (a settlement then looks further).
+ */
+export function countMarker(recordId: string, counterKey: string): string {
+  return `${recordId}@${counterKey}`;
 }

@@ -37,6 +37,8 @@ export class MemoryMeterBackend implements MeterBackend, MeterState {
   /** No reservation expires before this: most sweeps then cost one comparison. */
   private earliestExpiry = Infinity;
   private readonly applied = new Map<string, number>();
+  /** The counters each applied id reached, when it reached any. */
+  private readonly appliedKeys = new Map<string, string>();
   private readonly rates = new Map<string, { tat: number; expiresAtMs: number }>();
   private commits = 0;
   private closed = false;
@@ -118,11 +120,19 @@ export class MemoryMeterBackend implements MeterBackend, MeterState {
       .map(([text]) => text);
   }
 
-  markApplied(id: string, expiresAtMs: number, nowMs: number): boolean {
+  markApplied(id: string, expiresAtMs: number, nowMs: number, counters = ''): boolean {
     const until = this.applied.get(id);
     if (until !== undefined && until > nowMs) return false;
     this.applied.set(id, expiresAtMs);
+    if (counters !== '') this.appliedKeys.set(id, counters);
+    else if (until !== undefined) this.appliedKeys.delete(id);
     return true;
+  }
+
+  appliedCounters(id: string, nowMs: number): string | undefined {
+    const until = this.applied.get(id);
+    if (until === undefined || until <= nowMs) return undefined;
+    return this.appliedKeys.get(id) ?? '';
   }
 
   readRate(key: string, nowMs: number): number | undefined {
@@ -140,7 +150,11 @@ export class MemoryMeterBackend implements MeterBackend, MeterState {
 
   private purge(nowMs: number): void {
     for (const [key, stored] of this.counters) if (stored.expiresAtMs <= nowMs) this.counters.delete(key);
-    for (const [id, until] of this.applied) if (until <= nowMs) this.applied.delete(id);
+    for (const [id, until] of this.applied) {
+      if (until > nowMs) continue;
+      this.applied.delete(id);
+      this.appliedKeys.delete(id);
+    }
     for (const [key, rate] of this.rates) if (rate.expiresAtMs <= nowMs) this.rates.delete(key);
   }
 

@@ -133,7 +133,11 @@ export interface Meter {
    * replayed when the backend is back).
    */
   settle(record: MeterableRecord): Promise<void>;
-  /** Counts a record for one subject in one period (as the per-user token callbacks do); idempotent. */
+  /**
+   * Counts a record for one subject in one period (as the per-user token callbacks do). A counter
+   * holds a record once: counting it again, or on a counter its settlement reached (by this meter
+   * or another on the same backend, before or after), adds nothing.
+   */
   count(record: MeterableRecord, target: CountTarget): Promise<void>;
   get(subject: string | Subject, period?: PeriodInput, at?: Date | number): Promise<MeterUsage>;
   /** Subscribes to soft-limit alerts; returns the unsubscribe function. */

@@ -1,4 +1,4 @@
-import type { CommitEntry } from './backend.js';
+import { entryIdentity, type CommitEntry } from './backend.js';
 
 export interface ReplayQueueOptions {
   commit(entries: readonly CommitEntry[]): Promise<boolean[]>;
@@ -38,7 +38,7 @@ export class ReplayQueue {
   add(entries: readonly CommitEntry[]): void {
     let dropped = 0;
     for (const entry of entries) {
-      const key = entry.applyId ?? `release:${entry.reservation}`;
+      const key = entryIdentity(entry) ?? `release:${entry.reservation}`;
       this.pending.delete(key);
       if (this.pending.size >= this.options.maxPending) {
         const oldest = this.pending.keys().next().value;

@@ -196,7 +196,8 @@ export class SettlementQueue {
 
 function appliedIds(entries: readonly CommitEntry[]): string[] {
   const ids: string[] = [];
-  for (const entry of entries) if (entry.applyId !== null) ids.push(entry.applyId);
+  // A count is not its record's settlement: the spooled record still needs settling.
+  for (const entry of entries) if (entry.applyId !== null && !entry.counting) ids.push(entry.applyId);
   return ids;
 }
 

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS llm_meter_reservations (
 CREATE INDEX IF NOT EXISTS llm_meter_reservations_expiry ON llm_meter_reservations (expires_at);
 CREATE TABLE IF NOT EXISTS llm_meter_applied (
   id TEXT PRIMARY KEY,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  counters TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS llm_meter_applied_expiry ON llm_meter_applied (expires_at);
 CREATE TABLE IF NOT EXISTS llm_meter_rates (

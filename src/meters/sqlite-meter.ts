@@ -66,6 +66,7 @@ export class SqliteMeterBackend implements MeterBackend, MeterState {
       }
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.exec(METER_SCHEMA);
+      addAppliedCountersColumn(db);
       this.db = db;
     } catch (cause) {
       if (cause instanceof ConfigError || cause instanceof MeterUnavailableError) throw cause;
@@ -166,15 +167,24 @@ export class SqliteMeterBackend implements MeterBackend, MeterState {
     return rows.map((row) => row.reservation);
   }
 
-  markApplied(id: string, expiresAtMs: number, nowMs: number): boolean {
+  markApplied(id: string, expiresAtMs: number, nowMs: number, counters = ''): boolean {
     // Inserts, or takes over an expired marker; a live marker makes it change nothing.
     return (
       this.statement(
         'markApplied',
-        `INSERT INTO llm_meter_applied (id, expires_at) VALUES (?, ?)
-         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE llm_meter_applied.expires_at <= ?`,
-      ).run(id, expiresAtMs, nowMs).changes > 0
+        `INSERT INTO llm_meter_applied (id, expires_at, counters) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, counters = excluded.counters
+         WHERE llm_meter_applied.expires_at <= ?`,
+      ).run(id, expiresAtMs, counters === '' ? null : counters, nowMs).changes > 0
     );
+  }
+
+  appliedCounters(id: string, nowMs: number): string | undefined {
+    const row = this.statement(
+      'appliedCounters',
+      'SELECT counters FROM llm_meter_applied WHERE id = ? AND expires_at > ?',
+    ).get(id, nowMs) as { counters: string | null } | undefined;
+    return row === undefined ? undefined : (row.counters ?? '');
   }
 
   readRate(key: string, nowMs: number): number | undefined {
@@ -234,4 +244,18 @@ function deltaVector(deltas: ReadonlyArray<readonly [CounterField, bigint]>): bi
   const vector = COUNTER_FIELDS.map(() => 0n);
   for (const [field, delta] of deltas) vector[COUNTER_FIELDS.indexOf(field)]! += delta;
   return vector;
+}
+
+/**
+ * A meter file from before applied ids listed their counters gets the column. Two processes may
+ * both try: the loser's "duplicate column" changes nothing.
+ */
+function addAppliedCountersColumn(db: SqliteDatabase): void {
+  const columns = db.prepare('PRAGMA table_info(llm_meter_applied)').all() as Array<{ name: string }>;
+  if (columns.some((column) => column.name === 'counters')) return;
+  try {
+    db.exec('ALTER TABLE llm_meter_applied ADD COLUMN counters TEXT');
+  } catch (error) {
+    if (!/duplicate column/i.test((error as Error)?.message ?? '')) throw error;
+  }
 }

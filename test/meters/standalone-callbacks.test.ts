@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { silentLogger, type LedgerLogger } from '../../src/core/logger.js';
+import { CompositeCallback } from '../../src/meters/callbacks/composite-callback.js';
 import { createTokenCallback, createDetailedTokenCallback } from '../../src/meters/callbacks/token-callback.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import type { Meter } from '../../src/meters/meter.js';
@@ -77,5 +78,67 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
       ConfigError,
     );
     expect(() => createTokenCallback('u', undefined, { env: { CALLBACK_RETRY_DELAY: '-5' } })).toThrow(ConfigError);
+  });
+
+  it('a response with no token count is estimated from the messages and the content, not counted as 0', async () => {
+    meter = createMeter({ backend: 'memory', logger: silentLogger });
+    const callback = createTokenCallback('u-11', undefined, { meter }) as Standalone;
+    await callback.onLlmStart([{ role: 'user', content: 'x'.repeat(80) }]);
+    await callback.onLlmEnd({ content: 'y'.repeat(40), model: 'gpt-4o-mini' });
+    await meter.flush();
+    expect((await meter.get('user:u-11', 'month')).tokens).toMatchObject({ input: 20, output: 10, total: 30 });
+  });
+
+  it('a token count that is not a number is reported and estimated instead', async () => {
+    const warnings: string[] = [];
+    const logger: LedgerLogger = { ...silentLogger, warn: (_details, message) => warnings.push(message) };
+    meter = createMeter({ backend: 'memory', logger: silentLogger });
+    const callback = createTokenCallback('u-12', undefined, { meter, logger }) as Standalone;
+    await callback.onLlmEnd({ content: 'z'.repeat(8), tokens_used: 'many' as unknown as number });
+    await callback.onLlmEnd({ content: 'z'.repeat(8), prompt_tokens: -3, completion_tokens: 5 });
+    await meter.flush();
+    expect(warnings).toEqual([
+      expect.stringContaining('tokens_used in the response to onLlmEnd is not a non-negative number'),
+      expect.stringContaining('prompt_tokens in the response'),
+    ]);
+    expect(await meter.get('user:u-12', 'month')).toMatchObject({ requests: 2, tokens: { output: 7, total: 7 } });
+  });
+
+  it('concurrent calls keep their own prompts when the client passes their ids', async () => {
+    meter = createMeter({ backend: 'memory', logger: silentLogger });
+    const callback = createDetailedTokenCallback('u-13', undefined, { meter }) as Standalone;
+    await callback.onLlmStart([{ role: 'user', content: 'a'.repeat(400) }], { id: 'c-a' });
+    await callback.onLlmStart([{ role: 'user', content: 'b'.repeat(40) }], { id: 'c-b' });
+    await callback.onLlmEnd({ tokens_used: 150 }, { id: 'c-a' });
+    await callback.onLlmEnd({ tokens_used: 150 }, { id: 'c-b' });
+    await meter.flush();
+    // 100 + 10 prompt tokens estimated, the rest of each 150 completion.
+    expect((await meter.get('user:u-13', 'month')).tokens).toMatchObject({ input: 110, output: 190, total: 300 });
+  });
+
+  it('a composite drives its handlers standalone and counts a call once for both callbacks of a user', async () => {
+    meter = createMeter({ backend: 'memory', logger: silentLogger });
+    const seen: string[] = [];
+    const composite = new CompositeCallback(
+      [
+        createTokenCallback('u-14', undefined, { meter }),
+        createDetailedTokenCallback('u-14', undefined, { meter }),
+        { name: 'observer', onLlmEnd: async () => void seen.push('end') } as never,
+        {
+          name: 'broken',
+          onLlmEnd: async () => {
+            throw new Error('observer failed');
+          },
+        } as never,
+      ],
+      silentLogger,
+    );
+
+    await composite.onLlmStart([{ role: 'user', content: 'q'.repeat(40) }], { provider: 'openai' });
+    await composite.onLlmEnd({ content: 'done', tokens_used: 50, model: 'gpt-4o-mini' }, { provider: 'openai' });
+    await composite.onLlmError(new Error('later failure'));
+    await meter.flush();
+    expect(seen).toEqual(['end']);
+    expect(await meter.get('user:u-14', 'month')).toMatchObject({ requests: 1, tokens: { input: 10, output: 40 } });
   });
 });

@@ -1,7 +1,16 @@
 import type { CallStart } from '../../core/call.js';
+import { newCallId } from '../../core/call-id.js';
 import { handlerName, type LedgerHandler } from '../../core/handlers.js';
 import { consoleLogger, type LedgerLogger } from '../../core/logger.js';
 import type { CallRecord } from '../../core/record.js';
+import type { LlmCallExtra, LlmResponseLike } from './token-callback.js';
+
+/** A handler an LLM client drives itself (the token callbacks): the composite forwards these calls. */
+interface Standalone {
+  onLlmStart?(messages: readonly unknown[], extra?: LlmCallExtra): unknown;
+  onLlmEnd?(response: LlmResponseLike, extra?: LlmCallExtra): unknown;
+  onLlmError?(error: unknown, extra?: LlmCallExtra): unknown;
+}
 
 /**
  * A composite handler (the `CompositeCallbackHandler` shape): runs several handlers for each
@@ -57,6 +66,21 @@ export class CompositeCallback implements LedgerHandler {
 
   onError(record: CallRecord, error: unknown): Promise<void> {
     return this.fanOut('onError', (handler) => handler.onError?.(record, error));
+  }
+
+  /** Standalone use, as an LLM client drives callbacks: every handler that has it, in parallel. */
+  onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void> {
+    return this.fanOut('onLlmStart', (handler) => (handler as Standalone).onLlmStart?.(messages, extra));
+  }
+
+  onLlmEnd(response: LlmResponseLike, extra?: LlmCallExtra): Promise<void> {
+    // One id for the call, so that two counters of the same user (token and detailed) count it once.
+    const withId = extra?.id || extra?.requestId ? extra : { ...extra, id: newCallId() };
+    return this.fanOut('onLlmEnd', (handler) => (handler as Standalone).onLlmEnd?.(response, withId));
+  }
+
+  onLlmError(error: unknown, extra?: LlmCallExtra): Promise<void> {
+    return this.fanOut('onLlmError', (handler) => (handler as Standalone).onLlmError?.(error, extra));
   }
 
   private async fanOut(method: string, run: (handler: LedgerHandler) => unknown): Promise<void> {

@@ -86,8 +86,11 @@ class UserTokenCallback implements TokenCallback {
   private readonly logger: LedgerLogger;
   private readonly retryAttempts: number;
   private readonly retryDelayMs: number;
-  /** Messages of the call started with `onLlmStart`, for estimating its prompt from a total. */
-  private startedMessages: readonly unknown[] = [];
+  /**
+   * Messages of the calls started with `onLlmStart`, by the id given in `extra` ('' without one),
+   * for estimating a prompt from a total; bounded, as an end may never come.
+   */
+  private readonly startedMessages = new Map<string, readonly unknown[]>();
 
   constructor(
     readonly name: string,
@@ -115,19 +118,51 @@ class UserTokenCallback implements TokenCallback {
   }
 
   /** Standalone use, as an LLM client drives callbacks: remembers the prompt. */
-  async onLlmStart(messages: readonly unknown[], _extra?: LlmCallExtra): Promise<void> {
-    this.startedMessages = Array.isArray(messages) ? messages : [];
+  async onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void> {
+    const key = startKey(extra);
+    this.startedMessages.delete(key);
+    if (this.startedMessages.size >= MAX_STARTED)
+      this.startedMessages.delete(this.startedMessages.keys().next().value!);
+    this.startedMessages.set(key, Array.isArray(messages) ? messages : []);
   }
 
-  /** Standalone use: counts the response's tokens for this user (prompt estimated when only a total is given). */
+  /**
+   * Standalone use: counts the response's tokens for this user. With only a total, the prompt is
+   * estimated from the started messages; with no token count at all, both are estimated (prompt
+   * from the messages, completion from `content`), as the seed does. A token count that is not a
+   * non-negative number is reported (warn) and estimated instead, never counted as 0.
+   */
   async onLlmEnd(response: LlmResponseLike, extra: LlmCallExtra = {}): Promise<void> {
-    const tokens = responseTokens(response);
+    const key = startKey(extra);
+    // A composite gives the end an id its start did not have.
+    const startedKey = this.startedMessages.has(key) ? key : '';
+    const messages = this.startedMessages.get(startedKey) ?? [];
+    this.startedMessages.delete(startedKey);
+    const read = responseTokens(response);
+    if (read.invalid.length > 0) {
+      this.logger.warn(
+        { userId: this.userId, fields: read.invalid },
+        `llm-ledger token callback: ${read.invalid.join(', ')} in the response to onLlmEnd is not a ` +
+          'non-negative number of tokens; the tokens were estimated instead',
+      );
+    }
+    let tokens = read;
+    if (read.total === 0) {
+      const input = estimateTokens(
+        messages
+          .map(messageText)
+          .filter((part) => part !== '')
+          .join('\n'),
+      );
+      const output = estimateTokens(contentText(response?.content));
+      tokens = { input, output, total: input + output, invalid: read.invalid };
+    }
     const record: CallRecord = {
-      id: extra.id ?? extra.requestId ?? newCallId(),
+      id: stringOr(extra.id) ?? stringOr(extra.requestId) ?? newCallId(),
       userId: this.userId,
       tenantId: null,
-      provider: extra.provider ?? 'unknown',
-      model: response?.model ?? extra.model ?? 'unknown',
+      provider: stringOr(extra.provider) ?? 'unknown',
+      model: stringOr(response?.model) ?? stringOr(extra.model) ?? 'unknown',
       metadata: {},
       tokens: {
         input: tokens.input,
@@ -140,15 +175,14 @@ class UserTokenCallback implements TokenCallback {
       cost: null,
       startedAt: new Date().toISOString(),
       systemPrompt: null,
-      messages: this.startedMessages,
+      messages,
     } as unknown as CallRecord;
-    this.startedMessages = [];
     await this.countRecord(withEstimatedSplit(record));
   }
 
   /** Standalone use: a failed call is logged at warn level; nothing is counted. */
   async onLlmError(error: unknown, extra: LlmCallExtra = {}): Promise<void> {
-    this.startedMessages = [];
+    this.startedMessages.delete(startKey(extra));
     this.logger.warn(
       { userId: this.userId, error, model: extra.model, provider: extra.provider },
       `LLM call failed for ${this.userId}: ${(error as Error)?.message ?? String(error)}`,
@@ -197,13 +231,47 @@ class UserTokenCallback implements TokenCallback {
   }
 }
 
-function responseTokens(response: LlmResponseLike | undefined): { input: number; output: number; total: number } {
-  const count = (value: unknown) =>
-    typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
-  const input = count(response?.prompt_tokens ?? response?.usage?.prompt_tokens);
-  const output = count(response?.completion_tokens ?? response?.usage?.completion_tokens);
-  const total = Math.max(count(response?.tokens_used ?? response?.usage?.total_tokens), input + output);
-  return { input, output, total };
+/** Calls started and not yet ended that a callback remembers the messages of. */
+const MAX_STARTED = 1000;
+
+function startKey(extra: LlmCallExtra | undefined): string {
+  return stringOr(extra?.id) ?? stringOr(extra?.requestId) ?? '';
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+interface ResponseTokens {
+  input: number;
+  output: number;
+  total: number;
+  /** Fields present but not a non-negative finite number of tokens. */
+  invalid: string[];
+}
+
+function responseTokens(response: LlmResponseLike | undefined): ResponseTokens {
+  const invalid: string[] = [];
+  const usage = isObject(response?.usage) ? response.usage : undefined;
+  const count = (name: string, value: unknown) => {
+    if (value === undefined || value === null) return 0;
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 2 ** 53) return Math.round(value);
+    invalid.push(name);
+    return 0;
+  };
+  const input = count('prompt_tokens', response?.prompt_tokens ?? usage?.prompt_tokens);
+  const output = count('completion_tokens', response?.completion_tokens ?? usage?.completion_tokens);
+  const total = Math.max(count('tokens_used', response?.tokens_used ?? usage?.total_tokens), input + output);
+  return { input, output, total, invalid };
+}
+
+function isObject(value: unknown): value is Record<string, never> {
+  return typeof value === 'object' && value !== null;
+}
+
+function contentText(content: unknown): string {
+  if (content === undefined || content === null) return '';
+  return typeof content === 'string' ? content : JSON.stringify(content);
 }
 
 /** When only a total is known: estimate the prompt, the rest is completion. */

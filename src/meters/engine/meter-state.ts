@@ -17,8 +17,13 @@ export interface MeterState {
   removeReservation(text: string): boolean;
   /** Up to `limit` reservations whose expiry is at or before `nowMs`, oldest first. */
   expiredReservations(nowMs: number, limit: number): string[];
-  /** Remembers `id` as applied until `expiresAtMs`; false when it already was. */
-  markApplied(id: string, expiresAtMs: number, nowMs: number): boolean;
+  /**
+   * Remembers `id` as applied until `expiresAtMs`, with the keys of the counters it reached
+   * (newline-separated; '' for none); false when it already was.
+   */
+  markApplied(id: string, expiresAtMs: number, nowMs: number, counters?: string): boolean;
+  /** The counters a live applied `id` reached ('' for none), or undefined when it is not applied. */
+  appliedCounters(id: string, nowMs: number): string | undefined;
   readRate(key: string, nowMs: number): number | undefined;
   writeRate(key: string, tat: number, expiresAtMs: number): void;
   deleteRate(key: string): void;

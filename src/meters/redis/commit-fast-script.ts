@@ -12,7 +12,10 @@
  * KEYS: the reservations sorted set; the entries' applied-id keys; the distinct counters.
  * ARGV: number of entries, of reservations, of counters; applied-id ttl ms; the reservation texts;
  *   per counter its lines: ttl ms of the first entry on it, reserved requests released from it,
- *   and the deltas as 'requests,8,input,3840,...,reservedCost,-9600000000,...' (each below 10^15).
+ *   and the deltas as 'requests,8,input,3840,...,reservedCost,-9600000000,...' (each below 10^15);
+ *   per entry the counter keys it reached, newline-separated (its applied-id key's value, which a
+ *   count of the same record reads). An entry whose record was counted first (`applied:<id>@`
+ *   exists) is left to COMMIT_SCRIPT.
  * Returns 1 when every entry was applied, 0 when nothing was done, 2 when nothing was done because
  * this Redis has no ZMSCORE (older than 6.2): the process then sends every batch to COMMIT_SCRIPT.
  */
@@ -29,6 +32,10 @@ if h > 0 then
   end
 end
 if redis.call('EXISTS', unpack(KEYS, 2, 1 + n)) ~= 0 then return 0 end
+-- A record a token callback counted first: the full script skips the counters it reached.
+local counted = {}
+for i = 1, n do counted[i] = KEYS[1 + i] .. '@' end
+if redis.call('EXISTS', unpack(counted)) ~= 0 then return 0 end
 local writes = {}
 for j = 1, m do
   local spec = ARGV[4 + h + j]
@@ -54,7 +61,7 @@ for j = 1, m do
   writes[j] = {args, (not requests or tonumber(requests) == 0) and string.sub(spec, 1, first - 1)}
 end
 local ttl = ARGV[4]
-for i = 1, n do redis.call('SET', KEYS[1 + i], '1', 'PX', ttl) end
+for i = 1, n do redis.call('SET', KEYS[1 + i], ARGV[4 + h + m + i], 'PX', ttl) end
 if h > 0 then redis.call('ZREM', KEYS[1], unpack(ARGV, 5, 4 + h)) end
 for j = 1, m do
   local key = KEYS[1 + n + j]

@@ -5,7 +5,9 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  * Atomic settle, for a batch of entries: for each entry in order, releases its reservation (when
  * it is still held: a swept or already settled one is not released twice), then applies its usage
  * to every counter once per id: SET NX on the applied-id key decides, so a replayed or duplicated
- * entry changes nothing. Finally credits or charges token rate-limit buckets with the difference
+ * entry changes nothing. The applied-id key holds the counters the usage went to: a count of the
+ * same record (its 7th line names that key) skips them, and a settlement skips the counters a
+ * count reached first (`applied:<id>@<counter>`, flagged by `applied:<id>@`). Finally credits or charges token rate-limit buckets with the difference
  * between actual and estimated tokens.
  *
  * Counters go through cells (lua-counter-cells.ts): each is read once and written once per batch,
@@ -17,7 +19,8 @@ import { LUA_PRELUDE } from './lua-prelude.js';
  *   reservation text ('' for none), applied-id ttl ms ('' to release only), number of counters,
  *   number of buckets, the usage as 'requests,1,input,480,...' (field and delta pairs, requests
  *   first), the reserved amounts 'cost,tokens,requests' when every reserved counter is among the
- *   entry's counters ('' to read them from the reservation text); then per counter its ttl ms and
+ *   entry's counters ('' to read them from the reservation text), for a count the record's
+ *   applied-id key ('' for a settlement); then per counter its ttl ms and
  *   whether it holds the reservation (1 or 0); then per bucket: per-minute limit, delta.
  * Returns one reply per entry: 1 when its usage was applied now, 0 otherwise.
  */
@@ -66,10 +69,31 @@ local function commitOne(entry, k)
   local buckets = tonumber(entry[4])
   local usage = entry[5]
   local amounts = entry[6]
-  local ttlBase = 6
+  local settledKey = entry[7]
+  local ttlBase = 7
   local rateBase = ttlBase + counters * 2
   local held = reservation ~= '' and take(reservation)
-  local apply = ttl ~= '' and redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ttl)
+  local apply
+  local countedBefore = false
+  if settledKey ~= '' then
+    -- A count: KEYS[k + 1] is the record's marker on its one counter; not applied when the
+    -- record's settlement (its marker lists its counters) or an earlier count reached it.
+    apply = false
+    if ttl ~= '' and counters == 1 and redis.call('EXISTS', KEYS[k + 1]) == 0 then
+      local covered = redis.call('GET', settledKey)
+      if not (covered and string.find('\\n' .. covered .. '\\n', '\\n' .. KEYS[k + 2] .. '\\n', 1, true)) then
+        redis.call('SET', KEYS[k + 1], '1', 'PX', ttl)
+        redis.call('SET', settledKey .. '@', '1', 'PX', ttl)
+        apply = true
+      end
+    end
+  else
+    local covered = {}
+    for i = 1, counters do covered[i] = KEYS[k + 1 + i] end
+    apply = ttl ~= '' and redis.call('SET', KEYS[k + 1], table.concat(covered, '\\n'), 'NX', 'PX', ttl)
+    -- A count of this record came first (a token callback): it may hold some of these counters.
+    countedBefore = apply and redis.call('EXISTS', KEYS[k + 1] .. '@') == 1
+  end
   if held and not apply then releaseCells(counterPrefix, reservation) end
   if not apply then return 0 end
   -- The reservation's amounts come off in the same write as the usage, on the counters that have both.
@@ -109,13 +133,17 @@ local function commitOne(entry, k)
         if payload.t ~= '0' then bump(c, 'reservedTokens', negate(payload.t)) end
       end
     end
-    local created = names[1] ~= 'requests'
-    for f = 1, n do
-      local value = bump(c, names[f], deltas[f])
-      -- Requests (always first) back at its delta: the field, maybe the counter, is new. (Re)set the TTL.
-      if f == 1 and tonumber(value) == tonumber(deltas[1]) then created = true end
+    local skip = countedBefore and
+      redis.call('EXISTS', KEYS[k + 1] .. '@' .. string.sub(key, #counterPrefix + 1)) == 1
+    if not skip then
+      local created = names[1] ~= 'requests'
+      for f = 1, n do
+        local value = bump(c, names[f], deltas[f])
+        -- Requests (always first) back at its delta: the field, maybe the counter, is new. (Re)set the TTL.
+        if f == 1 and tonumber(value) == tonumber(deltas[1]) then created = true end
+      end
+      if created then c.ttl = entry[ttlBase + i * 2 - 1] end
     end
-    if created then c.ttl = entry[ttlBase + i * 2 - 1] end
   end
   -- Reserved on counters this usage does not touch (a limit removed, a window passed meanwhile).
   if held and amounts == '' then

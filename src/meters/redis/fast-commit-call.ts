@@ -31,14 +31,21 @@ export function fastCommitCall(
   const ids = new Set<string>();
   const reservations: string[] = [];
   const sums = new Map<string, CounterSums>();
+  /** Per entry, the counter keys its usage goes to: the value of its applied-id key. */
+  const covered: string[] = [];
   for (const entry of entries) {
-    if (entry.applyId === null || entry.applyTtlMs !== applyTtl || entry.rateAdjustments.length > 0) return undefined;
+    if (entry.applyId === null || entry.counting || entry.applyTtlMs !== applyTtl || entry.rateAdjustments.length > 0)
+      return undefined;
     if (ids.has(entry.applyId)) return undefined;
     ids.add(entry.applyId);
     const usage = entry.usage;
     if (usage.length === 0 || usage[0]![0] !== 'requests' || usage[0]![1] <= 0n) return undefined;
     const counters = live(entry.counters, now);
     if (counters.length === 0 || hasDuplicateKey(counters)) return undefined;
+    let reached = '';
+    for (const counter of counters)
+      reached += reached === '' ? counterPrefix + counter.key : `\n${counterPrefix}${counter.key}`;
+    covered.push(reached);
     let held: readonly string[] | undefined;
     let amounts: { cost: bigint; tokens: bigint; requests: bigint } | undefined;
     if (entry.reservation !== '') {
@@ -92,6 +99,7 @@ export function fastCommitCall(
     }
     args.push(text);
   }
+  for (const reached of covered) args.push(reached);
   return { keys, args };
 }
 

@@ -1,5 +1,6 @@
 import {
   COUNTER_FIELDS,
+  entryIdentity,
   type CommitEntry,
   type CounterRef,
   type CounterValues,
@@ -285,7 +286,9 @@ export class RedisMeterBackend implements MeterBackend {
     for (const entry of entries) {
       // A window already past its retention is not recreated by a late replay (as in the engine).
       const counters = entry.usage.length === 0 ? [] : entry.counters.filter((counter) => counter.expiresAtMs > now);
-      keys.push(`${this.keyPrefix}applied:${entry.applyId ?? ''}`);
+      const settledKey = `${this.keyPrefix}applied:${entry.applyId ?? ''}`;
+      // A count's own marker is the record on its counter; the record's marker is only read.
+      keys.push(entry.counting ? `${this.keyPrefix}applied:${entryIdentity(entry)}` : settledKey);
       for (const counter of counters) keys.push(this.counterPrefix + counter.key);
       for (const adjustment of entry.rateAdjustments) keys.push(this.keyPrefix + adjustment.key);
       const ttl = entry.applyId === null ? '' : Math.max(1, Math.ceil(entry.applyTtlMs));
@@ -294,6 +297,7 @@ export class RedisMeterBackend implements MeterBackend {
       const held = heldOn(entry, counters);
       const amounts = held ? `${held.cost},${held.tokens},${held.requests}` : '';
       let text = `${entry.reservation}\n${ttl}\n${counters.length}\n${entry.rateAdjustments.length}\n${usage}\n${amounts}`;
+      text += entry.counting ? `\n${settledKey}` : '\n';
       for (const counter of counters) text += `\n${ttlMs(counter, now)}\n${held?.keys.has(counter.key) ? 1 : 0}`;
       for (const adjustment of entry.rateAdjustments) text += `\n${adjustment.perMinute}\n${adjustment.delta}`;
       args.push(text);
