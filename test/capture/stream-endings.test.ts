@@ -81,7 +81,10 @@ describe('every stream is finalized exactly once', () => {
     server.script('openai.chat', { kind: 'hang' });
     const controller = new AbortController();
     const pending = openai.chat.completions.create(request, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    // Aborted once the server holds the request: an abort still in flight could reach the server
+    // after the next test scripted its reply.
+    await eventually(() => server.requests.length === 1, 10_000);
+    controller.abort();
     const error = await pending.then(
       () => undefined,
       (caught: unknown) => caught,

@@ -129,6 +129,9 @@ export async function startWireServer(): Promise<WireServer> {
       model: found.model ?? (typeof body.model === 'string' ? body.model : undefined),
     };
     requests.push(recorded);
+    // A client that hung up before its request was read (an abort on a loaded machine) must not
+    // take the reply scripted for the next request.
+    if (request.socket.destroyed) return;
     const script = queues.get(found.route)?.shift() ?? defaults.get(found.route);
     if (!script) {
       sendJson(response, 500, { error: { message: `no scripted reply for ${found.route}`, type: 'server_error' } });
