@@ -1,7 +1,8 @@
 import { Call } from './call.js';
 import { childContextOf, resolveIdentity } from './call-identity.js';
 import { DeferredFinalizations } from './deferred-finalizations.js';
-import type { CallOwner, Pricer } from './call-owner.js';
+import type { CallOwner, Clock, Pricer } from './call-owner.js';
+import type { DeadLetterFile } from './dead-letters.js';
 import type { CallHandle, CallInit } from './call-types.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
 import { checkInit } from './call-checks.js';
@@ -14,13 +15,13 @@ import { HandlerSet, type LedgerHandler } from './handlers.js';
 import { createCallOwner } from './ledger-call-owner.js';
 import { LedgerTaskHelpers } from './ledger-task-helpers.js';
 import { releaseLedger } from './ledger-close.js';
-import type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
+import type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
 import { createCallQueries, createUsageQueries, type CallQueries, type UsageQueries } from './ledger-queries.js';
 import type { LedgerSettings } from './ledger-settings.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
-import { ProblemReporter } from './problem-reporter.js';
-import type { Spool } from './spool.js';
+import { ProblemReporter, type Problem } from './problem-reporter.js';
+import type { Durability, Spool } from './spool.js';
 import type { Store } from './store.js';
 import { WriteQueue } from './write-queue.js';
 import type { CallTokenEstimator } from '../tokens/call-token-estimator.js';
@@ -30,8 +31,39 @@ const RECENT_IDS = 10_000;
 
 // Settings, parts and queries live in their own files; `core/ledger.js` stays the one import for them.
 export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
-export type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
+export type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
 export type { CallQueries, UsageQueries } from './ledger-queries.js';
+
+/** What a Ledger is built from (createLedger assembles it from options). */
+export interface LedgerParts {
+  settings: LedgerSettings;
+  store: Store;
+  handlers?: readonly LedgerHandler[];
+  logger: LedgerLogger;
+  pricer?: Pricer;
+  /** The token fallback chain for calls without provider usage (createLedger builds it from its options). */
+  tokenEstimator?: CallTokenEstimator;
+  clock?: Clock;
+  /** The meter's connection check (a Redis ping), reported by `health()`. */
+  meter?: Pingable;
+  /** Sees every internal problem (store failures, handler errors, sanitized input). */
+  onError?: (problem: Problem) => void;
+  /** What `ledger.wrap()` delegates to. createLedger plugs in capture: the core imports no adapter. */
+  wrapClient?: ClientWrapper;
+  /** Budgets and rate limits around each call (the meter); the core holds only this shape. */
+  gate?: CallGate;
+  /** Runs last in `close()` (closes the meter). */
+  onClose?: () => Promise<void>;
+  /** Durable local storage used while the store is down or the queue is full; closed by `close()`. */
+  spool?: Spool;
+  /** Takes the records still pending at `close()` that neither the store nor the spool took. */
+  deadLetterFile?: DeadLetterFile;
+  /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
+  durability?: Durability;
+}
+
+/** How `ledger.wrap()` patches a client; capture plugs it in, so the core imports no adapter. */
+export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;
 
 /**
  * Owns config, the store, the write queue and the handlers. Calls flow one way:
