@@ -1,5 +1,5 @@
 import { Call } from './call.js';
-import { childContextOf, resolveIdentity } from './call-identity.js';
+import { childContextOf, resolveIdentity, type InputReporter } from './call-identity.js';
 import { DeferredFinalizations } from './deferred-finalizations.js';
 import type { CallOwner, Clock, Pricer } from './call-owner.js';
 import type { DeadLetterFile } from './dead-letters.js';
@@ -85,6 +85,10 @@ export class Ledger extends LedgerTaskHelpers {
   private readonly gate: CallGate | undefined;
   private readonly onClose: (() => Promise<void>) | undefined;
   private readonly reporter: ProblemReporter;
+  /** What the call checks report bad input to. */
+  private readonly inputReporter: InputReporter = {
+    invalid: (field, message) => this.reportInvalidInput(field, message),
+  };
   private readonly handlerSet: HandlerSet;
   private readonly queue: WriteQueue;
   private readonly owner: CallOwner;
@@ -135,7 +139,7 @@ export class Ledger extends LedgerTaskHelpers {
       settings: this.settings,
       clock: parts.clock,
       pricer: parts.pricer,
-      reporter: this,
+      reporter: this.inputReporter,
       queue: this.queue,
       handlerSet: this.handlerSet,
       gate,
@@ -156,7 +160,7 @@ export class Ledger extends LedgerTaskHelpers {
    */
   wrap<C extends object>(client: C, defaults?: WrapDefaults): C {
     if (!this.wrapper) {
-      this.invalid(
+      this.reportInvalidInput(
         'client',
         'this ledger has no capture adapters (create it with createLedger()); calls are not recorded',
       );
@@ -231,7 +235,7 @@ export class Ledger extends LedgerTaskHelpers {
       // in the dead-letter file for `llm-ledger replay`.
       this.reporter.report({ kind: 'internal', error });
     }
-    const problems = new CallProblems(this, this.settings.maxFieldChars);
+    const problems = new CallProblems(this.inputReporter, this.settings.maxFieldChars);
     try {
       const checked = checkInit(problems, init);
       const identity = resolveIdentity(problems, checked, currentContext());
@@ -430,8 +434,12 @@ export class Ledger extends LedgerTaskHelpers {
     };
   }
 
-  /** @internal Used by capture adapters and helpers to report bad input consistently. */
-  invalid(field: string, message: string): void {
+  /**
+   * @internal Counts a caller's bad input (`stats().invalidInput`) and reports it as a
+   * ValidationError, or throws it when the ledger fails closed. Capture adapters and helpers use it
+   * so bad input is handled the same way everywhere.
+   */
+  reportInvalidInput(field: string, message: string): void {
     this.invalidInput += 1;
     const error = new ValidationError(field, message);
     if (!this.settings.failOpen) throw error;

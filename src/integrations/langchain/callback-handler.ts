@@ -283,7 +283,7 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
 
   private report(error: unknown): void {
     try {
-      this.ledger.invalid('langchain', error instanceof Error ? error.message : String(error));
+      this.ledger.reportInvalidInput('langchain', error instanceof Error ? error.message : String(error));
     } catch {
       // A fail-closed ledger throws here; LangChain's run must still go on.
     }
