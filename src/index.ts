@@ -84,16 +84,6 @@ export { MemoryStore } from './stores/memory.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './stores/sqlite/sqlite-store.js';
 export type { SentimentAnalysisInit, TextTaskInit, EmbeddingInit, TaskInit } from './core/task-helpers.js';
-export { SENTIMENT_SYSTEM_PROMPT } from './core/task-helpers.js';
-export {
-  parseDecimal,
-  formatDecimal,
-  addDecimal,
-  multiplyDecimal,
-  roundDecimal,
-  toFixedDecimal,
-  sumDecimalStrings,
-} from './core/money.js';
 export type { Decimal } from './core/money.js';
 export type { ConfigFile, ModelEntry } from './config/schema.js';
 export * from './pricing/index.js';
@@ -114,3 +104,5 @@ export {
 } from './delivery/index.js';
 export type { FileSpoolOptions, Closable, ShutdownHookOptions, DeadLetterLine } from './delivery/index.js';
 export type { DeadLetterFile } from './core/dead-letters.js';
+// Moved to `llm-ledger/extend`; deprecated here for one minor version.
+export * from './root-deprecated.js';
