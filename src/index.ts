@@ -1,7 +1,15 @@
 export { createLedger, openStore, resolveLedgerConfig, DEFAULT_DATABASE_PATH } from './create-ledger.js';
 export type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './create-ledger.js';
 export { Ledger, DEFAULT_SETTINGS } from './core/ledger.js';
-export type { LedgerSettings, LedgerParts, LedgerStats, WrapDefaults, ClientWrapper, CallGate } from './core/ledger.js';
+export type {
+  LedgerSettings,
+  LedgerComponents,
+  LedgerParts,
+  LedgerStats,
+  WrapDefaults,
+  ClientWrapper,
+  CallGate,
+} from './core/ledger.js';
 export {
   wrapClient,
   wrapOpenAI,

@@ -34,3 +34,36 @@ export const limitsConfigSchema = limitsSchema;
 export const meterSettingsSchema = meterSchema;
 /** @deprecated Import from `llm-ledger/extend`; the root stops exporting it in the next minor version. */
 export const SENTIMENT_SYSTEM_PROMPT = sentimentPrompt;
+
+// Acronyms are upper case across the API (`wrapOpenAI`, `trackLLMCall`); the old spellings stay
+// for one minor version.
+import { createLLMLogger as createLLMLoggerNow, LLMLogger as LLMLoggerNow } from './observe/logging/index.js';
+import type {
+  LLMLoggerOptions as LLMLoggerOptionsNow,
+  LLMEventName as LLMEventNameNow,
+  LLMEventSpec as LLMEventSpecNow,
+} from './observe/logging/index.js';
+import type {
+  LlmCallExtra as LLMCallExtraNow,
+  LlmResponseLike as LLMResponseLikeNow,
+} from './meters/callbacks/token-callback.js';
+import { tokenUsageFromOpenAI as tokenUsageFromOpenAINow } from './tokens/openai-usage.js';
+
+/** @deprecated Renamed `createLLMLogger`; the old name goes away in the next minor version. */
+export const createLlmLogger = createLLMLoggerNow;
+/** @deprecated Renamed `LLMLogger`; the old name goes away in the next minor version. */
+export const LlmLogger = LLMLoggerNow;
+/** @deprecated Renamed `LLMLogger`; the old name goes away in the next minor version. */
+export type LlmLogger = LLMLoggerNow;
+/** @deprecated Renamed `LLMLoggerOptions`; the old name goes away in the next minor version. */
+export type LlmLoggerOptions = LLMLoggerOptionsNow;
+/** @deprecated Renamed `LLMEventName`; the old name goes away in the next minor version. */
+export type LlmEventName = LLMEventNameNow;
+/** @deprecated Renamed `LLMEventSpec`; the old name goes away in the next minor version. */
+export type LlmEventSpec = LLMEventSpecNow;
+/** @deprecated Renamed `LLMCallExtra`; the old name goes away in the next minor version. */
+export type LlmCallExtra = LLMCallExtraNow;
+/** @deprecated Renamed `LLMResponseLike`; the old name goes away in the next minor version. */
+export type LlmResponseLike = LLMResponseLikeNow;
+/** @deprecated Renamed `tokenUsageFromOpenAI`; the old name goes away in the next minor version. */
+export const tokenUsageFromOpenAi = tokenUsageFromOpenAINow;

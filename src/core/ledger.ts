@@ -34,8 +34,8 @@ export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
 export type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
 export type { CallQueries, UsageQueries } from './ledger-queries.js';
 
-/** What a Ledger is built from (createLedger assembles it from options). */
-export interface LedgerParts {
+/** What a Ledger is built from: its store, handlers, pricer, meter gate and spool (createLedger assembles them from options). */
+export interface LedgerComponents {
   settings: LedgerSettings;
   store: Store;
   handlers?: readonly LedgerHandler[];
@@ -61,6 +61,9 @@ export interface LedgerParts {
   /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
   durability?: Durability;
 }
+
+/** @deprecated Renamed `LedgerComponents`; the old name goes away in the next minor version. */
+export type LedgerParts = LedgerComponents;
 
 /** How `ledger.wrap()` patches a client; capture plugs it in, so the core imports no adapter. */
 export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;
@@ -103,7 +106,7 @@ export class Ledger extends LedgerTaskHelpers {
   /** Caller-supplied ids of recent calls, oldest first (a Set keeps insertion order). */
   private readonly recentIds = new Set<string>();
 
-  constructor(parts: LedgerParts) {
+  constructor(parts: LedgerComponents) {
     super();
     this.settings = Object.freeze({ ...parts.settings });
     this.store = parts.store;

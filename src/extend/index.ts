@@ -27,7 +27,7 @@ export type { Spool, SpoolState, Durability } from '../core/spool.js';
 export type { DeadLetterFile } from '../core/dead-letters.js';
 
 // What a Ledger is assembled from, for those building one without createLedger.
-export type { LedgerParts, ClientWrapper, CallGate } from '../core/ledger.js';
+export type { LedgerComponents, ClientWrapper, CallGate } from '../core/ledger.js';
 export type { CallOwner, Clock, Pricer } from '../core/call.js';
 
 // A meter backend: atomic counters, reservations and rate limits for budgets.

@@ -59,8 +59,8 @@ export {
   createDetailedTokenCallback,
   type TokenCallback,
   type TokenCallbackOptions,
-  type LlmResponseLike,
-  type LlmCallExtra,
+  type LlmResponseLike as LLMResponseLike,
+  type LlmCallExtra as LLMCallExtra,
 } from './callbacks/token-callback.js';
 export { createCompositeCallback, CompositeCallback } from './callbacks/composite-callback.js';
 export { getDefaultMeter, setDefaultMeter } from './callbacks/default-meter.js';
