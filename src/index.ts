@@ -1,4 +1,5 @@
 export { createLedger, openStore, resolveLedgerConfig, DEFAULT_DATABASE_PATH } from './create-ledger.js';
+export { getDefaultLedger, setDefaultLedger } from './integrations/default-ledger.js';
 export type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './create-ledger.js';
 export { Ledger, DEFAULT_SETTINGS } from './core/ledger.js';
 export type {

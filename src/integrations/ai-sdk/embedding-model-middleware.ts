@@ -1,6 +1,6 @@
 import type { CallHandle, CallInit } from '../../core/call.js';
 import { estimateNow, estimateRequestOf } from '../../capture/estimate-tokens.js';
-import { defaultLedger } from '../default-ledger.js';
+import { getDefaultLedger } from '../default-ledger.js';
 import type { EmbedOptionsShape, EmbedResultShape, ModelShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { embeddingCallInit } from './call-init.js';
@@ -41,7 +41,7 @@ export interface LedgerEmbeddingModelMiddleware {
 export function ledgerEmbeddingMiddleware(
   options: LedgerEmbeddingMiddlewareOptions = {},
 ): LedgerEmbeddingModelMiddleware {
-  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
+  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, getDefaultLedger);
   return {
     specificationVersion: 'v4',
 

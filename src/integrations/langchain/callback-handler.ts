@@ -7,7 +7,7 @@ import { isLedgerError } from '../../core/errors.js';
 import { currentContext } from '../../core/context.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { RequestMode } from '../../core/record.js';
-import { defaultLedger } from '../default-ledger.js';
+import { getDefaultLedger } from '../default-ledger.js';
 import { systemPromptOf, toRecordMessage, type RecordMessage } from './message-conversion.js';
 import { modelIdentity, splitDeclaredModel } from './model-identity.js';
 import { ModelRun, type RunInterruption } from './model-run.js';
@@ -63,7 +63,7 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
     // Awaited, so a run's record is final when `invoke()` returns and attribution (AsyncLocalStorage) is kept.
     super({ _awaitHandler: true });
     this.options = { ...options };
-    this.ledger = options.ledger ?? defaultLedger();
+    this.ledger = options.ledger ?? getDefaultLedger();
     // LangChain swallows handler errors unless raiseError is set: only then can a budget stop a call.
     this.raiseError = this.ledger.gated;
     this.tree = new RunTree(() => this.origin());
