@@ -57,7 +57,7 @@ function functionName(node: ts.Node): string {
   return '(anonymous)';
 }
 
-function rootExports(): { names: number; values: number } {
+function rootExports(): { names: number; values: number; deprecated: number; deprecatedValues: number } {
   const program = ts.createProgram([join(srcDir, 'index.ts')], {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -72,17 +72,26 @@ function rootExports(): { names: number; values: number } {
   if (!moduleSymbol) throw new Error('src/index.ts not found');
   const exports = checker.getExportsOfModule(moduleSymbol);
   let values = 0;
+  let deprecated = 0;
+  let deprecatedValues = 0;
   for (const symbol of exports) {
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-    if (target.flags & ts.SymbolFlags.Value) values += 1;
+    const isValue = (target.flags & ts.SymbolFlags.Value) !== 0;
+    if (isValue) values += 1;
+    if (target.getJsDocTags(checker).some((tag) => tag.name === 'deprecated')) {
+      deprecated += 1;
+      if (isValue) deprecatedValues += 1;
+    }
   }
-  return { names: exports.length, values };
+  return { names: exports.length, values, deprecated, deprecatedValues };
 }
 
 const exported = rootExports();
 const stats = {
   rootExports: exported.names,
   rootValueExports: exported.values,
+  rootDeprecatedExports: exported.deprecated,
+  rootDeprecatedValueExports: exported.deprecatedValues,
   srcFiles: files.length,
   srcFilesUnder30Lines: shortFiles.length,
   largestFunctions: functions.slice(0, 15),
@@ -91,7 +100,10 @@ const stats = {
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify(stats, null, 2));
 } else {
-  console.log(`root exports: ${stats.rootExports} names (${stats.rootValueExports} values)`);
+  console.log(
+    `root exports: ${stats.rootExports} names (${stats.rootValueExports} values), of which @deprecated: ` +
+      `${stats.rootDeprecatedExports} names (${stats.rootDeprecatedValueExports} values)`,
+  );
   console.log(`files in src: ${stats.srcFiles}, under 30 lines: ${stats.srcFilesUnder30Lines}`);
   console.log('15 largest functions (lines):');
   for (const f of stats.largestFunctions) console.log(`  ${String(f.lines).padStart(4)}  ${f.name}  (${f.file})`);
