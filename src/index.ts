@@ -1,7 +1,16 @@
 export { createLedger, openStore, resolveLedgerConfig, DEFAULT_DATABASE_PATH } from './create-ledger.js';
+export { getDefaultLedger, setDefaultLedger } from './integrations/default-ledger.js';
 export type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './create-ledger.js';
 export { Ledger, DEFAULT_SETTINGS } from './core/ledger.js';
-export type { LedgerSettings, LedgerParts, LedgerStats, WrapDefaults, ClientWrapper, CallGate } from './core/ledger.js';
+export type {
+  LedgerSettings,
+  LedgerComponents,
+  LedgerParts,
+  LedgerStats,
+  WrapDefaults,
+  ClientWrapper,
+  CallGate,
+} from './core/ledger.js';
 export {
   wrapClient,
   wrapOpenAI,
@@ -84,16 +93,6 @@ export { MemoryStore } from './stores/memory.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './stores/sqlite/sqlite-store.js';
 export type { SentimentAnalysisInit, TextTaskInit, EmbeddingInit, TaskInit } from './core/task-helpers.js';
-export { SENTIMENT_SYSTEM_PROMPT } from './core/task-helpers.js';
-export {
-  parseDecimal,
-  formatDecimal,
-  addDecimal,
-  multiplyDecimal,
-  roundDecimal,
-  toFixedDecimal,
-  sumDecimalStrings,
-} from './core/money.js';
 export type { Decimal } from './core/money.js';
 export type { ConfigFile, ModelEntry } from './config/schema.js';
 export * from './pricing/index.js';
@@ -137,3 +136,5 @@ export type { CacheOptions } from './open-cache.js';
 export { trackModelLoad } from './capture/track-model-load.js';
 export type { StreamProgressOptions } from './capture/stream-capture.js';
 export type { LedgerEvent } from './core/handlers.js';
+// Moved to `llm-ledger/extend`; deprecated here for one minor version.
+export * from './root-deprecated.js';

@@ -1,4 +1,4 @@
-import type { CallInit } from '../core/call.js';
+import type { CallHandle, CallInit } from '../core/call.js';
 import { currentContext } from '../core/context.js';
 import type { Ledger } from '../core/ledger.js';
 import { unknownKeyProblems } from '../core/unknown-keys.js';
@@ -7,15 +7,17 @@ import type { AdmissionMode } from './admission.js';
 import type { StreamProgressOptions } from './stream-capture.js';
 
 /** The part of a Ledger that capture needs; a structural type so tests and forks can pass their own. */
-export type CaptureLedger = Pick<Ledger, 'start' | 'invalid'> & {
+export type CaptureLedger = Pick<Ledger, 'start'> & {
+  /** @internal See `Ledger.reportInvalidInput`. */
+  reportInvalidInput(field: string, message: string): void;
   readonly enabled?: boolean;
   /** `failOpen: false`: the ledger's refusals reach the application's call or read. */
   readonly settings?: { readonly failOpen: boolean };
   /** Calls must be admitted (budgets, rate limits) before the provider is contacted. */
   readonly gated?: boolean;
   startAdmitted?: Ledger['startAdmitted'];
-  /** Finalizes a call whose response has arrived off the application's path (see `Ledger.finalizeSoon`). */
-  finalizeSoon?: Ledger['finalizeSoon'];
+  /** @internal Finalizes a call whose response has arrived off the application's path (see `Ledger.finalizeSoon`). */
+  finalizeSoon?(call: CallHandle, finalize: (mayWait: boolean) => void | Promise<void>): void;
   /** The token fallback chain configured for this ledger (createLedger's `tokenEstimation`). */
   readonly tokenEstimator?: Ledger['tokenEstimator'];
   /** The response cache (createLedger's `cache` option). */
@@ -101,11 +103,11 @@ export function createBinding(
 ): CaptureBinding {
   let defaults = given;
   if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
-    ledger.invalid('defaults', 'ledger.wrap(client, defaults): defaults must be an object; ignored');
+    ledger.reportInvalidInput('defaults', 'ledger.wrap(client, defaults): defaults must be an object; ignored');
     defaults = {};
   }
   for (const problem of unknownKeyProblems(defaults, CAPTURE_DEFAULT_KEYS, 'ledger.wrap() defaults')) {
-    ledger.invalid(problem.key, `${problem.message} The value is ignored.`);
+    ledger.reportInvalidInput(problem.key, `${problem.message} The value is ignored.`);
   }
   const hasAttribution =
     defaults.userId !== undefined ||

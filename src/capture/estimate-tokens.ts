@@ -18,6 +18,7 @@ import type { ChatInput } from '../tokens/chat-request.js';
 /** Anything that may carry a configured estimator (a Ledger from createLedger). */
 export interface EstimatorSource {
   readonly tokenEstimator?: CallTokenEstimator;
+  /** @internal See `Ledger.finalizeSoon`. */
   finalizeSoon?(call: CallHandle, finalize: (mayWait: boolean) => void | Promise<void>): void;
 }
 

@@ -1,9 +1,18 @@
+import { ERROR_KIND, errorKind, isErrorInstance } from '../core/errors.js';
+
 /**
  * An error the provider delivered inside a stream as an event rather than an HTTP status
  * (OpenAI Responses `response.failed` and flat `error` events). The SDK hands such events to the
  * application unchanged; the record gets this error so the call is classified and counted.
  */
 export class ProviderStreamError extends Error {
+  static readonly [ERROR_KIND]: string = errorKind('ProviderStreamError');
+
+  /** Whether `value` is a ProviderStreamError, also one from another copy of llm-ledger. */
+  static isInstance(value: unknown): value is ProviderStreamError {
+    return isErrorInstance(ProviderStreamError, value);
+  }
+
   readonly code: string | null;
   readonly type: string | null;
 

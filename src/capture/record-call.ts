@@ -281,7 +281,7 @@ export function failCall(call: CallHandle, error: unknown, result: CallResult = 
 /** Capture's own bugs never reach the application: they are reported and the call goes on. */
 export function reportCaptureProblem(binding: CaptureBinding, error: unknown): void {
   try {
-    binding.ledger.invalid('capture', error instanceof Error ? error.message : String(error));
+    binding.ledger.reportInvalidInput('capture', error instanceof Error ? error.message : String(error));
   } catch {
     // A fail-closed ledger throws here; the provider call must still run.
   }

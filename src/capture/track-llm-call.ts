@@ -79,7 +79,7 @@ export interface TrackLLMCallOptions {
  */
 export async function trackLLMCall(ledger: CaptureLedger, options: TrackLLMCallOptions): Promise<TrackedCall> {
   for (const problem of unknownKeyProblems(options, TRACK_OPTION_KEYS, 'trackLLMCall() options', TRACK_ALIASES)) {
-    ledger.invalid(problem.key, `${problem.message} The value is ignored.`);
+    ledger.reportInvalidInput(problem.key, `${problem.message} The value is ignored.`);
   }
   const shape = detectClient(options.client);
   const streaming = options.stream ?? (shape ? canStream(shape) : false);

@@ -17,7 +17,7 @@ export function wrapClient<C extends object>(ledger: CaptureLedger, client: C, d
   if (isOpenAILike(client)) return wrapOpenAI(ledger, client, defaults);
   if (isAnthropicLike(client)) return wrapAnthropic(ledger, client, defaults);
   if (isGeminiLike(client)) return wrapGemini(ledger, client, defaults);
-  ledger.invalid(
+  ledger.reportInvalidInput(
     'client',
     'not an openai, @anthropic-ai/sdk or @google/genai client; its calls are not recorded (use trackLLMCall or ledger.logCall)',
   );

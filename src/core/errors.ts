@@ -14,7 +14,51 @@ export type LedgerErrorCode =
   | 'LEDGER_CLOSED'
   | 'PRICE_DATA_ERROR';
 
+/**
+ * The class of an error, by a name that every copy of the package shares. `instanceof` fails when
+ * an application ends up with two copies (one bundled, one from node_modules); `isInstance` walks
+ * the value's prototype chain comparing these names instead.
+ */
+export const ERROR_KIND = Symbol.for('llm-ledger.error-kind');
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+function kindOf(value: unknown): string | undefined {
+  if (typeof value !== 'function' || !Object.hasOwn(value, ERROR_KIND)) return undefined;
+  return (value as unknown as Record<symbol, string>)[ERROR_KIND];
+}
+
+/**
+ * Whether `value` is an instance of `errorClass` from any copy of llm-ledger: marker-based, so it
+ * works where `instanceof` does not (two copies of the package in one process).
+ */
+export function isErrorInstance<C extends ErrorClass>(errorClass: C, value: unknown): value is InstanceType<C> {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = kindOf(errorClass);
+  if (kind === undefined) return value instanceof errorClass;
+  for (let proto: unknown = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+    if (kindOf((proto as { constructor?: unknown }).constructor) === kind) return true;
+  }
+  return false;
+}
+
+/** Names an error class for `isInstance`; `llm-ledger/<ClassName>`, the same in every copy. */
+export function errorKind(name: string): string {
+  return `llm-ledger/${name}`;
+}
+
 export class LedgerError extends Error {
+  static readonly [ERROR_KIND]: string = errorKind('LedgerError');
+
+  /**
+   * Whether `value` is an instance of this class (or a subclass), also when it was thrown by
+   * another copy of llm-ledger in the same process, where `instanceof` is false. The way to check
+   * an error: `if (QuotaExceededError.isInstance(error)) ...`.
+   */
+  static isInstance<C extends ErrorClass>(this: C, value: unknown): value is InstanceType<C> {
+    return isErrorInstance(this, value);
+  }
+
   readonly code: LedgerErrorCode;
   readonly [LEDGER_ERROR_MARKER] = true;
 
@@ -31,6 +75,8 @@ export function isLedgerError(value: unknown): value is LedgerError {
 
 /** A configuration file, environment variable or option is invalid. */
 export class ConfigError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('ConfigError');
+
   /** Where the bad value came from: a file path, `env`, or `options`. */
   readonly source: string;
   /** Key path inside the source, such as `settings.usage_logging.fail_open`. */
@@ -56,6 +102,8 @@ export class ConfigError extends LedgerError {
 
 /** A value passed to the ledger (token counts, record fields) is not acceptable. */
 export class ValidationError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('ValidationError');
+
   readonly field: string;
 
   constructor(field: string, message: string) {
@@ -67,6 +115,8 @@ export class ValidationError extends LedgerError {
 
 /** `complete`, `fail` or `cancel` was called on a call that already has its record. */
 export class CallAlreadyFinalizedError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('CallAlreadyFinalizedError');
+
   readonly callId: string;
   readonly status: string;
 
@@ -84,6 +134,8 @@ export class CallAlreadyFinalizedError extends LedgerError {
 
 /** The store could not read or write. `retryable` says whether trying again may help. */
 export class StoreError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('StoreError');
+
   readonly retryable: boolean;
 
   constructor(message: string, options: { retryable: boolean; cause?: unknown; code?: 'STORE_READ_ONLY' }) {
@@ -99,6 +151,8 @@ export class StoreError extends LedgerError {
  * record set aside later.
  */
 export class StoreReadOnlyError extends StoreError {
+  static override readonly [ERROR_KIND]: string = errorKind('StoreReadOnlyError');
+
   /** The database file, or the connection's name. */
   readonly location: string;
 
@@ -114,6 +168,8 @@ export class StoreReadOnlyError extends StoreError {
 
 /** The ledger was closed; it accepts no more calls. */
 export class LedgerClosedError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('LedgerClosedError');
+
   constructor() {
     super('The ledger is closed; create a new one with createLedger()', { code: 'LEDGER_CLOSED' });
     this.name = 'LedgerClosedError';
@@ -122,6 +178,8 @@ export class LedgerClosedError extends LedgerError {
 
 /** A price data file (genai-prices' data format, from a URL or a file) is missing, unreadable or invalid. */
 export class PriceDataError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('PriceDataError');
+
   /** The URL or path the data came from. */
   readonly source: string;
   /** JSON path of the first problem inside the data, such as `[0].models[3].prices.input_mtok`; empty for the whole file. */

@@ -1,7 +1,8 @@
 import { Call } from './call.js';
-import { childContextOf, resolveIdentity, type ResolvedIdentity } from './call-identity.js';
+import { childContextOf, resolveIdentity, type InputReporter, type ResolvedIdentity } from './call-identity.js';
 import { DeferredFinalizations } from './deferred-finalizations.js';
-import type { CallOwner, Pricer } from './call-owner.js';
+import type { CallOwner, Clock, Pricer } from './call-owner.js';
+import type { DeadLetterFile } from './dead-letters.js';
 import type { CallHandle, CallInit } from './call-types.js';
 import { currentContext, runInContext, type CallContext } from './context.js';
 import { checkInit } from './call-checks.js';
@@ -15,13 +16,13 @@ import { createCallOwner, deliverRecord } from './ledger-call-owner.js';
 import { ParentTraces } from './parent-traces.js';
 import { LedgerTaskHelpers } from './ledger-task-helpers.js';
 import { releaseLedger } from './ledger-close.js';
-import type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
+import type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
 import { createCallQueries, createUsageQueries, type CallQueries, type UsageQueries } from './ledger-queries.js';
 import type { LedgerSettings } from './ledger-settings.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
 import { ProblemReporter, type Problem } from './problem-reporter.js';
-import type { Spool } from './spool.js';
+import type { Durability, Spool } from './spool.js';
 import type { Store } from './store.js';
 import { WriteQueue } from './write-queue.js';
 import type { CallTokenEstimator } from '../tokens/call-token-estimator.js';
@@ -31,8 +32,42 @@ const RECENT_IDS = 10_000;
 
 // Settings, parts and queries live in their own files; `core/ledger.js` stays the one import for them.
 export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
-export type { CallGate, ClientWrapper, LedgerParts, LedgerStats, WrapDefaults } from './ledger-parts.js';
+export type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
 export type { CallQueries, UsageQueries } from './ledger-queries.js';
+
+/** What a Ledger is built from: its store, handlers, pricer, meter gate and spool (createLedger assembles them from options). */
+export interface LedgerComponents {
+  settings: LedgerSettings;
+  store: Store;
+  handlers?: readonly LedgerHandler[];
+  logger: LedgerLogger;
+  pricer?: Pricer;
+  /** The token fallback chain for calls without provider usage (createLedger builds it from its options). */
+  tokenEstimator?: CallTokenEstimator;
+  clock?: Clock;
+  /** The meter's connection check (a Redis ping), reported by `health()`. */
+  meter?: Pingable;
+  /** Sees every internal problem (store failures, handler errors, sanitized input). */
+  onError?: (problem: Problem) => void;
+  /** What `ledger.wrap()` delegates to. createLedger plugs in capture: the core imports no adapter. */
+  wrapClient?: ClientWrapper;
+  /** Budgets and rate limits around each call (the meter); the core holds only this shape. */
+  gate?: CallGate;
+  /** Runs last in `close()` (closes the meter). */
+  onClose?: () => Promise<void>;
+  /** Durable local storage used while the store is down or the queue is full; closed by `close()`. */
+  spool?: Spool;
+  /** Takes the records still pending at `close()` that neither the store nor the spool took. */
+  deadLetterFile?: DeadLetterFile;
+  /** `sync` (needs `spool`): each record is fsynced to the spool before complete() returns. Default `batched`. */
+  durability?: Durability;
+}
+
+/** @deprecated Renamed `LedgerComponents`; the old name goes away in the next minor version. */
+export type LedgerParts = LedgerComponents;
+
+/** How `ledger.wrap()` patches a client; capture plugs it in, so the core imports no adapter. */
+export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaults?: WrapDefaults) => C;
 
 /**
  * Owns config, the store, the write queue and the handlers. Calls flow one way:
@@ -54,6 +89,10 @@ export class Ledger extends LedgerTaskHelpers {
   private readonly gate: CallGate | undefined;
   private readonly onClose: (() => Promise<void>) | undefined;
   private readonly reporter: ProblemReporter;
+  /** What the call checks report bad input to. */
+  private readonly inputReporter: InputReporter = {
+    invalid: (field, message) => this.reportInvalidInput(field, message),
+  };
   private readonly handlerSet: HandlerSet;
   private readonly queue: WriteQueue;
   private readonly owner: CallOwner;
@@ -69,7 +108,7 @@ export class Ledger extends LedgerTaskHelpers {
   /** Caller-supplied ids of recent calls, oldest first (a Set keeps insertion order). */
   private readonly recentIds = new Set<string>();
 
-  constructor(parts: LedgerParts) {
+  constructor(parts: LedgerComponents) {
     super();
     this.settings = Object.freeze({ ...parts.settings });
     this.store = parts.store;
@@ -112,7 +151,7 @@ export class Ledger extends LedgerTaskHelpers {
       settings: this.settings,
       clock: parts.clock,
       pricer: parts.pricer,
-      reporter: this,
+      reporter: this.inputReporter,
       queue: this.queue,
       handlerSet: this.handlerSet,
       gate,
@@ -135,7 +174,7 @@ export class Ledger extends LedgerTaskHelpers {
    */
   wrap<C extends object>(client: C, defaults?: WrapDefaults): C {
     if (!this.wrapper) {
-      this.invalid(
+      this.reportInvalidInput(
         'client',
         'this ledger has no capture adapters (create it with createLedger()); calls are not recorded',
       );
@@ -210,7 +249,7 @@ export class Ledger extends LedgerTaskHelpers {
       // in the dead-letter file for `llm-ledger replay`.
       this.reporter.report({ kind: 'internal', error });
     }
-    const problems = new CallProblems(this, this.settings.maxFieldChars);
+    const problems = new CallProblems(this.inputReporter, this.settings.maxFieldChars);
     try {
       const checked = checkInit(problems, init);
       const identity = resolveIdentity(problems, checked, currentContext());
@@ -457,8 +496,12 @@ export class Ledger extends LedgerTaskHelpers {
     };
   }
 
-  /** @internal Used by capture adapters and helpers to report bad input consistently. */
-  invalid(field: string, message: string): void {
+  /**
+   * @internal Counts a caller's bad input (`stats().invalidInput`) and reports it as a
+   * ValidationError, or throws it when the ledger fails closed. Capture adapters and helpers use it
+   * so bad input is handled the same way everywhere.
+   */
+  reportInvalidInput(field: string, message: string): void {
     this.invalidInput += 1;
     const error = new ValidationError(field, message);
     if (!this.settings.failOpen) throw error;

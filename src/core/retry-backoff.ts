@@ -1,7 +1,9 @@
-const MAX_RETRY_DELAY_MS = 30_000;
-const FIRST_RETRY_DELAY_MS = 100;
+import { nextBackoffDelayMs } from './backoff.js';
 
-/** Exponential backoff between retries of a failing store: 100 ms, doubling, at most 30 s. */
+/** A failing store is retried after 100 ms, doubling, at most 30 s apart. */
+const STORE_RETRY = { baseMs: 100, maxMs: 30_000 } as const;
+
+/** The write queue's delay before its next store retry, after `previousMs` (0: the first retry). */
 export function nextRetryDelayMs(previousMs: number): number {
-  return Math.min(MAX_RETRY_DELAY_MS, previousMs === 0 ? FIRST_RETRY_DELAY_MS : previousMs * 2);
+  return nextBackoffDelayMs(previousMs, STORE_RETRY);
 }

@@ -1,6 +1,6 @@
 import { tokenUsageFromAnthropic } from '../tokens/anthropic-usage.js';
 import { tokenUsageFromGemini } from '../tokens/gemini-usage.js';
-import { tokenUsageFromOpenAi } from '../tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../tokens/openai-usage.js';
 import { objectOf, readCount } from '../tokens/read-count.js';
 import { OPTIONAL_USAGE_BUCKETS, type TokenUsage } from './record.js';
 import { printableKey, suggestKey } from './unknown-keys.js';
@@ -179,7 +179,7 @@ export function normalizeTokenCounts(input: unknown): NormalizedTokens {
   } else if (anthropic && !responses) {
     normalized = converted(tokenUsageFromAnthropic, body, problems);
   } else if (inputOutput || responses || canonical) {
-    normalized = converted(tokenUsageFromOpenAi, body, problems);
+    normalized = converted(tokenUsageFromOpenAI, body, problems);
   } else {
     problems.push(`no token count found (expected ${SHAPES}); no usage is recorded`);
     return { tokens: EMPTY_USAGE, problems, source: 'none' };

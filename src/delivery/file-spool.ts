@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { CallRecord } from '../core/record.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, ERROR_KIND, errorKind } from '../core/errors.js';
 import type { Spool, SpoolState } from '../core/spool.js';
 import { releaseLock, tryLock } from './spool-lock.js';
 
@@ -242,6 +242,8 @@ export class FileSpool implements Spool {
 
 /** The spool directory is held by another running process, or by another ledger of this process. */
 export class SpoolInUseError extends ConfigError {
+  static override readonly [ERROR_KIND]: string = errorKind('SpoolInUseError');
+
   /** Pid of the holder (this process's own pid when another ledger of this process holds it). */
   readonly holder: number;
 

@@ -1,4 +1,4 @@
-import { LedgerError, StoreError, type LedgerErrorCode } from '../core/errors.js';
+import { ERROR_KIND, errorKind, LedgerError, StoreError, type LedgerErrorCode } from '../core/errors.js';
 import type { Budget } from './limits/limit-types.js';
 
 /**
@@ -24,6 +24,8 @@ export type LimitField = 'cost' | 'tokens' | 'requests';
  * }
  */
 export class QuotaExceededError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('QuotaExceededError');
+
   /** `user:u-42`: the subject whose budget is exhausted. */
   readonly subject: string;
   /** The limit as set, such as `{ subject: 'user:*', period: 'month', maxCost: '25', mode: 'hard' }`. */
@@ -77,6 +79,8 @@ export class QuotaExceededError extends LedgerError {
  * }
  */
 export class RateLimitedError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('RateLimitedError');
+
   readonly subject: string;
   readonly kind: 'requests' | 'tokens';
   /** Requests or tokens allowed per minute. */
@@ -104,6 +108,8 @@ export class RateLimitedError extends LedgerError {
  * if (error instanceof MeterUnavailableError) reply(503, 'usage limits cannot be checked right now');
  */
 export class MeterUnavailableError extends StoreError {
+  static override readonly [ERROR_KIND]: string = errorKind('MeterUnavailableError');
+
   constructor(message: string, cause?: unknown) {
     super(message, { retryable: true, cause });
     this.name = 'MeterUnavailableError';
@@ -118,6 +124,8 @@ export class MeterUnavailableError extends StoreError {
  * await meter.get('user:u-42'); // throws MeterClosedError
  */
 export class MeterClosedError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('MeterClosedError');
+
   constructor() {
     super('The meter is closed; create a new one with createMeter()', { code: 'LEDGER_CLOSED' });
     this.name = 'MeterClosedError';

@@ -27,13 +27,8 @@ export {
 } from './errors.js';
 export { Limits } from './limits/limit-registry.js';
 export type { Budget, BudgetInput, RateLimit, RateLimitInput, LimitMode } from './limits/limit-types.js';
-export {
-  limitsFromConfig,
-  limitsConfigSchema,
-  type LimitsConfig,
-  type LimitsFromConfig,
-} from './limits/limits-config.js';
-export { meterOptionsFromConfig, meterSettingsSchema, type MeterSettingsConfig } from './meter-config.js';
+export { limitsFromConfig, type LimitsConfig, type LimitsFromConfig } from './limits/limits-config.js';
+export { meterOptionsFromConfig, type MeterSettingsConfig } from './meter-config.js';
 export {
   estimateCall,
   DEFAULT_MAX_OUTPUT_TOKENS,
@@ -52,7 +47,6 @@ export {
   type DimensionReader,
   type MeteredCall,
 } from './subject.js';
-export { COST_SCALE, costToUnits, unitsToCost } from './cost-units.js';
 export { createMeterHandler } from './meter-handler.js';
 export { meteredCall } from './metered-call.js';
 export { createMeterGate, type MeterGate } from './meter-gate.js';
@@ -65,8 +59,8 @@ export {
   createDetailedTokenCallback,
   type TokenCallback,
   type TokenCallbackOptions,
-  type LlmResponseLike,
-  type LlmCallExtra,
+  type LlmResponseLike as LLMResponseLike,
+  type LlmCallExtra as LLMCallExtra,
 } from './callbacks/token-callback.js';
 export { createCompositeCallback, CompositeCallback } from './callbacks/composite-callback.js';
 export { getDefaultMeter, setDefaultMeter } from './callbacks/default-meter.js';

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { newCallId } from '../core/call-id.js';
 import type { CallInit } from '../core/call.js';
 import type { CallRecord } from '../core/record.js';
 import type { CallEstimate } from './limits/call-estimate.js';
@@ -29,7 +29,7 @@ export interface MeterGate {
 export function createMeterGate(meter: Meter): MeterGate {
   return {
     async admit(init, estimate) {
-      const admitted = { ...init, id: init.id ?? uuidv7() };
+      const admitted = { ...init, id: init.id ?? newCallId() };
       await meter.reserve(reserveCallOf(admitted), estimate);
       return admitted;
     },

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { newCallId } from '../core/call-id.js';
 import type { CallInit } from '../core/call.js';
 import { currentContext } from '../core/context.js';
 import type { ReserveCall } from './meter.js';
@@ -13,7 +13,7 @@ import type { ReserveCall } from './meter.js';
 export function reserveCallOf(init: CallInit): ReserveCall {
   const context = currentContext();
   return {
-    id: init.id ?? uuidv7(),
+    id: init.id ?? newCallId(),
     model: init.model,
     provider: init.provider ?? 'unknown',
     userId: init.userId ?? context?.userId ?? null,

@@ -1,3 +1,4 @@
+import { backoffDelayMs, sleep } from '../core/backoff.js';
 import type { CommitEntry, MeterBackend } from './backend.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { MeterableRecord, MeterStats } from './meter.js';
@@ -157,7 +158,15 @@ export class SettlementQueue {
           this.keepForReplay(items, entries);
           return;
         }
-        await sleep(backoff(attempt, this.settings.retry.baseDelayMs, this.settings.retry.maxDelayMs));
+        await sleep(
+          backoffDelayMs(attempt, {
+            baseMs: this.settings.retry.baseDelayMs,
+            maxMs: this.settings.retry.maxDelayMs,
+            // Spreads the retries of many processes that lost the backend at the same moment.
+            jitter: 0.2,
+          }),
+          { unref: true },
+        );
       }
     }
   }
@@ -199,13 +208,4 @@ function appliedIds(entries: readonly CommitEntry[]): string[] {
   // A count is not its record's settlement: the spooled record still needs settling.
   for (const entry of entries) if (entry.applyId !== null && !entry.counting) ids.push(entry.applyId);
   return ids;
-}
-
-function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  // Jitter spreads the retries of many processes that lost the backend at the same moment.
-  return Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -26,7 +26,7 @@ const LOGGER_SHAPES = {
 
 const LOG_HANDLER_SHAPES = {
   ...LOGGER_SHAPES,
-  llmLogger: [withMethods('event'), 'an LlmLogger'],
+  llmLogger: [withMethods('event'), 'an LLMLogger'],
   content: [
     z.union([
       z.boolean(),
@@ -48,7 +48,7 @@ const LOG_HANDLER_SHAPES = {
 } as const;
 
 export function checkLlmLoggerOptions(options: unknown, builtInSets: readonly string[]): void {
-  const source = 'createLlmLogger() options';
+  const source = 'createLLMLogger() options';
   const checked = checkOptionsObject(options, source);
   checkOptions(checked, LOGGER_SHAPES, source);
   checkEmojiSets(checked.emojiSets, builtInSets, source);

@@ -147,7 +147,7 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
     const query = queryAt < 0 ? '' : url.slice(queryAt);
     handle(context, request, response, found.upstream, found.rest, query).catch((error: unknown) => {
       metrics.internalErrors++;
-      ledger.invalid('proxy', `proxy internal error: ${(error as Error)?.message ?? String(error)}`);
+      ledger.reportProblem({ kind: 'internal', subject: 'proxy', error });
       sendProviderError(response, found.upstream.family, 'internal', 'llm-ledger proxy internal error');
     });
   }) as LedgerProxy;

@@ -2,7 +2,7 @@
  * Token counts: provider usage converters into our inclusive buckets, and fallback counting
  * (BPE tokenizer for OpenAI models, documented heuristic otherwise) for calls without usage.
  */
-export { tokenUsageFromOpenAi } from './openai-usage.js';
+export { tokenUsageFromOpenAI } from './openai-usage.js';
 export { tokenUsageFromAnthropic, mergeAnthropicUsage } from './anthropic-usage.js';
 export { tokenUsageFromGemini } from './gemini-usage.js';
 export { tokenUsageFrom, type UsageFormat } from './provider-usage.js';

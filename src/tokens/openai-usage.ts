@@ -8,14 +8,14 @@ import { objectOf, readCount } from './read-count.js';
  * buckets without subtraction; subtracting here and again at pricing is the double count peers make.
  *
  * @example
- * tokenUsageFromOpenAi({ prompt_tokens: 120, completion_tokens: 45, total_tokens: 165,
+ * tokenUsageFromOpenAI({ prompt_tokens: 120, completion_tokens: 45, total_tokens: 165,
  *   prompt_tokens_details: { cached_tokens: 64 }, completion_tokens_details: { reasoning_tokens: 20 } });
  * // { input: 120, output: 45, total: 165, cacheRead: 64, cacheWrite: 0, reasoning: 20 }
  *
  * Cached audio (`cached_tokens_details.audio_tokens`) becomes `cacheAudioRead`, a duration usage
  * (`{ type: 'duration', seconds }`, whisper-1) `audioSeconds`.
  */
-export function tokenUsageFromOpenAi(usage: unknown): TokenUsage {
+export function tokenUsageFromOpenAI(usage: unknown): TokenUsage {
   // Named reads rather than pickCount's key lists: this runs for every OpenAI call, and a fixed
   // property read is several times cheaper than a keyed one. Same rule: the first key that holds
   // a count (or an object) wins.

@@ -1,13 +1,13 @@
 import type { TokenUsage } from '../core/record.js';
 import { tokenUsageFromAnthropic } from './anthropic-usage.js';
 import { tokenUsageFromGemini } from './gemini-usage.js';
-import { tokenUsageFromOpenAi } from './openai-usage.js';
+import { tokenUsageFromOpenAI } from './openai-usage.js';
 
 /** The usage shapes we convert: OpenAI-style (inclusive), Anthropic (exclusive), Gemini `usageMetadata`. */
 export type UsageFormat = 'openai' | 'anthropic' | 'gemini';
 
 const CONVERTERS: Readonly<Record<UsageFormat, (usage: unknown) => TokenUsage>> = {
-  openai: tokenUsageFromOpenAi,
+  openai: tokenUsageFromOpenAI,
   anthropic: tokenUsageFromAnthropic,
   gemini: tokenUsageFromGemini,
 };

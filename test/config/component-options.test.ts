@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLedger } from '../../src/create-ledger.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { createLogHandler } from '../../src/observe/logging/log-handler.js';
-import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
+import { LLMLogger } from '../../src/observe/logging/llm-logger.js';
 import { PerformanceMonitor } from '../../src/observe/monitor/performance-monitor.js';
 import { createPrometheusMetrics } from '../../src/observe/prometheus/index.js';
 
@@ -40,15 +40,15 @@ describe('option objects other than createLedger’s are strict too', () => {
   });
 
   it("an emoji set named 'lmm' is an error suggesting 'llm', instead of turning emoji off", () => {
-    const error = configError(() => new LlmLogger({ emojiSets: ['lmm'] }));
+    const error = configError(() => new LLMLogger({ emojiSets: ['lmm'] }));
     expect(error.path).toBe('emojiSets');
     expect(error.message).toContain('unknown emoji set "lmm" (did you mean "llm"?)');
     expect(configError(() => createLogHandler({ emojiSets: ['lmm'] })).path).toBe('emojiSets');
     expect(configError(() => createLogHandler({ contnet: true } as never)).message).toContain(
       'did you mean "content"?',
     );
-    expect(configError(() => new LlmLogger({ level: 'verbose' as never })).path).toBe('level');
-    expect(new LlmLogger({ emojiSets: [] }).format).toBe('json');
+    expect(configError(() => new LLMLogger({ level: 'verbose' as never })).path).toBe('level');
+    expect(new LLMLogger({ emojiSets: [] }).format).toBe('json');
   });
 
   it("a Prometheus label 'userid' is an error suggesting user_id", () => {

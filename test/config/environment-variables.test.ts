@@ -7,7 +7,7 @@ import { readEnv } from '../../src/config/env-vars.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { meterLocationFromEnv } from '../../src/meters/redis/open-redis.js';
 import { createMeter } from '../../src/meters/create-meter.js';
-import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
+import { LLMLogger } from '../../src/observe/logging/llm-logger.js';
 import { timeHandler } from '../../src/observe/timing/timed-handler.js';
 import { freePort } from '../meters/support/own-redis-server.js';
 
@@ -23,8 +23,8 @@ function configError(run: () => unknown): ConfigError {
 
 describe('environment variables are validated, never silently defaulted', () => {
   it.each([
-    ['LOG_LEVEL', 'verbose', () => new LlmLogger({ env: { LOG_LEVEL: 'verbose' } })],
-    ['LOG_FORMAT', 'yaml', () => new LlmLogger({ env: { LOG_FORMAT: 'yaml' } })],
+    ['LOG_LEVEL', 'verbose', () => new LLMLogger({ env: { LOG_LEVEL: 'verbose' } })],
+    ['LOG_FORMAT', 'yaml', () => new LLMLogger({ env: { LOG_FORMAT: 'yaml' } })],
     [
       'PERFORMANCE_LOG_THRESHOLD',
       'fast',
@@ -49,7 +49,7 @@ describe('environment variables are validated, never silently defaulted', () => 
   });
 
   it('valid values are read: levels case-insensitively, warning as warn, thresholds in ms', () => {
-    expect(new LlmLogger({ env: { LOG_LEVEL: 'WARNING', LOG_FORMAT: 'Pretty' } }).format).toBe('pretty');
+    expect(new LLMLogger({ env: { LOG_LEVEL: 'WARNING', LOG_FORMAT: 'Pretty' } }).format).toBe('pretty');
     expect(readEnv({ LOG_LEVEL: 'Warning' }, 'LOG_LEVEL')).toBe('warn');
     expect(readEnv({ PERFORMANCE_LOG_THRESHOLD: '250' }, 'PERFORMANCE_LOG_THRESHOLD')).toBe(250);
     expect(readEnv({ CALLBACK_RETRY_ATTEMPTS: ' ' }, 'CALLBACK_RETRY_ATTEMPTS')).toBeUndefined();

@@ -3,7 +3,7 @@ import type { EmojiSet } from '../../src/observe/logging/emoji-set.js';
 import { createLogHandler } from '../../src/observe/logging/log-handler.js';
 import { LLM_EVENTS } from '../../src/observe/logging/llm-events.js';
 import { LLM_EMOJI, llmEmojiSet } from '../../src/observe/logging/llm-emoji-set.js';
-import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
+import { LLMLogger } from '../../src/observe/logging/llm-logger.js';
 import { EXPECTED_EMOJI } from './expected-emoji.js';
 import { LineSink, ManualClock, observedLedger } from './support.js';
 
@@ -94,7 +94,7 @@ describe('custom emoji sets', () => {
 
   it('is used alone when the built-in set is disabled', () => {
     const sink = new LineSink();
-    const logger = new LlmLogger({
+    const logger = new LLMLogger({
       destination: sink,
       level: 'debug',
       env: {},

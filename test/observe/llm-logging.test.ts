@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import { createLogHandler } from '../../src/observe/logging/log-handler.js';
-import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
+import { LLMLogger } from '../../src/observe/logging/llm-logger.js';
 import { PerformanceMonitor } from '../../src/observe/monitor/performance-monitor.js';
 import { EXPECTED_EMOJI } from './expected-emoji.js';
 import { LineSink, ManualClock, observedLedger, tablePricer } from './support.js';
@@ -192,7 +192,7 @@ describe('LogHandler JSON lines', () => {
 
   it('does no work for disabled levels', async () => {
     const sink = new LineSink();
-    const logger = new LlmLogger({ destination: sink, level: 'error', env: {} });
+    const logger = new LLMLogger({ destination: sink, level: 'error', env: {} });
     let built = 0;
     logger.event('cache_hit', () => {
       built += 1;
@@ -209,7 +209,7 @@ describe('LogHandler JSON lines', () => {
 
   it('follows level changes made after its first line', async () => {
     const sink = new LineSink();
-    const logger = new LlmLogger({ destination: sink, level: 'error', env: {} });
+    const logger = new LLMLogger({ destination: sink, level: 'error', env: {} });
     const clock = new ManualClock();
     ledger = observedLedger([createLogHandler({ llmLogger: logger })], { clock });
     ledger.start({ model: 'gpt-4o', messages }).fail(new Error('boom'));

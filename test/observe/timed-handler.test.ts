@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerHandler } from '../../src/core/handlers.js';
-import { LlmLogger } from '../../src/observe/logging/llm-logger.js';
+import { LLMLogger } from '../../src/observe/logging/llm-logger.js';
 import { timeHandler, type CallbackObserver } from '../../src/observe/timing/timed-handler.js';
 import { LineSink, observedLedger } from './support.js';
 
@@ -25,7 +25,7 @@ describe('timeHandler', () => {
       onEnd: () => void clock.advance(durations.shift()!),
     };
     const sink = new LineSink();
-    const logger = new LlmLogger({ destination: sink, env: {} });
+    const logger = new LLMLogger({ destination: sink, env: {} });
     const observer = recordingObserver();
     const timed = timeHandler(inner, {
       logger,

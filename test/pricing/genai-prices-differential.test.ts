@@ -11,19 +11,19 @@ import type { TokenUsage } from '../../src/core/record.js';
 import { createPricer } from '../../src/pricing/create-pricer.js';
 import { tokenUsageFromAnthropic } from '../../src/tokens/anthropic-usage.js';
 import { tokenUsageFromGemini } from '../../src/tokens/gemini-usage.js';
-import { tokenUsageFromOpenAi } from '../../src/tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../src/tokens/openai-usage.js';
 
 /** Each usage as one of our converters produces it, so the grid is the converters' real output. */
 const GRID: Record<string, Partial<TokenUsage>> = {
   none: { input: 0, output: 0 },
-  plain: tokenUsageFromOpenAi({ prompt_tokens: 1_234, completion_tokens: 567 }),
-  openaiCached: tokenUsageFromOpenAi({
+  plain: tokenUsageFromOpenAI({ prompt_tokens: 1_234, completion_tokens: 567 }),
+  openaiCached: tokenUsageFromOpenAI({
     prompt_tokens: 250_000,
     completion_tokens: 9_000,
     prompt_tokens_details: { cached_tokens: 40_000 },
     completion_tokens_details: { reasoning_tokens: 6_000 },
   }),
-  openAiCompatibleCacheWrite: tokenUsageFromOpenAi({
+  openAiCompatibleCacheWrite: tokenUsageFromOpenAI({
     prompt_tokens: 80_000,
     completion_tokens: 3_000,
     prompt_tokens_details: { cached_tokens: 20_000, cache_write_tokens: 15_000 },
@@ -49,7 +49,7 @@ const GRID: Record<string, Partial<TokenUsage>> = {
     thoughtsTokenCount: 1_200,
     totalTokenCount: 12_000,
   }),
-  realtimeCachedAudio: tokenUsageFromOpenAi({
+  realtimeCachedAudio: tokenUsageFromOpenAI({
     input_tokens: 1_000,
     output_tokens: 100,
     input_token_details: {
@@ -60,21 +60,21 @@ const GRID: Record<string, Partial<TokenUsage>> = {
     },
     output_token_details: { text_tokens: 100, audio_tokens: 0 },
   }),
-  audioOut: tokenUsageFromOpenAi({
+  audioOut: tokenUsageFromOpenAI({
     prompt_tokens: 2_000,
     completion_tokens: 1_500,
     prompt_tokens_details: { audio_tokens: 1_200 },
     completion_tokens_details: { audio_tokens: 1_000 },
   }),
-  image: tokenUsageFromOpenAi({
+  image: tokenUsageFromOpenAI({
     input_tokens: 3_000,
     output_tokens: 200,
     input_token_details: { image_tokens: 2_000, text_tokens: 1_000 },
   }),
-  transcription: tokenUsageFromOpenAi({ type: 'duration', seconds: 754 }),
+  transcription: tokenUsageFromOpenAI({ type: 'duration', seconds: 754 }),
   voice: { input: 0, output: 0, audioSeconds: 1_800 },
   ocr: { input: 0, output: 0, pages: 37, annotatedPages: 12 },
-  webSearch: { ...tokenUsageFromOpenAi({ prompt_tokens: 5_000, completion_tokens: 800 }), webSearches: 3 },
+  webSearch: { ...tokenUsageFromOpenAI({ prompt_tokens: 5_000, completion_tokens: 800 }), webSearches: 3 },
 };
 
 /** Our buckets under genai-prices' usage keys (both are inclusive: a key counts its sub-keys). */

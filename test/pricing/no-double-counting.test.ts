@@ -17,7 +17,7 @@ import { sumDecimalStrings } from '../../src/core/money.js';
 import { createPricer } from '../../src/pricing/create-pricer.js';
 import { tokenUsageFromAnthropic } from '../../src/tokens/anthropic-usage.js';
 import { tokenUsageFromGemini } from '../../src/tokens/gemini-usage.js';
-import { tokenUsageFromOpenAi } from '../../src/tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../src/tokens/openai-usage.js';
 
 const pricer = createPricer();
 
@@ -37,7 +37,7 @@ function catalogPrices(model: string, provider: string): Record<string, string> 
 
 describe('no double counting', () => {
   it('OpenAI: prompt_tokens includes cached_tokens, completion_tokens includes reasoning_tokens', () => {
-    const usage = tokenUsageFromOpenAi({
+    const usage = tokenUsageFromOpenAI({
       prompt_tokens: 2_000,
       completion_tokens: 500,
       total_tokens: 2_500,
@@ -65,7 +65,7 @@ describe('no double counting', () => {
   });
 
   it('OpenAI Responses API: the same inclusive semantics under input_tokens / output_tokens', () => {
-    const usage = tokenUsageFromOpenAi({
+    const usage = tokenUsageFromOpenAI({
       input_tokens: 2_000,
       input_tokens_details: { cached_tokens: 1_500 },
       output_tokens: 500,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createLedger } from '../../src/create-ledger.js';
 import { sumDecimalStrings } from '../../src/core/money.js';
 import { createPricer } from '../../src/pricing/create-pricer.js';
-import { tokenUsageFromOpenAi } from '../../src/tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../src/tokens/openai-usage.js';
 
 const pricer = createPricer();
 const at = '2026-03-01T12:00:00.000Z';
@@ -77,7 +77,7 @@ describe('no silent zero', () => {
 
 describe('units that are not tokens', () => {
   it('transcription by duration: whisper-1 at 0.36 per hour is 0.0001 per second', () => {
-    const usage = tokenUsageFromOpenAi({ type: 'duration', seconds: 754 });
+    const usage = tokenUsageFromOpenAI({ type: 'duration', seconds: 754 });
     expect(usage).toMatchObject({ audioSeconds: 754, inputAudioSeconds: 754 });
     const cost = pricer.calculate({ model: 'whisper-1', provider: 'openai', tokens: usage, at });
     expect(cost).toMatchObject({ total: '0.0754', status: 'priced' });
@@ -130,7 +130,7 @@ describe('units that are not tokens', () => {
 
 describe('cached audio is billed once', () => {
   it('gpt-realtime: cached 500 (300 of it audio), audio 600, output 100 costs 0.0122 like calcPrice', () => {
-    const usage = tokenUsageFromOpenAi({
+    const usage = tokenUsageFromOpenAI({
       input_tokens: 1_000,
       output_tokens: 100,
       input_token_details: {
@@ -171,7 +171,7 @@ describe('cached audio is billed once', () => {
 
 describe('OpenAI-compatible cache writes', () => {
   it('prompt_tokens_details.cache_write_tokens is a cache write, priced as one', () => {
-    const usage = tokenUsageFromOpenAi({
+    const usage = tokenUsageFromOpenAI({
       prompt_tokens: 5_000,
       completion_tokens: 100,
       prompt_tokens_details: { cached_tokens: 1_000, cache_write_tokens: 2_000 },

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { normalizeTokenCounts } from '../../src/core/token-input.js';
 import { mergeAnthropicUsage, tokenUsageFromAnthropic } from '../../src/tokens/anthropic-usage.js';
 import { tokenUsageFromGemini } from '../../src/tokens/gemini-usage.js';
-import { tokenUsageFromOpenAi } from '../../src/tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../src/tokens/openai-usage.js';
 import { tokenUsageFrom } from '../../src/tokens/provider-usage.js';
 
 describe('OpenAI usage (inclusive counts)', () => {
   it('Chat Completions, as in the wire format', () => {
     expect(
-      tokenUsageFromOpenAi({
+      tokenUsageFromOpenAI({
         prompt_tokens: 120,
         completion_tokens: 45,
         total_tokens: 165,
@@ -20,7 +20,7 @@ describe('OpenAI usage (inclusive counts)', () => {
 
   it('Responses API, audio, and a stream chunk without details', () => {
     expect(
-      tokenUsageFromOpenAi({
+      tokenUsageFromOpenAI({
         input_tokens: 50,
         input_tokens_details: { cached_tokens: 10 },
         output_tokens: 12,
@@ -29,14 +29,14 @@ describe('OpenAI usage (inclusive counts)', () => {
       }),
     ).toEqual({ input: 50, output: 12, total: 62, cacheRead: 10, cacheWrite: 0, reasoning: 8 });
     expect(
-      tokenUsageFromOpenAi({
+      tokenUsageFromOpenAI({
         prompt_tokens: 300,
         completion_tokens: 200,
         prompt_tokens_details: { audio_tokens: 250 },
         completion_tokens_details: { audio_tokens: 150 },
       }),
     ).toMatchObject({ input: 300, output: 200, total: 500, inputAudio: 250, outputAudio: 150 });
-    expect(tokenUsageFromOpenAi({ prompt_tokens: 5, completion_tokens: 1 })).toMatchObject({
+    expect(tokenUsageFromOpenAI({ prompt_tokens: 5, completion_tokens: 1 })).toMatchObject({
       cacheRead: 0,
       reasoning: 0,
     });
@@ -44,14 +44,14 @@ describe('OpenAI usage (inclusive counts)', () => {
 
   it("DeepSeek's cache hits; absent or malformed objects give zeros, never NaN", () => {
     expect(
-      tokenUsageFromOpenAi({
+      tokenUsageFromOpenAI({
         prompt_tokens: 100,
         prompt_cache_hit_tokens: 60,
         prompt_cache_miss_tokens: 40,
         completion_tokens: 5,
       }),
     ).toMatchObject({ input: 100, cacheRead: 60 });
-    expect(tokenUsageFromOpenAi(null)).toEqual({
+    expect(tokenUsageFromOpenAI(null)).toEqual({
       input: 0,
       output: 0,
       total: 0,
@@ -59,7 +59,7 @@ describe('OpenAI usage (inclusive counts)', () => {
       cacheWrite: 0,
       reasoning: 0,
     });
-    expect(tokenUsageFromOpenAi({ prompt_tokens: 'many', completion_tokens: -3 })).toMatchObject({
+    expect(tokenUsageFromOpenAI({ prompt_tokens: 'many', completion_tokens: -3 })).toMatchObject({
       input: 0,
       output: 0,
     });
@@ -159,7 +159,7 @@ describe('tokenUsageFrom', () => {
 
 describe('usage beyond plain tokens', () => {
   it('OpenAI realtime: cached audio is the overlap of cached_tokens and audio_tokens', () => {
-    const usage = tokenUsageFromOpenAi({
+    const usage = tokenUsageFromOpenAI({
       input_tokens: 1_000,
       output_tokens: 100,
       input_token_details: { audio_tokens: 600, cached_tokens: 500, cached_tokens_details: { audio_tokens: 300 } },
@@ -176,13 +176,13 @@ describe('usage beyond plain tokens', () => {
 
   it('OpenAI-compatible cache writes, and duration-billed transcriptions', () => {
     expect(
-      tokenUsageFromOpenAi({
+      tokenUsageFromOpenAI({
         prompt_tokens: 50,
         completion_tokens: 5,
         prompt_tokens_details: { cache_write_tokens: 30 },
       }),
     ).toMatchObject({ input: 50, cacheWrite: 30 });
-    expect(tokenUsageFromOpenAi({ type: 'duration', seconds: 12.4 })).toMatchObject({
+    expect(tokenUsageFromOpenAI({ type: 'duration', seconds: 12.4 })).toMatchObject({
       input: 0,
       audioSeconds: 12,
       inputAudioSeconds: 12,

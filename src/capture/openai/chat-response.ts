@@ -1,6 +1,6 @@
 import type { CallResult } from '../../core/call.js';
 import type { ResponseMessage } from '../../core/record.js';
-import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../tokens/openai-usage.js';
 import { asRecord, asString, functionToolCall } from '../request-fields.js';
 
 /** A ChatCompletion read into the record: the first choice's message, finish reason, usage. */
@@ -19,7 +19,7 @@ export function chatCallResult(completion: unknown): CallResult {
     responseMessage,
     responseModel: asString(body.model),
     finishReason: asString(first?.finish_reason),
-    tokens: body.usage ? tokenUsageFromOpenAi(body.usage) : undefined,
+    tokens: body.usage ? tokenUsageFromOpenAI(body.usage) : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ResponseMessage, ToolCall, TokenUsage } from '../../core/record.js';
-import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../tokens/openai-usage.js';
 import {
   HIDE,
   OUTPUT,
@@ -118,7 +118,7 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
       responseMessage.alternatives = this.choices.slice(1).map((state) => (state ? message(state) : null));
     }
     if (!first && outputText.length === 0) responseMessage = null;
-    const tokens: TokenUsage | undefined = this.usage ? tokenUsageFromOpenAi(this.usage) : undefined;
+    const tokens: TokenUsage | undefined = this.usage ? tokenUsageFromOpenAI(this.usage) : undefined;
     return {
       responseMessage,
       responseModel: this.model,

@@ -1,6 +1,6 @@
 import type { CallInit } from '../../core/call.js';
 import { CallType } from '../../core/record.js';
-import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../tokens/openai-usage.js';
 import type { ReadResponse } from '../endpoint.js';
 import { asRecord, requestParams } from '../request-fields.js';
 
@@ -27,7 +27,7 @@ export function embeddingsReadResponse(response: unknown): ReadResponse {
     result: {
       responseMessage: null,
       responseModel: typeof body.model === 'string' ? body.model : null,
-      tokens: body.usage ? tokenUsageFromOpenAi(body.usage) : undefined,
+      tokens: body.usage ? tokenUsageFromOpenAI(body.usage) : undefined,
       metadata: { vectors: data.length, ...(Array.isArray(first) ? { dimensions: first.length } : {}) },
     },
   };

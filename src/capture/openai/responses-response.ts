@@ -1,6 +1,6 @@
 import type { CallResult } from '../../core/call.js';
 import type { ResponseMessage, ToolCall } from '../../core/record.js';
-import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../tokens/openai-usage.js';
 import type { ReadResponse } from '../endpoint.js';
 import { ProviderStreamError } from '../provider-stream-error.js';
 import { asRecord, asString, functionToolCall } from '../request-fields.js';
@@ -25,7 +25,7 @@ export function responsesCallResult(response: unknown): CallResult {
     responseMessage: responsesMessage(body.output),
     responseModel: asString(body.model),
     finishReason: asString(incomplete?.reason) ?? asString(body.status),
-    tokens: body.usage ? tokenUsageFromOpenAi(body.usage) : undefined,
+    tokens: body.usage ? tokenUsageFromOpenAI(body.usage) : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { TokenUsage } from '../../core/record.js';
 import { tokenUsageFromAnthropic } from '../../tokens/anthropic-usage.js';
 import { tokenUsageFromGemini } from '../../tokens/gemini-usage.js';
-import { tokenUsageFromOpenAi } from '../../tokens/openai-usage.js';
+import { tokenUsageFromOpenAI } from '../../tokens/openai-usage.js';
 import { asRecord } from '../request-fields.js';
 
 const ANTHROPIC_NAMES = /anthropic|claude|bedrock/i;
@@ -17,11 +17,11 @@ export function universalUsage(usage: unknown, provider: string): TokenUsage | u
   if ('promptTokenCount' in record || 'candidatesTokenCount' in record || 'prompt_token_count' in record) {
     return tokenUsageFromGemini(record);
   }
-  if ('prompt_tokens' in record || 'completion_tokens' in record) return tokenUsageFromOpenAi(record);
+  if ('prompt_tokens' in record || 'completion_tokens' in record) return tokenUsageFromOpenAI(record);
   if ('input_tokens' in record || 'output_tokens' in record) {
     const anthropic =
       'cache_read_input_tokens' in record || 'cache_creation_input_tokens' in record || ANTHROPIC_NAMES.test(provider);
-    return anthropic ? tokenUsageFromAnthropic(record) : tokenUsageFromOpenAi(record);
+    return anthropic ? tokenUsageFromAnthropic(record) : tokenUsageFromOpenAI(record);
   }
   // The AI SDK's flat usage (v5) and camelCase variants.
   const input = numberOf(record.inputTokens ?? record.promptTokens);

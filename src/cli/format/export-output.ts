@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync, statSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { LedgerError } from '../../core/errors.js';
+import { ERROR_KIND, errorKind, LedgerError } from '../../core/errors.js';
 import type { CliIo } from '../command.js';
 import { printable } from './printable.js';
 
@@ -19,6 +19,8 @@ export interface ExportOutput {
 
 /** A write error of the destination, said plainly: the CLI prints it, without a stack trace. */
 export class ExportWriteError extends LedgerError {
+  static override readonly [ERROR_KIND]: string = errorKind('ExportWriteError');
+
   constructor(name: string, records: number, cause: unknown) {
     const error = cause as NodeJS.ErrnoException;
     const reason = error?.code ? `${error.code} ${error.message.replace(`${error.code}: `, '')}` : String(cause);

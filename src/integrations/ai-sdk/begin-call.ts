@@ -5,7 +5,9 @@ import { pickRetryAfter } from '../../core/error-details.js';
 import { isObject } from './convert-usage.js';
 
 /** The part of a Ledger the middlewares use; structural, so tests and forks can pass their own. */
-export type MiddlewareLedger = Pick<Ledger, 'start' | 'invalid'> & {
+export type MiddlewareLedger = Pick<Ledger, 'start'> & {
+  /** @internal See `Ledger.reportInvalidInput`. */
+  reportInvalidInput(field: string, message: string): void;
   readonly enabled?: boolean;
   readonly gated?: boolean;
   startAdmitted?: Ledger['startAdmitted'];
@@ -71,7 +73,7 @@ function isAdmissionRefusal(error: unknown): boolean {
 /** The integration's own problems never reach the application: they go to the ledger's logger and `onError`. */
 export function reportProblem(ledger: MiddlewareLedger, error: unknown): void {
   try {
-    ledger.invalid('ai-sdk', error instanceof Error ? error.message : String(error));
+    ledger.reportInvalidInput('ai-sdk', error instanceof Error ? error.message : String(error));
   } catch {
     // A fail-closed ledger throws here; the model call must still go on.
   }

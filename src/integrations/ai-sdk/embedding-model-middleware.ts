@@ -1,6 +1,6 @@
 import type { CallHandle, CallInit } from '../../core/call.js';
 import { estimateNow, estimateRequestOf } from '../../capture/estimate-tokens.js';
-import { defaultLedger } from '../default-ledger.js';
+import { getDefaultLedger } from '../default-ledger.js';
 import { ATTRIBUTION_CHECKS, checkIntegrationOptions, LEDGER } from '../integration-options.js';
 import type { EmbedOptionsShape, EmbedResultShape, ModelShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
@@ -45,7 +45,7 @@ export function ledgerEmbeddingMiddleware(
   options: LedgerEmbeddingMiddlewareOptions = {},
 ): LedgerEmbeddingModelMiddleware {
   checkIntegrationOptions(options, EMBEDDING_OPTION_CHECKS, 'ledgerEmbeddingMiddleware() options');
-  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
+  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, getDefaultLedger);
   return {
     specificationVersion: 'v4',
 

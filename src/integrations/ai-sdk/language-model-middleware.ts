@@ -1,7 +1,7 @@
 import type { CallHandle, CallInit } from '../../core/call.js';
 import type { Ledger } from '../../core/ledger.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../capture/capture-defaults.js';
-import { defaultLedger } from '../default-ledger.js';
+import { getDefaultLedger } from '../default-ledger.js';
 import { ATTRIBUTION_CHECKS, checkIntegrationOptions, DURATION_MS, LEDGER } from '../integration-options.js';
 import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
@@ -60,7 +60,7 @@ export interface LedgerLanguageModelMiddleware {
  */
 export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerLanguageModelMiddleware {
   checkIntegrationOptions(options, MIDDLEWARE_OPTION_CHECKS, 'ledgerMiddleware() options');
-  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, defaultLedger);
+  const ledgerOf = (): MiddlewareLedger | undefined => resolveLedger(options.ledger, getDefaultLedger);
   const idleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   return {
     specificationVersion: 'v4',

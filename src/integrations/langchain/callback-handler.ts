@@ -7,7 +7,7 @@ import { isLedgerError } from '../../core/errors.js';
 import { currentContext } from '../../core/context.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { RequestMode } from '../../core/record.js';
-import { defaultLedger } from '../default-ledger.js';
+import { getDefaultLedger } from '../default-ledger.js';
 import {
   ATTRIBUTION_CHECKS,
   checkIntegrationOptions,
@@ -83,7 +83,7 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
     super({ _awaitHandler: true });
     checkIntegrationOptions(options, HANDLER_OPTION_CHECKS, 'LedgerCallbackHandler options');
     this.options = { ...options };
-    this.ledger = options.ledger ?? defaultLedger();
+    this.ledger = options.ledger ?? getDefaultLedger();
     // LangChain swallows handler errors unless raiseError is set: only then can a budget stop a call.
     this.raiseError = this.ledger.gated;
     this.tree = new RunTree(() => this.origin());
@@ -303,7 +303,7 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
 
   private report(error: unknown): void {
     try {
-      this.ledger.invalid('langchain', error instanceof Error ? error.message : String(error));
+      this.ledger.reportInvalidInput('langchain', error instanceof Error ? error.message : String(error));
     } catch {
       // A fail-closed ledger throws here; LangChain's run must still go on.
     }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { checkOptions, checkOptionsObject, describeValue } from '../../config/options-schema.js';
 import { ConfigError } from '../../core/errors.js';
-import { uuidv7 } from 'uuidv7';
+import { sleep } from '../../core/backoff.js';
+import { newCallId } from '../../core/call-id.js';
 import type { Ledger } from '../../core/ledger.js';
 import { RateLimitedError } from '../errors.js';
 import { BatchCollector, type BatchSummary } from './batch-summary.js';
@@ -108,7 +109,7 @@ export async function runBatch<I, T>(
   const concurrency = options.concurrency ?? 5;
   const retries = options.rateLimitRetries ?? 3;
   const pacer = options.rateLimit ? new Pacer(options.rateLimit) : undefined;
-  const batchId = uuidv7();
+  const batchId = newCallId();
   const tag = `batch:${batchId}`;
   const name = options.name ?? null;
   const collector = new BatchCollector(tag);
@@ -156,7 +157,7 @@ export async function runBatch<I, T>(
         return;
       } catch (error) {
         if (error instanceof RateLimitedError && attempt < retries && !options.signal?.aborted) {
-          await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
+          await sleep(error.retryAfterMs);
           continue;
         }
         results[index] = { index, item, ok: false, error, durationMs: performance.now() - itemStarted };

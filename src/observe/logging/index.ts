@@ -1,9 +1,9 @@
 export { createLogHandler, endEvent } from './log-handler.js';
 export type { ContentLoggingOptions, LogEventSource, LogHandler, LogHandlerOptions } from './log-handler.js';
-export { LlmLogger, createLlmLogger } from './llm-logger.js';
-export type { EventFields, LlmLoggerOptions, LogFormat } from './llm-logger.js';
+export { LLMLogger, createLLMLogger } from './llm-logger.js';
+export type { EventFields, LLMLoggerOptions, LogFormat } from './llm-logger.js';
 export { LLM_EVENTS, eventSpec } from './llm-events.js';
-export type { LlmEventName, LlmEventSpec, LogLevel } from './llm-events.js';
+export type { LLMEventName, LLMEventSpec, LogLevel } from './llm-events.js';
 export { EmojiResolver } from './emoji-set.js';
 export type { EmojiContext, EmojiSet } from './emoji-set.js';
 export { LLM_EMOJI, llmEmojiSet, BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';

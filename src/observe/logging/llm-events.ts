@@ -2,7 +2,7 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** How an event is logged and which emoji describes it: `getEmoji(action, status)` of a set. */
-export interface LlmEventSpec {
+export interface LLMEventSpec {
   level: LogLevel;
   action: string;
   status: string;
@@ -46,9 +46,9 @@ export const LLM_EVENTS = Object.freeze({
   model_load_completed: { level: 'info', action: 'model_load', status: 'success' },
   model_load_failed: { level: 'error', action: 'model_load', status: 'failure' },
   slow_callback: { level: 'warn', action: 'latency', status: 'warning' },
-} satisfies Record<string, LlmEventSpec>);
+} satisfies Record<string, LLMEventSpec>);
 
-export type LlmEventName = keyof typeof LLM_EVENTS;
+export type LLMEventName = keyof typeof LLM_EVENTS;
 
 /**
  * Spec of an event; events the table does not know are logged at info with action = name.
@@ -56,6 +56,6 @@ export type LlmEventName = keyof typeof LLM_EVENTS;
  * @example
  * eventSpec('rate_limited'); // { level: 'warn', action: 'rate_limit', status: 'exceeded' }
  */
-export function eventSpec(event: string): LlmEventSpec {
-  return (LLM_EVENTS as Record<string, LlmEventSpec>)[event] ?? { level: 'info', action: event, status: 'info' };
+export function eventSpec(event: string): LLMEventSpec {
+  return (LLM_EVENTS as Record<string, LLMEventSpec>)[event] ?? { level: 'info', action: event, status: 'info' };
 }

@@ -1,7 +1,7 @@
 import { readEnv } from '../../config/env-vars.js';
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 import { EmojiResolver, type EmojiSet } from './emoji-set.js';
-import { eventSpec, type LlmEventSpec, type LogLevel } from './llm-events.js';
+import { eventSpec, type LLMEventSpec, type LogLevel } from './llm-events.js';
 import { BUILT_IN_EMOJI_SETS } from './llm-emoji-set.js';
 import { checkLlmLoggerOptions } from '../observe-options.js';
 
@@ -10,7 +10,7 @@ import { createPrettyDestination } from './pretty-destination.js';
 
 export type LogFormat = 'json' | 'pretty';
 
-export interface LlmLoggerOptions {
+export interface LLMLoggerOptions {
   /**
    * The application's pino logger; its level, destination, bindings and serializers are kept
    * (a `{ domain: 'llm' }` child is made). Without it a logger is created from the options below.
@@ -39,11 +39,11 @@ export type EventFields = Record<string, unknown> | (() => Record<string, unknow
  * that are written.
  *
  * @example
- * const log = createLlmLogger({ format: 'pretty', level: 'debug' });
+ * const log = createLLMLogger({ format: 'pretty', level: 'debug' });
  * log.event('model_loaded', { model: 'llama-3-8b', version: 'q4' }); // 🤖 ... INFO  model_loaded model=llama-3-8b ...
  * log.event('cache_hit', () => ({ model: 'gpt-4o', cache_key: key.slice(0, 16) }));
  */
-export class LlmLogger {
+export class LLMLogger {
   readonly pino: Logger;
   readonly format: LogFormat;
   private readonly emoji: EmojiResolver;
@@ -52,7 +52,7 @@ export class LlmLogger {
   /** Child loggers bound to `{ event, emoji, model, provider }`, by those values. */
   private readonly bound = new Map<string, Logger>();
 
-  constructor(options: LlmLoggerOptions = {}) {
+  constructor(options: LLMLoggerOptions = {}) {
     checkLlmLoggerOptions(options, BUILT_IN_SET_NAMES);
     const env = options.env ?? process.env;
     // A bad LOG_FORMAT or LOG_LEVEL is a ConfigError naming it, even when an option overrides it.
@@ -90,7 +90,7 @@ export class LlmLogger {
   }
 
   /** The emoji for an event, or undefined when no enabled set maps it. */
-  emojiFor(spec: LlmEventSpec, event: string, model?: unknown, provider?: unknown): string | undefined {
+  emojiFor(spec: LLMEventSpec, event: string, model?: unknown, provider?: unknown): string | undefined {
     if (this.emoji.empty) return undefined;
     return this.emoji.resolve(spec.action, spec.status, {
       event,
@@ -157,13 +157,13 @@ export class LlmLogger {
 }
 
 /**
- * Creates an LlmLogger.
+ * Creates an LLMLogger.
  *
  * @example
- * const log = createLlmLogger({ destination: './logs/llm.jsonl', level: 'info' });
+ * const log = createLLMLogger({ destination: './logs/llm.jsonl', level: 'info' });
  */
-export function createLlmLogger(options: LlmLoggerOptions = {}): LlmLogger {
-  return new LlmLogger(options);
+export function createLLMLogger(options: LLMLoggerOptions = {}): LLMLogger {
+  return new LLMLogger(options);
 }
 
 const MAX_BOUND_LOGGERS = 1024;

@@ -5,8 +5,8 @@ import type { LedgerEvent, LedgerHandler } from '../../core/handlers.js';
 import type { CallRecord } from '../../core/record.js';
 import { failureKind } from '../shared/failure-kind.js';
 import { Redactor, type RedactionOptions } from '../shared/redaction.js';
-import { eventSpec, LLM_EVENTS, type LlmEventName, type LogLevel } from './llm-events.js';
-import { LlmLogger, type LlmLoggerOptions } from './llm-logger.js';
+import { eventSpec, LLM_EVENTS, type LLMEventName, type LogLevel } from './llm-events.js';
+import { LLMLogger, type LLMLoggerOptions } from './llm-logger.js';
 import { costEventFields, endFields, startFields, tokenCountFields } from './record-fields.js';
 
 /** Opt-in content logging. Content always passes through redaction. */
@@ -19,9 +19,9 @@ export interface LogEventSource {
   subscribe(listener: (event: { event: string; level: LogLevel; fields: Record<string, unknown> }) => void): () => void;
 }
 
-export interface LogHandlerOptions extends LlmLoggerOptions {
-  /** An LlmLogger to write through; otherwise one is made from the other options. */
-  llmLogger?: LlmLogger;
+export interface LogHandlerOptions extends LLMLoggerOptions {
+  /** An LLMLogger to write through; otherwise one is made from the other options. */
+  llmLogger?: LLMLogger;
   /**
    * Prompts and responses are never logged by default (lengths only). `true` or
    * `{ enabled: true, patterns }` logs them after redaction (API keys, bearer tokens and emails
@@ -37,7 +37,7 @@ export interface LogHandlerOptions extends LlmLoggerOptions {
  * it created itself (from `destination`) is closed too.
  */
 export interface LogHandler extends LedgerHandler {
-  readonly logger: LlmLogger;
+  readonly logger: LLMLogger;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
   );
   const ownLogger = options.llmLogger === undefined;
   const { llmLogger, content: _content, sources: _sources, ...loggerOptions } = options;
-  const logger = llmLogger ?? new LlmLogger(loggerOptions);
+  const logger = llmLogger ?? new LLMLogger(loggerOptions);
   const log = logger.pino;
   const content = contentRedactor(options.content);
   const unpriced = new Set<string>();
@@ -73,7 +73,7 @@ export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
 
   const write = (
     level: LogLevel,
-    event: LlmEventName,
+    event: LLMEventName,
     record: CallStart | CallRecord,
     fields: Record<string, unknown>,
   ) => logger.writeEvent(level, event, record.model, record.provider, fields);
@@ -123,7 +123,7 @@ export function createLogHandler(options: LogHandlerOptions = {}): LogHandler {
  * @example
  * endEvent({ ...record, status: 'error', httpStatus: 429 }); // ['rate_limited', 'warn']
  */
-export function endEvent(record: CallRecord): [LlmEventName, LogLevel] {
+export function endEvent(record: CallRecord): [LLMEventName, LogLevel] {
   const stream = record.streamed;
   if (record.status === 'success' || record.status === 'partial') {
     return stream ? ['stream_completed', 'info'] : ['inference_completed', 'info'];

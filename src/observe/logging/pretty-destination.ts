@@ -19,7 +19,7 @@ const HEAD_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'event', '
  * paths (use JSON there, where the emoji is the `emoji` field).
  *
  * @example
- * const logger = createLlmLogger({ format: 'pretty' }); // uses this destination on stdout
+ * const logger = createLLMLogger({ format: 'pretty' }); // uses this destination on stdout
  */
 export function createPrettyDestination(output: PrettyOutput = process.stdout): DestinationStream {
   return {

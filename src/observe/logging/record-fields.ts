@@ -8,7 +8,7 @@ import type { Redactor } from '../shared/redaction.js';
  * Builds log lines from calls with one vocabulary of field names: `prompt_tokens`,
  * `completion_tokens`, `total_tokens`, `duration_ms`, `cost_usd`, ... Absent values are left
  * out rather than written as null, to keep lines short. `event`, `emoji`, `model` and
- * `provider` are bound by the logger (see `LlmLogger.writeEvent`), not built here.
+ * `provider` are bound by the logger (see `LLMLogger.writeEvent`), not built here.
  */
 
 /** Fields of `inference_started` / `stream_started`. */

@@ -9,7 +9,7 @@ export interface CallbackObserver {
   observeCallback(handlerType: string, seconds: number, failed: boolean): void;
 }
 
-/** An LlmLogger (`event`), or any pino-shaped logger (`warn(object, message)`). */
+/** An LLMLogger (`event`), or any pino-shaped logger (`warn(object, message)`). */
 export type SlowCallbackLogger =
   | { event(event: string, fields: Record<string, unknown>): void }
   | { warn(object: Record<string, unknown>, message: string): void };
