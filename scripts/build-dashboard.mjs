@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import process from 'node:process';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +40,10 @@ for (const name of ['app.js', 'app.css']) {
   if (name.endsWith('.js')) scriptGzip += gzip;
   report.push(`${name} ${(bytes.length / 1024).toFixed(1)} KB (${(gzip / 1024).toFixed(1)} KB gzip)`);
 }
-console.log(`dashboard: ${report.join(', ')}`);
+process.stdout.write(`dashboard: ${report.join(', ')}\n`);
 if (scriptGzip > SCRIPT_BUDGET_GZIP) {
-  console.error(`dashboard: the script is ${scriptGzip} bytes gzipped, over the ${SCRIPT_BUDGET_GZIP} byte budget`);
+  process.stderr.write(
+    `dashboard: the script is ${scriptGzip} bytes gzipped, over the ${SCRIPT_BUDGET_GZIP} byte budget\n`,
+  );
   process.exit(1);
 }
