@@ -10,7 +10,10 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src/server/dashboard/app');
-const out = join(root, 'dist/server/dashboard');
+// `--out DIR` builds elsewhere (the browser tests build a fresh copy of the current source).
+const outFlag = process.argv.indexOf('--out');
+const out = outFlag === -1 ? join(root, 'dist/server/dashboard') : process.argv[outFlag + 1];
+if (!out) throw new Error('build-dashboard: --out needs a folder');
 const assets = join(out, 'assets');
 const SCRIPT_BUDGET_GZIP = 150 * 1024;
 

@@ -55,10 +55,12 @@ export function CallsTable({ records, id }: { records: CallRecord[]; id?: string
               <td class="num">{formatInt(record.tokens.input)}</td>
               <td class="num">{formatInt(record.tokens.output)}</td>
               <td class="num">
-                {record.cost?.total ? (
-                  formatMoney(record.cost.total, record.cost.currency)
-                ) : (
+                {record.cost === null ? (
+                  <span class="muted">—</span>
+                ) : record.cost.total === null ? (
                   <span class="muted">unpriced</span>
+                ) : (
+                  formatMoney(record.cost.total, record.cost.currency)
                 )}
               </td>
               <td class="num">{formatMs(record.latencyMs)}</td>

@@ -140,7 +140,11 @@ function BreakdownTable({
                 <td class="num">{formatInt(row.tokens.input)}</td>
                 <td class="num">{formatInt(row.tokens.output)}</td>
                 <td class="num" data-cost={row.cost}>
-                  {formatMoney(row.cost)}
+                  {row.calls > 0 && row.unpricedCalls === row.calls ? (
+                    <span class="muted">unpriced</span>
+                  ) : (
+                    formatMoney(row.cost)
+                  )}
                 </td>
                 <td class="num">{formatInt(row.unpricedCalls)}</td>
                 <td class="num">{formatMs(row.latencyMs.p50)}</td>

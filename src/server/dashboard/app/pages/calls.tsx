@@ -14,7 +14,13 @@ const PAGE_SIZE = 50;
 export function CallsPage({ route }: { route: Route }) {
   const params = route.params;
   const cursor = params.get('cursor') ?? undefined;
-  const query = { ...apiFilters(params), limit: String(PAGE_SIZE), cursor, traceId: params.get('trace') ?? undefined };
+  const query = {
+    ...apiFilters(params),
+    limit: String(PAGE_SIZE),
+    order: 'desc',
+    cursor,
+    traceId: params.get('trace') ?? undefined,
+  };
   const page = useApi<CallPage>(apiUrl('calls', query));
   return (
     <Page title="Calls" subtitle="Every recorded call, newest first. Open one for its messages, tokens and cost.">
