@@ -18,7 +18,7 @@ import { expect } from 'vitest';
 import { demoClients } from '../../src/cli/demo/demo-clients.js';
 import { loadSdks } from '../../src/cli/demo/load-sdks.js';
 import { recordSdkCalls } from '../../src/cli/demo/sdk-calls.js';
-import { createLedger, silentLogger, type Ledger } from '../../src/index.js';
+import { createLedger, silentLogger, type CreatedLedger } from '../../src/index.js';
 import { createLedgerServer, type LedgerServer } from '../../src/server/index.js';
 import { startWireServer } from '../../src/testing/index.js';
 
@@ -26,7 +26,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 
 export interface DashboardWorld {
-  ledger: Ledger;
+  ledger: CreatedLedger;
   baseUrl: string;
   browser: Browser;
   /** The trace the demo's RAG pipeline recorded (a root with children). */
@@ -45,9 +45,26 @@ export function buildDashboard(): string {
   return out;
 }
 
-export async function startWorld(seed?: (ledger: Ledger) => Promise<void>): Promise<DashboardWorld> {
+export async function startWorld(seed?: (ledger: CreatedLedger) => Promise<void>): Promise<DashboardWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'llm-ledger-dashboard-db-'));
-  const ledger = createLedger({ store: join(dir, 'ledger.db'), configFile: false, logger: silentLogger });
+  // A meter with budgets and a performance monitor, so the Budgets and Alerts pages have something to show.
+  const ledger = createLedger({
+    store: join(dir, 'ledger.db'),
+    configFile: false,
+    logger: silentLogger,
+    meter: 'memory',
+    monitor: { minSamples: 5, thresholds: { callCost: '0.05' } },
+  });
+  ledger.limits!.set({ subject: 'tenant:acme', period: 'day', maxCost: '0.05', mode: 'soft' });
+  ledger.limits!.set({ subject: 'user:*', period: 'month', maxCost: '25.00', mode: 'hard' });
+  ledger.limits!.set({
+    subject: 'tenant:globex',
+    period: 'month',
+    maxTokens: 2_000_000,
+    maxRequests: 10_000,
+    mode: 'hard',
+  });
+  ledger.limits!.setRate({ subject: 'user:*', requestsPerMinute: 600, tokensPerMinute: 1_000_000 });
   const wire = await startWireServer();
   let demoTraceId: string;
   try {

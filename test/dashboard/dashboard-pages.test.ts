@@ -218,22 +218,77 @@ describe('dashboard pages in Chromium', () => {
     await watched.close();
   });
 
-  it('budgets, alerts, prices and the trace search load without a console error', async () => {
+  it('budgets show each limit with used, reserved and remaining from the meter', async () => {
     const watched = await openPage(world);
     const { page } = watched;
-    await go(page, world.baseUrl, '#/budgets', '.page-header');
-    await page.waitForSelector('.card');
+    await go(page, world.baseUrl, '#/budgets', '#budgets .budget');
+    const acme = await world.ledger.meter!.get('tenant:acme', 'day');
+    const card = page.locator('.budget[data-subject="tenant:acme"]');
+    const text = await card.textContent();
+    expect(text).toContain('$0.05');
+    expect(text).toContain(dollars(acme.cost));
+    expect(await page.locator('.budget').count()).toBe(3);
+    expect(await page.locator('.budget[data-subject="tenant:globex"]').textContent()).toContain('2,000,000');
     await screenshot(page, 'budgets');
-    await go(page, world.baseUrl, '#/alerts', '.page-header');
-    await page.waitForSelector('.card');
+    await watched.expectClean();
+    await watched.close();
+  });
+
+  it("alerts show the monitor's active alerts and a crossing raised after the page opened", async () => {
+    const watched = await openPage(world);
+    const { page } = watched;
+    await go(page, world.baseUrl, '#/alerts', '.card');
+    await page.waitForSelector('text=Recent crossings');
+    await world.ledger.logCall({ model: 'gpt-4.1', provider: 'openai', userId: 'big-spender' }, (call) => {
+      call.complete({ responseMessage: 'a long answer', tokens: { input: 90_000, output: 20_000 } });
+    });
+    await world.ledger.flush();
+    await expect
+      .poll(() => page.locator('#recent-alerts').textContent(), { timeout: 10_000 })
+      .toContain('high_cost_request');
+    expect(await page.locator('#recent-alerts').textContent()).toContain('big-spender');
+    // Reloading keeps it: the server remembers recent crossings, not just the open tail.
+    await page.reload();
+    await expect.poll(() => page.locator('#recent-alerts').textContent()).toContain('high_cost_request');
+    await expect.poll(() => page.locator('#active-alerts').textContent()).toContain('high_cost_request:gpt-4.1');
     await screenshot(page, 'alerts');
+    await watched.expectClean();
+    await watched.close();
+  });
+
+  it('prices look a model up by the URL and by the keyboard', async () => {
+    const watched = await openPage(world);
+    const { page } = watched;
     await go(page, world.baseUrl, '#/prices?model=gpt-4o-mini', '.prices-table');
     expect(await page.locator('.prices-table').textContent()).toContain('0.15');
     await screenshot(page, 'prices');
-    // Looking another model up through the form, with the keyboard only.
     await page.fill('input[name="model"]', 'no-such-model-xyz');
     await page.keyboard.press('Enter');
     await page.waitForSelector('text=Unknown model');
+    expect(await page.evaluate<string>('location.hash')).toBe('#/prices?model=no-such-model-xyz');
+    await watched.expectClean();
+    await watched.close();
+  });
+
+  it('the pages are reachable with the keyboard alone', async () => {
+    const watched = await openPage(world);
+    const { page } = watched;
+    await go(page, world.baseUrl, '#/overview', '[data-stat="Calls"]');
+    // Tab from the top: the skip link, the brand, then the page links in order.
+    const labels: string[] = [];
+    for (let step = 0; step < 10; step += 1) {
+      await page.keyboard.press('Tab');
+      labels.push((await page.evaluate<string>('document.activeElement.textContent')).trim());
+    }
+    expect(labels).toEqual(
+      expect.arrayContaining(['Overview', 'Breakdown', 'Calls', 'Live tail', 'Budgets', 'Prices']),
+    );
+    while ((await page.evaluate<string>('document.activeElement.textContent')).trim() !== 'Calls') {
+      await page.keyboard.press('Shift+Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#calls-table');
+    expect(await page.evaluate<string>('location.hash')).toMatch(/^#\/calls/);
     await watched.expectClean();
     await watched.close();
   });

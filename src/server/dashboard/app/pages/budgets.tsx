@@ -1,7 +1,8 @@
 import { Card, Empty, ErrorBox, Loading, Page, Text } from '../components/ui.js';
-import { apiUrl, ApiError, useApi } from '../lib/api.js';
+import { apiUrl, useApi } from '../lib/api.js';
 import { formatInt, formatMoney, formatTime } from '../lib/format.js';
 import { compareAmounts } from '../lib/summary.js';
+import type { AlertsAnswer } from './alerts.js';
 
 interface Usage {
   windowStart: string;
@@ -32,8 +33,10 @@ interface LimitsAnswer {
 }
 
 export function BudgetsPage() {
-  const loaded = useApi<LimitsAnswer>(apiUrl('limits'));
-  const notConfigured = loaded.error instanceof ApiError && /meter/i.test(loaded.error.message);
+  // The alerts answer says whether a meter is attached: without one, /limits is a 404 not worth making.
+  const parts = useApi<AlertsAnswer>(apiUrl('alerts'));
+  const loaded = useApi<LimitsAnswer>(parts.data?.meter ? apiUrl('limits') : null);
+  const notConfigured = parts.data !== undefined && !parts.data.meter;
   return (
     <Page
       title="Budgets"
@@ -46,8 +49,8 @@ export function BudgetsPage() {
             llm_config.yaml (or give createLedger() a meter) to enforce budgets and rate limits.
           </Empty>
         </Card>
-      ) : loaded.error ? (
-        <ErrorBox error={loaded.error} />
+      ) : parts.error || loaded.error ? (
+        <ErrorBox error={(parts.error ?? loaded.error)!} />
       ) : !loaded.data ? (
         <Loading />
       ) : (
