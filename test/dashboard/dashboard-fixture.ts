@@ -45,26 +45,26 @@ export function buildDashboard(): string {
   return out;
 }
 
-export async function startWorld(seed?: (ledger: CreatedLedger) => Promise<void>): Promise<DashboardWorld> {
+export interface WorldOptions {
+  /** Budgets on a memory meter (default true). */
+  meter?: boolean;
+}
+
+export async function startWorld(
+  seed?: (ledger: CreatedLedger) => Promise<void>,
+  options: WorldOptions = {},
+): Promise<DashboardWorld> {
+  const metered = options.meter ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'llm-ledger-dashboard-db-'));
   // A meter with budgets and a performance monitor, so the Budgets and Alerts pages have something to show.
   const ledger = createLedger({
     store: join(dir, 'ledger.db'),
     configFile: false,
     logger: silentLogger,
-    meter: 'memory',
+    meter: metered ? 'memory' : false,
     monitor: { minSamples: 5, thresholds: { callCost: '0.05' } },
   });
-  ledger.limits!.set({ subject: 'tenant:acme', period: 'day', maxCost: '0.05', mode: 'soft' });
-  ledger.limits!.set({ subject: 'user:*', period: 'month', maxCost: '25.00', mode: 'hard' });
-  ledger.limits!.set({
-    subject: 'tenant:globex',
-    period: 'month',
-    maxTokens: 2_000_000,
-    maxRequests: 10_000,
-    mode: 'hard',
-  });
-  ledger.limits!.setRate({ subject: 'user:*', requestsPerMinute: 600, tokensPerMinute: 1_000_000 });
+  if (metered) setLimits(ledger);
   const wire = await startWireServer();
   let demoTraceId: string;
   try {
@@ -98,6 +98,19 @@ export async function startWorld(seed?: (ledger: CreatedLedger) => Promise<void>
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function setLimits(ledger: CreatedLedger): void {
+  ledger.limits!.set({ subject: 'tenant:acme', period: 'day', maxCost: '0.05', mode: 'soft' });
+  ledger.limits!.set({ subject: 'user:*', period: 'month', maxCost: '25.00', mode: 'hard' });
+  ledger.limits!.set({
+    subject: 'tenant:globex',
+    period: 'month',
+    maxTokens: 2_000_000,
+    maxRequests: 10_000,
+    mode: 'hard',
+  });
+  ledger.limits!.setRate({ subject: 'user:*', requestsPerMinute: 600, tokensPerMinute: 1_000_000 });
 }
 
 export interface WatchedPage {

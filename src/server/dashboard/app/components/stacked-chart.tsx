@@ -56,9 +56,19 @@ export function StackedChart({ x, series, bucketSeconds, formatValue, label }: P
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       cursor: { points: { show: false }, drag: { x: false, y: false } },
       legend: { live: true },
-      scales: { x: { time: true, range: (_u, min, max) => [min - bucketSeconds * 0.15, max + bucketSeconds] } },
+      scales: {
+        x: { time: true, range: (_u, min, max) => [min - bucketSeconds * 0.6, max + bucketSeconds * 0.6] },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
-        { stroke: '#5c6370', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#dfe3e8' } },
+        {
+          stroke: '#5c6370',
+          grid: { show: false },
+          ticks: { stroke: '#dfe3e8' },
+          // Ticks on bucket starts only, labelled in UTC, at most about a dozen of them.
+          splits: () => x.filter((_, index) => index % Math.max(1, Math.ceil(x.length / 12)) === 0),
+          values: (_u, splits) => splits.map((seconds) => axisLabel(seconds, bucketSeconds)),
+        },
         {
           stroke: '#5c6370',
           grid: { stroke: '#eef0f3' },
@@ -95,6 +105,16 @@ export function StackedChart({ x, series, bucketSeconds, formatValue, label }: P
     };
   }, [x, series, bucketSeconds, formatValue]);
   return <div class="chart" ref={container} role="img" aria-label={label} />;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function axisLabel(seconds: number, bucketSeconds: number): string {
+  const date = new Date(seconds * 1000);
+  const day = `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+  if (bucketSeconds >= 86_400) return day;
+  const hour = `${String(date.getUTCHours()).padStart(2, '0')}:00`;
+  return date.getUTCHours() === 0 ? `${hour}\n${day}` : hour;
 }
 
 function timeLabel(seconds: number, bucketSeconds: number): string {
