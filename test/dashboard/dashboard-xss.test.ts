@@ -21,8 +21,9 @@ const CORPUS = [
   'invoice_\u202Egpj.exe and \u2067isolated\u2069 text',
   '<details open ontoggle="window.__pwned = 6">x</details><input autofocus onfocus="window.__pwned = 7">',
 ];
-// One line of a megabyte (no newline), as a model emits when it dumps a minified file.
-const MEGABYTE_LINE = `<b onmouseover="window.__pwned = 8">${'const answer = [1, 2, 3]; '.repeat(40_000)}</b>`;
+// One line of almost a megabyte (no newline), as a model emits when it dumps a minified file; the
+// ledger keeps strings up to 1,000,000 characters whole.
+const MEGABYTE_LINE = `<b onmouseover="window.__pwned = 8">${'const answer = [1, 2, 3]; '.repeat(38_000)}</b>`;
 
 let world: DashboardWorld;
 let records: CallRecord[];
@@ -136,7 +137,7 @@ describe('recorded content is shown as text and never runs', () => {
     await screenshot(watched.page, 'xss-call-detail');
     await watched.expectClean();
     await watched.close();
-  });
+  }, 120_000);
 
   it('every list page shows hostile model names, users, tenants and errors as text', async () => {
     const watched = await openPage(world);
@@ -153,7 +154,7 @@ describe('recorded content is shown as text and never runs', () => {
 
     await go(page, world.baseUrl, '#/overview?range=24h', '.card:has-text("Top models") tbody tr');
     await page.waitForSelector('.chart canvas');
-    await expectText(watched, '.grid-3', ['gpt-4o-mini', CORPUS[1]!, `tenant ${CORPUS[0]}`]);
+    await expectText(watched, '.grid-3', ['gpt-4o-mini', CORPUS[1]!, CORPUS[3]!]);
 
     await go(page, world.baseUrl, '#/breakdown?range=24h&by=user&by2=model', '#breakdown-table tbody tr');
     await expect.poll(() => page.locator('#breakdown-table tbody tr').count()).toBeGreaterThan(CORPUS.length);
