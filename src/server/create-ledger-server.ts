@@ -5,6 +5,8 @@ import { TokenChecker, type Access } from './access.js';
 import { ApiError, errorBody, errorResponse } from './api-error.js';
 import { defaultDashboardDir, SECURITY_HEADERS } from './dashboard-assets.js';
 import { EventHub } from './event-hub.js';
+import { RecentAlerts } from './recent-alerts.js';
+import { registerAlertRoutes } from './routes/alerts.js';
 import { registerCallRoutes } from './routes/calls.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -84,6 +86,7 @@ export function createLedgerServer(ledger: ServableLedger, options?: LedgerServe
     pricer: checked.pricer === null ? undefined : (checked.pricer ?? explainerOf(ledger.pricer)),
     metrics: metricsRegistryOf(checked.metrics),
     events,
+    alerts: new RecentAlerts(monitor, meter),
   };
 
   const app = new Hono<ServerEnv>();
@@ -119,11 +122,16 @@ export function createLedgerServer(ledger: ServableLedger, options?: LedgerServe
   registerMeterRoutes(app, parts);
   registerPriceRoutes(app, parts);
   registerEventRoutes(app, parts);
+  registerAlertRoutes(app, parts);
   registerOperationRoutes(app, parts);
   registerDashboardRoutes(app, checked.dashboardDir ?? defaultDashboardDir());
 
   const fetch = async (request: Request): Promise<Response> => app.fetch(request);
-  return Object.assign(fetch, { fetch, close: () => events.close() });
+  const close = () => {
+    events.close();
+    parts.alerts.close();
+  };
+  return Object.assign(fetch, { fetch, close });
 }
 
 function explainerOf(pricer: unknown): PriceExplainer | undefined {

@@ -3,6 +3,7 @@ import type { Ledger } from '../core/ledger.js';
 import type { Meter } from '../meters/meter.js';
 import type { Access } from './access.js';
 import type { EventHub } from './event-hub.js';
+import type { RecentAlerts } from './recent-alerts.js';
 import type { MetricsRegistry, PriceExplainer } from './server-options.js';
 
 /** What every route reads: the ledger and the optional parts, resolved once when the server is created. */
@@ -12,6 +13,7 @@ export interface ServerParts {
   pricer: PriceExplainer | undefined;
   metrics: MetricsRegistry | undefined;
   events: EventHub;
+  alerts: RecentAlerts;
 }
 
 export type ServerEnv = { Variables: { access: Access } };

@@ -1,0 +1,104 @@
+import { useEffect, useState } from 'preact/hooks';
+import { apiUrl, authHeaders } from './api.js';
+
+/** `event: call` on `/api/v1/events`: the call's row, not its content. */
+export interface CallEvent {
+  id: string;
+  traceId: string;
+  parentId: string | null;
+  userId: string | null;
+  tenantId: string | null;
+  callType: string;
+  provider: string;
+  model: string;
+  status: string;
+  startedAt: string;
+  endedAt: string;
+  latencyMs: number;
+  ttftMs: number | null;
+  tokens: { input: number; output: number; total: number };
+  cost: { total: string | null; currency: string; status: string } | null;
+  errorType: string | null;
+  tags: string[];
+}
+
+/** `event: alert`: a monitor alert or a meter's limit crossing. */
+export interface AlertEvent {
+  source: 'monitor' | 'meter';
+  name: string;
+  at: string;
+  fields: Record<string, unknown>;
+}
+
+export type LiveEvent = { type: 'call'; data: CallEvent } | { type: 'alert'; data: AlertEvent };
+export type Connection = 'connecting' | 'open' | 'closed';
+
+const KEEP = 500;
+
+/**
+ * Reads the server's event stream with fetch (not EventSource, which cannot send the token
+ * header), reconnecting after a drop. Newest events first, at most KEEP of them.
+ */
+export function useEvents(): { events: LiveEvent[]; connection: Connection } {
+  const [events, setEvents] = useState<LiveEvent[]>([]);
+  const [connection, setConnection] = useState<Connection>('connecting');
+  useEffect(() => {
+    const controller = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const connect = async () => {
+      setConnection('connecting');
+      try {
+        const response = await fetch(apiUrl('events'), {
+          headers: { accept: 'text/event-stream', ...authHeaders() },
+          signal: controller.signal,
+        });
+        if (!response.ok || !response.body) throw new Error(`${response.status}`);
+        setConnection('open');
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end: number;
+          while ((end = buffer.search(/\r?\n\r?\n/)) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+            const event = parseBlock(block);
+            if (event) setEvents((previous) => [event, ...previous].slice(0, KEEP));
+          }
+        }
+      } catch {
+        if (controller.signal.aborted) return;
+      }
+      if (controller.signal.aborted) return;
+      setConnection('closed');
+      retry = setTimeout(() => void connect(), 3000);
+    };
+    void connect();
+    return () => {
+      controller.abort();
+      clearTimeout(retry);
+    };
+  }, []);
+  return { events, connection };
+}
+
+function parseBlock(block: string): LiveEvent | undefined {
+  let type = 'message';
+  const data: string[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') type = value;
+    else if (field === 'data') data.push(value);
+  }
+  if (data.length === 0 || (type !== 'call' && type !== 'alert')) return undefined;
+  try {
+    return { type, data: JSON.parse(data.join('\n')) } as LiveEvent;
+  } catch {
+    return undefined;
+  }
+}
