@@ -155,7 +155,7 @@ describe('ConfigError for a bad file names the file, the key path and what is ex
       'an unknown top-level key',
       'model:\n  x: 1\n',
       'model',
-      /known keys here: models, pricing, limits, settings|known keys here: models, settings/,
+      /known keys here: models, pricing, limits, proxy, settings|known keys here: models, settings/,
       /model/,
     ],
     [
