@@ -158,9 +158,10 @@ describe('dashboard pages in Chromium', () => {
     // A failed call shows its error and HTTP status.
     const failed = all.find((entry) => entry.status === 'error' && entry.httpStatus !== null)!;
     await go(page, world.baseUrl, `#/calls/${failed.id}`, '#messages');
-    const outcome = await page.locator('.card:has-text("Outcome")').textContent();
-    expect(outcome).toContain(String(failed.httpStatus));
-    expect(outcome).toContain(failed.errorMessage!.slice(0, 40));
+    // '#messages' is already on the page from the previous call: wait for this call's outcome.
+    const outcome = () => page.locator('.card:has-text("Outcome")').textContent();
+    await expect.poll(outcome).toContain(String(failed.httpStatus));
+    expect(await outcome()).toContain(failed.errorMessage!.slice(0, 40));
     await watched.expectClean();
     await watched.close();
   });
