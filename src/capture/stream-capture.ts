@@ -388,31 +388,12 @@ export class StreamCapture<Chunk> implements Watched {
     this.detachSignal = undefined;
   }
 
-  /**
-   * Finalizes with the stream's counts: the provider's when they all arrived, otherwise the token
-   * chain's count of the prompt (unless the provider reported it) and of the text received. Failures
-   * carry tokens only when something was produced: a request refused outright is not billed.
-   */
   private withTokens(
     outcome: StreamOutcome,
     failure: boolean,
     finalize: (counted: Pick<FailureDetails, 'tokens' | 'tokenSource'>) => void,
   ): void {
-    if (failure && !this.sawOutput && !outcome.tokens) return finalize({});
-    if (outcome.tokens && outcome.usageComplete) return finalize({ tokens: outcome.tokens, tokenSource: 'provider' });
-    const known = outcome.tokens;
-    const request = estimateRequestOf(this.call, {
-      text: outcome.outputText,
-      reasoningText: outcome.reasoningText,
-      inputKnown: known !== undefined,
-    });
-    finalizeWithEstimate(
-      this.options.ledger,
-      this.call,
-      request,
-      (estimate) => finalize(estimate ? estimatedTokens(estimate, known) : {}),
-      { defer: true },
-    );
+    finalizeStreamTokens(this.options.ledger, this.call, outcome, failure && !this.sawOutput, finalize);
   }
 
   /** Failure paths take the model and finish reason from the call's progress. */
@@ -459,4 +440,34 @@ function asIterable<T>(inner: AsyncIterator<T>): AsyncIterator<T> & AsyncIterabl
       return inner;
     },
   });
+}
+
+/**
+ * Finalizes a stream with its counts: the provider's when they all arrived, otherwise the token
+ * chain's count of the prompt (unless the provider reported it) and of the text received. A failure
+ * before any output carries tokens only if the provider sent some: a request refused outright is
+ * not billed.
+ */
+export function finalizeStreamTokens(
+  ledger: EstimatorSource | undefined,
+  call: CallHandle,
+  outcome: StreamOutcome,
+  failedBeforeOutput: boolean,
+  finalize: (counted: Pick<FailureDetails, 'tokens' | 'tokenSource'>) => void,
+): void {
+  if (failedBeforeOutput && !outcome.tokens) return finalize({});
+  if (outcome.tokens && outcome.usageComplete) return finalize({ tokens: outcome.tokens, tokenSource: 'provider' });
+  const known = outcome.tokens;
+  const request = estimateRequestOf(call, {
+    text: outcome.outputText,
+    reasoningText: outcome.reasoningText,
+    inputKnown: known !== undefined,
+  });
+  finalizeWithEstimate(
+    ledger,
+    call,
+    request,
+    (estimate) => finalize(estimate ? estimatedTokens(estimate, known) : {}),
+    { defer: true },
+  );
 }

@@ -1,9 +1,9 @@
 import type { CallHandle, FailureDetails } from '../core/call.js';
 import { classifyError } from '../capture/error-classification.js';
-import { estimateRequestOf, finalizeWithEstimate, type EstimatorSource } from '../capture/estimate-tokens.js';
+import type { EstimatorSource } from '../capture/estimate-tokens.js';
 import { flattenText } from '../capture/flatten-text.js';
 import {
-  estimatedTokens,
+  finalizeStreamTokens,
   HIDE,
   OUTPUT,
   type ChunkVerdict,
@@ -101,21 +101,7 @@ export class StreamRecorder {
     failure: boolean,
     finalize: (counted: Pick<FailureDetails, 'tokens' | 'tokenSource'>) => void,
   ): void {
-    if (failure && !this.sawOutput && !outcome.tokens) return finalize({});
-    if (outcome.tokens && outcome.usageComplete) return finalize({ tokens: outcome.tokens, tokenSource: 'provider' });
-    const known = outcome.tokens;
-    const request = estimateRequestOf(this.call, {
-      text: outcome.outputText,
-      reasoningText: outcome.reasoningText,
-      inputKnown: known !== undefined,
-    });
-    finalizeWithEstimate(
-      this.ledger,
-      this.call,
-      request,
-      (estimate) => finalize(estimate ? estimatedTokens(estimate, known) : {}),
-      { defer: true },
-    );
+    finalizeStreamTokens(this.ledger, this.call, outcome, failure && !this.sawOutput, finalize);
   }
 
   private noteResponse(outcome: StreamOutcome): void {
