@@ -142,7 +142,8 @@ export function checkOptions(
   const known = [...extraKeys, ...Object.keys(shapes)];
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    const shape = shapes[key];
+    // Own keys only: `valueOf` or `constructor` must not find Object.prototype's members.
+    const shape = Object.hasOwn(shapes, key) ? shapes[key] : undefined;
     if (shape === undefined) {
       if (extraKeys.includes(key)) continue;
       throw new ConfigError({

@@ -43,6 +43,16 @@ describe('createLedger options: one contract, checked at the boundary', () => {
     expect(batch.message).toContain('did you mean "batchSize"?');
   });
 
+  it.each(['valueOf', 'constructor', 'toString', '__proto__'])(
+    'an option named like a member of Object.prototype (%s) is an unknown option, not a crash',
+    (key) => {
+      const error = creationError({ ...base, store: 'memory', [key]: {} }) as ConfigError;
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.path).toBe(key);
+      expect(error.message).toContain(`unknown option "${key}"`);
+    },
+  );
+
   it('valid options still create a working ledger', async () => {
     const ledger = createLedger({ ...base, store: 'memory', spool: false, handlers: [{}], durability: 'batched' });
     ledger.start({ model: 'm' }).complete();
