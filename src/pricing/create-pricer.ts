@@ -1,4 +1,4 @@
-import type { Pricer } from '../core/call.js';
+import type { Pricer as CorePricer } from '../core/call.js';
 import { ConfigError } from '../core/errors.js';
 import {
   OPTIONAL_USAGE_BUCKETS,
@@ -61,7 +61,7 @@ export interface PricerStats {
 }
 
 /** The ledger's pricer: the core `Pricer` plus direct calculation, explanation and statistics. */
-export interface LedgerPricer extends Pricer {
+export interface LedgerPricer extends CorePricer {
   readonly baseCurrency: string;
   /** Catalog label and overrides hash stamped on every cost. */
   readonly pricingVersion: string;
@@ -82,111 +82,148 @@ const STANDARD_TIERS = new Set(['', 'auto', 'default', 'standard', 'standard_onl
 const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
- * Creates a pricer from the bundled catalog and the user's `models:` / `pricing:` settings.
- * Validates everything up front: a bad price or a missing exchange rate throws ConfigError here.
- *
- * @example
- * const pricer = createPricer({ models: config.models, pricing: config.pricing, baseCurrency: 'USD' });
- * const ledger = createLedger({ pricer });
- * pricer.calculate({ model: 'gpt-4o', tokens: { input: 1000, output: 200 } }).total; // '0.0045'
+ * The ledger's pricer: the bundled catalog with the user's `models:` / `pricing:` settings applied,
+ * model matching, and exact per-bucket costs. Everything is validated in the constructor: a bad
+ * price or a missing exchange rate throws ConfigError there, never while a call is priced.
+ * Applications get one from `createPricer(options)` and hold it as a LedgerPricer: the class is
+ * not exported from the entry points, where `Pricer` names the core's one-method interface.
  */
-export function createPricer(options: PricerOptions = {}): LedgerPricer {
-  const baseCurrency = options.baseCurrency ?? 'USD';
-  const source = options.configSource ?? 'options';
-  if (!/^[A-Z]{3}$/.test(baseCurrency)) {
-    throw new ConfigError({
-      source,
-      path: 'baseCurrency',
-      expected: 'a three-letter ISO currency code such as USD',
-      received: JSON.stringify(baseCurrency),
-    });
-  }
-  const user = readUserPricing(options, source);
-  const catalog =
-    options.catalog !== undefined ? options.catalog : user.customPricesOnly ? null : loadGenaiPricesCatalog();
-  // The rules change the prices the resolver sees; `catalog` stays the data as loaded, so a newer
-  // data file is compared with the data, not with the user's additions.
-  const ruled = applyPriceRules(catalog, user.models, user.rules, source);
-  const catalogModels = ruled.catalog ? ruled.catalog.providers.flatMap((provider) => provider.models) : [];
-  const rateOf = currencyConverter(baseCurrency, user.fxRates, [...ruled.configModels, ...catalogModels], source);
-  const resolver = new ModelResolver({
-    catalog: ruled.catalog ? new CatalogIndex(ruled.catalog) : null,
-    configModels: ruled.configModels,
-    deployments: user.deployments,
-    providerIds: new Set([...GENAI_PRICES_PROVIDER_IDS, ...(catalog?.providers.map((provider) => provider.id) ?? [])]),
-  });
-  const version = pricingVersion(catalog?.label ?? 'custom', {
-    models: options.models,
-    pricing: options.pricing,
-    baseCurrency: baseCurrency === 'USD' ? undefined : baseCurrency,
-  });
-  const dataLabel = catalog?.label ?? 'custom';
-  const unpricedVersion = costVersion(dataLabel, null);
-  const tracker = new UnpricedTracker(options.onUnpricedModel);
-  const compiled = new WeakMap<CatalogModel, CompiledModel>();
-  const compile = (model: CatalogModel): CompiledModel => {
-    let entry = compiled.get(model);
-    if (!entry) {
-      // Only what shaped this model's prices goes into its version: its own configuration and
-      // the exchange rates of its currencies, never the rest of the file.
-      const rates: Record<string, string> = {};
-      for (const period of model.periods) {
-        if (period.currency !== baseCurrency) rates[period.currency] = rateOf(period.currency);
-      }
-      const digest = overridesHash({
-        config: model.configDigest,
-        fx: Object.keys(rates).length > 0 ? rates : undefined,
-      });
-      entry = compileModel(model, rateOf, (period) => costVersion(dataLabel, { model, period, digest }));
-      compiled.set(model, entry);
-    }
-    return entry;
-  };
-
-  const unpriced = (): CallCost => ({
-    total: null,
-    breakdown: {},
-    currency: baseCurrency,
-    pricingVersion: unpricedVersion,
-    status: 'unpriced',
-  });
-
+export class Pricer implements LedgerPricer {
+  readonly baseCurrency: string;
+  readonly pricingVersion: string;
+  readonly catalog: Catalog | null;
+  readonly configModels: readonly CatalogModel[];
+  private readonly resolver: ModelResolver;
+  private readonly rateOf: (currency: string) => string;
+  private readonly dataLabel: string;
+  private readonly unpricedVersion: string;
+  private readonly tracker: UnpricedTracker;
+  private readonly compiled = new WeakMap<CatalogModel, CompiledModel>();
   // The last answer of matchesFor: consecutive calls mostly name the same models, and comparing
   // three strings is cheaper than the two memo lookups (which hash a response model string that
   // is new with every response). Lookups are pure, so a repeated question gets the same answer.
-  let last: { provider: string | null | undefined; model: string; responseModel: string | null | undefined } | null =
-    null;
-  let lastMatches: readonly ModelMatch[] = [];
-  const matchesFor = (
-    provider: string | null | undefined,
-    model: string,
-    responseModel: string | null | undefined,
-  ): readonly ModelMatch[] => {
-    if (last !== null && last.model === model && last.responseModel === responseModel && last.provider === provider) {
-      return lastMatches;
+  private last: {
+    provider: string | null | undefined;
+    model: string;
+    responseModel: string | null | undefined;
+  } | null = null;
+  private lastMatches: readonly ModelMatch[] = [];
+
+  constructor(options: PricerOptions = {}) {
+    const baseCurrency = options.baseCurrency ?? 'USD';
+    const source = options.configSource ?? 'options';
+    if (!/^[A-Z]{3}$/.test(baseCurrency)) {
+      throw new ConfigError({
+        source,
+        path: 'baseCurrency',
+        expected: 'a three-letter ISO currency code such as USD',
+        received: JSON.stringify(baseCurrency),
+      });
     }
-    lastMatches = lookUpMatches(provider, model, responseModel);
-    last = { provider, model, responseModel };
-    return lastMatches;
-  };
-  const lookUpMatches = (
-    provider: string | null | undefined,
-    model: string,
-    responseModel: string | null | undefined,
-  ): readonly ModelMatch[] => {
-    const requested = resolver.resolve(provider, model);
-    if (!responseModel || responseModel === model || requested[0]?.fromConfig) return requested;
-    // The response names what ran and was billed (Azure answers a deployment name with the model).
-    const answered = resolver.resolve(provider, responseModel);
-    if (answered.length > 0 && !answered[0]!.guessed) return answered;
-    return requested.length > 0 ? requested : answered;
-  };
+    const user = readUserPricing(options, source);
+    const catalog =
+      options.catalog !== undefined ? options.catalog : user.customPricesOnly ? null : loadGenaiPricesCatalog();
+    // The rules change the prices the resolver sees; `catalog` stays the data as loaded, so a newer
+    // data file is compared with the data, not with the user's additions.
+    const ruled = applyPriceRules(catalog, user.models, user.rules, source);
+    const catalogModels = ruled.catalog ? ruled.catalog.providers.flatMap((provider) => provider.models) : [];
+    this.rateOf = currencyConverter(baseCurrency, user.fxRates, [...ruled.configModels, ...catalogModels], source);
+    this.resolver = new ModelResolver({
+      catalog: ruled.catalog ? new CatalogIndex(ruled.catalog) : null,
+      configModels: ruled.configModels,
+      deployments: user.deployments,
+      providerIds: new Set([
+        ...GENAI_PRICES_PROVIDER_IDS,
+        ...(catalog?.providers.map((provider) => provider.id) ?? []),
+      ]),
+    });
+    this.baseCurrency = baseCurrency;
+    this.catalog = catalog;
+    this.configModels = ruled.configModels;
+    this.pricingVersion = pricingVersion(catalog?.label ?? 'custom', {
+      models: options.models,
+      pricing: options.pricing,
+      baseCurrency: baseCurrency === 'USD' ? undefined : baseCurrency,
+    });
+    this.dataLabel = catalog?.label ?? 'custom';
+    this.unpricedVersion = costVersion(this.dataLabel, null);
+    this.tracker = new UnpricedTracker(options.onUnpricedModel);
+  }
+
+  price(record: CallRecord): CallCost | null {
+    // No usage at all (the call failed before any response): the cost is unknown, not zero.
+    if (record.tokenSource === null) return null;
+    try {
+      return this.costOf(
+        record.provider,
+        record.model,
+        record.responseModel,
+        record.tokens,
+        record.startedAt,
+        record.params.serviceTier,
+        record.tokenSource,
+      );
+    } catch {
+      // Pricing must never fail a call; an impossible state leaves the cost unset instead.
+      return null;
+    }
+  }
+
+  calculate(input: CostInput): CallCost {
+    return this.costOf(
+      input.provider,
+      input.model,
+      input.responseModel,
+      completeUsage(input.tokens),
+      input.at,
+      input.serviceTier,
+      input.tokenSource,
+    );
+  }
+
+  quote(input: CostInput): CostQuote {
+    const detail = { notes: [] as string[], match: null as ModelMatch | null };
+    const cost = this.costOf(
+      input.provider,
+      input.model,
+      input.responseModel,
+      completeUsage(input.tokens),
+      input.at,
+      input.serviceTier,
+      input.tokenSource,
+      detail,
+    );
+    return { cost, match: detail.match, notes: detail.notes };
+  }
+
+  explain(model: string, options: { provider?: string; at?: Date | string | number } = {}): PriceExplanation {
+    const at = toInstant(options.at);
+    const { matches, steps } = this.resolver.explain(options.provider, model);
+    return {
+      provider: options.provider ?? null,
+      model,
+      at,
+      steps,
+      matches: matches.map((match) => {
+        const compiledModel = this.compile(match.model);
+        const selected = selectPeriod(compiledModel, at);
+        const index = selected ? compiledModel.periods.indexOf(selected) : -1;
+        return explainMatch(match, (period) => match.model.periods.indexOf(period) === index);
+      }),
+      pricingVersion: this.pricingVersion,
+      baseCurrency: this.baseCurrency,
+    };
+  }
+
+  stats(): PricerStats {
+    return { unpricedCalls: this.tracker.unpricedCalls, unknownModels: this.tracker.unknownModels };
+  }
 
   /**
    * The hot path (well under 1 µs with a memoized match): positional arguments, no intermediate
    * objects; the call time is normalized only for models whose prices depend on it.
    */
-  const costOf = (
+  private costOf(
     provider: string | null | undefined,
     model: string,
     responseModel: string | null | undefined,
@@ -195,11 +232,11 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
     serviceTier: string | undefined,
     tokenSource: TokenSource | null | undefined,
     detail?: { notes: string[]; match: ModelMatch | null },
-  ): CallCost => {
-    const matches = matchesFor(provider, model, responseModel);
+  ): CallCost {
+    const matches = this.matchesFor(provider, model, responseModel);
     let at: string | undefined;
     for (const match of matches) {
-      const compiledModel = compile(match.model);
+      const compiledModel = this.compile(match.model);
       if (!compiledModel.timeless && at === undefined) at = toInstant(when);
       const period = selectPeriod(compiledModel, at ?? '');
       if (!period) continue;
@@ -223,8 +260,8 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
         if (tokenSource && tokenSource !== 'provider') detail.notes.push(`token counts come from ${tokenSource}`);
       }
       if (costs.total === null) {
-        tracker.record(provider ?? 'unknown', model, `no price for ${costs.unpriced.join(', ')}`);
-        return { ...unpriced(), unpricedBuckets: costs.unpriced };
+        this.tracker.record(provider ?? 'unknown', model, `no price for ${costs.unpriced.join(', ')}`);
+        return { ...this.unpriced(), unpricedBuckets: costs.unpriced };
       }
       const estimated =
         costs.estimated ||
@@ -234,7 +271,7 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
       const cost: CallCost = {
         total: costs.total,
         breakdown: costs.breakdown,
-        currency: baseCurrency,
+        currency: this.baseCurrency,
         pricingVersion: period.version,
         status: estimated ? 'estimated' : 'priced',
       };
@@ -243,79 +280,80 @@ export function createPricer(options: PricerOptions = {}): LedgerPricer {
       return cost;
     }
     const reason = matches.length === 0 ? 'unknown model' : 'no price in force at the call time';
-    tracker.record(provider ?? 'unknown', model, reason);
+    this.tracker.record(provider ?? 'unknown', model, reason);
     detail?.notes.push(`unpriced: ${reason}; the cost is unknown (null), not 0`);
-    return unpriced();
-  };
+    return this.unpriced();
+  }
 
-  return {
-    baseCurrency,
-    pricingVersion: version,
-    catalog,
-    configModels: ruled.configModels,
-    price(record: CallRecord): CallCost | null {
-      // No usage at all (the call failed before any response): the cost is unknown, not zero.
-      if (record.tokenSource === null) return null;
-      try {
-        return costOf(
-          record.provider,
-          record.model,
-          record.responseModel,
-          record.tokens,
-          record.startedAt,
-          record.params.serviceTier,
-          record.tokenSource,
-        );
-      } catch {
-        // Pricing must never fail a call; an impossible state leaves the cost unset instead.
-        return null;
+  private unpriced(): CallCost {
+    return {
+      total: null,
+      breakdown: {},
+      currency: this.baseCurrency,
+      pricingVersion: this.unpricedVersion,
+      status: 'unpriced',
+    };
+  }
+
+  private matchesFor(
+    provider: string | null | undefined,
+    model: string,
+    responseModel: string | null | undefined,
+  ): readonly ModelMatch[] {
+    const last = this.last;
+    if (last !== null && last.model === model && last.responseModel === responseModel && last.provider === provider) {
+      return this.lastMatches;
+    }
+    this.lastMatches = this.lookUpMatches(provider, model, responseModel);
+    this.last = { provider, model, responseModel };
+    return this.lastMatches;
+  }
+
+  private lookUpMatches(
+    provider: string | null | undefined,
+    model: string,
+    responseModel: string | null | undefined,
+  ): readonly ModelMatch[] {
+    const requested = this.resolver.resolve(provider, model);
+    if (!responseModel || responseModel === model || requested[0]?.fromConfig) return requested;
+    // The response names what ran and was billed (Azure answers a deployment name with the model).
+    const answered = this.resolver.resolve(provider, responseModel);
+    if (answered.length > 0 && !answered[0]!.guessed) return answered;
+    return requested.length > 0 ? requested : answered;
+  }
+
+  private compile(model: CatalogModel): CompiledModel {
+    let entry = this.compiled.get(model);
+    if (!entry) {
+      // Only what shaped this model's prices goes into its version: its own configuration and
+      // the exchange rates of its currencies, never the rest of the file.
+      const rates: Record<string, string> = {};
+      for (const period of model.periods) {
+        if (period.currency !== this.baseCurrency) rates[period.currency] = this.rateOf(period.currency);
       }
-    },
-    calculate(input: CostInput): CallCost {
-      return costOf(
-        input.provider,
-        input.model,
-        input.responseModel,
-        completeUsage(input.tokens),
-        input.at,
-        input.serviceTier,
-        input.tokenSource,
-      );
-    },
-    quote(input: CostInput): CostQuote {
-      const detail = { notes: [] as string[], match: null as ModelMatch | null };
-      const cost = costOf(
-        input.provider,
-        input.model,
-        input.responseModel,
-        completeUsage(input.tokens),
-        input.at,
-        input.serviceTier,
-        input.tokenSource,
-        detail,
-      );
-      return { cost, match: detail.match, notes: detail.notes };
-    },
-    explain(model, explainOptions = {}) {
-      const at = toInstant(explainOptions.at);
-      const { matches, steps } = resolver.explain(explainOptions.provider, model);
-      return {
-        provider: explainOptions.provider ?? null,
-        model,
-        at,
-        steps,
-        matches: matches.map((match) => {
-          const compiledModel = compile(match.model);
-          const selected = selectPeriod(compiledModel, at);
-          const index = selected ? compiledModel.periods.indexOf(selected) : -1;
-          return explainMatch(match, (period) => match.model.periods.indexOf(period) === index);
-        }),
-        pricingVersion: version,
-        baseCurrency,
-      };
-    },
-    stats: () => ({ unpricedCalls: tracker.unpricedCalls, unknownModels: tracker.unknownModels }),
-  };
+      const digest = overridesHash({
+        config: model.configDigest,
+        fx: Object.keys(rates).length > 0 ? rates : undefined,
+      });
+      const dataLabel = this.dataLabel;
+      entry = compileModel(model, this.rateOf, (period) => costVersion(dataLabel, { model, period, digest }));
+      this.compiled.set(model, entry);
+    }
+    return entry;
+  }
+}
+
+/**
+ * Creates a pricer from the bundled catalog and the user's `models:` / `pricing:` settings.
+ * Validates everything up front: a bad price or a missing exchange rate throws ConfigError here.
+ *
+ * @example
+ * const pricer = createPricer({ models: config.models, pricing: config.pricing, baseCurrency: 'USD' });
+ * const ledger = createLedger({ pricer });
+ * pricer.calculate({ model: 'gpt-4o', tokens: { input: 1000, output: 200 } }).total; // '0.0045'
+ */
+export function createPricer(options: PricerOptions = {}): LedgerPricer {
+  return new Pricer(options);
 }
 
 /** ISO 8601 UTC with milliseconds, the form records store, so periods compare as strings. */
