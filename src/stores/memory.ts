@@ -9,7 +9,7 @@ import {
   type SummaryQuery,
   type SummaryRow,
 } from '../core/store.js';
-import { StoreError } from '../core/errors.js';
+import { StoreRuntime } from './store-runtime.js';
 
 /**
  * Keeps records in process memory, ordered by id (UUIDv7, so by start time). For tests,
@@ -19,10 +19,11 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly byId = new Map<string, CallRecord>();
   private sorted: CallRecord[] | undefined = [];
-  private closed = false;
+  // Nothing in memory fails the way a driver does: no error is worth retrying.
+  private readonly runtime = new StoreRuntime({ name: 'memory', isRetryable: () => false });
 
   async write(records: readonly CallRecord[]): Promise<void> {
-    this.assertOpen();
+    this.runtime.assertOpen();
     for (const record of records) {
       if (this.byId.has(record.id)) continue;
       this.byId.set(record.id, record);
@@ -31,12 +32,12 @@ export class MemoryStore implements Store {
   }
 
   async get(id: string): Promise<CallRecord | null> {
-    this.assertOpen();
+    this.runtime.assertOpen();
     return this.byId.get(id) ?? null;
   }
 
   async list(query: ListQuery): Promise<CallPage> {
-    this.assertOpen();
+    this.runtime.assertOpen();
     const limit = clampLimit(query.limit);
     const match = compileFilter(query);
     const ascending = query.order === 'asc';
@@ -56,19 +57,19 @@ export class MemoryStore implements Store {
   }
 
   async byTrace(traceId: string): Promise<CallRecord[]> {
-    this.assertOpen();
+    this.runtime.assertOpen();
     return this.ordered()
       .filter((record) => record.traceId === traceId)
       .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
-    this.assertOpen();
+    this.runtime.assertOpen();
     return summarize(this.byId.values(), query);
   }
 
   async updateCosts(updates: readonly CostUpdate[]): Promise<number> {
-    this.assertOpen();
+    this.runtime.assertOpen();
     let updated = 0;
     for (const { id, cost } of updates) {
       const record = this.byId.get(id);
@@ -85,16 +86,12 @@ export class MemoryStore implements Store {
     return updated;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  close(): Promise<void> {
+    return this.runtime.close();
   }
 
   private ordered(): CallRecord[] {
     this.sorted ??= [...this.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return this.sorted;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreError('The memory store is closed', { retryable: false });
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, StoreError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../core/store.js';
 import { RollupBatch, sourceFromRow, STARTED_AT_INDEX } from '../rollup/rollup-batch.js';
 import { planRollup } from '../rollup/rollup-plan.js';
+import { StoreRuntime } from '../store-runtime.js';
 import { costValues } from '../sqlite/row-mapping.js';
 import { applyPgMigrations, quoteIdentifier } from './migrations.js';
 import { canCopy, copyIn, copyTextChunks, loadCopyFrom } from './pg-copy.js';
@@ -21,7 +22,7 @@ import { PgRollups } from './pg-rollups.js';
 import { finishSummary } from './pg-summary-rows.js';
 import { byTraceSql, getSql, listSql, summarySql, updateCostSql } from './pg-query-sql.js';
 import { COLUMN_COUNT, COLUMNS, pgRowToRecord, writePgRow } from './pg-row-mapping.js';
-import { toStoreError } from './store-errors.js';
+import { isRetryablePgError } from './store-errors.js';
 import { encodeJson, encodeText } from './text-encoding.js';
 
 export interface PostgresStoreOptions {
@@ -85,8 +86,9 @@ export class PostgresStore implements Store {
   private readonly maxFieldChars: number;
   private readonly rowsPerInsert: number;
   private readonly ownsPool: boolean;
-  private pool: PgPoolLike | undefined;
-  private ready: Promise<void> | undefined;
+  private readonly pool: PgPoolLike;
+  /** Migrates on first use (again after a failure), guards use after close, maps pg errors. */
+  private readonly runtime: StoreRuntime;
   private readonly scratch = new Array<unknown>(COLUMN_COUNT);
   private readonly rollups: PgRollups;
   /** Undefined when writes use INSERTs: asked to, no pg-copy-streams, or a pool whose clients cannot COPY. */
@@ -114,11 +116,20 @@ export class PostgresStore implements Store {
     this.rollups = new PgRollups(quoteIdentifier(this.schema));
     this.copyFrom = options.writeMethod === 'insert' ? undefined : loadCopyFrom();
     this.copySql = `COPY ${this.table} (${COLUMNS.join(', ')}) FROM STDIN`;
+    this.runtime = new StoreRuntime({
+      name: 'PostgreSQL',
+      isRetryable: isRetryablePgError,
+      init: async () => {
+        await applyPgMigrations(this.pool, this.schema);
+      },
+      initAction: `Migrating the PostgreSQL schema ${this.schema}`,
+      destroy: () => (this.ownsPool ? this.pool.end() : undefined),
+    });
   }
 
   /** Applies pending migrations (also done before the first query). */
-  async migrate(): Promise<void> {
-    await this.connection();
+  migrate(): Promise<void> {
+    return this.runtime.ready();
   }
 
   /**
@@ -128,17 +139,15 @@ export class PostgresStore implements Store {
    * ids it inserted and only those are summed. Either way a replayed record is never counted twice.
    */
   async write(records: readonly CallRecord[]): Promise<void> {
-    const pool = await this.connection();
+    await this.runtime.ready();
     if (records.length === 0) return;
     // Sorted by id, so that writers replaying overlapping batches lock ids in one order too.
     const unique = [...firstOfEachId(records)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    try {
+    await this.runtime.run(`Writing ${records.length} records to PostgreSQL`, async () => {
       const copy = this.copyFrom !== undefined && unique.every(startsInUtc);
-      if (copy && (await this.transaction(pool, (client) => this.copyBatch(client, unique)))) return;
-      await this.transaction(pool, (client) => this.insertBatch(client, unique));
-    } catch (error) {
-      throw toStoreError(error, `Writing ${records.length} records to PostgreSQL failed`);
-    }
+      if (copy && (await this.transaction((client) => this.copyBatch(client, unique)))) return;
+      await this.transaction((client) => this.insertBatch(client, unique));
+    });
   }
 
   /** False when COPY cannot take this batch (a duplicate id, no COPY on this client). Every start is in UTC (startsInUtc). */
@@ -185,7 +194,7 @@ export class PostgresStore implements Store {
   }
 
   async list(query: ListQuery): Promise<CallPage> {
-    await this.connection();
+    await this.runtime.ready();
     const { text, values, limit } = listSql(this.table, query);
     const rows = await this.query('Listing records', text, values);
     const hasMore = rows.length > limit;
@@ -199,15 +208,10 @@ export class PostgresStore implements Store {
   }
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
-    const pool = await this.connection();
+    await this.runtime.ready();
     const plan = planRollup(query);
     if (plan !== undefined) {
-      let rows: Array<Record<string, unknown>>;
-      try {
-        rows = await this.rollups.summary(pool, plan);
-      } catch (error) {
-        throw toStoreError(error, 'Summarizing usage failed');
-      }
+      const rows = await this.runtime.run('Summarizing usage', () => this.rollups.summary(this.pool, plan));
       // A stored cost that is no decimal (NaN) cannot be summed exactly: the scan says what it is.
       if (!rows.some((row) => Number(row.bad_costs) > 0)) return finishSummary(rows, plan.keys);
     }
@@ -216,10 +220,10 @@ export class PostgresStore implements Store {
   }
 
   async updateCosts(updates: readonly CostUpdate[]): Promise<number> {
-    const pool = await this.connection();
+    await this.runtime.ready();
     if (updates.length === 0) return 0;
-    try {
-      return await this.transaction(pool, async (client) => {
+    return this.runtime.run(`Updating ${updates.length} costs`, () =>
+      this.transaction(async (client) => {
         let updated = 0;
         const sql = updateCostSql(this.table);
         // Each call leaves the rollup row of its old cost and joins that of its new one.
@@ -250,10 +254,8 @@ export class PostgresStore implements Store {
         await this.rollups.apply(client, batch);
         await this.rollups.deleteEmpty(client, [...new Set([...sources.values()].map((source) => source.hour))]);
         return updated;
-      });
-    } catch (error) {
-      throw toStoreError(error, `Updating ${updates.length} costs failed`);
-    }
+      }),
+    );
   }
 
   /**
@@ -270,9 +272,8 @@ export class PostgresStore implements Store {
       );
       return Number(rows[0]?.n ?? 0);
     }
-    const pool = await this.connection();
-    try {
-      return await this.transaction(pool, async (client) => {
+    return this.runtime.run('Purging old records', () =>
+      this.transaction(async (client) => {
         await client.query(this.rollups.lockTables());
         const deleted = await client.query(
           `WITH deleted AS (DELETE FROM ${this.table} WHERE started_at < $1::timestamptz RETURNING 1) SELECT COUNT(*)::float8 AS n FROM deleted`,
@@ -280,40 +281,13 @@ export class PostgresStore implements Store {
         );
         await this.rollups.afterPurge(client, bound);
         return Number(deleted.rows[0]?.n ?? 0);
-      });
-    } catch (error) {
-      throw toStoreError(error, 'Purging old records failed');
-    }
+      }),
+    );
   }
 
   /** Ends the pool (unless it was passed in). Idempotent; later calls throw StoreError. */
-  async close(): Promise<void> {
-    const pool = this.pool;
-    if (pool === undefined) return;
-    this.pool = undefined;
-    await this.ready?.catch(() => undefined);
-    if (this.ownsPool) {
-      try {
-        await pool.end();
-      } catch (error) {
-        throw toStoreError(error, 'Closing the PostgreSQL store failed');
-      }
-    }
-  }
-
-  /** The pool, once the schema is migrated; a failed migration is retried by the next call. */
-  private async connection(): Promise<PgPoolLike> {
-    const pool = this.pool;
-    if (pool === undefined) throw new StoreError('The PostgreSQL store is closed', { retryable: false });
-    this.ready ??= applyPgMigrations(pool, this.schema).then(
-      () => undefined,
-      (error: unknown) => {
-        this.ready = undefined;
-        throw toStoreError(error, `Migrating the PostgreSQL schema ${this.schema} failed`);
-      },
-    );
-    await this.ready;
-    return pool;
+  close(): Promise<void> {
+    return this.runtime.close();
   }
 
   private insert(records: readonly CallRecord[], start: number, end: number): [string, unknown[]] {
@@ -334,16 +308,11 @@ export class PostgresStore implements Store {
   }
 
   private async query(action: string, text: string, values: unknown[]): Promise<Array<Record<string, unknown>>> {
-    const pool = await this.connection();
-    try {
-      return (await pool.query(text, values)).rows;
-    } catch (error) {
-      throw toStoreError(error, `${action} failed`);
-    }
+    return this.runtime.run(action, async () => (await this.pool.query(text, values)).rows);
   }
 
-  private async transaction<T>(pool: PgPoolLike, work: (client: PgClientLike) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+  private async transaction<T>(work: (client: PgClientLike) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
     let broken: Error | undefined;
     // pg emits a dropped connection as an 'error' event on a checked-out client, which the pool
     // does not listen to: without this the host process would crash. The query in flight rejects too.

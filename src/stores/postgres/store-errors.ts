@@ -1,5 +1,3 @@
-import { StoreError } from '../../core/errors.js';
-
 /**
  * SQLSTATE classes after which the same statement may succeed later: connection failures (08),
  * transaction rollbacks such as serialization failures and deadlocks (40), insufficient
@@ -11,13 +9,4 @@ export function isRetryablePgError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
   return ['08', '40', '53', '57', '58'].includes(code.slice(0, 2)) || code === '55P03' || code === '55006';
-}
-
-/** Wraps a driver failure so callers (the write queue, the CLI) can branch on `retryable`. */
-export function toStoreError(error: unknown, action: string): StoreError {
-  if (error instanceof StoreError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  const suffix = typeof code === 'string' ? ` (${code})` : '';
-  return new StoreError(`${action}: ${message}${suffix}`, { retryable: isRetryablePgError(error), cause: error });
 }

@@ -1,5 +1,6 @@
 import type { MalformedRows } from '../../core/malformed-rows.js';
-import { ConfigError, StoreError } from '../../core/errors.js';
+import { backoffDelayMs, sleep, type BackoffOptions } from '../../core/backoff.js';
+import { ConfigError } from '../../core/errors.js';
 import { compareGroups } from '../../core/query-eval.js';
 import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
@@ -15,6 +16,7 @@ import {
 } from '../../core/store.js';
 import { RollupBatch, sourceFromStored, type StoredRollupRow } from '../rollup/rollup-batch.js';
 import { planRollup } from '../rollup/rollup-plan.js';
+import { StoreRuntime } from '../store-runtime.js';
 import { loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { applyMigrations } from './migrations.js';
 import { BY_TRACE_SQL, GET_SQL, listSql, SELECT_COST_SQL, summarySql, UPDATE_COST_SQL } from './query-sql.js';
@@ -22,7 +24,7 @@ import { RowWriter } from './row-writer.js';
 import { rollupSummarySql, SqliteRollups } from './rollup-sqlite.js';
 import { costValues, parseCostHistory, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
 import { registerSqlFunctions } from './sql-functions.js';
-import { isBusySqliteError, refuseReadOnly, toOpenError, toStoreError } from './store-errors.js';
+import { isBusySqliteError, isRetryableSqliteError, refuseReadOnly, toOpenError } from './store-errors.js';
 import { WriteWorkerClient } from './write-worker-client.js';
 
 export interface SqliteStoreOptions {
@@ -52,8 +54,11 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-/** Longest pause between two attempts of an operation that found the database locked. */
-const MAX_BUSY_RETRY_DELAY_MS = 25;
+/**
+ * Pauses between attempts of an operation that found the database locked: from 1 ms, doubling,
+ * at most 25 ms, so a lock released quickly costs little and a long one is polled 40 times a second.
+ */
+const BUSY_RETRY: BackoffOptions = { baseMs: 1, maxMs: 25 };
 
 interface SummaryResultRow {
   [group: `g${number}`]: string | null;
@@ -99,12 +104,17 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly maxFieldChars: number;
   private readonly ownsDatabase: boolean;
-  private db: SqliteDatabase | undefined;
+  private readonly db: SqliteDatabase;
   private readonly writer: RowWriter;
   private readonly worker: WriteWorkerClient | undefined;
   private readonly busyTimeoutMs: number;
   private readonly rollups: SqliteRollups;
   private readonly statements = new Map<string, SqliteStatement>();
+  private readonly runtime = new StoreRuntime({
+    name: 'SQLite',
+    isRetryable: isRetryableSqliteError,
+    destroy: () => this.release(),
+  });
 
   constructor(options: SqliteStoreOptions) {
     const { path, database } = options ?? {};
@@ -258,23 +268,18 @@ export class SqliteStore implements Store {
    * Lets the write worker finish its batches and stop, then closes the connection (unless it was
    * passed in). Idempotent; later calls throw StoreError.
    */
-  async close(): Promise<void> {
-    const db = this.db;
-    if (db === undefined) return;
-    this.db = undefined;
+  close(): Promise<void> {
+    return this.runtime.close();
+  }
+
+  private async release(): Promise<void> {
     this.statements.clear();
     await this.worker?.close();
-    if (this.ownsDatabase && db.open) {
-      try {
-        db.close();
-      } catch (error) {
-        throw toStoreError(error, 'Closing the SQLite store failed');
-      }
-    }
+    if (this.ownsDatabase && this.db.open) this.db.close();
   }
 
   private database(): SqliteDatabase {
-    if (this.db === undefined) throw new StoreError('The SQLite store is closed', { retryable: false });
+    this.runtime.assertOpen();
     return this.db;
   }
 
@@ -308,14 +313,17 @@ export class SqliteStore implements Store {
    */
   private async run<T>(action: string, work: () => T): Promise<T> {
     const deadline = Date.now() + this.busyTimeoutMs;
-    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_DELAY_MS)) {
+    for (let attempt = 1; ; attempt++) {
       this.database();
       try {
         return work();
       } catch (error) {
-        if (!isBusySqliteError(error) || Date.now() + delayMs > deadline) throw toStoreError(error, `${action} failed`);
+        const delayMs = backoffDelayMs(attempt, BUSY_RETRY);
+        if (!isBusySqliteError(error) || Date.now() + delayMs > deadline) {
+          throw this.runtime.toStoreError(error, `${action} failed`);
+        }
+        await sleep(delayMs);
       }
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }

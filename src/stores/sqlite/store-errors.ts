@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError, StoreReadOnlyError } from '../../core/errors.js';
+import { toStoreError as toSharedStoreError } from '../store-runtime.js';
 import type { SqliteDatabase } from './driver.js';
 
 /**
@@ -38,13 +39,9 @@ export function isBusySqliteError(error: unknown): boolean {
   return hasCode(error, 'SQLITE_BUSY') || hasCode(error, 'SQLITE_LOCKED');
 }
 
-/** Wraps a driver failure so callers (the write queue, the CLI) can branch on `retryable`. */
+/** A SQLite failure as a StoreError, classified by SQLite's result codes (the store, its write worker, opening). */
 export function toStoreError(error: unknown, action: string): StoreError {
-  if (error instanceof StoreError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = sqliteCode(error);
-  const suffix = code === undefined ? '' : ` (${code})`;
-  return new StoreError(`${action}: ${message}${suffix}`, { retryable: isRetryableSqliteError(error), cause: error });
+  return toSharedStoreError(error, action, isRetryableSqliteError);
 }
 
 /**
