@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCacheBackend } from '../../src/cache/index.js';
-import { cacheBackendContract } from './cache-contract.js';
+import { describeCacheBackendContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 
 let clock = 0;
-cacheBackendContract('memory', {
+describeCacheBackendContract(vitestApi, 'memory', {
   open: () => Promise.resolve(new MemoryCacheBackend({ now: () => clock })),
   expire: (ttlMs) => {
     clock += ttlMs + 1;

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisCacheBackend } from '../../src/meters/redis/index.js';
-import { cacheBackendContract } from './cache-contract.js';
+import { describeCacheBackendContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
@@ -11,7 +12,7 @@ afterAll(async () => {
 const prefix = `llm-ledger-test:cache:${process.pid}:`;
 
 let instance = 0;
-cacheBackendContract('redis', {
+describeCacheBackendContract(vitestApi, 'redis', {
   open: () => Promise.resolve(new RedisCacheBackend({ client, prefix: `${prefix}${instance++}:` })),
   // Redis expires in real time.
   expire: (ttlMs) => new Promise((resolve) => setTimeout(resolve, ttlMs + 50)),

@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteCacheBackend } from '../../src/cache/sqlite-cache-backend.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { cacheBackendContract } from './cache-contract.js';
+import { describeCacheBackendContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-cache-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 let clock = Date.now();
 let file = 0;
-cacheBackendContract('sqlite', {
+describeCacheBackendContract(vitestApi, 'sqlite', {
   open: () => Promise.resolve(new SqliteCacheBackend({ path: join(directory, `c${file++}.db`), now: () => clock })),
   expire: (ttlMs) => {
     clock += ttlMs + 1;

@@ -1,4 +1,5 @@
 import { MemoryMeterBackend } from '../../src/meters/memory-meter.js';
-import { describeMeterContract } from './meter-contract.js';
+import { describeMeterContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 
-describeMeterContract('memory', async () => ({ backend: new MemoryMeterBackend() }));
+describeMeterContract(vitestApi, 'memory', async () => ({ backend: new MemoryMeterBackend() }));

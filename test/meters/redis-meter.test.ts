@@ -1,7 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RedisMeterBackend } from '../../src/meters/redis/redis-meter-backend.js';
-import { describeMeterContract } from './meter-contract.js';
+import { describeMeterContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 import { deletePrefix, describeWithRedis, openTestClient, uniquePrefix } from './support/redis-test-server.js';
 
 describeWithRedis('Redis meter backend', () => {
@@ -13,7 +14,7 @@ describeWithRedis('Redis meter backend', () => {
     await client.quit();
   });
 
-  describeMeterContract('redis', async () => {
+  describeMeterContract(vitestApi, 'redis', async () => {
     const prefix = uniquePrefix('contract');
     return {
       backend: new RedisMeterBackend(client, { keyPrefix: prefix }),

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteMeterBackend } from '../../src/meters/sqlite-meter.js';
-import { describeMeterContract } from './meter-contract.js';
+import { describeMeterContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 
-describeMeterContract('sqlite', async () => {
+describeMeterContract(vitestApi, 'sqlite', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'llm-ledger-meter-'));
   return {
     backend: new SqliteMeterBackend({ path: join(directory, 'ledger.db') }),

@@ -1,4 +1,5 @@
 import { MemoryStore } from '../../src/stores/memory.js';
-import { describeStoreContract } from './store-contract.js';
+import { describeStoreContract } from '../../src/extend/contract/index.js';
+import { vitestApi } from '../support/contract-api.js';
 
-describeStoreContract('memory', () => new MemoryStore());
+describeStoreContract(vitestApi, 'memory', () => new MemoryStore());

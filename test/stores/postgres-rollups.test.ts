@@ -6,9 +6,9 @@ import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { COLUMNS } from '../../src/stores/sqlite/row-mapping.js';
 import { PERCENTILE_RELATIVE_ERROR } from '../../src/stores/rollup/latency-histogram.js';
 import { makeRecord } from '../support/records.js';
-import { expectedSummary, expectSummary } from './contract-expectations.js';
+import { expectedSummary, expectSummary } from '../../src/extend/contract/store/expectations.js';
 import { adminQuery, dropSchema, PG_URL, postgresAvailable, uniqueSchema } from './postgres-support.js';
-import { buildDataset, seeded } from './store-contract.js';
+import { buildDataset, seeded } from '../../src/extend/contract/store/data.js';
 
 const available = await postgresAvailable();
 const schemas: string[] = [];
@@ -34,7 +34,11 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
       const rows = await adminQuery<{ n: number }>(`SELECT COUNT(*)::int AS n FROM "${schema}".llm_usage_daily`);
       expect((await store.summary({}))[0]!.calls).toBe(before[0]!.calls + rows[0]!.n);
       const where = { sessionId: 's-2' };
-      expectSummary(await store.summary({ groupBy: ['model'], where }), expectedSummary(dataset, ['model'], where));
+      expectSummary(
+        expect,
+        await store.summary({ groupBy: ['model'], where }),
+        expectedSummary(dataset, ['model'], where),
+      );
     } finally {
       await store.close();
     }
@@ -63,6 +67,7 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
       const store = new PostgresStore({ pool, schema });
       for (const groupBy of [['model', 'day'], ['status', 'hour'], []] as const) {
         expectSummary(
+          expect,
           await store.summary({ groupBy: [...groupBy] }),
           expectedSummary(dataset, [...groupBy]),
           PERCENTILE_RELATIVE_ERROR,
@@ -93,6 +98,7 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
       );
       for (const groupBy of [['model', 'day'], ['provider', 'status', 'hour'], []] as const) {
         expectSummary(
+          expect,
           await stores[0]!.summary({ groupBy: [...groupBy] }),
           expectedSummary(dataset, [...groupBy]),
           PERCENTILE_RELATIVE_ERROR,

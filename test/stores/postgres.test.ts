@@ -6,7 +6,9 @@ import { PERCENTILE_RELATIVE_ERROR } from '../../src/stores/rollup/latency-histo
 import { ROLLUP_TABLES } from '../../src/stores/rollup/rollup-tables.js';
 import { makeRecord } from '../support/records.js';
 import { adminQuery, dropSchema, PG_URL, postgresAvailable, uniqueSchema } from './postgres-support.js';
-import { buildDataset, describeStoreContract } from './store-contract.js';
+import { describeStoreContract } from '../../src/extend/contract/index.js';
+import { buildDataset } from '../../src/extend/contract/store/data.js';
+import { vitestApi } from '../support/contract-api.js';
 
 const available = await postgresAvailable();
 const required = process.env.CI === 'true';
@@ -27,6 +29,7 @@ describe.skipIf(!available)('PostgresStore', () => {
   schemas.push(contractSchema);
   let first = true;
   describeStoreContract(
+    vitestApi,
     'postgres',
     async () => {
       // One schema for the whole suite, emptied before each test: migrating a schema per test

@@ -7,8 +7,8 @@ import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { applyMigrations, MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import { COLUMN_COUNT, COLUMNS, writeRow } from '../../src/stores/sqlite/row-mapping.js';
 import { makeRecord } from '../support/records.js';
-import { expectedSummary, expectSummary } from './contract-expectations.js';
-import { buildDataset } from './store-contract.js';
+import { expectedSummary, expectSummary } from '../../src/extend/contract/store/expectations.js';
+import { buildDataset } from '../../src/extend/contract/store/data.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
@@ -24,11 +24,13 @@ describe('SQLite rollups', () => {
     expect(after.map((row) => row.calls)).toEqual(before.map((row) => row.calls + 1000 * rowsPerModel(db, row)));
     // By hour, the hourly table answers, untouched; a session filter scans.
     expectSummary(
+      expect,
       await store.summary({ groupBy: ['hour'] }),
       expectedSummary(dataset, ['hour']),
       PERCENTILE_RELATIVE_ERROR,
     );
     expectSummary(
+      expect,
       await store.summary({ groupBy: ['model'], where: { sessionId: 's-1' } }),
       expectedSummary(dataset, ['model'], { sessionId: 's-1' }),
     );
@@ -70,6 +72,7 @@ describe('SQLite rollups', () => {
     expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
     for (const groupBy of [['model', 'day'], ['status', 'hour'], []] as const) {
       expectSummary(
+        expect,
         await store.summary({ groupBy: [...groupBy] }),
         expectedSummary(dataset, [...groupBy]),
         PERCENTILE_RELATIVE_ERROR,
@@ -88,11 +91,13 @@ describe('SQLite rollups', () => {
     db.prepare('DELETE FROM llm_request_logs WHERE started_at < ?').run(cutoff);
     const remaining = dataset.filter((record) => record.startedAt >= cutoff);
     expectSummary(
+      expect,
       await store.summary({ groupBy: ['model', 'day'] }),
       expectedSummary(remaining, ['model', 'day']),
       PERCENTILE_RELATIVE_ERROR,
     );
     expectSummary(
+      expect,
       await store.summary({ groupBy: ['hour'] }),
       expectedSummary(remaining, ['hour']),
       PERCENTILE_RELATIVE_ERROR,

@@ -14,8 +14,8 @@ import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/stores/sqlite/migrations.js';
 import { at, makeCost, makeRecord } from '../support/records.js';
 import { PERCENTILE_RELATIVE_ERROR } from '../../src/stores/rollup/latency-histogram.js';
-import { expectLatency } from './contract-expectations.js';
-import { buildDataset } from './store-contract.js';
+import { expectLatency } from '../../src/extend/contract/store/expectations.js';
+import { buildDataset } from '../../src/extend/contract/store/data.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 // Made in beforeAll rather than at import, so that a run that filters out every test here
@@ -253,7 +253,9 @@ describe('SqliteStore matches the memory store', () => {
           left.map(({ latencyMs: _l, ...exact }) => exact),
           JSON.stringify(query),
         ).toEqual(right.map(({ latencyMs: _l, ...exact }) => exact));
-        left.forEach((row, index) => expectLatency(row.latencyMs, right[index]!.latencyMs, PERCENTILE_RELATIVE_ERROR));
+        left.forEach((row, index) =>
+          expectLatency(expect, row.latencyMs, right[index]!.latencyMs, PERCENTILE_RELATIVE_ERROR),
+        );
       }
     }
   });

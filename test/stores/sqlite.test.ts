@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import { PERCENTILE_RELATIVE_ERROR } from '../../src/stores/rollup/latency-histogram.js';
-import { buildDataset, describeStoreContract } from './store-contract.js';
+import { describeStoreContract } from '../../src/extend/contract/index.js';
+import { buildDataset } from '../../src/extend/contract/store/data.js';
+import { vitestApi } from '../support/contract-api.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 // Made in beforeAll rather than at import, so that a run that filters out every test here
@@ -25,8 +27,8 @@ afterAll(() => {
 
 // Summaries from rollups estimate latency percentiles (src/stores/rollup/latency-histogram.ts).
 const options = { percentileTolerance: PERCENTILE_RELATIVE_ERROR };
-describeStoreContract('sqlite :memory:', () => new SqliteStore({ path: ':memory:' }), options);
-describeStoreContract('sqlite file', () => new SqliteStore({ path: nextPath() }), options);
+describeStoreContract(vitestApi, 'sqlite :memory:', () => new SqliteStore({ path: ':memory:' }), options);
+describeStoreContract(vitestApi, 'sqlite file', () => new SqliteStore({ path: nextPath() }), options);
 
 describe('SqliteStore persistence', () => {
   it('keeps records across close and re-open, and migrates only once', async () => {

@@ -1,6 +1,6 @@
 /** Records the contract sections write: a varied dataset for filters and summaries, and one rich record. */
-import type { CallRecord } from '../../src/core/record.js';
-import { at, makeCost, makeRecord } from '../support/records.js';
+import type { CallRecord } from '../../../core/record.js';
+import { at, makeCost, makeRecord } from '../records.js';
 
 /** A deterministic generator, so that a failure can be replayed. */
 export function seeded(seed: number): () => number {

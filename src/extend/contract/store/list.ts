@@ -1,12 +1,13 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/core/record.js';
-import type { CallFilter, Store } from '../../src/core/store.js';
-import { at, makeRecord } from '../support/records.js';
-import { buildDataset } from './contract-data.js';
-import { ids, idsInOrder, matchesFilter } from './contract-expectations.js';
+import type { CallRecord } from '../../../core/record.js';
+import type { CallFilter, Store } from '../../../core/store.js';
+import { at, makeRecord } from '../records.js';
+import { buildDataset } from './data.js';
+import { ids, idsInOrder, matchesFilter } from './expectations.js';
+import type { ContractTestApi } from '../test-api.js';
 
 /** list: every filter, date bounds, keyset pagination both ways, limit clamping. */
-export function describeListContract(current: () => Store): void {
+export function describeListContract(t: ContractTestApi, current: () => Store): void {
+  const { beforeEach, describe, expect, it } = t;
   let store: Store;
   beforeEach(() => {
     store = current();

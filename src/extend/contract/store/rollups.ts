@@ -1,16 +1,17 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/core/record.js';
-import type { CallFilter, GroupKey, Store, SummaryRow } from '../../src/core/store.js';
-import { makeCost } from '../support/records.js';
-import { buildDataset, seeded } from './contract-data.js';
-import { expectedSummary, expectSummary } from './contract-expectations.js';
+import type { CallRecord } from '../../../core/record.js';
+import type { CallFilter, GroupKey, Store, SummaryRow } from '../../../core/store.js';
+import { makeCost } from '../records.js';
+import { buildDataset, seeded } from './data.js';
+import { expectedSummary, expectSummary } from './expectations.js';
+import type { ContractTestApi } from '../test-api.js';
 
 /**
  * Summaries a store may answer from rollup tables must equal the scan: counts, errors, every token
  * bucket, cost and unpriced calls exactly, percentiles within `tolerance`, after replays,
  * repricing and purges too. A bound inside an hour (or a filter no rollup has) forces the scan.
  */
-export function describeRollupContract(current: () => Store, tolerance: number): void {
+export function describeRollupContract(t: ContractTestApi, current: () => Store, tolerance: number): void {
+  const { beforeEach, describe, expect, it } = t;
   let store: Store;
   beforeEach(() => {
     store = current();
@@ -61,8 +62,8 @@ export function describeRollupContract(current: () => Store, tolerance: number):
         const scanned = await store.summary({ groupBy, where: scanning(filter) });
         expect(exactParts(fast), label).toEqual(exactParts(expected));
         expect(exactParts(scanned), label).toEqual(exactParts(fast));
-        expectSummary(fast, expected, tolerance);
-        expectSummary(scanned, expected, tolerance);
+        expectSummary(expect, fast, expected, tolerance);
+        expectSummary(expect, scanned, expected, tolerance);
       }
     }
   }
@@ -149,7 +150,12 @@ export function describeRollupContract(current: () => Store, tolerance: number):
       { groupBy: ['model'], where: { from: '2025-03-02T10:30:00.000Z', to: '2025-03-06T00:00:00.001Z' } },
     ];
     for (const { groupBy, where } of cases) {
-      expectSummary(await store.summary({ groupBy, where }), expectedSummary(dataset, groupBy, where), tolerance);
+      expectSummary(
+        expect,
+        await store.summary({ groupBy, where }),
+        expectedSummary(dataset, groupBy, where),
+        tolerance,
+      );
     }
   });
 }

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MeterBackend } from '../../src/meters/backend.js';
-import { BackedMeter, type MeterOptions } from '../../src/meters/backed-meter.js';
-import { costToUnits } from '../../src/meters/cost-units.js';
-import { MeterClosedError, QuotaExceededError, RateLimitedError } from '../../src/meters/errors.js';
-import type { LimitAlert } from '../../src/meters/meter.js';
-import { makeCost } from '../support/records.js';
-import { FIXED_ESTIMATE, FIXED_ESTIMATE_COST, TestClock, usageRecord } from './support/meter-fixtures.js';
+import type { MeterBackend } from '../../meters/backend.js';
+import { BackedMeter, type MeterOptions } from '../../meters/backed-meter.js';
+import { costToUnits } from '../../meters/cost-units.js';
+import { MeterClosedError, QuotaExceededError, RateLimitedError } from '../../meters/errors.js';
+import type { LimitAlert } from '../../meters/meter.js';
+import { makeCost } from './records.js';
+import { FIXED_ESTIMATE, FIXED_ESTIMATE_COST, TestClock, usageRecord } from './meter-fixtures.js';
+import type { ContractTestApi } from './test-api.js';
 
 /** A fresh, empty backend per test, and what to do after the test (drop its keys, close files). */
 export type BackendFactory = () => Promise<{ backend: MeterBackend; cleanup?: () => Promise<void> }>;
@@ -19,7 +19,8 @@ const START = Date.parse('2031-03-14T12:00:00.000Z');
  * @example
  * describeMeterContract('memory', async () => ({ backend: new MemoryMeterBackend() }));
  */
-export function describeMeterContract(name: string, factory: BackendFactory): void {
+export function describeMeterContract(t: ContractTestApi, name: string, factory: BackendFactory): void {
+  const { afterEach, describe, expect, it } = t;
   describe(`Meter contract: ${name}`, () => {
     const open: Array<{ meter: BackedMeter; cleanup?: () => Promise<void> }> = [];
     let clock: TestClock;

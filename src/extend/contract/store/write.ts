@@ -1,11 +1,12 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/core/store.js';
-import { makeCost, makeRecord } from '../support/records.js';
-import { richRecord } from './contract-data.js';
-import { ids, idsInOrder } from './contract-expectations.js';
+import type { Store } from '../../../core/store.js';
+import { makeCost, makeRecord } from '../records.js';
+import { richRecord } from './data.js';
+import { ids, idsInOrder } from './expectations.js';
+import type { ContractTestApi } from '../test-api.js';
 
 /** write and get: exact round trips, idempotent replays, content as data. */
-export function describeWriteContract(current: () => Store): void {
+export function describeWriteContract(t: ContractTestApi, current: () => Store): void {
+  const { beforeEach, describe, expect, it } = t;
   let store: Store;
   beforeEach(() => {
     store = current();

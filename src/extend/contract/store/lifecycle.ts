@@ -1,10 +1,11 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/core/errors.js';
-import type { Store } from '../../src/core/store.js';
-import { at, makeCost, makeRecord } from '../support/records.js';
+import { StoreError } from '../../../core/errors.js';
+import type { Store } from '../../../core/store.js';
+import { at, makeCost, makeRecord } from '../records.js';
+import type { ContractTestApi } from '../test-api.js';
 
 /** byTrace, updateCosts (repricing with history) and close. */
-export function describeLifecycleContract(current: () => Store): void {
+export function describeLifecycleContract(t: ContractTestApi, current: () => Store): void {
+  const { beforeEach, describe, expect, it } = t;
   let store: Store;
   beforeEach(() => {
     store = current();

@@ -3,9 +3,9 @@
  * their own small implementations (BigInt fixed point, a plain sort) rather than the library's
  * query-eval or money modules, so that a shared bug cannot hide behind itself.
  */
-import { expect } from 'vitest';
-import type { CallRecord } from '../../src/core/record.js';
-import type { CallFilter, GroupKey, SummaryRow } from '../../src/core/store.js';
+import type { CallRecord } from '../../../core/record.js';
+import type { CallFilter, GroupKey, SummaryRow } from '../../../core/store.js';
+import type { ContractExpect } from '../test-api.js';
 
 const SCALE = 30;
 
@@ -136,18 +136,28 @@ export function ids(page: { records: CallRecord[] }): string[] {
  * With `percentileTolerance` (stores that answer summaries from histograms), p50 and p95 may be
  * off by that fraction of the exact value, and the average by float summation order.
  */
-export function expectSummary(actual: SummaryRow[], expected: SummaryRow[], percentileTolerance = 0): void {
+export function expectSummary(
+  expect: ContractExpect,
+  actual: SummaryRow[],
+  expected: SummaryRow[],
+  percentileTolerance = 0,
+): void {
   expect(actual.map((row) => row.group)).toEqual(expected.map((row) => row.group));
   actual.forEach((row, index) => {
     const wanted = expected[index]!;
     const { latencyMs, ...exact } = row;
     const { latencyMs: wantedLatency, ...wantedExact } = wanted;
     expect(exact).toEqual(wantedExact);
-    expectLatency(latencyMs, wantedLatency, percentileTolerance);
+    expectLatency(expect, latencyMs, wantedLatency, percentileTolerance);
   });
 }
 
-export function expectLatency(actual: SummaryRow['latencyMs'], expected: SummaryRow['latencyMs'], tolerance = 0): void {
+export function expectLatency(
+  expect: ContractExpect,
+  actual: SummaryRow['latencyMs'],
+  expected: SummaryRow['latencyMs'],
+  tolerance = 0,
+): void {
   if (tolerance === 0) {
     expect(actual.avg).toBeCloseTo(expected.avg, 9);
     expect(actual.p50).toBeCloseTo(expected.p50, 9);

@@ -1,21 +1,16 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/core/record.js';
-import { GROUP_KEYS, type CallFilter, type GroupKey, type Store } from '../../src/core/store.js';
-import { at, makeCost, makeRecord } from '../support/records.js';
-import { buildDataset, seeded } from './contract-data.js';
-import {
-  exactSum,
-  expectedPercentile,
-  expectedSummary,
-  expectLatency,
-  expectSummary,
-} from './contract-expectations.js';
+import type { CallRecord } from '../../../core/record.js';
+import { GROUP_KEYS, type CallFilter, type GroupKey, type Store } from '../../../core/store.js';
+import { at, makeCost, makeRecord } from '../records.js';
+import { buildDataset, seeded } from './data.js';
+import { exactSum, expectedPercentile, expectedSummary, expectLatency, expectSummary } from './expectations.js';
+import type { ContractTestApi } from '../test-api.js';
 
 /**
  * summary: every group key and combinations, exact cost sums, percentiles (exact, or within
  * `tolerance` for stores that estimate them from rollup histograms).
  */
-export function describeSummaryContract(current: () => Store, tolerance = 0): void {
+export function describeSummaryContract(t: ContractTestApi, current: () => Store, tolerance = 0): void {
+  const { beforeEach, describe, expect, it } = t;
   let store: Store;
   beforeEach(() => {
     store = current();
@@ -34,7 +29,7 @@ export function describeSummaryContract(current: () => Store, tolerance = 0): vo
         const rows = await store.summary({ groupBy: [key] });
         const expected = expectedSummary(dataset, [key]);
         expect(expected.length).toBeGreaterThan(1);
-        expectSummary(rows, expected, tolerance);
+        expectSummary(expect, rows, expected, tolerance);
       });
     }
 
@@ -46,7 +41,7 @@ export function describeSummaryContract(current: () => Store, tolerance = 0): vo
     ];
     for (const keys of combinations) {
       it(`groups by ${keys.join(' + ')}`, async () => {
-        expectSummary(await store.summary({ groupBy: keys }), expectedSummary(dataset, keys), tolerance);
+        expectSummary(expect, await store.summary({ groupBy: keys }), expectedSummary(dataset, keys), tolerance);
       });
     }
 
@@ -55,16 +50,21 @@ export function describeSummaryContract(current: () => Store, tolerance = 0): vo
       expect(rows).toHaveLength(1);
       expect(rows[0]!.group).toEqual({});
       expect(rows[0]!.calls).toBe(dataset.length);
-      expectSummary(rows, expectedSummary(dataset, []), tolerance);
+      expectSummary(expect, rows, expectedSummary(dataset, []), tolerance);
     });
 
     it('applies where, from and to', async () => {
       const where: CallFilter = { provider: ['openai', 'azure'], tags: ['prod'] };
       const rows = await store.summary({ groupBy: ['model'], where, from: at(1000), to: at(9000) });
-      expectSummary(rows, expectedSummary(dataset, ['model'], { ...where, from: at(1000), to: at(9000) }), tolerance);
+      expectSummary(
+        expect,
+        rows,
+        expectedSummary(dataset, ['model'], { ...where, from: at(1000), to: at(9000) }),
+        tolerance,
+      );
       // Top-level bounds win over those in where.
       const overridden = await store.summary({ where: { from: at(0), to: at(100) }, from: at(2000) });
-      expectSummary(overridden, expectedSummary(dataset, [], { from: at(2000), to: at(100) }), tolerance);
+      expectSummary(expect, overridden, expectedSummary(dataset, [], { from: at(2000), to: at(100) }), tolerance);
       expect(overridden).toEqual([]);
     });
 
@@ -116,7 +116,7 @@ export function describeSummaryContract(current: () => Store, tolerance = 0): vo
     const [row] = await store.summary({});
     // Sorted 10, 20, 30, 40: p50 sits halfway between 20 and 30, p95 at 2.85 of 3 steps.
     if (tolerance === 0) expect(row!.latencyMs).toEqual({ avg: 25, p50: 25, p95: 38.5 });
-    else expectLatency(row!.latencyMs, { avg: 25, p50: 25, p95: 38.5 }, tolerance);
+    else expectLatency(expect, row!.latencyMs, { avg: 25, p50: 25, p95: 38.5 }, tolerance);
   });
 
   it('computes percentiles per group like an independent implementation', async () => {
@@ -137,7 +137,7 @@ export function describeSummaryContract(current: () => Store, tolerance = 0): vo
         p50: expectedPercentile(latencies, 0.5),
         p95: expectedPercentile(latencies, 0.95),
       };
-      expectLatency(row.latencyMs, exact, tolerance);
+      expectLatency(expect, row.latencyMs, exact, tolerance);
     }
   });
 }

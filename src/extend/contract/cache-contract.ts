@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CacheBackend } from '../../src/cache/index.js';
+import type { CacheBackend } from '../../cache/index.js';
+import type { ContractTestApi } from './test-api.js';
 
 /** What a backend under test provides: a fresh, empty backend, and how to let time pass for TTLs. */
 export interface CacheBackendFixture {
@@ -9,8 +9,19 @@ export interface CacheBackendFixture {
   cleanup?(): Promise<void>;
 }
 
-/** The behaviour every CacheBackend must have, run once per backend (memory, SQLite, Redis). */
-export function cacheBackendContract(name: string, fixture: CacheBackendFixture): void {
+/**
+ * The behaviour every CacheBackend must have, run once per backend (memory, SQLite, Redis).
+ *
+ * @example
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * let now = 0;
+ * describeCacheBackendContract({ describe, it, expect, beforeEach, afterEach }, 'memory', {
+ *   open: async () => new MemoryCacheBackend({ now: () => now }),
+ *   expire: async (ttlMs) => void (now += ttlMs + 1),
+ * });
+ */
+export function describeCacheBackendContract(t: ContractTestApi, name: string, fixture: CacheBackendFixture): void {
+  const { afterEach, beforeEach, describe, expect, it } = t;
   describe(`cache backend contract: ${name}`, () => {
     let backend: CacheBackend;
     beforeEach(async () => {
