@@ -76,7 +76,7 @@ export interface SummaryRow {
 
 /**
  * A place records are kept. Implementations: memory, SQLite (and PostgreSQL). All pass the
- * contract suite in `test/stores/store-contract.ts`. Writes are idempotent by record id.
+ * contract suite `describeStoreContract` (`llm-ledger/extend/contract`). Writes are idempotent by record id.
  */
 export interface Store {
   /** 'memory', 'sqlite', 'postgres', ... */

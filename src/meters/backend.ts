@@ -5,7 +5,7 @@ import type { LimitField } from './errors.js';
  * it (subjects, windows, limits, estimates, retries, replay) lives once, in `BackedMeter`. Each
  * operation is atomic: `reserve` checks every limit and either reserves on all of them or
  * changes nothing; `commit` releases a reservation and applies usage exactly once per id.
- * A new backend passes when `describeMeterContract` (test/meters/meter-contract.ts) does.
+ * A new backend passes when `describeMeterContract` (`llm-ledger/extend/contract`) does.
  *
  * @example
  * const meter = createMeter({ backend: myBackend }); // any object with kind, reserve, commit, read, close

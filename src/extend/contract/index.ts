@@ -6,5 +6,5 @@
  */
 export type { ContractTestApi, ContractExpect, ContractAssertion, ContractMatchers } from './test-api.js';
 export { describeStoreContract, type StoreContractOptions } from './store/index.js';
-export { describeMeterContract, type BackendFactory as MeterBackendFactory } from './meter-contract.js';
+export { describeMeterContract, type MeterBackendFactory } from './meter-contract.js';
 export { describeCacheBackendContract, type CacheBackendFixture } from './cache-contract.js';

@@ -8,7 +8,7 @@ import { FIXED_ESTIMATE, FIXED_ESTIMATE_COST, TestClock, usageRecord } from './m
 import type { ContractTestApi } from './test-api.js';
 
 /** A fresh, empty backend per test, and what to do after the test (drop its keys, close files). */
-export type BackendFactory = () => Promise<{ backend: MeterBackend; cleanup?: () => Promise<void> }>;
+export type MeterBackendFactory = () => Promise<{ backend: MeterBackend; cleanup?: () => Promise<void> }>;
 
 const START = Date.parse('2031-03-14T12:00:00.000Z');
 
@@ -17,9 +17,11 @@ const START = Date.parse('2031-03-14T12:00:00.000Z');
  * The same scenarios, checked the same way, for memory, SQLite and Redis.
  *
  * @example
- * describeMeterContract('memory', async () => ({ backend: new MemoryMeterBackend() }));
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * const test = { describe, it, expect, beforeEach, afterEach };
+ * describeMeterContract(test, 'memory', async () => ({ backend: new MemoryMeterBackend() }));
  */
-export function describeMeterContract(t: ContractTestApi, name: string, factory: BackendFactory): void {
+export function describeMeterContract(t: ContractTestApi, name: string, factory: MeterBackendFactory): void {
   const { afterEach, describe, expect, it } = t;
   describe(`Meter contract: ${name}`, () => {
     const open: Array<{ meter: BackedMeter; cleanup?: () => Promise<void> }> = [];
