@@ -252,6 +252,10 @@ export class BackedMeter implements Meter {
       );
       return;
     }
+    // A cache hit spent nothing and asked the provider nothing: it counts in no budget, usage
+    // counter or rate limit. A reservation made for it (LangChain admits before its cache is
+    // asked) is given back whole.
+    if (record.cacheHit === true) return this.release(record.id);
     if (this.recentlySettled.has(record.id)) return;
     this.recentlySettled.add(record.id);
     const held = this.held.get(record.id);
