@@ -47,7 +47,12 @@ describe('a cache hit and budgets', () => {
     const openai = ledger.wrap(sdkClients(server).openai, { userId: 'u-1' });
     server.script('openai.chat', chatStream({ content: ['Hi'], usage: openaiUsage(10, 5) }));
     const ask = async () => {
-      const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, max_tokens: 5 });
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages,
+        stream: true,
+        max_tokens: 5,
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       return text;
@@ -63,7 +68,15 @@ describe('a cache hit and budgets', () => {
     const ledger = budgetedLedger();
     let calls = 0;
     const client = () => (calls++, Promise.resolve({ text: 'ok', usage: { input: 10, output: 5 } }));
-    const options = { provider: 'local', model: 'm', messages, client, stream: false, userId: 'u-1', params: { maxTokens: 5 } };
+    const options = {
+      provider: 'local',
+      model: 'm',
+      messages,
+      client,
+      stream: false,
+      userId: 'u-1',
+      params: { maxTokens: 5 },
+    };
     const miss = await trackLLMCall(ledger, options);
     await ledger.flush();
     const hit = await trackLLMCall(ledger, options);
@@ -84,7 +97,13 @@ describe('a cache hit and budgets', () => {
   it('a record marked as a hit gives back a reservation made for it and counts nothing', async () => {
     const ledger = budgetedLedger();
     ledger.limits!.setRate({ subject: 'user:*', requestsPerMinute: 100 });
-    const call = await ledger.startAdmitted({ provider: 'p', model: 'm', userId: 'u-2', messages, params: { maxTokens: 5 } });
+    const call = await ledger.startAdmitted({
+      provider: 'p',
+      model: 'm',
+      userId: 'u-2',
+      messages,
+      params: { maxTokens: 5 },
+    });
     expect((await ledger.meter!.get('user:u-2', 'day')).reserved.requests).toBe(1);
     call.complete({ responseMessage: 'cached', cacheHit: { costSaved: '0.01' } });
     await ledger.flush();
