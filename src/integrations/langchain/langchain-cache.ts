@@ -10,6 +10,7 @@ import type { CallRecord } from '../../core/record.js';
 import { getDefaultLedger } from '../default-ledger.js';
 import { checkIntegrationOptions, LEDGER, PLAIN_OBJECT } from '../integration-options.js';
 
+/** Where a LedgerLangChainCache keeps its answers. */
 export interface LedgerLangChainCacheOptions {
   /** The ledger whose response cache (createLedger's `cache`) keeps the answers; default: the process-wide ledger. */
   ledger?: Ledger;
@@ -61,6 +62,7 @@ export class LedgerLangChainCache extends BaseCache<Generation[]> {
     this.cache = cache;
   }
 
+  /** LangChain asks before calling the model: the stored generations, or null (a miss, or an unreadable entry). */
   async lookup(prompt: string, llmKey: string): Promise<Generation[] | null> {
     const found = await this.cache.lookup(keyInput(prompt, llmKey));
     const entry = found?.entry;
@@ -77,6 +79,7 @@ export class LedgerLangChainCache extends BaseCache<Generation[]> {
     }
   }
 
+  /** LangChain stores what a call that reached the model produced; a run that failed or was cut is skipped. */
   async update(prompt: string, llmKey: string, generations: Generation[]): Promise<void> {
     const input = keyInput(prompt, llmKey);
     const key = this.cache.keyOf(input);
