@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisCacheBackend } from '../../src/meters/redis/index.js';
 import { trackLLMCall } from '../../src/capture/track-llm-call.js';
 import type { CreatedLedger } from '../../src/create-ledger.js';
 import type { CacheOptions } from '../../src/open-cache.js';
@@ -141,5 +143,31 @@ describe('trackLLMCall with the response cache', () => {
     await trackLLMCall(ledger, { ...options, cache: true });
     expect(calls).toBe(4);
     await ledger.close();
+  });
+
+  it("two ledgers sharing a Redis cache (db 12): the second process-like ledger is answered by the first one's call", async () => {
+    const client = new Redis(process.env.REDIS_CACHE_URL ?? 'redis://127.0.0.1:6379/12', { maxRetriesPerRequest: 1 });
+    const prefix = `llm-ledger-test:track-cache:${process.pid}:${Date.now()}:`;
+    const open = () => testLedger({ cache: { backend: new RedisCacheBackend({ client, prefix }) } }) as CreatedLedger;
+    const [first, second] = [open(), open()];
+    try {
+      let calls = 0;
+      const answer = () => (calls++, Promise.resolve({ text: 'shared', usage: { input: 3, output: 1 } }));
+      const options = { provider: 'local', model: 'm', messages, client: answer, stream: false };
+      await trackLLMCall(first, options);
+      await first.flush();
+      // The store is written off the call's path: wait until Redis has it.
+      for (let tries = 0; tries < 100 && first.cache!.stats.stores === 0; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const hit = await trackLLMCall(second, options);
+      expect(calls).toBe(1);
+      expect(hit).toMatchObject({ text: 'shared', costUsd: '0' });
+    } finally {
+      await first.cache!.clear();
+      await first.close();
+      await second.close();
+      await client.quit();
+    }
   });
 });
