@@ -347,6 +347,8 @@ export class BackedMeter implements Meter {
 
   async count(record: MeterableRecord, target: CountTarget): Promise<void> {
     this.assertOpen();
+    // As in settle: a cache hit used nothing to count.
+    if (record.cacheHit === true) return;
     const subject = parseSubject(target.subject);
     const period = parsePeriod(target.period ?? 'cycle', this.settings.cycleStartDate);
     const now = this.settings.clock.now();
