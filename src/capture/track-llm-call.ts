@@ -1,6 +1,8 @@
-import type { CallInit } from '../core/call.js';
+import type { CachedResponse } from '../cache/cached-response.js';
+import type { CallHandle, CallInit } from '../core/call.js';
 import { unknownKeyProblems } from '../core/unknown-keys.js';
 import { createBinding, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type CaptureLedger } from './capture-defaults.js';
+import { CacheTicket } from './cache/cache-ticket.js';
 import { classifyError } from './error-classification.js';
 import { completeCall, failCall } from './record-call.js';
 import { StreamCapture } from './stream-capture.js';
@@ -32,6 +34,7 @@ const TRACK_OPTION_KEYS: ReadonlySet<string> = new Set([
   'tags',
   'metadata',
   'streamIdleTimeoutMs',
+  'cache',
 ]);
 const TRACK_ALIASES = { temperature: 'params.temperature', max_tokens: 'maxTokens', top_p: 'params.top_p' };
 
@@ -63,6 +66,13 @@ export interface TrackLLMCallOptions {
   metadata?: Record<string, unknown>;
   /** See `CaptureDefaults.streamIdleTimeoutMs`. */
   streamIdleTimeoutMs?: number;
+  /**
+   * The ledger's response cache for this call (createLedger's `cache`): `false` never uses it,
+   * `true` uses it even when the cache is opt-in. Default: the ledger's setting. On a hit the
+   * client is not called: the stored answer is returned (a stored stream is read again, chunk by
+   * chunk, as the client's stream was) and recorded with `cacheHit: true` and cost '0'.
+   */
+  cache?: boolean;
 }
 
 /**
@@ -110,17 +120,23 @@ export async function trackLLMCall(ledger: CaptureLedger, options: TrackLLMCallO
     tags: options.tags,
     metadata: options.metadata,
   };
+  const ticket = trackCacheTicket(ledger, options, spec, streaming);
+  const entry = ticket ? await ticket.found() : undefined;
   // Budgets and rate limits refuse the call here (QuotaExceededError, RateLimitedError are thrown:
   // they are the application's own limits, not provider errors), before the provider is contacted.
-  const call = ledger.gated === true && ledger.startAdmitted ? await ledger.startAdmitted(init) : ledger.start(init);
-  const run = new TrackedRun(ledger, options, spec, init, call);
+  // A cache hit spends nothing and contacts no provider: it is neither reserved nor refused.
+  const admit = entry === undefined && ledger.gated === true && ledger.startAdmitted !== undefined;
+  const started = admit ? await ledger.startAdmitted!(init) : ledger.start(init);
+  const call = ticket ? ticket.handle(started) : started;
+  const run = new TrackedRun(ledger, options, spec, init, call, ticket);
   let response: unknown;
   let error: unknown;
   let payload: TrackedCall | undefined;
   try {
     if (!shape)
       throw new TypeError('trackLLMCall: the client has no create(), stream(), createStream() or known SDK method');
-    response = streaming ? await run.stream(shape) : await run.sync(shape, undefined);
+    if (entry) response = await run.replay(entry);
+    else response = streaming ? await run.stream(shape) : await run.sync(shape, undefined);
   } catch (caught) {
     error = caught;
     failCall(call, caught);
@@ -138,8 +154,19 @@ class TrackedRun {
     private readonly options: TrackLLMCallOptions,
     private readonly spec: RequestSpec,
     private readonly init: CallInit,
-    private readonly call: ReturnType<CaptureLedger['start']>,
+    private readonly call: CallHandle,
+    private readonly ticket: CacheTicket | undefined,
   ) {}
+
+  /** A cache hit: the stored answer, read as the client's would have been; the client is not called. */
+  async replay(entry: CachedResponse): Promise<unknown> {
+    if (!entry.streamed) {
+      this.complete(entry.body, undefined);
+      return entry.body;
+    }
+    await this.drain(replayChunks(entry.chunks ?? []), undefined);
+    return undefined;
+  }
 
   async stream(shape: ClientShape): Promise<unknown> {
     const method = streamMethod(shape);
@@ -151,7 +178,9 @@ class TrackedRun {
       throw error;
     }
     if (!isAsyncIterable(stream)) {
-      // The client answered in full although asked to stream: that answer is the call.
+      // The client answered in full although asked to stream: that answer is the call (not cached
+      // as the stream its key names).
+      this.ticket?.forgo();
       this.complete(stream, { streamIgnored: true });
       return stream;
     }
@@ -164,25 +193,34 @@ class TrackedRun {
       await Promise.resolve(iterator.return?.()).catch(() => undefined);
       return this.sync(shape, error);
     }
-    const capture = new StreamCapture(this.call, new UniversalStreamAccumulator(this.options.provider), {
+    const controller = (stream as { controller?: { signal?: AbortSignal } }).controller;
+    await this.drain(prepend(first, iterator), controller?.signal ?? this.options.signal);
+    return undefined;
+  }
+
+  /** Reads a stream to its end for the record; the assembled message is the response. */
+  private async drain(chunks: AsyncIterator<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    const reader = new UniversalStreamAccumulator(this.options.provider);
+    const capture = new StreamCapture(this.call, this.ticket ? this.ticket.recordChunks(reader) : reader, {
       idleTimeoutMs: this.options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
       // Not deferred: trackLLMCall reads the finalized record as soon as the stream ends.
       ledger: { tokenEstimator: this.ledger.tokenEstimator },
       failClosed: this.ledger.settings?.failOpen === false,
     });
-    const controller = (stream as { controller?: { signal?: AbortSignal } }).controller;
-    capture.watchSignal(controller?.signal ?? this.options.signal);
-    const captured = capture.iterate(prepend(first, iterator));
+    capture.watchSignal(signal);
+    const captured = capture.iterate(chunks);
     for (let result = await captured.next(); !result.done; result = await captured.next()) {
-      // Drained for the record; the assembled message is the response.
+      // Drained for the record.
     }
-    return undefined;
   }
 
   async sync(shape: ClientShape, refusal: unknown): Promise<unknown> {
     const method = syncMethod(shape);
     if (!method) throw refusal ?? new TypeError('trackLLMCall: the client has no method for a non-streamed call');
     const data = await method(...buildRequest(shape, this.spec, false));
+    // Asked again without streaming: this answer is not the stream the key names.
+    if (refusal !== undefined) this.ticket?.forgo();
+    else this.ticket?.noteBody(data);
     this.complete(data, refusal === undefined ? undefined : { streamFallback: messageOf(refusal) });
     return data;
   }
@@ -195,6 +233,49 @@ class TrackedRun {
 }
 
 type Method = (...args: unknown[]) => unknown;
+
+/**
+ * The cache ticket of a tracked call, or undefined (no cache, `cache: false`, an opt-in cache the
+ * call did not opt into, a disabled ledger, a key hook that said no). The key covers what decides
+ * the answer: provider, model, streamed or not, messages, system prompt, tools, params and
+ * maxTokens; never the client, the signal or attribution.
+ */
+function trackCacheTicket(
+  ledger: CaptureLedger,
+  options: TrackLLMCallOptions,
+  spec: RequestSpec,
+  streamed: boolean,
+): CacheTicket | undefined {
+  const cache = ledger.cache;
+  if (cache === undefined || ledger.enabled === false || options.cache === false) return undefined;
+  if (cache.optIn && options.cache !== true) return undefined;
+  const request: Record<string, unknown> = {
+    model: spec.model,
+    messages: spec.messages,
+    systemPrompt: spec.systemPrompt,
+    tools: spec.tools,
+    params: spec.params,
+    maxTokens: spec.maxTokens,
+  };
+  const input = { provider: options.provider, endpoint: 'trackLLMCall', model: options.model, streamed, request };
+  const key = cache.keyOf(input);
+  return key === undefined ? undefined : new CacheTicket(cache, input, key, {});
+}
+
+/** The stored chunks of a streamed answer, as a stream again. */
+function replayChunks(chunks: readonly unknown[]): AsyncIterator<unknown> {
+  let index = 0;
+  return {
+    next: () =>
+      Promise.resolve(
+        index < chunks.length ? { done: false, value: chunks[index++] } : { done: true, value: undefined },
+      ),
+    return: () => {
+      index = chunks.length;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
+}
 
 function streamMethod(shape: ClientShape): Method {
   switch (shape.kind) {

@@ -14,6 +14,7 @@ const isString = (value: unknown) => typeof value === 'string';
 const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const STRING: OptionCheck = [isString, 'a string'];
+export const BOOLEAN: OptionCheck = [(value) => typeof value === 'boolean', 'true or false'];
 export const NON_EMPTY_STRING: OptionCheck = [
   (value) => isString(value) && (value as string).trim() !== '',
   'a non-empty string',

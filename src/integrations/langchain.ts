@@ -6,6 +6,7 @@
  */
 export { LedgerCallbackHandler, type LedgerCallbackHandlerOptions } from './langchain/callback-handler.js';
 export type { RunInterruption } from './langchain/model-run.js';
+export { LedgerLangChainCache, type LedgerLangChainCacheOptions } from './langchain/langchain-cache.js';
 export { runWithUsage, type InvokableRunnable, type RunWithUsageOptions } from './langchain/run-with-usage.js';
 export {
   streamWithUsage,

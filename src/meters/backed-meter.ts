@@ -252,6 +252,10 @@ export class BackedMeter implements Meter {
       );
       return;
     }
+    // A cache hit spent nothing and asked the provider nothing: it counts in no budget, usage
+    // counter or rate limit. A reservation made for it (LangChain admits before its cache is
+    // asked) is given back whole.
+    if (record.cacheHit === true) return this.release(record.id);
     if (this.recentlySettled.has(record.id)) return;
     this.recentlySettled.add(record.id);
     const held = this.held.get(record.id);
@@ -343,6 +347,8 @@ export class BackedMeter implements Meter {
 
   async count(record: MeterableRecord, target: CountTarget): Promise<void> {
     this.assertOpen();
+    // As in settle: a cache hit used nothing to count.
+    if (record.cacheHit === true) return;
     const subject = parseSubject(target.subject);
     const period = parsePeriod(target.period ?? 'cycle', this.settings.cycleStartDate);
     const now = this.settings.clock.now();

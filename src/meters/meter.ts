@@ -10,7 +10,8 @@ import type { Subject } from './subject.js';
 export type MeterableRecord = Pick<
   CallRecord,
   'id' | 'userId' | 'tenantId' | 'provider' | 'model' | 'metadata' | 'tokens' | 'cost' | 'startedAt'
->;
+> &
+  Partial<Pick<CallRecord, 'cacheHit'>>;
 
 /** A call about to be made. `id` becomes the record's id, which links the reservation to its settlement. */
 export interface ReserveCall extends EstimatableCall {

@@ -63,6 +63,7 @@ const VALID: Record<string, fc.Arbitrary<unknown>> = {
   streamIdleTimeoutMs: fc.nat(),
   requestMode: fc.constantFrom('sync', 'streaming'),
   modelName: fc.constantFrom('gpt-4o-mini', 'openai/gpt-4o-mini'),
+  cache: fc.boolean(),
 };
 
 /** Builds with the options; returns whether it was accepted, asserting a refusal is typed. */
@@ -85,7 +86,7 @@ describe('fuzz: integration options', () => {
     ],
     [
       'ledgerMiddleware()',
-      [...ATTRIBUTION, 'ledger', 'streamIdleTimeoutMs'],
+      [...ATTRIBUTION, 'ledger', 'streamIdleTimeoutMs', 'cache'],
       (options) => ledgerMiddleware({ ledger, ...options } as never),
     ],
     [

@@ -62,6 +62,7 @@ describe('integration options', () => {
     ['userId: 42', () => ledgerMiddleware({ ledger, userId: 42 } as never), 'userId'],
     ['tags: "a"', () => ledgerEmbeddingMiddleware({ ledger, tags: 'a' } as never), 'tags'],
     ['streamIdleTimeoutMs: -1', () => ledgerMiddleware({ ledger, streamIdleTimeoutMs: -1 }), 'streamIdleTimeoutMs'],
+    ['cache: "yes"', () => ledgerMiddleware({ ledger, cache: 'yes' } as never), 'cache'],
     [
       'requestMode: "stream"',
       () => new LedgerCallbackHandler({ ledger, requestMode: 'stream' } as never),

@@ -23,6 +23,30 @@ const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 
 const url = () => `${proxy.url}/openai/v1/chat/completions`;
 
 describe('the response cache through the proxy', () => {
+  it('a hit is answered under a spent budget and rate limit and counted by neither; a miss is refused', async () => {
+    const created = testLedger({ cache: true, meter: 'memory' }) as Ledger & {
+      limits: { set(limit: object): void; setRate(limit: object): void };
+      meter: { get(subject: string, period: string): Promise<unknown> };
+    };
+    ledger = created;
+    proxy = await proxyFor(ledger, server);
+    server.setDefault('openai.chat', chatCompletion({ content: 'cached answer' }));
+    const headers = { 'x-ledger-cache': 'on', 'x-ledger-user': 'u-1' };
+    const request = { ...chatRequest, max_tokens: 5 };
+    expect((await rawPost(url(), request, headers)).status).toBe(200);
+    await ledger.flush();
+    created.limits.set({ subject: 'user:*', period: 'day', maxTokens: 1, mode: 'hard' });
+    created.limits.setRate({ subject: 'user:*', requestsPerMinute: 1 });
+    const hit = await rawPost(url(), request, headers);
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-ledger-cache')).toBe('hit');
+    const miss = await rawPost(url(), { ...request, messages: [{ role: 'user', content: 'new' }] }, headers);
+    expect(miss.status).toBe(429);
+    expect(server.requests).toHaveLength(1);
+    await ledger.flush();
+    expect(await created.meter.get('user:u-1', 'day')).toMatchObject({ requests: 1, reserved: { requests: 0 } });
+  });
+
   it('answers a repeated request with x-ledger-cache: on from the cache, byte for byte, recorded as a hit', async () => {
     ledger = testLedger({ cache: true });
     proxy = await proxyFor(ledger, server);

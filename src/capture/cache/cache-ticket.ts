@@ -24,6 +24,7 @@ export class CacheTicket {
   private bodyText: string | undefined;
   private readonly chunkTexts: string[] | undefined;
   private tooLarge = false;
+  private forgone = false;
 
   constructor(
     private readonly cache: ResponseCache,
@@ -52,6 +53,14 @@ export class CacheTicket {
     const text = plainJson(chunk);
     if (text === undefined) this.tooLarge = true;
     else this.chunkTexts.push(text);
+  }
+
+  /**
+   * This call's answer is not the answer to its key (a stream refused and asked again without
+   * streaming, a client that ignored `stream`): it is not stored.
+   */
+  forgo(): void {
+    this.forgone = true;
   }
 
   /** A reader that shows every chunk to this ticket before capture's own reader. */
@@ -101,6 +110,7 @@ export class CacheTicket {
 
   private store(record: CallRecord): void {
     const streamed = this.input.streamed;
+    if (this.forgone) return;
     if (streamed ? this.tooLarge || this.chunkTexts === undefined : this.bodyText === undefined) return;
     let entry: CachedResponse;
     try {

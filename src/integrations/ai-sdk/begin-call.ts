@@ -1,3 +1,4 @@
+import type { ResponseCache } from '../../cache/response-cache.js';
 import type { CallHandle, CallInit } from '../../core/call.js';
 import type { Ledger } from '../../core/ledger.js';
 import { classifyError } from '../../capture/error-classification.js';
@@ -13,6 +14,8 @@ export type MiddlewareLedger = Pick<Ledger, 'start'> & {
   startAdmitted?: Ledger['startAdmitted'];
   /** The ledger's token chain, for calls whose usage never arrives. */
   readonly tokenEstimator?: Ledger['tokenEstimator'];
+  /** The response cache (createLedger's `cache` option). */
+  readonly cache?: ResponseCache;
 };
 
 let warnedNoLedger = false;
@@ -48,7 +51,11 @@ const ADMISSION_CODES = new Set(['QUOTA_EXCEEDED', 'RATE_LIMITED']);
  * called. Any other problem (building the record, a closed ledger) is reported and the call runs
  * unrecorded: undefined.
  */
-export async function beginCall(ledger: MiddlewareLedger, buildInit: () => CallInit): Promise<CallHandle | undefined> {
+export async function beginCall(
+  ledger: MiddlewareLedger,
+  buildInit: () => CallInit,
+  { admit = true }: { admit?: boolean } = {},
+): Promise<CallHandle | undefined> {
   if (ledger.enabled === false) return undefined;
   let init: CallInit;
   try {
@@ -58,7 +65,9 @@ export async function beginCall(ledger: MiddlewareLedger, buildInit: () => CallI
     return undefined;
   }
   try {
-    return ledger.gated === true && ledger.startAdmitted ? await ledger.startAdmitted(init) : ledger.start(init);
+    return admit && ledger.gated === true && ledger.startAdmitted
+      ? await ledger.startAdmitted(init)
+      : ledger.start(init);
   } catch (error) {
     if (isAdmissionRefusal(error)) throw error;
     reportProblem(ledger, error);

@@ -2,7 +2,8 @@ import type { CallHandle, CallInit } from '../../core/call.js';
 import type { Ledger } from '../../core/ledger.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../capture/capture-defaults.js';
 import { getDefaultLedger } from '../default-ledger.js';
-import { ATTRIBUTION_CHECKS, checkIntegrationOptions, DURATION_MS, LEDGER } from '../integration-options.js';
+import { ATTRIBUTION_CHECKS, BOOLEAN, checkIntegrationOptions, DURATION_MS, LEDGER } from '../integration-options.js';
+import { aiSdkCacheTicket, noteParts, replayGenerate, replayStreamResult, storableGenerate } from './ai-sdk-cache.js';
 import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultShape } from './ai-sdk-shapes.js';
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { languageCallInit, type AttributionOptions } from './call-init.js';
@@ -19,9 +20,21 @@ export interface LedgerMiddlewareOptions extends AttributionOptions {
    * with `metadata.streamEnd = 'abandoned'`. Default 5 minutes; 0 turns it off.
    */
   streamIdleTimeoutMs?: number;
+  /**
+   * The ledger's response cache (createLedger's `cache`) for this model's calls: `false` never uses
+   * it, `true` uses it even when the cache is opt-in. Default: the ledger's setting. A hit is
+   * answered without calling the model (`doGenerate` / `doStream`), a stream replayed as the same
+   * stream parts, and recorded with `cacheHit: true` and cost '0'.
+   */
+  cache?: boolean;
 }
 
-const MIDDLEWARE_OPTION_CHECKS = { ...ATTRIBUTION_CHECKS, ledger: LEDGER, streamIdleTimeoutMs: DURATION_MS };
+const MIDDLEWARE_OPTION_CHECKS = {
+  ...ATTRIBUTION_CHECKS,
+  ledger: LEDGER,
+  streamIdleTimeoutMs: DURATION_MS,
+  cache: BOOLEAN,
+};
 
 /** What `wrapGenerate` and `wrapStream` receive, for every specification version. */
 export interface WrapCallOptions<GenerateResult, StreamResult> {
@@ -72,9 +85,20 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
     }: WrapCallOptions<Result, unknown>): Promise<Result> {
       const ledger = ledgerOf();
       if (!ledger) return doGenerate();
+      const ticket = aiSdkCacheTicket(ledger, options.cache, model, params, false);
+      const entry = ticket ? await ticket.found() : undefined;
       let init: CallInit | undefined;
-      const call = await beginCall(ledger, () => (init = languageCallInit(model, params, false, options)));
-      if (!call || !init) return doGenerate();
+      // A hit spends nothing: it is not admitted against budgets and rate limits.
+      const started = await beginCall(ledger, () => (init = languageCallInit(model, params, false, options)), {
+        admit: entry === undefined,
+      });
+      if (entry) {
+        const cached = replayGenerate<Result>(entry);
+        if (started && init) safely(ledger, () => completeGenerate(ledger, ticket!.handle(started), cached));
+        return cached;
+      }
+      if (!started || !init) return doGenerate();
+      const call = ticket ? ticket.handle(started) : started;
       let result: Result;
       try {
         result = await doGenerate();
@@ -82,7 +106,10 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
         safely(ledger, () => failCall(call, error));
         throw error;
       }
-      safely(ledger, () => completeGenerate(ledger, call, result));
+      safely(ledger, () => {
+        ticket?.noteBody(storableGenerate(result as Result & Record<string, unknown>));
+        completeGenerate(ledger, call, result);
+      });
       return result;
     },
 
@@ -93,12 +120,18 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
     }: WrapCallOptions<unknown, Result>): Promise<Result> {
       const ledger = ledgerOf();
       if (!ledger) return doStream();
+      const ticket = aiSdkCacheTicket(ledger, options.cache, model, params, true);
+      const entry = ticket ? await ticket.found() : undefined;
       let init: CallInit | undefined;
-      const call = await beginCall(ledger, () => (init = languageCallInit(model, params, true, options)));
-      if (!call || !init) return doStream();
+      const started = await beginCall(ledger, () => (init = languageCallInit(model, params, true, options)), {
+        admit: entry === undefined,
+      });
+      if (!started || !init) return entry ? replayStreamResult<Result>(entry) : doStream();
+      const call = ticket ? ticket.handle(started) : started;
       let result: Result;
       try {
-        result = await doStream();
+        // A hit replays the stored parts; the recorder reads them as it reads the model's.
+        result = entry ? replayStreamResult<Result>(entry) : await doStream();
       } catch (error) {
         safely(ledger, () => failCall(call, error));
         throw error;
@@ -109,7 +142,8 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
           idleTimeoutMs,
           signal: params.abortSignal,
         });
-        return { ...result, stream: recorder.wrap(result.stream) } as Result;
+        const source = ticket && !entry ? noteParts(result.stream, ticket) : result.stream;
+        return { ...result, stream: recorder.wrap(source) } as Result;
       } catch (error) {
         // Could not observe the stream: the application still gets it, unrecorded beyond this failure.
         safely(ledger, () => call.fail(error, { errorType: 'capture' }));

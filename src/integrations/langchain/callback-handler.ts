@@ -156,8 +156,16 @@ export class LedgerCallbackHandler extends BaseCallbackHandler {
     if (run) this.guard(() => run.token(token, fields?.chunk));
   }
 
-  override handleLLMEnd(output: LLMResult, runId: string): void {
-    this.finishModelRun(runId, (run) => run.end(output));
+  override handleLLMEnd(
+    output: LLMResult,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    extraParams?: Record<string, unknown>,
+  ): void {
+    // LangChain's own cache answered (`cached: true`): a hit, recorded as one.
+    const cached = extraParams?.cached === true;
+    this.finishModelRun(runId, (run) => (cached ? run.endCached(output) : run.end(output)));
   }
 
   override handleLLMError(error: unknown, runId: string): void {

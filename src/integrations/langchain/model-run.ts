@@ -5,6 +5,7 @@ import { estimateNow, estimateRequestOf, type EstimatorSource } from '../../capt
 import type { ChatInput } from '../../tokens/chat-request.js';
 import { asRecord } from '../../capture/request-fields.js';
 import { outputTextOf, toResponseMessage } from './message-conversion.js';
+import { CACHE_INFO_FIELD, noteGenerationRecord } from './langchain-cache.js';
 import { correctStreamedUsage, sumUsage, tokensFromLlmOutput, tokensFromUsageMetadata } from './usage-conversion.js';
 
 /** How a run that LangChain never ended was cut short, kept in `metadata.streamEnd`. */
@@ -71,22 +72,30 @@ export class ModelRun {
       tokens = estimated.tokens;
       tokenSource = estimated.tokenSource;
     }
-    const metadata = asRecord(message?.response_metadata) ?? {};
-    const extra = asRecord(message?.additional_kwargs) ?? {};
-    const info = asRecord(first?.generationInfo) ?? {};
-    this.call.complete({
+    const record = this.call.complete({
+      ...responseFields(first, message),
       responseMessage: response,
-      responseModel: text(metadata.model_name, metadata.model, info.model_name, extra.model),
-      finishReason: text(
-        metadata.finish_reason,
-        metadata.stop_reason,
-        metadata.finishReason,
-        info.finish_reason,
-        info.finishReason,
-        extra.stop_reason,
-      ),
       tokens,
       tokenSource,
+    });
+    // The generation LangChain is about to store in its cache: a LedgerLangChainCache names this cost.
+    if (first) noteGenerationRecord(first, record);
+  }
+
+  /**
+   * `handleLLMEnd` of an answer from LangChain's cache: no provider call, nothing billed. The cost
+   * the original call had comes with the generation when the cache is a LedgerLangChainCache.
+   */
+  endCached(output: unknown): void {
+    if (this.call.finalized) return;
+    const generations = asRecord(output)?.generations;
+    const first = Array.isArray(generations) && Array.isArray(generations[0]) ? asRecord(generations[0][0]) : undefined;
+    const message = asRecord(first?.message);
+    const saved = asRecord(asRecord(first?.generationInfo)?.[CACHE_INFO_FIELD])?.costSaved;
+    this.call.complete({
+      ...responseFields(first, message),
+      responseMessage: toResponseMessage(message, typeof first?.text === 'string' ? first.text : undefined),
+      cacheHit: { costSaved: typeof saved === 'string' ? saved : null },
     });
   }
 
@@ -183,6 +192,27 @@ function classifyWrapped(error: unknown): ClassifiedError {
 function isLangChainAbort(error: unknown): boolean {
   const fields = asRecord(error);
   return fields?.name === 'ModelAbortError' || (error instanceof Error && error.message === 'AbortError');
+}
+
+/** The response model and finish reason, wherever the provider's integration put them. */
+function responseFields(
+  first: Record<string, unknown> | undefined,
+  message: Record<string, unknown> | undefined,
+): { responseModel: string | null; finishReason: string | null } {
+  const metadata = asRecord(message?.response_metadata) ?? {};
+  const extra = asRecord(message?.additional_kwargs) ?? {};
+  const info = asRecord(first?.generationInfo) ?? {};
+  return {
+    responseModel: text(metadata.model_name, metadata.model, info.model_name, extra.model),
+    finishReason: text(
+      metadata.finish_reason,
+      metadata.stop_reason,
+      metadata.finishReason,
+      info.finish_reason,
+      info.finishReason,
+      extra.stop_reason,
+    ),
+  };
 }
 
 function text(...values: unknown[]): string | null {
