@@ -1,10 +1,4 @@
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
@@ -194,14 +188,19 @@ async function handle(
   if (body === 'aborted') return;
 
   const attribution = attributionOf(request.headers);
-  const headers = forwardHeaders(request.headers);
   // The client's key: a virtual key is swapped for the secret the proxy holds.
-  const keyed = applyKey(context, upstream, headers, request.headers, query);
+  const keyed = applyKey(
+    context,
+    upstream,
+    forwardHeaders(request.rawHeaders, upstream.url.host),
+    request.headers,
+    query,
+  );
   if (typeof keyed === 'string') {
     sendProviderError(response, family, 'authentication', keyed);
     return;
   }
-  const { virtualKey, query: forwardedQuery } = keyed;
+  const { virtualKey, query: forwardedQuery, headers } = keyed;
   if (virtualKey) {
     const waitMs = context.keys!.admit(virtualKey, Date.now());
     if (waitMs !== undefined) {
@@ -250,9 +249,10 @@ async function handle(
     if (streams && route.addsStreamUsage) {
       const prepared = withStreamUsage(json);
       if (prepared.added) {
-        json = prepared.params;
         hideUsage = true;
-        outgoing = Buffer.from(JSON.stringify(json));
+        outgoing =
+          json.stream_options === undefined ? withIncludeUsage(body) : Buffer.from(JSON.stringify(prepared.params));
+        json = prepared.params;
       }
     }
     const init = callInitOf(route, json, recorded.model, upstream, attribution, virtualKey, streams);
@@ -288,7 +288,7 @@ async function handle(
       throw error;
     }
   }
-  headers['content-length'] = String(outgoing.length);
+  headers.push('content-length', String(outgoing.length));
   forward(context, request, response, {
     upstream,
     target: upstream.basePath + rest + forwardedQuery,
@@ -306,7 +306,8 @@ async function handle(
 interface Forwarded {
   upstream: Upstream;
   target: string;
-  headers: OutgoingHttpHeaders;
+  /** Raw name/value pairs, Host included: Node writes them as given, without a per-header `setHeader`. */
+  headers: string[];
   body: Buffer;
   call: CallHandle | undefined;
   route: RecordedRoute | undefined;
@@ -331,7 +332,6 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
     path: job.target,
     headers: job.headers,
     agent: https ? context.httpsAgent : context.httpAgent,
-    setHost: true,
   });
   context.metrics.inFlight++;
   let settled = false;
@@ -552,7 +552,13 @@ function relayStream(
       return;
     }
     if (hideUsage) {
-      splitter.push(chunk, readAndFilter);
+      // The events of one read leave in one socket write, however many are forwarded one by one.
+      response.cork();
+      try {
+        splitter.push(chunk, readAndFilter);
+      } finally {
+        response.uncork();
+      }
     } else {
       send(chunk);
       splitter.push(chunk, read);
@@ -570,6 +576,18 @@ function relayStream(
     stream.fail(upstreamFailure('network', `the stream broke off: ${error.message}`, error));
     response.destroy();
   });
+}
+
+const INCLUDE_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
+
+/**
+ * The client's bytes with `stream_options.include_usage` as the body's first key: the rest goes
+ * upstream exactly as sent, without serializing the whole request again. Only for a body without
+ * `stream_options` (a JSON object holding `stream`, so the comma after the new key is right).
+ */
+function withIncludeUsage(body: Buffer): Buffer {
+  const brace = body.indexOf(0x7b /* { */);
+  return Buffer.concat([body.subarray(0, brace + 1), INCLUDE_USAGE, body.subarray(brace + 1)]);
 }
 
 /** The call, its completion storing the answer in the cache (only a complete success is stored). */
@@ -626,15 +644,29 @@ function callInitOf(
   return init;
 }
 
-/** The client's headers minus hop-by-hop and `x-ledger-*` ones; answers come back uncompressed so they can be read. */
-function forwardHeaders(incoming: IncomingMessage['headers']): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
-  for (const name in incoming) {
-    if (HOP_REQUEST_HEADERS.has(name) || isLedgerHeader(name)) continue;
-    headers[name] = incoming[name];
+/**
+ * The client's headers as sent (names, order, repeats) minus hop-by-hop and `x-ledger-*` ones,
+ * plus the upstream's Host; answers come back uncompressed so they can be read.
+ */
+function forwardHeaders(raw: readonly string[], host: string): string[] {
+  const headers: string[] = [];
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!;
+    const lower = name.toLowerCase();
+    if (HOP_REQUEST_HEADERS.has(lower) || isLedgerHeader(lower)) continue;
+    headers.push(name, raw[index + 1]!);
   }
-  headers['accept-encoding'] = 'identity';
+  headers.push('host', host, 'accept-encoding', 'identity');
   return headers;
+}
+
+/** `headers` without the pairs named (lowercase) in `names`. */
+function withoutHeaders(headers: string[], names: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < headers.length; index += 2) {
+    if (!names.includes(headers[index]!.toLowerCase())) kept.push(headers[index]!, headers[index + 1]!);
+  }
+  return kept;
 }
 
 /**
@@ -645,33 +677,33 @@ function forwardHeaders(incoming: IncomingMessage['headers']): OutgoingHttpHeade
 function applyKey(
   context: ProxyContext,
   upstream: Upstream,
-  headers: OutgoingHttpHeaders,
+  headers: string[],
   incoming: IncomingMessage['headers'],
   query: string,
-): { virtualKey?: VirtualKey; query: string } | string {
-  if (!context.keys) return { query };
+): { virtualKey?: VirtualKey; query: string; headers: string[] } | string {
+  if (!context.keys) return { query, headers };
   const params = query ? new URLSearchParams(query.slice(1)) : undefined;
   const sent = clientKeyOf(incoming, params);
   const virtualKey = sent === undefined ? undefined : context.keys.find(sent);
   if (!virtualKey) {
-    if (context.settings.allowProviderKeys) return { query };
+    if (context.settings.allowProviderKeys) return { query, headers };
     return sent === undefined
       ? 'no API key: send your llm-ledger virtual key as the API key'
       : 'unknown virtual key: this proxy accepts only the llm-ledger virtual keys in its key file';
   }
   const secret = virtualKey.upstreams[upstream.name];
   if (secret === undefined) return `this virtual key has no access to the ${upstream.name} upstream`;
-  for (const name of KEY_HEADERS) delete headers[name];
+  const forwarded = withoutHeaders(headers, KEY_HEADERS);
   let forwardedQuery = query;
   if (params?.has('key')) {
     params.delete('key');
     const rest = params.toString();
     forwardedQuery = rest ? `?${rest}` : '';
   }
-  if (upstream.family === 'anthropic') headers['x-api-key'] = secret;
-  else if (upstream.family === 'gemini') headers['x-goog-api-key'] = secret;
-  else headers.authorization = `Bearer ${secret}`;
-  return { virtualKey, query: forwardedQuery };
+  if (upstream.family === 'anthropic') forwarded.push('x-api-key', secret);
+  else if (upstream.family === 'gemini') forwarded.push('x-goog-api-key', secret);
+  else forwarded.push('authorization', `Bearer ${secret}`);
+  return { virtualKey, query: forwardedQuery, headers: forwarded };
 }
 
 function responseHeaders(raw: readonly string[], bodyChanges: boolean): string[] {
