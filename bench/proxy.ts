@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHILDREN = fileURLToPath(new URL('./_proxy-children.ts', import.meta.url));
 const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url));
+const PORTKEY_FETCH_SHIM = fileURLToPath(new URL('./_portkey-fetch-shim.mjs', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100;
 
 type Path = 'direct' | 'llm-ledger' | 'portkey';
@@ -48,10 +49,15 @@ export async function main(): Promise<void> {
     const upstream = await startChild(['upstream'], started);
     const ours = await startChild(['ours', JSON.stringify({ upstream: upstream.info.url })], started);
     const portkeyPort = await freePort();
-    const portkey = spawn(process.execPath, [PORTKEY, `--port=${portkeyPort}`, '--headless'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    // Without the shim Portkey answers every streamed request with a 500 (see the file).
+    const portkey = spawn(
+      process.execPath,
+      ['--import', PORTKEY_FETCH_SHIM, PORTKEY, `--port=${portkeyPort}`, '--headless'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    );
     started.push(portkey);
     await waitForPort(portkeyPort);
     const upstreamUrl = String(upstream.info.url);
