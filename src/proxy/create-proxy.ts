@@ -552,13 +552,9 @@ function relayStream(
       return;
     }
     if (hideUsage) {
-      // The events of one read leave in one socket write, however many are forwarded one by one.
-      response.cork();
-      try {
-        splitter.push(chunk, readAndFilter);
-      } finally {
-        response.uncork();
-      }
+      // Events forwarded one by one still leave in one socket write: Node corks a response's
+      // socket on its first write and uncorks it on the next tick.
+      splitter.push(chunk, readAndFilter);
     } else {
       send(chunk);
       splitter.push(chunk, read);
