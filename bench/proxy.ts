@@ -13,7 +13,11 @@
  * baseline of the same run.
  *
  * BENCH_SECONDS (default 5) sets each measured run; BENCH_RATES (default `200,1000`) the rates;
- * BENCH_ROUNDS (default 1) repeats every run and keeps each path's median.
+ * BENCH_ROUNDS (default 1) repeats every run and keeps each path's median. BENCH_DIST runs the
+ * library from another build (see _compiled-hooks.mjs), for A/B runs of two commits.
+ *
+ * Portkey runs with bench/_portkey-fetch-shim.mjs preloaded, without which its streams fail. Its
+ * streamed answers then carry a delay of its own: it holds the first event 25 ms before relaying.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
