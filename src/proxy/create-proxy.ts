@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
@@ -188,19 +194,14 @@ async function handle(
   if (body === 'aborted') return;
 
   const attribution = attributionOf(request.headers);
+  const headers = forwardHeaders(request.headers);
   // The client's key: a virtual key is swapped for the secret the proxy holds.
-  const keyed = applyKey(
-    context,
-    upstream,
-    forwardHeaders(request.rawHeaders, upstream.url.host),
-    request.headers,
-    query,
-  );
+  const keyed = applyKey(context, upstream, headers, request.headers, query);
   if (typeof keyed === 'string') {
     sendProviderError(response, family, 'authentication', keyed);
     return;
   }
-  const { virtualKey, query: forwardedQuery, headers } = keyed;
+  const { virtualKey, query: forwardedQuery } = keyed;
   if (virtualKey) {
     const waitMs = context.keys!.admit(virtualKey, Date.now());
     if (waitMs !== undefined) {
@@ -288,7 +289,7 @@ async function handle(
       throw error;
     }
   }
-  headers.push('content-length', String(outgoing.length));
+  headers['content-length'] = String(outgoing.length);
   forward(context, request, response, {
     upstream,
     target: upstream.basePath + rest + forwardedQuery,
@@ -306,8 +307,7 @@ async function handle(
 interface Forwarded {
   upstream: Upstream;
   target: string;
-  /** Raw name/value pairs, Host included: Node writes them as given, without a per-header `setHeader`. */
-  headers: string[];
+  headers: OutgoingHttpHeaders;
   body: Buffer;
   call: CallHandle | undefined;
   route: RecordedRoute | undefined;
@@ -332,6 +332,7 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
     path: job.target,
     headers: job.headers,
     agent: https ? context.httpsAgent : context.httpAgent,
+    setHost: true,
   });
   context.metrics.inFlight++;
   let settled = false;
@@ -552,8 +553,6 @@ function relayStream(
       return;
     }
     if (hideUsage) {
-      // Events forwarded one by one still leave in one socket write: Node corks a response's
-      // socket on its first write and uncorks it on the next tick.
       splitter.push(chunk, readAndFilter);
     } else {
       send(chunk);
@@ -578,8 +577,9 @@ const INCLUDE_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
 
 /**
  * The client's bytes with `stream_options.include_usage` as the body's first key: the rest goes
- * upstream exactly as sent, without serializing the whole request again. Only for a body without
- * `stream_options` (a JSON object holding `stream`, so the comma after the new key is right).
+ * upstream exactly as sent, without serializing the whole request again (for a 200 kB prompt,
+ * about a quarter of the CPU). Only for a body without `stream_options` (a JSON object holding
+ * `stream`, so the comma after the new key is right).
  */
 function withIncludeUsage(body: Buffer): Buffer {
   const brace = body.indexOf(0x7b /* { */);
@@ -640,29 +640,15 @@ function callInitOf(
   return init;
 }
 
-/**
- * The client's headers as sent (names, order, repeats) minus hop-by-hop and `x-ledger-*` ones,
- * plus the upstream's Host; answers come back uncompressed so they can be read.
- */
-function forwardHeaders(raw: readonly string[], host: string): string[] {
-  const headers: string[] = [];
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!;
-    const lower = name.toLowerCase();
-    if (HOP_REQUEST_HEADERS.has(lower) || isLedgerHeader(lower)) continue;
-    headers.push(name, raw[index + 1]!);
+/** The client's headers minus hop-by-hop and `x-ledger-*` ones; answers come back uncompressed so they can be read. */
+function forwardHeaders(incoming: IncomingMessage['headers']): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const name in incoming) {
+    if (HOP_REQUEST_HEADERS.has(name) || isLedgerHeader(name)) continue;
+    headers[name] = incoming[name];
   }
-  headers.push('host', host, 'accept-encoding', 'identity');
+  headers['accept-encoding'] = 'identity';
   return headers;
-}
-
-/** `headers` without the pairs named (lowercase) in `names`. */
-function withoutHeaders(headers: string[], names: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let index = 0; index < headers.length; index += 2) {
-    if (!names.includes(headers[index]!.toLowerCase())) kept.push(headers[index]!, headers[index + 1]!);
-  }
-  return kept;
 }
 
 /**
@@ -673,33 +659,33 @@ function withoutHeaders(headers: string[], names: readonly string[]): string[] {
 function applyKey(
   context: ProxyContext,
   upstream: Upstream,
-  headers: string[],
+  headers: OutgoingHttpHeaders,
   incoming: IncomingMessage['headers'],
   query: string,
-): { virtualKey?: VirtualKey; query: string; headers: string[] } | string {
-  if (!context.keys) return { query, headers };
+): { virtualKey?: VirtualKey; query: string } | string {
+  if (!context.keys) return { query };
   const params = query ? new URLSearchParams(query.slice(1)) : undefined;
   const sent = clientKeyOf(incoming, params);
   const virtualKey = sent === undefined ? undefined : context.keys.find(sent);
   if (!virtualKey) {
-    if (context.settings.allowProviderKeys) return { query, headers };
+    if (context.settings.allowProviderKeys) return { query };
     return sent === undefined
       ? 'no API key: send your llm-ledger virtual key as the API key'
       : 'unknown virtual key: this proxy accepts only the llm-ledger virtual keys in its key file';
   }
   const secret = virtualKey.upstreams[upstream.name];
   if (secret === undefined) return `this virtual key has no access to the ${upstream.name} upstream`;
-  const forwarded = withoutHeaders(headers, KEY_HEADERS);
+  for (const name of KEY_HEADERS) delete headers[name];
   let forwardedQuery = query;
   if (params?.has('key')) {
     params.delete('key');
     const rest = params.toString();
     forwardedQuery = rest ? `?${rest}` : '';
   }
-  if (upstream.family === 'anthropic') forwarded.push('x-api-key', secret);
-  else if (upstream.family === 'gemini') forwarded.push('x-goog-api-key', secret);
-  else forwarded.push('authorization', `Bearer ${secret}`);
-  return { virtualKey, query: forwardedQuery, headers: forwarded };
+  if (upstream.family === 'anthropic') headers['x-api-key'] = secret;
+  else if (upstream.family === 'gemini') headers['x-goog-api-key'] = secret;
+  else headers.authorization = `Bearer ${secret}`;
+  return { virtualKey, query: forwardedQuery };
 }
 
 function responseHeaders(raw: readonly string[], bodyChanges: boolean): string[] {
