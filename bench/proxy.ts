@@ -13,7 +13,11 @@
  * baseline of the same run.
  *
  * BENCH_SECONDS (default 5) sets each measured run; BENCH_RATES (default `200,1000`) the rates;
- * BENCH_ROUNDS (default 1) repeats every run and keeps each path's median.
+ * BENCH_ROUNDS (default 1) repeats every run and keeps each path's median. BENCH_DIST runs the
+ * library from another build (see _compiled-hooks.mjs), for A/B runs of two commits.
+ *
+ * Portkey runs with bench/_portkey-fetch-shim.mjs preloaded, without which its streams fail. Its
+ * streamed answers then carry a delay of its own: it holds the first event 25 ms before relaying.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHILDREN = fileURLToPath(new URL('./_proxy-children.ts', import.meta.url));
 const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url));
+const PORTKEY_FETCH_SHIM = fileURLToPath(new URL('./_portkey-fetch-shim.mjs', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100;
 
 type Path = 'direct' | 'llm-ledger' | 'portkey';
@@ -48,10 +53,15 @@ export async function main(): Promise<void> {
     const upstream = await startChild(['upstream'], started);
     const ours = await startChild(['ours', JSON.stringify({ upstream: upstream.info.url })], started);
     const portkeyPort = await freePort();
-    const portkey = spawn(process.execPath, [PORTKEY, `--port=${portkeyPort}`, '--headless'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    // Without the shim Portkey answers every streamed request with a 500 (see the file).
+    const portkey = spawn(
+      process.execPath,
+      ['--import', PORTKEY_FETCH_SHIM, PORTKEY, `--port=${portkeyPort}`, '--headless'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    );
     started.push(portkey);
     await waitForPort(portkeyPort);
     const upstreamUrl = String(upstream.info.url);

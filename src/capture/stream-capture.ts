@@ -360,18 +360,7 @@ export class StreamCapture<Chunk> implements Watched {
       this.withTokens(outcome, true, (tokens) => this.call.cancel(reason, { ...details, ...tokens }));
       return;
     }
-    const complete = outcome.finished;
-    this.withTokens(outcome, false, (counted) =>
-      this.call.complete({
-        responseMessage: outcome.responseMessage,
-        responseModel: outcome.responseModel,
-        finishReason: outcome.finishReason,
-        tokens: counted.tokens,
-        tokenSource: counted.tokenSource,
-        status: complete ? 'success' : 'partial',
-        metadata: complete ? undefined : { streamEnd: ending === 'ended' ? 'ended_early' : ending },
-      }),
-    );
+    completeStream(this.options.ledger, this.call, outcome, ending === 'ended' ? 'ended_early' : ending);
   }
 
   /** What the stream produced, its text flattened for the record that keeps it. */
@@ -440,6 +429,31 @@ function asIterable<T>(inner: AsyncIterator<T>): AsyncIterator<T> & AsyncIterabl
       return inner;
     },
   });
+}
+
+/**
+ * Completes a stream that ended without an error: `success` when the provider said it was done,
+ * otherwise `partial`, with what was received priced and `streamEnd` in the metadata saying how it
+ * ended. Shared by the SDK capture and the proxy, so that both record an ending the same way.
+ */
+export function completeStream(
+  ledger: EstimatorSource | undefined,
+  call: CallHandle,
+  outcome: StreamOutcome,
+  streamEnd: string,
+): void {
+  const complete = outcome.finished;
+  finalizeStreamTokens(ledger, call, outcome, false, (counted) =>
+    call.complete({
+      responseMessage: outcome.responseMessage,
+      responseModel: outcome.responseModel,
+      finishReason: outcome.finishReason,
+      tokens: counted.tokens,
+      tokenSource: counted.tokenSource,
+      status: complete ? 'success' : 'partial',
+      metadata: complete ? undefined : { streamEnd },
+    }),
+  );
 }
 
 /**

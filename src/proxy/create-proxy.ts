@@ -250,9 +250,10 @@ async function handle(
     if (streams && route.addsStreamUsage) {
       const prepared = withStreamUsage(json);
       if (prepared.added) {
-        json = prepared.params;
         hideUsage = true;
-        outgoing = Buffer.from(JSON.stringify(json));
+        outgoing =
+          json.stream_options === undefined ? withIncludeUsage(body) : Buffer.from(JSON.stringify(prepared.params));
+        json = prepared.params;
       }
     }
     const init = callInitOf(route, json, recorded.model, upstream, attribution, virtualKey, streams);
@@ -570,6 +571,19 @@ function relayStream(
     stream.fail(upstreamFailure('network', `the stream broke off: ${error.message}`, error));
     response.destroy();
   });
+}
+
+const INCLUDE_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
+
+/**
+ * The client's bytes with `stream_options.include_usage` as the body's first key: the rest goes
+ * upstream exactly as sent, without serializing the whole request again (for a 200 kB prompt,
+ * about a quarter of the CPU). Only for a body without `stream_options` (a JSON object holding
+ * `stream`, so the comma after the new key is right).
+ */
+function withIncludeUsage(body: Buffer): Buffer {
+  const brace = body.indexOf(0x7b /* { */);
+  return Buffer.concat([body.subarray(0, brace + 1), INCLUDE_USAGE, body.subarray(brace + 1)]);
 }
 
 /** The call, its completion storing the answer in the cache (only a complete success is stored). */

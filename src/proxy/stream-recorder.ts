@@ -3,6 +3,7 @@ import { classifyError } from '../capture/error-classification.js';
 import type { EstimatorSource } from '../capture/estimate-tokens.js';
 import { flattenText } from '../capture/flatten-text.js';
 import {
+  completeStream,
   finalizeStreamTokens,
   HIDE,
   OUTPUT,
@@ -45,18 +46,7 @@ export class StreamRecorder {
     const outcome = this.outcome();
     if (outcome.error) return this.fail(outcome.error, outcome);
     this.finalized = true;
-    const complete = outcome.finished;
-    this.withTokens(outcome, false, (counted) =>
-      this.call.complete({
-        responseMessage: outcome.responseMessage,
-        responseModel: outcome.responseModel,
-        finishReason: outcome.finishReason,
-        tokens: counted.tokens,
-        tokenSource: counted.tokenSource,
-        status: complete ? 'success' : 'partial',
-        metadata: complete ? undefined : { streamEnd: 'ended_early' },
-      }),
-    );
+    completeStream(this.ledger, this.call, outcome, 'ended_early');
   }
 
   /** The client disconnected: the upstream request is cancelled and what arrived is priced. */

@@ -1,23 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
-import { startWireServer, testLedger, type WireServer } from '../capture/capture-harness.js';
-import { proxiedClients, proxyFor, rawPost } from './proxy-harness.js';
+import { testLedger } from '../capture/capture-harness.js';
+import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
 
-let server: WireServer;
 let ledger: Ledger;
 let proxy: ProxyServer;
-
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(() => server.close());
-afterEach(async () => {
-  await proxy?.close();
-  await ledger?.close();
-  server.reset();
-});
+const bed = useProxyTestBed();
 
 const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Cache me' }] };
 const url = () => `${proxy.url}/openai/v1/chat/completions`;
@@ -49,8 +39,8 @@ describe('the response cache through the proxy', () => {
 
   it('answers a repeated request with x-ledger-cache: on from the cache, byte for byte, recorded as a hit', async () => {
     ledger = testLedger({ cache: true });
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion({ content: 'cached answer' }));
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion({ content: 'cached answer' }));
     const first = await rawPost(url(), chatRequest, { 'x-ledger-cache': 'on', 'x-ledger-user': 'a' });
     expect(first.headers.get('x-ledger-cache')).toBe('miss');
     await ledger.flush();
@@ -58,11 +48,11 @@ describe('the response cache through the proxy', () => {
     const second = await rawPost(url(), chatRequest, { 'x-ledger-cache': 'on', 'x-ledger-user': 'b' });
     expect(second.headers.get('x-ledger-cache')).toBe('hit');
     expect(second.bytes.equals(first.bytes)).toBe(true);
-    expect(server.requests).toHaveLength(1);
+    expect(bed.server.requests).toHaveLength(1);
     // Without the header, the upstream is asked.
     const third = await rawPost(url(), chatRequest);
     expect(third.headers.get('x-ledger-cache')).toBeNull();
-    expect(server.requests).toHaveLength(2);
+    expect(bed.server.requests).toHaveLength(2);
 
     await ledger.flush();
     const { records } = await ledger.calls.list({ order: 'asc' });
@@ -81,8 +71,8 @@ describe('the response cache through the proxy', () => {
 
   it('replays a stream for the SDK as it was received, and never stores errors', async () => {
     ledger = testLedger({ cache: true });
-    proxy = await proxyFor(ledger, server, { cacheUpstreams: ['openai'] });
-    server.script('openai.chat', openaiRateLimit(1), chatStream({ content: ['str', 'eam'] }));
+    proxy = await bed.start(ledger, { cacheUpstreams: ['openai'] });
+    bed.server.script('openai.chat', openaiRateLimit(1), chatStream({ content: ['str', 'eam'] }));
     const refused = await rawPost(url(), { ...chatRequest, stream: true });
     expect(refused.status).toBe(429);
     const { openai } = proxiedClients(proxy);
@@ -99,7 +89,7 @@ describe('the response cache through the proxy', () => {
     expect(await read()).toBe('stream');
     await ledger.flush();
     expect(await read()).toBe('stream');
-    expect(server.requests).toHaveLength(2);
+    expect(bed.server.requests).toHaveLength(2);
     const off = await rawPost(url(), { ...chatRequest, stream: true }, { 'x-ledger-cache': 'off' });
     expect(off.status).toBe(500); // no scripted reply left: the upstream was asked
     await ledger.flush();
@@ -114,8 +104,8 @@ describe('the response cache through the proxy', () => {
 
   it('says unavailable when the ledger has no cache', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion());
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
     const answer = await rawPost(url(), chatRequest, { 'x-ledger-cache': 'on' });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-ledger-cache')).toBe('unavailable');

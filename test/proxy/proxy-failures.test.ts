@@ -2,27 +2,17 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { CreatedLedger } from '../../src/create-ledger.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
-import { eventually, onlyRecord, startWireServer, testLedger, type WireServer } from '../capture/capture-harness.js';
-import { proxiedClients, proxyFor, rawPost } from './proxy-harness.js';
+import { eventually, onlyRecord, testLedger } from '../capture/capture-harness.js';
+import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
 
-let server: WireServer;
 let ledger: Ledger;
 let proxy: ProxyServer;
-
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(() => server.close());
-afterEach(async () => {
-  await proxy?.close();
-  await ledger?.close();
-  server.reset();
-});
+const bed = useProxyTestBed();
 
 const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 
@@ -30,8 +20,8 @@ describe('limits before forwarding', () => {
   it('refuses over the rate limit with 429 in each provider shape and retry-after, the upstream never contacted', async () => {
     ledger = testLedger({ meter: 'memory' });
     (ledger as CreatedLedger).limits!.setRate({ subject: 'user:*', requestsPerMinute: 1 });
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion());
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
     const headers = { 'x-ledger-user': 'u-limited' };
     expect((await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest, headers)).status).toBe(200);
 
@@ -60,7 +50,7 @@ describe('limits before forwarding', () => {
     expect(JSON.parse(geminiRefused.bytes.toString())).toMatchObject({
       error: { code: 429, status: 'RESOURCE_EXHAUSTED' },
     });
-    expect(server.requests).toHaveLength(1);
+    expect(bed.server.requests).toHaveLength(1);
 
     // The SDKs raise their own rate-limit errors for it.
     const { openai, anthropic } = proxiedClients(proxy, headers);
@@ -78,8 +68,8 @@ describe('limits before forwarding', () => {
   it('refuses over a budget with 429 until the window resets', async () => {
     ledger = testLedger({ meter: 'memory' });
     (ledger as CreatedLedger).limits!.set({ subject: 'user:*', period: 'day', maxTokens: 20, mode: 'hard' });
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion());
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
     const refused = await rawPost(
       `${proxy.url}/openai/v1/chat/completions`,
       { ...chatRequest, max_tokens: 5000 },
@@ -88,16 +78,16 @@ describe('limits before forwarding', () => {
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.bytes.toString()).error.code).toBe('insufficient_quota');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(server.requests).toHaveLength(0);
+    expect(bed.server.requests).toHaveLength(0);
   });
 });
 
 describe('upstream failures reach the client unchanged and are recorded', () => {
   it('passes a provider 429 through with its body and headers, recorded as rate_limit', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', openaiRateLimit(7));
-    const direct = await rawPost(`${server.openaiBaseURL}/chat/completions`, chatRequest);
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', openaiRateLimit(7));
+    const direct = await rawPost(`${bed.server.openaiBaseURL}/chat/completions`, chatRequest);
     const proxied = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
     expect(proxied.status).toBe(429);
     expect(proxied.headers.get('retry-after')).toBe('7');
@@ -116,7 +106,7 @@ describe('upstream failures reach the client unchanged and are recorded', () => 
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server, { upstreams: { openai: `http://127.0.0.1:${port}/v1` } });
+    proxy = await bed.start(ledger, { upstreams: { openai: `http://127.0.0.1:${port}/v1` } });
     const result = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
     expect(result.status).toBe(502);
     expect(JSON.parse(result.bytes.toString())).toMatchObject({ error: { type: 'server_error' } });
@@ -125,8 +115,8 @@ describe('upstream failures reach the client unchanged and are recorded', () => 
 
   it('answers 504 when the upstream does not answer in time, and a dropped connection is 502', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server, { upstreamTimeoutMs: 150 });
-    server.script('openai.chat', { kind: 'hang' }, { kind: 'drop' });
+    proxy = await bed.start(ledger, { upstreamTimeoutMs: 150 });
+    bed.server.script('openai.chat', { kind: 'hang' }, { kind: 'drop' });
     const timedOut = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
     expect(timedOut.status).toBe(504);
     const dropped = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
@@ -141,8 +131,8 @@ describe('upstream failures reach the client unchanged and are recorded', () => 
 
   it('records a stream that breaks mid-way as failed with what arrived', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatStream({ content: ['a', 'b', 'c'], dropAfter: 3 }));
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatStream({ content: ['a', 'b', 'c'], dropAfter: 3 }));
     const { openai } = proxiedClients(proxy);
     const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
     await expect(
@@ -160,8 +150,8 @@ describe('upstream failures reach the client unchanged and are recorded', () => 
 describe('client disconnects', () => {
   it('cancels the upstream request and records the call cancelled, pricing what arrived', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatStream({ content: ['one ', 'two ', 'three ', 'four'], intervalMs: 100 }));
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatStream({ content: ['one ', 'two ', 'three ', 'four'], intervalMs: 100 }));
     const { openai } = proxiedClients(proxy);
     const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
     let text = '';
@@ -179,8 +169,8 @@ describe('client disconnects', () => {
 
   it('cancels a non-streamed request whose client aborts', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', { ...chatCompletion(), delayMs: 2_000 } as never);
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', { ...chatCompletion(), delayMs: 2_000 } as never);
     const controller = new AbortController();
     const pending = fetch(`${proxy.url}/openai/v1/chat/completions`, {
       method: 'POST',
@@ -188,7 +178,7 @@ describe('client disconnects', () => {
       headers: { 'content-type': 'application/json' },
       signal: controller.signal,
     });
-    await eventually(() => server.requests.length === 1);
+    await eventually(() => bed.server.requests.length === 1);
     controller.abort();
     await expect(pending).rejects.toThrow();
     await eventually(async () => (await ledger.calls.list()).records.length === 1);
@@ -199,7 +189,7 @@ describe('client disconnects', () => {
 describe('bad requests', () => {
   it('answers malformed JSON with a 400 that names the problem, and too large a body with 413', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server, { maxRequestBytes: 1024 });
+    proxy = await bed.start(ledger, { maxRequestBytes: 1024 });
     const malformed = await rawPost(`${proxy.url}/openai/v1/chat/completions`, '{"model": "gpt-4o-mini", messages');
     expect(malformed.status).toBe(400);
     expect(JSON.parse(malformed.bytes.toString()).error.message).toMatch(/malformed JSON in the request body/);
@@ -208,13 +198,13 @@ describe('bad requests', () => {
     expect(JSON.parse(large.bytes.toString())).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
     const unknown = await rawPost(`${proxy.url}/nowhere/v1/chat`, {});
     expect(unknown.status).toBe(404);
-    expect(server.requests).toHaveLength(0);
+    expect(bed.server.requests).toHaveLength(0);
   });
 
   it('serves /healthz and /metrics', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion());
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
     await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
     const health = await fetch(`${proxy.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', recording: true });

@@ -1,30 +1,21 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import type { Ledger } from '../../src/core/ledger.js';
 import { loadVirtualKeys, type ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, generate, message } from '../support/wire-server/index.js';
-import { onlyRecord, startWireServer, testLedger, type WireServer } from '../capture/capture-harness.js';
-import { proxiedClients, proxyFor, rawPost } from './proxy-harness.js';
+import { onlyRecord, testLedger } from '../capture/capture-harness.js';
+import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
 
-let server: WireServer;
 let ledger: Ledger;
 let proxy: ProxyServer;
+const bed = useProxyTestBed();
 const directory = mkdtempSync(join(tmpdir(), 'proxy-keys-'));
 
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
+afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await proxy?.close();
-  await ledger?.close();
-  server.reset();
 });
 
 const KEY_FILE = `keys:
@@ -53,10 +44,10 @@ function keyFile(): string {
 describe('virtual keys', () => {
   it('swaps a virtual key for the upstream secret in the header each provider reads, attributing the call', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server, { virtualKeys: loadVirtualKeys(keyFile()) });
-    server.setDefault('openai.chat', chatCompletion());
-    server.setDefault('anthropic.messages', message());
-    server.setDefault('gemini.generate', generate());
+    proxy = await bed.start(ledger, { virtualKeys: loadVirtualKeys(keyFile()) });
+    bed.server.setDefault('openai.chat', chatCompletion());
+    bed.server.setDefault('anthropic.messages', message());
+    bed.server.setDefault('gemini.generate', generate());
     const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
     const ok = await rawPost(`${proxy.url}/openai/v1/chat/completions`, request, {
       authorization: 'Bearer lk-team-a-0001',
@@ -64,7 +55,7 @@ describe('virtual keys', () => {
       'x-ledger-user': 'mallory',
     });
     expect(ok.status).toBe(200);
-    expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-proj-UPSTREAMSECRETupstreamsecret0001');
+    expect(bed.server.requests[0]!.headers.authorization).toBe('Bearer sk-proj-UPSTREAMSECRETupstreamsecret0001');
     expect(await onlyRecord(ledger)).toMatchObject({
       userId: 'alice',
       tenantId: 'team-a',
@@ -76,23 +67,23 @@ describe('virtual keys', () => {
       { model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }] },
       { authorization: '', 'x-api-key': 'lk-team-a-0001' },
     );
-    expect(server.requests[1]!.headers['x-api-key']).toBe('sk-ant-api03-UPSTREAMSECRETupstreamsecret0002');
-    expect(server.requests[1]!.headers.authorization).toBeUndefined();
+    expect(bed.server.requests[1]!.headers['x-api-key']).toBe('sk-ant-api03-UPSTREAMSECRETupstreamsecret0002');
+    expect(bed.server.requests[1]!.headers.authorization).toBeUndefined();
     // Gemini's ?key= is taken out of the URL and the secret sent as a header.
     await rawPost(
       `${proxy.url}/gemini/v1beta/models/gemini-2.5-flash:generateContent?key=lk-team-a-0001`,
       { contents: [{ parts: [{ text: 'Hi' }] }] },
       { authorization: '' },
     );
-    expect(server.requests).toHaveLength(3);
-    expect(server.requests[2]!.headers['x-goog-api-key']).toBe('AIzaUPSTREAMSECRETupstreamsecret0003');
-    expect(server.requests[2]!.query.get('key')).toBeNull();
+    expect(bed.server.requests).toHaveLength(3);
+    expect(bed.server.requests[2]!.headers['x-goog-api-key']).toBe('AIzaUPSTREAMSECRETupstreamsecret0003');
+    expect(bed.server.requests[2]!.query.get('key')).toBeNull();
   });
 
   it('refuses unknown keys, provider keys, upstreams the key has no secret for, and requests over its limit', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server, { virtualKeys: loadVirtualKeys(keyFile()) });
-    server.setDefault('openai.chat', chatCompletion());
+    proxy = await bed.start(ledger, { virtualKeys: loadVirtualKeys(keyFile()) });
+    bed.server.setDefault('openai.chat', chatCompletion());
     const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
     const unknown = await rawPost(`${proxy.url}/openai/v1/chat/completions`, request, {
       authorization: 'Bearer sk-proj-realproviderkey',
@@ -113,7 +104,7 @@ describe('virtual keys', () => {
     const over = await rawPost(`${proxy.url}/openai/v1/chat/completions`, request, headers);
     expect(over.status).toBe(429);
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(server.requests).toHaveLength(3);
+    expect(bed.server.requests).toHaveLength(3);
   });
 
   it('names the field of a bad key file without echoing any secret', () => {
@@ -138,8 +129,8 @@ describe('provider keys never stored', () => {
       store: `sqlite:${database}`,
       logger: { debug: capture, info: capture, warn: capture, error: capture },
     });
-    proxy = await proxyFor(ledger, server, { virtualKeys: loadVirtualKeys(keyFile()), allowProviderKeys: true });
-    server.script(
+    proxy = await bed.start(ledger, { virtualKeys: loadVirtualKeys(keyFile()), allowProviderKeys: true });
+    bed.server.script(
       'openai.chat',
       chatCompletion(),
       // The provider echoes the rejected key, as OpenAI does.

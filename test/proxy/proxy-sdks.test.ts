@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import {
@@ -13,33 +13,16 @@ import {
   response as responsesReply,
   responseStream,
 } from '../support/wire-server/index.js';
-import {
-  collect,
-  expectedCost,
-  onlyRecord,
-  startWireServer,
-  testLedger,
-  type WireServer,
-} from '../capture/capture-harness.js';
-import { proxiedClients, proxyFor, rawPost } from './proxy-harness.js';
+import { collect, expectedCost, onlyRecord, testLedger } from '../capture/capture-harness.js';
+import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
 
-let server: WireServer;
 let ledger: Ledger;
 let proxy: ProxyServer;
-
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(() => server.close());
-afterEach(async () => {
-  await proxy?.close();
-  await ledger?.close();
-  server.reset();
-});
+const bed = useProxyTestBed();
 
 async function setup() {
   ledger = testLedger();
-  proxy = await proxyFor(ledger, server);
+  proxy = await bed.start(ledger);
   return proxiedClients(proxy, { 'x-ledger-user': 'u-7', 'x-ledger-tenant': 'acme', 'x-ledger-session': 's-1' });
 }
 
@@ -48,7 +31,7 @@ const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, 
 describe('OpenAI through the proxy', () => {
   it('answers a chat completion exactly as directly and records it once, attributed', async () => {
     const { openai } = await setup();
-    server.setDefault('openai.chat', chatCompletion({ content: 'Hello there.' }));
+    bed.server.setDefault('openai.chat', chatCompletion({ content: 'Hello there.' }));
     const completion = await openai.chat.completions.create(chatRequest);
     expect(completion.choices[0]!.message.content).toBe('Hello there.');
     const record = await onlyRecord(ledger);
@@ -66,11 +49,11 @@ describe('OpenAI through the proxy', () => {
     });
     expect(record.cost!.total).toBe(expectedCost(12, 3));
     // Attribution headers are the proxy's, never the provider's; the client's key is forwarded.
-    const seen = server.requests[0]!.headers;
+    const seen = bed.server.requests[0]!.headers;
     expect(Object.keys(seen).filter((name) => name.startsWith('x-ledger'))).toEqual([]);
     expect(seen.authorization).toBe('Bearer sk-test-client-key-123');
 
-    const direct = await rawPost(`${server.openaiBaseURL}/chat/completions`, chatRequest);
+    const direct = await rawPost(`${bed.server.openaiBaseURL}/chat/completions`, chatRequest);
     const proxied = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
     expect(proxied.status).toBe(200);
     expect(proxied.bytes.equals(direct.bytes)).toBe(true);
@@ -78,12 +61,12 @@ describe('OpenAI through the proxy', () => {
 
   it('streams byte for byte as directly, hiding the usage chunk it asked for, with exact usage recorded', async () => {
     const { openai } = await setup();
-    server.setDefault('openai.chat', chatStream({ content: ['Hel', 'lo', '!'], obfuscation: true }));
+    bed.server.setDefault('openai.chat', chatStream({ content: ['Hel', 'lo', '!'], obfuscation: true }));
     const stream = await openai.chat.completions.create({ ...chatRequest, stream: true });
     const chunks = await collect(stream);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('Hello!');
     expect(chunks.every((chunk) => chunk.usage === undefined)).toBe(true);
-    expect(server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
+    expect(bed.server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
     const record = await onlyRecord(ledger);
     expect(record).toMatchObject({
       requestMode: 'streaming',
@@ -95,7 +78,7 @@ describe('OpenAI through the proxy', () => {
     expect(record.ttftMs).toBeGreaterThanOrEqual(0);
 
     const body = { ...chatRequest, stream: true };
-    const direct = await rawPost(`${server.openaiBaseURL}/chat/completions`, body);
+    const direct = await rawPost(`${bed.server.openaiBaseURL}/chat/completions`, body);
     const proxied = await rawPost(`${proxy.url}/openai/v1/chat/completions`, body);
     expect(direct.bytes.toString()).not.toContain('"usage"');
     expect(proxied.bytes.toString()).toBe(direct.bytes.toString());
@@ -104,9 +87,9 @@ describe('OpenAI through the proxy', () => {
 
   it('passes the usage chunk through when the client asked for it', async () => {
     await setup();
-    server.setDefault('openai.chat', chatStream({ content: ['a', 'b'] }));
+    bed.server.setDefault('openai.chat', chatStream({ content: ['a', 'b'] }));
     const body = { ...chatRequest, stream: true, stream_options: { include_usage: true } };
-    const direct = await rawPost(`${server.openaiBaseURL}/chat/completions`, body);
+    const direct = await rawPost(`${bed.server.openaiBaseURL}/chat/completions`, body);
     const proxied = await rawPost(`${proxy.url}/openai/v1/chat/completions`, body);
     expect(proxied.bytes.equals(direct.bytes)).toBe(true);
     expect(proxied.bytes.toString()).toContain('"prompt_tokens":12');
@@ -114,8 +97,12 @@ describe('OpenAI through the proxy', () => {
 
   it('records the Responses API, streamed and not, and embeddings', async () => {
     const { openai } = await setup();
-    server.script('openai.responses', responsesReply({ text: 'Fine.' }), responseStream({ textPieces: ['Fi', 'ne.'] }));
-    server.script('openai.embeddings', embeddings({ promptTokens: 5 }));
+    bed.server.script(
+      'openai.responses',
+      responsesReply({ text: 'Fine.' }),
+      responseStream({ textPieces: ['Fi', 'ne.'] }),
+    );
+    bed.server.script('openai.embeddings', embeddings({ promptTokens: 5 }));
     await openai.responses.create({ model: 'gpt-4.1-mini', input: 'How are you?' });
     await collect(await openai.responses.create({ model: 'gpt-4.1-mini', input: 'How are you?', stream: true }));
     await openai.embeddings.create({ model: 'text-embedding-3-small', input: 'vector me' });
@@ -130,8 +117,8 @@ describe('OpenAI through the proxy', () => {
 
   it('takes the user field as the user when no header names one', async () => {
     ledger = testLedger();
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion());
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
     await rawPost(`${proxy.url}/openai/v1/chat/completions`, { ...chatRequest, user: 'end-user-9' });
     await rawPost(
       `${proxy.url}/openai/v1/chat/completions`,
@@ -152,12 +139,12 @@ describe('OpenAI through the proxy', () => {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       parentId: '00f067aa0ba902b7',
     });
-    expect(server.requests[1]!.headers.traceparent).toBeUndefined();
+    expect(bed.server.requests[1]!.headers.traceparent).toBeUndefined();
   });
 
   it('reaches a named OpenAI-compatible upstream at /u/<name>/v1, recorded under its name', async () => {
     await setup();
-    server.setDefault('openai.chat', chatCompletion());
+    bed.server.setDefault('openai.chat', chatCompletion());
     const result = await rawPost(`${proxy.url}/u/groq/v1/chat/completions`, { ...chatRequest, model: 'llama-3.3-70b' });
     expect(result.status).toBe(200);
     expect(await onlyRecord(ledger)).toMatchObject({ provider: 'groq', model: 'llama-3.3-70b' });
@@ -169,10 +156,13 @@ describe('Anthropic through the proxy', () => {
 
   it('records a message and a stream, both byte-identical to a direct call', async () => {
     const { anthropic } = await setup();
-    server.script('anthropic.messages', message({ text: 'Hi!', usage: { input: 20, output: 5 } }));
+    bed.server.script('anthropic.messages', message({ text: 'Hi!', usage: { input: 20, output: 5 } }));
     const result = await anthropic.messages.create(request);
     expect(result.content[0]).toMatchObject({ text: 'Hi!' });
-    server.script('anthropic.messages', messageStream({ textPieces: ['Hi', '!'], usage: { input: 20, output: 5 } }));
+    bed.server.script(
+      'anthropic.messages',
+      messageStream({ textPieces: ['Hi', '!'], usage: { input: 20, output: 5 } }),
+    );
     const stream = await anthropic.messages.create({ ...request, stream: true });
     await collect(stream);
     const { records } = await ledger.calls.list({ order: 'asc' });
@@ -187,12 +177,12 @@ describe('Anthropic through the proxy', () => {
       expect(record.tokens).toMatchObject({ input: 20, output: 5 });
       expect(record.cost!.total).toBe(expectedCost(20, 5));
     }
-    const forwarded = server.requests[0]!.headers;
+    const forwarded = bed.server.requests[0]!.headers;
     expect(forwarded['x-api-key'] ?? forwarded.authorization).toContain('sk-ant-test-client-key-123');
 
-    server.setDefault('anthropic.messages', messageStream({ textPieces: ['a', 'b', 'c'] }));
+    bed.server.setDefault('anthropic.messages', messageStream({ textPieces: ['a', 'b', 'c'] }));
     const headers = { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' };
-    const direct = await rawPost(`${server.url}/v1/messages`, { ...request, stream: true }, headers);
+    const direct = await rawPost(`${bed.server.url}/v1/messages`, { ...request, stream: true }, headers);
     const proxied = await rawPost(`${proxy.url}/anthropic/v1/messages`, { ...request, stream: true }, headers);
     expect(proxied.bytes.equals(direct.bytes)).toBe(true);
   });
@@ -201,9 +191,9 @@ describe('Anthropic through the proxy', () => {
 describe('Gemini through the proxy', () => {
   it('records generateContent, streamGenerateContent and embedContent', async () => {
     const { gemini } = await setup();
-    server.script('gemini.generate', generate({ text: 'Bonjour', usage: { prompt: 10, candidates: 4 } }));
-    server.script('gemini.stream', generateStream({ textPieces: ['Bon', 'jour'] }));
-    server.script('gemini.embed', embedContent());
+    bed.server.script('gemini.generate', generate({ text: 'Bonjour', usage: { prompt: 10, candidates: 4 } }));
+    bed.server.script('gemini.stream', generateStream({ textPieces: ['Bon', 'jour'] }));
+    bed.server.script('gemini.embed', embedContent());
     const result = await gemini.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Say hello in French' });
     expect(result.text).toBe('Bonjour');
     let text = '';
@@ -224,12 +214,12 @@ describe('Gemini through the proxy', () => {
     expect(records[0]!.tokens).toMatchObject({ input: 10, output: 4 });
     expect(records[1]!.tokens).toMatchObject({ input: 10, output: 4 });
     expect(records[0]!.userId).toBe('u-7');
-    expect(server.requests[0]!.headers['x-goog-api-key']).toBe('gemini-test-client-key-123');
+    expect(bed.server.requests[0]!.headers['x-goog-api-key']).toBe('gemini-test-client-key-123');
 
-    server.setDefault('gemini.stream', generateStream({ textPieces: ['x', 'y'] }));
+    bed.server.setDefault('gemini.stream', generateStream({ textPieces: ['x', 'y'] }));
     const body = { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] };
     const path = '/models/gemini-2.5-flash:streamGenerateContent?alt=sse';
-    const direct = await rawPost(`${server.url}/v1beta${path}`, body);
+    const direct = await rawPost(`${bed.server.url}/v1beta${path}`, body);
     const proxied = await rawPost(`${proxy.url}/gemini/v1beta${path}`, body);
     expect(proxied.bytes.equals(direct.bytes)).toBe(true);
   });

@@ -1,9 +1,50 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import { startLedgerProxy, type LedgerProxyOptions, type ProxyServer } from '../../src/proxy/index.js';
-import type { WireServer } from '../support/wire-server/index.js';
+import { startWireServer, type WireServer } from './wire-server/index.js';
+
+/** What the proxy tests of one file share: see `useProxyTestBed`. */
+export interface ProxyTestBed {
+  /** The wire server every upstream points at, one for the file, reset after each test. */
+  readonly server: WireServer;
+  /** Starts the proxy in front of `server` for `ledger`; both are closed after the test. */
+  start(ledger: Ledger, options?: LedgerProxyOptions): Promise<ProxyServer>;
+}
+
+/**
+ * Registers the file's hooks: the wire server started once, and after each test the proxy and the
+ * ledger it started closed and the server's scripts and recorded requests cleared. Call it at the
+ * top level of a test file.
+ */
+export function useProxyTestBed(): ProxyTestBed {
+  let server: WireServer | undefined;
+  const started: Array<{ ledger: Ledger; proxy: ProxyServer }> = [];
+  beforeAll(async () => {
+    server = await startWireServer();
+  });
+  afterAll(() => server?.close());
+  afterEach(async () => {
+    for (const { ledger, proxy } of started.splice(0)) {
+      await proxy.close();
+      await ledger.close();
+    }
+    server?.reset();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the wire server starts in beforeAll: use bed.server inside a test');
+      return server;
+    },
+    async start(ledger, options) {
+      const proxy = await proxyFor(ledger, this.server, options);
+      started.push({ ledger, proxy });
+      return proxy;
+    },
+  };
+}
 
 /** The proxy in front of the wire server: every upstream points at it. */
 export async function proxyFor(
