@@ -19,8 +19,8 @@ describe('the response cache through the proxy', () => {
       meter: { get(subject: string, period: string): Promise<unknown> };
     };
     ledger = created;
-    proxy = await proxyFor(ledger, server);
-    server.setDefault('openai.chat', chatCompletion({ content: 'cached answer' }));
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion({ content: 'cached answer' }));
     const headers = { 'x-ledger-cache': 'on', 'x-ledger-user': 'u-1' };
     const request = { ...chatRequest, max_tokens: 5 };
     expect((await rawPost(url(), request, headers)).status).toBe(200);
@@ -32,7 +32,7 @@ describe('the response cache through the proxy', () => {
     expect(hit.headers.get('x-ledger-cache')).toBe('hit');
     const miss = await rawPost(url(), { ...request, messages: [{ role: 'user', content: 'new' }] }, headers);
     expect(miss.status).toBe(429);
-    expect(server.requests).toHaveLength(1);
+    expect(bed.server.requests).toHaveLength(1);
     await ledger.flush();
     expect(await created.meter.get('user:u-1', 'day')).toMatchObject({ requests: 1, reserved: { requests: 0 } });
   });
