@@ -4,8 +4,7 @@ import type { EstimatorSource } from '../capture/estimate-tokens.js';
 import { flattenText } from '../capture/flatten-text.js';
 import {
   finalizeStreamTokens,
-  HIDE,
-  OUTPUT,
+  PASS,
   type ChunkVerdict,
   type StreamAccumulator,
   type StreamOutcome,
@@ -28,11 +27,11 @@ export class StreamRecorder {
     private readonly ledger: EstimatorSource,
   ) {}
 
-  /** Reads one parsed chunk; the verdict says whether the client must not see it (HIDE, REPLACE). */
+  /** Reads one parsed chunk; the verdict says what the client gets (the chunk, a replacement or nothing). */
   add(chunk: unknown): ChunkVerdict {
-    if (this.finalized) return 0;
+    if (this.finalized) return PASS;
     const verdict = this.accumulator.add(chunk);
-    if (verdict & OUTPUT && !(verdict & HIDE) && !this.sawOutput) {
+    if (verdict.output && !this.sawOutput) {
       this.sawOutput = true;
       this.call.update({ firstToken: true });
     }
