@@ -401,7 +401,8 @@ export class Call implements CallHandle {
   }
 }
 
-/* What a caller reports about a call, checked and sanitized; problems go to the call's CallProblems. */
+/* The call's helpers: what a caller reports, checked and sanitized (problems go to the call's
+   CallProblems), the failure fields of a record, and its price. */
 
 /**
  * The response message as stored. A string is the assistant's text. Tool calls under `tool_calls`
