@@ -92,7 +92,7 @@ export type {
 export { MemoryStore } from './stores/memory.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './stores/sqlite/sqlite-store.js';
-export type { SentimentAnalysisInit, TextTaskInit, EmbeddingInit, TaskInit } from './core/task-helpers.js';
+export type { SentimentAnalysisInit, TextTaskInit, EmbeddingInit, TaskInit } from './core/task-inits.js';
 export type { Decimal } from './core/money.js';
 export type { ConfigFile, ModelEntry } from './config/schema.js';
 export * from './pricing/index.js';

@@ -6,7 +6,7 @@ import * as money from './core/money.js';
 import * as costUnits from './meters/cost-units.js';
 import { limitsConfigSchema as limitsSchema } from './meters/limits/limits-config.js';
 import { meterSettingsSchema as meterSchema } from './meters/meter-config.js';
-import { SENTIMENT_SYSTEM_PROMPT as sentimentPrompt } from './core/task-helpers.js';
+import { SENTIMENT_SYSTEM_PROMPT as sentimentPrompt } from './core/task-inits.js';
 
 /** @deprecated Import from `llm-ledger/extend`; the root stops exporting it in the next minor version. */
 export const parseDecimal = money.parseDecimal;

@@ -6,16 +6,23 @@ import { estimateRequestOf, finalizeWithEstimate, type EstimatorSource } from '.
 import { flattenText } from './flatten-text.js';
 import { idleWatchdog, type Watched } from './idle-watchdog.js';
 
-/**
- * What an accumulator says about a chunk, as bit flags: pass it on; it carried output (the first
- * one sets time to first token); hide it; pass on `replacement` instead (the same chunk minus a
- * field capture caused).
- */
-export const PASS = 0;
-export const OUTPUT = 1;
-export const HIDE = 2;
-export const REPLACE = 4;
-export type ChunkVerdict = number;
+/** What an accumulator says about one chunk: what the application gets, and whether it carried output. */
+export interface ChunkVerdict {
+  /**
+   * `chunk`: the chunk as it came; `replacement`: the accumulator's `replacement` instead (the same
+   * chunk minus a field capture caused); `nothing`: the chunk is hidden (capture asked for it).
+   */
+  readonly send: 'chunk' | 'replacement' | 'nothing';
+  /** The chunk carried output (text, tool calls, reasoning): the first one sets time to first token. */
+  readonly output: boolean;
+}
+
+// The five verdicts there are, shared and frozen: `add` runs for every chunk and allocates none.
+export const PASS: ChunkVerdict = Object.freeze({ send: 'chunk', output: false });
+export const OUTPUT: ChunkVerdict = Object.freeze({ send: 'chunk', output: true });
+export const HIDE: ChunkVerdict = Object.freeze({ send: 'nothing', output: false });
+export const REPLACE: ChunkVerdict = Object.freeze({ send: 'replacement', output: false });
+export const REPLACE_WITH_OUTPUT: ChunkVerdict = Object.freeze({ send: 'replacement', output: true });
 
 /** What a stream produced, read once when it is finalized. */
 export interface StreamOutcome {
@@ -211,7 +218,7 @@ export class StreamCapture<Chunk> implements Watched {
       this.activity++;
       if (this.options.progress !== undefined) this.noteProgress(this.options.progress);
       const verdict = this.accumulator.add(result.value);
-      if (verdict & OUTPUT && !(verdict & HIDE) && !this.sawOutput) {
+      if (verdict.output && !this.sawOutput) {
         this.sawOutput = true;
         if (!this.finalized) this.call.update({ firstToken: true });
       }
@@ -220,11 +227,11 @@ export class StreamCapture<Chunk> implements Watched {
     // In front of the application: it receives what `see` decides, one promise later.
     const onValue = (result: IteratorResult<Chunk>): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
       const verdict = see(result);
-      if (verdict & HIDE) {
+      if (verdict.send === 'nothing') {
         this.pending++;
         return inner.next().then(onValue, onError);
       }
-      return verdict & REPLACE ? { done: false, value: this.accumulator.replacement as Chunk } : result;
+      return verdict.send === 'replacement' ? { done: false, value: this.accumulator.replacement as Chunk } : result;
     };
     const onError = (error: unknown): never => {
       this.pending--;
@@ -236,7 +243,7 @@ export class StreamCapture<Chunk> implements Watched {
     // replacement put into the read's result is what the application receives.
     const seeBeside = (result: IteratorResult<Chunk>): void => {
       try {
-        if (see(result) & REPLACE) result.value = this.accumulator.replacement as Chunk;
+        if (see(result).send === 'replacement') result.value = this.accumulator.replacement as Chunk;
       } catch {
         // Only a fail-closed ledger throws in `see`, and it reads in front; a frozen result keeps
         // its chunk. Never an unhandled rejection.

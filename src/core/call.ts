@@ -1,17 +1,7 @@
-import { applyFailure, describeCancellation } from './call-failure.js';
 import { checkFailure, checkProgress, checkResult } from './call-checks.js';
-import { cacheHitCost, callerCost, priceRecord } from './call-cost.js';
 import type { ResolvedIdentity } from './call-identity.js';
-import {
-  normalizeTokens,
-  resolveStart,
-  toResponseMessage,
-  withToolCallList,
-  type CheckedTokens,
-} from './call-input.js';
-import type { CallProblems } from './call-problems.js';
-import type { CallOwner } from './call-owner.js';
 import type { CallHandle, CallInit, CallProgress, CallResult, FailureDetails } from './call-types.js';
+import { callerCost } from './caller-cost.js';
 import { describeError, type ErrorDetails } from './error-details.js';
 import { CallAlreadyFinalizedError, isLedgerError } from './errors.js';
 import type {
@@ -26,13 +16,59 @@ import type {
 } from './record.js';
 import { CallType, EMPTY_TOKENS, NO_COST_HISTORY } from './record.js';
 import { toIsoString } from './iso-time.js';
-import { json, jsonArray, jsonObject, textField } from './record-fields.js';
+import { json, jsonArray, jsonObject, textField, type FieldOwner } from './record-fields.js';
 import { capText } from './sanitize.js';
+import { redactSecrets } from './secret-redaction.js';
+import { normalizeTokenCounts, type NormalizedTokens } from './token-input.js';
+import { toToolCalls } from './tool-calls.js';
 
-// The call's shapes live in call-types.ts and call-owner.ts; `core/call.js` stays the one import for them.
 export type { CallHandle, CallInit, CallProgress, CallResult, CallStart, FailureDetails } from './call-types.js';
-export type { CallOwner, Clock, Pricer } from './call-owner.js';
-export type { ResolvedIdentity } from './call-identity.js';
+
+export interface Clock {
+  /** Wall clock, epoch milliseconds. */
+  now(): number;
+  /** Monotonic milliseconds, for durations. */
+  monotonic(): number;
+}
+
+export interface Pricer {
+  /** Returns the record's cost, or null to leave it unset. Must not throw for unknown models. */
+  price(record: CallRecord): CallCost | null;
+}
+
+/** What a call needs from the ledger that started it. */
+export interface CallOwner {
+  readonly clock: Clock;
+  readonly maxFieldChars: number;
+  readonly baseCurrency: string;
+  readonly pricer: Pricer | undefined;
+  /** Reports sanitized input, or throws a ValidationError when the ledger is fail-closed. */
+  invalid(field: string, message: string): void;
+  finalize(record: CallRecord, error: unknown): void;
+}
+
+/**
+ * What one call's caller got wrong, collected while the call runs and listed on its record
+ * (`record.problems`), so a report can find the records that were touched. Each problem is also
+ * passed to the ledger, which counts it (`stats().invalidInput`), reports it once through the
+ * logger and `onError`, or throws a ValidationError when the ledger is fail-closed.
+ */
+export class CallProblems implements FieldOwner {
+  /** Allocated on the first problem: a well-formed call carries none. */
+  list: string[] | undefined;
+
+  constructor(
+    private readonly reporter: { invalid(field: string, message: string): void },
+    readonly maxFieldChars: number,
+  ) {}
+
+  invalid(field: string, message: string): void {
+    const line = `${field}: ${message}`;
+    // Stored as given back by every store: well-formed text (a key may hold a lone surrogate).
+    (this.list ??= []).push(line.isWellFormed() ? line : line.toWellFormed());
+    this.reporter.invalid(field, message);
+  }
+}
 
 /** One running call; produces exactly one record. */
 export class Call implements CallHandle {
@@ -202,7 +238,8 @@ export class Call implements CallHandle {
         record.costSaved = result.cacheHit.costSaved;
         return record;
       }
-      const cost = result.cost === undefined ? undefined : callerCost(this.owner, this.problems, result.cost);
+      const cost =
+        result.cost === undefined ? undefined : callerCost(this.owner.baseCurrency, this.problems, result.cost);
       record.cost = cost ?? priceRecord(this.owner, this.problems, record);
       return record;
     });
@@ -362,4 +399,120 @@ export class Call implements CallHandle {
     this.owner.finalize(record, error);
     return record;
   }
+}
+
+/* The call's helpers: what a caller reports, checked and sanitized (problems go to the call's
+   CallProblems), the failure fields of a record, and its price. */
+
+/**
+ * The response message as stored. A string is the assistant's text. Tool calls under `tool_calls`
+ * (OpenAI's raw message) or `toolCalls`, in any shape `toToolCalls` accepts, are converted to the
+ * shape the SDK wrappers store, so hand-logged and captured calls read alike.
+ */
+function toResponseMessage(owner: FieldOwner, message: ResponseMessage | string): ResponseMessage {
+  if (typeof message === 'string') {
+    return { role: 'assistant', content: capText(message, owner.maxFieldChars, owner, 'responseMessage') };
+  }
+  const plain = json(owner, 'responseMessage', withToolCalls(owner, message));
+  if (typeof plain === 'object' && plain !== null && !Array.isArray(plain)) return plain as ResponseMessage;
+  owner.invalid('responseMessage', 'expected a message object or a string; recorded as the content');
+  return { role: 'assistant', content: plain };
+}
+
+function withToolCalls(owner: FieldOwner, message: ResponseMessage): ResponseMessage {
+  const raw = message as ResponseMessage & { tool_calls?: unknown };
+  if (raw.tool_calls === undefined && raw.toolCalls === undefined) return message;
+  const { tool_calls: snake, toolCalls: camel, ...rest } = raw;
+  return withToolCallList(owner, rest as ResponseMessage, camel ?? snake, camel !== undefined && snake !== undefined);
+}
+
+/**
+ * `message` with the tool calls given (any accepted shape) in our shape under `toolCalls`; an
+ * empty list is left out, as the SDK wrappers leave it out.
+ */
+function withToolCallList(
+  owner: FieldOwner,
+  message: ResponseMessage,
+  given: unknown,
+  givenTwice: boolean,
+  field = 'responseMessage.toolCalls',
+): ResponseMessage {
+  if (givenTwice) owner.invalid(field, 'both toolCalls and tool_calls were given; toolCalls was kept');
+  const calls = toToolCalls(owner, field, given);
+  if (calls === undefined || calls.length === 0) return message;
+  return { ...message, toolCalls: calls };
+}
+
+interface CheckedTokens {
+  tokens: TokenUsage;
+  source: NormalizedTokens['source'];
+}
+
+function normalizeTokens(owner: FieldOwner, counts: unknown): CheckedTokens {
+  const normalized = normalizeTokenCounts(counts);
+  for (const problem of normalized.problems) owner.invalid('tokens', problem);
+  return { tokens: normalized.tokens, source: normalized.source };
+}
+
+/** Dates a call may start at: a date outside is a unit mistake (seconds for ms) or garbage. */
+const EARLIEST_START_MS = Date.UTC(2000, 0, 1);
+const LATEST_START_MS = Date.UTC(2200, 0, 1);
+
+function resolveStart(value: Date | string | number | undefined, clock: Clock, owner: FieldOwner): number {
+  if (value === undefined) return clock.now();
+  const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
+  if (Number.isFinite(time) && time >= EARLIEST_START_MS && time < LATEST_START_MS) return time;
+  let shown: string;
+  try {
+    shown = value instanceof Date ? (Number.isFinite(time) ? value.toISOString() : 'Invalid Date') : String(value);
+  } catch {
+    shown = 'an invalid date';
+  }
+  owner.invalid(
+    'startedAt',
+    `${shown.slice(0, 60)} is not a date between 2000-01-01 and 2200-01-01 (epoch milliseconds or ISO 8601); the current time is used`,
+  );
+  return clock.now();
+}
+
+/** How `cancel()` describes its reason; without one, a standard AbortError. */
+function describeCancellation(reason: unknown, now: number): ErrorDetails {
+  return describeError(reason ?? new DOMException('The call was cancelled', 'AbortError'), now);
+}
+
+/** Sets a failed or cancelled record's error fields: what the caller gave wins over what the error says. */
+function applyFailure(
+  record: CallRecord,
+  described: ErrorDetails,
+  details: FailureDetails,
+  problems: FieldOwner,
+): void {
+  const errorType = details.errorType ?? described.errorType;
+  record.errorType = errorType === null ? null : capText(errorType, problems.maxFieldChars, problems, 'errorType');
+  // Providers echo the rejected key ("Incorrect API key provided: sk-..."): never store it.
+  record.errorMessage = capText(
+    redactSecrets(details.errorMessage ?? described.errorMessage),
+    problems.maxFieldChars,
+    details.errorMessage === undefined ? undefined : problems,
+    'errorMessage',
+  );
+  record.httpStatus = details.httpStatus ?? described.httpStatus;
+  record.retryAfterMs = details.retryAfterMs ?? described.retryAfterMs;
+}
+
+/** The pricer's cost for the record; a pricer that throws is reported, and the cost left unset. */
+function priceRecord(owner: CallOwner, problems: FieldOwner, record: CallRecord): CallCost | null {
+  const pricer = owner.pricer;
+  if (!pricer) return null;
+  try {
+    return pricer.price(record);
+  } catch (error) {
+    problems.invalid('cost', `pricing failed: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+/** The cost of an answer served from the response cache: nothing billed. */
+function cacheHitCost(currency: string): CallCost {
+  return { total: '0', breakdown: {}, currency, pricingVersion: 'cache', status: 'priced' };
 }

@@ -1,4 +1,4 @@
-import type { CallStart } from './call.js';
+import type { CallStart } from './call-types.js';
 import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
 

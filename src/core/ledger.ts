@@ -1,39 +1,116 @@
-import { Call } from './call.js';
-import { childContextOf, resolveIdentity, type InputReporter, type ResolvedIdentity } from './call-identity.js';
-import { DeferredFinalizations } from './deferred-finalizations.js';
-import type { CallOwner, Clock, Pricer } from './call-owner.js';
-import type { DeadLetterFile } from './dead-letters.js';
-import type { CallHandle, CallInit } from './call-types.js';
-import { currentContext, runInContext, type CallContext } from './context.js';
+import { performance } from 'node:perf_hooks';
+import { Call, CallProblems, type CallOwner, type Clock, type Pricer } from './call.js';
 import { checkInit } from './call-checks.js';
 import { newCallId } from './call-id.js';
-import { CallProblems } from './call-problems.js';
+import { childContextOf, resolveIdentity, type InputReporter, type ResolvedIdentity } from './call-identity.js';
+import type { CallHandle, CallInit } from './call-types.js';
+import { currentContext, runInContext, type CallContext } from './context.js';
+import type { DeadLetterFile } from './dead-letters.js';
+import { DeferredFinalizations } from './deferred-finalizations.js';
 import { describeError } from './error-details.js';
-import { isLedgerError, LedgerClosedError, ValidationError } from './errors.js';
+import { isLedgerError, LedgerClosedError, LedgerError, ValidationError } from './errors.js';
+import { HandlerSet, type HandlerStats, type LedgerEvent, type LedgerHandler } from './handlers.js';
 import { checkHealth, type HealthReport, type Pingable } from './health.js';
-import { HandlerSet, type LedgerEvent, type LedgerHandler } from './handlers.js';
-import { createCallOwner, deliverRecord } from './ledger-call-owner.js';
-import { ParentTraces } from './parent-traces.js';
-import { LedgerTaskHelpers } from './ledger-task-helpers.js';
-import { releaseLedger } from './ledger-close.js';
-import type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
-import { createCallQueries, createUsageQueries, type CallQueries, type UsageQueries } from './ledger-queries.js';
-import type { LedgerSettings } from './ledger-settings.js';
 import type { LedgerLogger } from './logger.js';
 import { NOOP_CALL } from './noop-call.js';
+import { ParentTraces } from './parent-traces.js';
 import { ProblemReporter, type Problem } from './problem-reporter.js';
+import { validateId, validateListQuery, validateSummaryQuery } from './query-validation.js';
+import type { CallRecord } from './record.js';
 import type { Durability, Spool } from './spool.js';
-import type { Store } from './store.js';
-import { WriteQueue } from './write-queue.js';
+import type { CallPage, ListQuery, Store, SummaryQuery, SummaryRow } from './store.js';
+import {
+  classificationInit,
+  embeddingInit,
+  extractionInit,
+  sentimentAnalysisInit,
+  summarizationInit,
+  type EmbeddingInit,
+  type SentimentAnalysisInit,
+  type TextTaskInit,
+} from './task-inits.js';
+import { WriteQueue, type WriteQueueStats } from './write-queue.js';
 import type { CallTokenEstimator } from '../tokens/call-token-estimator.js';
 
 /** How many caller-supplied ids are remembered to catch a duplicate. */
 const RECENT_IDS = 10_000;
 
-// Settings, parts and queries live in their own files; `core/ledger.js` stays the one import for them.
-export { DEFAULT_SETTINGS, type LedgerSettings } from './ledger-settings.js';
-export type { CallGate, LedgerStats, WrapDefaults } from './ledger-parts.js';
-export type { CallQueries, UsageQueries } from './ledger-queries.js';
+const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+export interface LedgerSettings {
+  /** false turns every path into a near no-op. */
+  enabled: boolean;
+  /** true: the ledger's own failures never reach the LLM call; false: they raise LedgerError. */
+  failOpen: boolean;
+  baseCurrency: string;
+  /** For display and export only; stored costs are exact. */
+  roundingDecimals: number;
+  /** Longest text kept in one field; longer text is cut with a visible marker. */
+  maxFieldChars: number;
+  handlerTimeoutMs: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  highWaterMark: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<LedgerSettings> = Object.freeze({
+  enabled: true,
+  failOpen: true,
+  baseCurrency: 'USD',
+  roundingDecimals: 6,
+  maxFieldChars: 1_000_000,
+  handlerTimeoutMs: 5_000,
+  batchSize: 500,
+  flushIntervalMs: 250,
+  highWaterMark: 100_000,
+});
+
+/** Defaults a wrapped client applies to every call; attribution from `ledger.context()` wins over them. */
+export interface WrapDefaults extends Omit<CallContext, 'metadata'> {
+  metadata?: Record<string, unknown>;
+  /** Default `CHAT` (`EMBEDDING` for embedding endpoints). */
+  callType?: string;
+  /** Overrides the provider detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
+  provider?: string;
+  /** A stream left unread this long is recorded as `partial` (`metadata.streamEnd: 'abandoned'`). Default 5 min; 0 = off. */
+  streamIdleTimeoutMs?: number;
+  /** OpenAI streams: ask for usage and hide the extra chunk. Default true; false for servers that reject it. */
+  includeStreamUsage?: boolean;
+  /** The response cache for this client: false never, true even when the ledger's cache is opt-in. */
+  cache?: boolean;
+}
+
+/**
+ * Admits a call before the provider is contacted (reserving its estimate against every budget and
+ * rate limit, or throwing QuotaExceededError / RateLimitedError), and settles it once final.
+ */
+export interface CallGate {
+  admit(init: CallInit): Promise<CallInit & { id: string }>;
+  settle(record: CallRecord): void;
+  release(id: string): void;
+  /** Resolves once every settlement of a call finished before it is applied (or kept for replay). */
+  flush?(): Promise<void>;
+}
+
+export interface LedgerStats extends WriteQueueStats {
+  handlers: HandlerStats;
+  /** Values that were refused or had to be sanitized (bad token counts, dates, costs, unknown keys). */
+  invalidInput: number;
+  /** Calls started with an id another recent call of this ledger already had (recorded under a new id). */
+  duplicateIds: number;
+}
+
+/** `ledger.calls`: queries over recorded calls. */
+export interface CallQueries {
+  list(query?: ListQuery): Promise<CallPage>;
+  get(id: string): Promise<CallRecord | null>;
+  byTrace(traceId: string): Promise<CallRecord[]>;
+}
+
+/** `ledger.usage`: totals over recorded calls. */
+export interface UsageQueries {
+  summary(query?: SummaryQuery): Promise<SummaryRow[]>;
+}
 
 /** What a Ledger is built from: its store, handlers, pricer, meter gate and spool (createLedger assembles them from options). */
 export interface LedgerComponents {
@@ -73,7 +150,7 @@ export type ClientWrapper = <C extends object>(ledger: Ledger, client: C, defaul
  * Owns config, the store, the write queue and the handlers. Calls flow one way:
  * start -> complete / fail / cancel -> record -> price -> store and handlers.
  */
-export class Ledger extends LedgerTaskHelpers {
+export class Ledger {
   readonly settings: Readonly<LedgerSettings>;
   readonly store: Store;
   readonly logger: LedgerLogger;
@@ -108,56 +185,67 @@ export class Ledger extends LedgerTaskHelpers {
   /** Caller-supplied ids of recent calls, oldest first (a Set keeps insertion order). */
   private readonly recentIds = new Set<string>();
 
-  constructor(parts: LedgerComponents) {
-    super();
-    this.settings = Object.freeze({ ...parts.settings });
-    this.store = parts.store;
-    this.logger = parts.logger;
-    this.pricer = parts.pricer;
-    this.tokenEstimator = parts.tokenEstimator;
-    this.wrapper = parts.wrapClient;
-    this.gate = parts.gate;
-    this.onClose = parts.onClose;
-    const gate = parts.gate;
-    this.meterPing = parts.meter;
-    this.spool = parts.spool;
-    this.reporter = new ProblemReporter(parts.logger, parts.onError);
+  constructor(components: LedgerComponents) {
+    this.settings = Object.freeze({ ...components.settings });
+    this.store = components.store;
+    this.logger = components.logger;
+    this.pricer = components.pricer;
+    this.tokenEstimator = components.tokenEstimator;
+    this.wrapper = components.wrapClient;
+    this.gate = components.gate;
+    this.onClose = components.onClose;
+    const gate = components.gate;
+    this.meterPing = components.meter;
+    this.spool = components.spool;
+    this.reporter = new ProblemReporter(components.logger, components.onError);
     this.handlerSet = new HandlerSet(this.reporter, this.settings.handlerTimeoutMs);
     this.deferred = new DeferredFinalizations((error) =>
       this.reporter.report({ kind: 'internal', subject: 'finalize', error }),
     );
-    this.defersFinalization = this.settings.failOpen && parts.durability !== 'sync' && parts.gate === undefined;
-    for (const handler of parts.handlers ?? []) this.handlerSet.add(handler);
+    this.defersFinalization =
+      this.settings.failOpen && components.durability !== 'sync' && components.gate === undefined;
+    for (const handler of components.handlers ?? []) this.handlerSet.add(handler);
     this.queue = new WriteQueue(
       this.store,
       {
         batchSize: this.settings.batchSize,
         flushIntervalMs: this.settings.flushIntervalMs,
         highWaterMark: this.settings.highWaterMark,
-        spool: parts.spool,
-        durability: parts.durability,
-        deadLetterFile: parts.deadLetterFile,
+        spool: components.spool,
+        durability: components.durability,
+        deadLetterFile: components.deadLetterFile,
       },
       this.reporter,
     );
-    const delivery = { queue: this.queue, handlerSet: this.handlerSet, gate };
-    this.parents = new ParentTraces({
+    // A finalized record goes to the write queue, then to the handlers, then settles its
+    // reservation with the gate.
+    const queue = this.queue;
+    const handlerSet = this.handlerSet;
+    const deliver = (record: CallRecord, error: unknown): void => {
+      queue.push(record);
+      handlerSet.end(record, error);
+      gate?.settle(record);
+    };
+    const parents = new ParentTraces({
       lookup: (id) => this.store.get(id),
       defer: (task) => this.deferred.add(task),
-      deliver: (record, error) => deliverRecord(delivery, record, error),
+      deliver,
       unmatched: (field, message) => this.reportLate(field, message),
     });
-    this.owner = createCallOwner({
-      settings: this.settings,
-      clock: parts.clock,
-      pricer: parts.pricer,
-      reporter: this.inputReporter,
-      queue: this.queue,
-      handlerSet: this.handlerSet,
-      gate,
-      // Once closing, nothing may wait for the store: the record goes on as it is.
-      intercept: (record, error) => !this.closed && this.parents.intercept(record, error),
-    });
+    this.parents = parents;
+    // What every call of this ledger shares, built once.
+    this.owner = {
+      clock: components.clock ?? systemClock,
+      maxFieldChars: this.settings.maxFieldChars,
+      baseCurrency: this.settings.baseCurrency,
+      pricer: components.pricer,
+      invalid: (field, message) => this.reportInvalidInput(field, message),
+      finalize: (record, error) => {
+        // Once closing, nothing may wait for the store: the record goes on as it is.
+        if (!this.closed && parents.intercept(record, error)) return;
+        deliver(record, error);
+      },
+    };
     const flush = () => this.flush();
     this.calls = createCallQueries(this.store, flush);
     this.usage = createUsageQueries(this.store, flush);
@@ -351,6 +439,37 @@ export class Ledger extends LedgerTaskHelpers {
     return result;
   }
 
+  // The typed task helpers (like Python's `log_*` functions): each builds its task's init
+  // (task-inits.ts) and starts it like any other call.
+
+  /**
+   * Like Python's `log_sentiment_analysis`: starts a SENTIMENT_ANALYSIS call for one text.
+   *
+   * @example
+   * const call = ledger.logSentimentAnalysis({ text: review.content, model: 'gpt-4o-mini', reviewId: review.id });
+   * const result = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [...] });
+   * call.complete({ responseMessage: result.choices[0]?.message, tokens: result.usage ?? undefined });
+   */
+  logSentimentAnalysis(init: SentimentAnalysisInit): CallHandle {
+    return this.start(taskInit(init, sentimentAnalysisInit));
+  }
+
+  logSummarization(init: TextTaskInit): CallHandle {
+    return this.start(taskInit(init, summarizationInit));
+  }
+
+  logClassification(init: TextTaskInit & { labels?: readonly string[] }): CallHandle {
+    return this.start(taskInit(init, classificationInit));
+  }
+
+  logExtraction(init: TextTaskInit): CallHandle {
+    return this.start(taskInit(init, extractionInit));
+  }
+
+  logEmbedding(init: EmbeddingInit): CallHandle {
+    return this.start(taskInit(init, embeddingInit));
+  }
+
   /**
    * Runs `fn` with attribution that every call started inside inherits.
    *
@@ -460,13 +579,43 @@ export class Ledger extends LedgerTaskHelpers {
     try {
       await this.flush();
     } finally {
-      await releaseLedger({
-        queue: this.queue,
-        spool: this.spool,
-        store: this.store,
-        reporter: this.reporter,
-        onClose: this.onClose,
+      await this.release();
+    }
+  }
+
+  /** The last step of `close()`, after the final flush (whether or not it succeeded). */
+  private async release(): Promise<void> {
+    const { queue, spool, store, reporter } = this;
+    // Whatever the store did not take is kept in the spool for the next process to replay.
+    if (queue.pending > 0) queue.spoolBuffer();
+    // Without a spool (or with a full one), they go to the dead-letter file for `llm-ledger replay`.
+    const saved = queue.pending > 0 ? queue.saveToDeadLetterFile() : undefined;
+    if (saved) {
+      reporter.report({
+        kind: 'store',
+        subject: store.kind,
+        error: new LedgerError(
+          `${saved.count} records could not be written before close (${queue.error?.message ?? 'the store failed'}); they were saved to ${saved.path}: write them back with \`llm-ledger replay ${saved.path}\``,
+        ),
       });
+    }
+    queue.close();
+    try {
+      spool?.close();
+    } catch (error) {
+      reporter.report({ kind: 'store', subject: 'spool', error });
+    }
+    if (queue.pending > 0) {
+      reporter.report({
+        kind: 'store',
+        subject: store.kind,
+        error: new LedgerError(`${queue.pending} records could not be written before close`),
+      });
+    }
+    try {
+      await store.close();
+    } finally {
+      await this.onClose?.();
     }
   }
 
@@ -507,4 +656,49 @@ export class Ledger extends LedgerTaskHelpers {
     if (!this.settings.failOpen) throw error;
     this.reporter.report({ kind: 'validation', subject: field, error });
   }
+}
+
+/**
+ * The task's init; a value that is not an object is passed to `start()` as it is, which reports
+ * it (a ValidationError when fail-closed) instead of failing here with a TypeError.
+ */
+function taskInit<T extends object>(init: T, build: (init: T) => CallInit): CallInit {
+  return typeof init === 'object' && init !== null && !Array.isArray(init)
+    ? build(init)
+    : (init as unknown as CallInit);
+}
+
+/**
+ * Pending records are flushed first (`flush`), so a caller reads its own writes. Every query is
+ * validated (query-validation.ts) before anything is flushed or read, in every mode.
+ */
+function createCallQueries(store: Store, flush: () => Promise<void>): CallQueries {
+  return {
+    list: async (query) => {
+      const checked = validateListQuery(query);
+      return read(flush, () => store.list(checked));
+    },
+    get: async (id) => {
+      const checked = validateId(id, 'id', 'calls.get()');
+      return read(flush, () => store.get(checked));
+    },
+    byTrace: async (traceId) => {
+      const checked = validateId(traceId, 'traceId', 'calls.byTrace()');
+      return read(flush, () => store.byTrace(checked));
+    },
+  };
+}
+
+function createUsageQueries(store: Store, flush: () => Promise<void>): UsageQueries {
+  return {
+    summary: async (query) => {
+      const checked = validateSummaryQuery(query);
+      return read(flush, () => store.summary(checked));
+    },
+  };
+}
+
+async function read<T>(flush: () => Promise<void>, query: () => Promise<T>): Promise<T> {
+  await flush();
+  return query();
 }

@@ -1,4 +1,4 @@
-import type { CallHandle } from './call.js';
+import type { CallHandle } from './call-types.js';
 import type { CallRecord } from './record.js';
 import { EMPTY_TOKENS } from './record.js';
 

@@ -5,7 +5,8 @@ const RECENT_CALLS = 10_000;
 /** Calls whose parent is being looked up at once, at most; the oldest are then recorded unresolved. */
 const MAX_WAITING = 10_000;
 
-export interface ParentTraceParts {
+/** What the ledger lends ParentTraces: the store lookup, deferral, delivery and problem reporting. */
+export interface ParentTraceCallbacks {
   /** The store's lookup by id (null when absent). */
   lookup(id: string): Promise<CallRecord | null>;
   /** Runs a task off the caller's path, tracked so that `flush()` and reads wait for it. */
@@ -36,7 +37,7 @@ export class ParentTraces {
   /** Records held while their trace is resolved: queued unresolved if the process exits first. */
   private readonly waiting = new Map<CallRecord, unknown>();
 
-  constructor(private readonly parts: ParentTraceParts) {}
+  constructor(private readonly callbacks: ParentTraceCallbacks) {}
 
   /** A call started: children may name it as their parent. */
   started(id: string, traceId: string): void {
@@ -87,21 +88,21 @@ export class ParentTraces {
   drainHeld(): void {
     const held = [...this.waiting];
     this.waiting.clear();
-    for (const [record, error] of held) this.parts.deliver(record, error);
+    for (const [record, error] of held) this.callbacks.deliver(record, error);
   }
 
   private hold(record: CallRecord, error: unknown, resolve: () => Promise<Found>): void {
     this.waiting.set(record, error);
-    this.parts.defer(async () => {
+    this.callbacks.defer(async () => {
       const found = await resolve();
       // Delivered already by drainHeld (the process is exiting).
       if (!this.waiting.delete(record)) return;
       if (found.kind === 'found') {
-        this.parts.deliver(withTrace(record, found.traceId, undefined), error);
+        this.callbacks.deliver(withTrace(record, found.traceId, undefined), error);
         return;
       }
       if (found.kind === 'ignored') {
-        this.parts.deliver(record, error);
+        this.callbacks.deliver(record, error);
         return;
       }
       const message =
@@ -109,8 +110,8 @@ export class ParentTraces {
           ? `no call with id "${clip(record.parentId)}" was found in this process or the store; ` +
             'the id is kept and the call has a trace of its own'
           : `the parent "${clip(record.parentId)}" could not be looked up (${found.reason}); the call has a trace of its own`;
-      this.parts.unmatched('parentId', message);
-      this.parts.deliver(withTrace(record, record.traceId, `parentId: ${message}`), error);
+      this.callbacks.unmatched('parentId', message);
+      this.callbacks.deliver(withTrace(record, record.traceId, `parentId: ${message}`), error);
     });
   }
 
@@ -118,7 +119,7 @@ export class ParentTraces {
     const known = this.recent.get(parentId);
     if (known !== undefined) return { kind: 'found', traceId: known };
     try {
-      const parent = await this.parts.lookup(parentId);
+      const parent = await this.callbacks.lookup(parentId);
       return parent === null ? MISSING : { kind: 'found', traceId: parent.traceId };
     } catch (error) {
       return { kind: 'failed', reason: (error as Error)?.message ?? String(error) };

@@ -72,4 +72,4 @@ export {
 export type { Decimal } from '../core/money.js';
 
 // The prompt the sentiment task helper sends, for helpers of one's own that want the same answers.
-export { SENTIMENT_SYSTEM_PROMPT } from '../core/task-helpers.js';
+export { SENTIMENT_SYSTEM_PROMPT } from '../core/task-inits.js';

@@ -24,5 +24,8 @@ export {
   type LedgerEmbeddingModelMiddleware,
   type WrapEmbedOptions,
 } from './ai-sdk/embedding-model-middleware.js';
-export { convertAiSdkUsage, type ConvertedUsage } from './ai-sdk/convert-usage.js';
+import { convertAISDKUsage } from './ai-sdk/convert-usage.js';
+export { convertAISDKUsage, type ConvertedUsage } from './ai-sdk/convert-usage.js';
+/** @deprecated Renamed `convertAISDKUsage` (acronyms are upper case across the API); the old name goes away in the next minor version. */
+export const convertAiSdkUsage = convertAISDKUsage;
 export type { AttributionOptions } from './ai-sdk/call-init.js';

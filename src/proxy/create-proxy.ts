@@ -10,7 +10,7 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
 import { withStreamUsage } from '../capture/openai/chat-request.js';
 import { completeCall, failCall } from '../capture/record-call.js';
-import { HIDE, REPLACE } from '../capture/stream-capture.js';
+import { PASS, type ChunkVerdict } from '../capture/stream-capture.js';
 import type { CallHandle, CallInit } from '../core/call.js';
 import type { Ledger } from '../core/ledger.js';
 import { QuotaExceededError, RateLimitedError } from '../meters/errors.js';
@@ -522,21 +522,21 @@ function relayStream(
     write(response, answer, bytes);
   };
   let size = 0;
-  const read = (event: Buffer) => {
+  const read = (event: Buffer): ChunkVerdict => {
     const data = sseData(event);
-    if (data === undefined || data === '[DONE]') return 0;
+    if (data === undefined || data === '[DONE]') return PASS;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
     } catch {
-      return 0;
+      return PASS;
     }
     return stream.add(chunk);
   };
   const readAndFilter = (event: Buffer) => {
     const verdict = read(event);
-    if (verdict & HIDE) return;
-    if (verdict & REPLACE) {
+    if (verdict.send === 'nothing') return;
+    if (verdict.send === 'replacement') {
       const text = event.toString('utf8');
       const at = text.lastIndexOf(',"usage":null');
       send(at < 0 ? event : Buffer.from(text.slice(0, at) + text.slice(at + 13)));

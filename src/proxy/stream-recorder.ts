@@ -5,8 +5,7 @@ import { flattenText } from '../capture/flatten-text.js';
 import {
   completeStream,
   finalizeStreamTokens,
-  HIDE,
-  OUTPUT,
+  PASS,
   type ChunkVerdict,
   type StreamAccumulator,
   type StreamOutcome,
@@ -29,11 +28,11 @@ export class StreamRecorder {
     private readonly ledger: EstimatorSource,
   ) {}
 
-  /** Reads one parsed chunk; the verdict says whether the client must not see it (HIDE, REPLACE). */
+  /** Reads one parsed chunk; the verdict says what the client gets (the chunk, a replacement or nothing). */
   add(chunk: unknown): ChunkVerdict {
-    if (this.finalized) return 0;
+    if (this.finalized) return PASS;
     const verdict = this.accumulator.add(chunk);
-    if (verdict & OUTPUT && !(verdict & HIDE) && !this.sawOutput) {
+    if (verdict.output && !this.sawOutput) {
       this.sawOutput = true;
       this.call.update({ firstToken: true });
     }

@@ -14,7 +14,7 @@ import { registerMeterRoutes } from './routes/meters.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerPriceRoutes } from './routes/prices.js';
 import { registerUsageRoutes } from './routes/usage.js';
-import type { ServerEnv, ServerParts } from './server-context.js';
+import type { ServerEnv, ServerContext } from './server-context.js';
 import {
   checkServerOptions,
   type AlertSource,
@@ -80,7 +80,7 @@ export function createLedgerServer(ledger: ServableLedger, options?: LedgerServe
     },
     checked.events,
   );
-  const parts: ServerParts = {
+  const context: ServerContext = {
     ledger,
     meter,
     pricer: checked.pricer === null ? undefined : (checked.pricer ?? explainerOf(ledger.pricer)),
@@ -117,19 +117,19 @@ export function createLedgerServer(ledger: ServableLedger, options?: LedgerServe
     return next();
   });
 
-  registerCallRoutes(app, parts);
-  registerUsageRoutes(app, parts);
-  registerMeterRoutes(app, parts);
-  registerPriceRoutes(app, parts);
-  registerEventRoutes(app, parts);
-  registerAlertRoutes(app, parts);
-  registerOperationRoutes(app, parts);
+  registerCallRoutes(app, context);
+  registerUsageRoutes(app, context);
+  registerMeterRoutes(app, context);
+  registerPriceRoutes(app, context);
+  registerEventRoutes(app, context);
+  registerAlertRoutes(app, context);
+  registerOperationRoutes(app, context);
   registerDashboardRoutes(app, checked.dashboardDir ?? defaultDashboardDir());
 
   const fetch = async (request: Request): Promise<Response> => app.fetch(request);
   const close = () => {
     events.close();
-    parts.alerts.close();
+    context.alerts.close();
   };
   return Object.assign(fetch, { fetch, close });
 }

@@ -6,8 +6,8 @@ import type { EventHub } from './event-hub.js';
 import type { RecentAlerts } from './recent-alerts.js';
 import type { MetricsRegistry, PriceExplainer } from './server-options.js';
 
-/** What every route reads: the ledger and the optional parts, resolved once when the server is created. */
-export interface ServerParts {
+/** What every route reads: the ledger, the optional meter, pricer and metrics, the live tail and the alerts, resolved once when the server is created. */
+export interface ServerContext {
   ledger: Ledger;
   meter: Meter | undefined;
   pricer: PriceExplainer | undefined;

@@ -9,12 +9,12 @@ import { countInChunks, DEFAULT_CHUNK_CHARS, yieldToEventLoop, type CountText } 
  * `computeChatCompletionTokenCount`, whose total this reproduces). Splitting lets the texts,
  * the only part that can be large, be counted in chunks.
  */
-interface ChatParts {
+interface SplitChat {
   texts: string[];
   structure: (count: CountText) => number;
 }
 
-function chatParts(chat: CountableChat): ChatParts {
+function splitChat(chat: CountableChat): SplitChat {
   const hasFunctions = chat.functions.length > 0;
   let firstSystemSeen = false;
   const texts = chat.messages.map(({ message }) => {
@@ -39,9 +39,9 @@ function chatParts(chat: CountableChat): ChatParts {
 
 /** Tokens of a chat request as the chat format bills them. */
 export function countChatTokens(chat: CountableChat, count: CountText): number {
-  const parts = chatParts(chat);
-  let total = parts.structure(count);
-  for (const text of parts.texts) if (text) total += count(text);
+  const split = splitChat(chat);
+  let total = split.structure(count);
+  for (const text of split.texts) if (text) total += count(text);
   return total;
 }
 
@@ -51,10 +51,10 @@ export async function countChatTokensAsync(
   count: CountText,
   chunkChars: number = DEFAULT_CHUNK_CHARS,
 ): Promise<number> {
-  const parts = chatParts(chat);
-  let total = parts.structure(count);
+  const split = splitChat(chat);
+  let total = split.structure(count);
   let sinceYield = 0;
-  for (const text of parts.texts) {
+  for (const text of split.texts) {
     if (!text) continue;
     total += await countInChunks(text, count, chunkChars);
     sinceYield += text.length;

@@ -11,7 +11,7 @@ import type {
 import { embed, wrapEmbeddingModel } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { chainOutputTokens, tiktokenCount } from '../support/token-chain.js';
-import { convertAiSdkUsage, ledgerEmbeddingMiddleware, ledgerMiddleware } from '../../src/integrations/ai-sdk.js';
+import { convertAISDKUsage, ledgerEmbeddingMiddleware, ledgerMiddleware } from '../../src/integrations/ai-sdk.js';
 import { convertPrompt } from '../../src/integrations/ai-sdk/convert-prompt.js';
 import { providerOfModel } from '../../src/integrations/ai-sdk/model-provider.js';
 import { expectedCost, onlyRecord, testLedger } from './ai-sdk-harness.js';
@@ -22,14 +22,14 @@ const _v2: LanguageModelV2Middleware = ledgerMiddleware();
 const _v3: LanguageModelV3Middleware = { ...ledgerMiddleware(), specificationVersion: 'v3' };
 const _embedding: EmbeddingModelV4Middleware = ledgerEmbeddingMiddleware();
 
-describe('convertAiSdkUsage', () => {
+describe('convertAISDKUsage', () => {
   it('reads V4 nested usage (ai 7): inclusive totals, cache reads and writes, reasoning', () => {
     const usage: LanguageModelV4Usage = {
       inputTokens: { total: 150, noCache: 20, cacheRead: 100, cacheWrite: 30 },
       outputTokens: { total: 12, text: 8, reasoning: 4 },
       raw: { input_tokens: 20 },
     };
-    expect(convertAiSdkUsage(usage)).toEqual({
+    expect(convertAISDKUsage(usage)).toEqual({
       tokens: { input: 150, output: 12, total: 162, cacheRead: 100, cacheWrite: 30, reasoning: 4 },
       complete: true,
       inputKnown: true,
@@ -42,7 +42,7 @@ describe('convertAiSdkUsage', () => {
       inputTokens: { total: undefined, noCache: 8, cacheRead: 4, cacheWrite: undefined },
       outputTokens: { total: undefined, text: 2, reasoning: 1 },
     };
-    expect(convertAiSdkUsage(usage)?.tokens).toEqual({
+    expect(convertAISDKUsage(usage)?.tokens).toEqual({
       input: 12,
       output: 3,
       total: 15,
@@ -60,7 +60,7 @@ describe('convertAiSdkUsage', () => {
       reasoningTokens: 5,
       cachedInputTokens: 64,
     };
-    expect(convertAiSdkUsage(usage)).toEqual({
+    expect(convertAISDKUsage(usage)).toEqual({
       tokens: { input: 120, output: 45, total: 165, cacheRead: 64, cacheWrite: 0, reasoning: 5 },
       complete: true,
       inputKnown: true,
@@ -74,7 +74,7 @@ describe('convertAiSdkUsage', () => {
       outputTokens: { total: 80 },
       raw: { cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 500 } },
     };
-    expect(convertAiSdkUsage(usage)?.tokens).toMatchObject({ input: 1520, cacheWrite: 1500, cacheWrite1h: 500 });
+    expect(convertAISDKUsage(usage)?.tokens).toMatchObject({ input: 1520, cacheWrite: 1500, cacheWrite1h: 500 });
   });
 
   it('says what is unknown: nothing at all, or one side only', () => {
@@ -82,13 +82,13 @@ describe('convertAiSdkUsage', () => {
       inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
       outputTokens: { total: undefined, text: undefined, reasoning: undefined },
     };
-    expect(convertAiSdkUsage(aborted)).toBeUndefined();
+    expect(convertAISDKUsage(aborted)).toBeUndefined();
     expect(
-      convertAiSdkUsage({ inputTokens: undefined, outputTokens: undefined, totalTokens: undefined }),
+      convertAISDKUsage({ inputTokens: undefined, outputTokens: undefined, totalTokens: undefined }),
     ).toBeUndefined();
-    expect(convertAiSdkUsage(undefined)).toBeUndefined();
-    expect(convertAiSdkUsage('12 tokens')).toBeUndefined();
-    expect(convertAiSdkUsage({ inputTokens: { total: 30 }, outputTokens: {} })).toMatchObject({
+    expect(convertAISDKUsage(undefined)).toBeUndefined();
+    expect(convertAISDKUsage('12 tokens')).toBeUndefined();
+    expect(convertAISDKUsage({ inputTokens: { total: 30 }, outputTokens: {} })).toMatchObject({
       tokens: { input: 30, output: 0 },
       complete: false,
       inputKnown: true,
@@ -98,7 +98,7 @@ describe('convertAiSdkUsage', () => {
 
   it('ignores counts that are not counts and clamps parts larger than their total', () => {
     expect(
-      convertAiSdkUsage({
+      convertAISDKUsage({
         inputTokens: { total: 10, cacheRead: 50, cacheWrite: Number.NaN },
         outputTokens: { total: -3, reasoning: 7 },
       })?.tokens,

@@ -25,7 +25,7 @@ export interface ConvertedUsage {
  * Returns undefined when no count at all is known (an aborted stream's `finish` part, a provider
  * that reports none). Pure; never throws.
  */
-export function convertAiSdkUsage(usage: unknown): ConvertedUsage | undefined {
+export function convertAISDKUsage(usage: unknown): ConvertedUsage | undefined {
   if (!isObject(usage)) return undefined;
   const nested = isObject(usage.inputTokens) || isObject(usage.outputTokens);
   return nested ? convertNested(usage) : convertFlat(usage);

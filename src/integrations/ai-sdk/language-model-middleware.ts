@@ -8,8 +8,8 @@ import type { CallOptionsShape, GenerateResultShape, ModelShape, StreamResultSha
 import { beginCall, failCall, resolveLedger, safely, type MiddlewareLedger } from './begin-call.js';
 import { languageCallInit, type AttributionOptions } from './call-init.js';
 import { countTokens } from './call-tokens.js';
-import { convertAiSdkUsage } from './convert-usage.js';
-import { finishReasonOf, ResponseParts } from './response-message.js';
+import { convertAISDKUsage } from './convert-usage.js';
+import { finishReasonOf, ResponseContent } from './response-message.js';
 import { StreamRecorder } from './stream-recorder.js';
 
 export interface LedgerMiddlewareOptions extends AttributionOptions {
@@ -154,17 +154,17 @@ export function ledgerMiddleware(options: LedgerMiddlewareOptions = {}): LedgerL
 }
 
 function completeGenerate(ledger: MiddlewareLedger, call: CallHandle, result: GenerateResultShape): void {
-  const parts = new ResponseParts();
-  if (Array.isArray(result.content)) for (const part of result.content) parts.addContent(part);
+  const content = new ResponseContent();
+  if (Array.isArray(result.content)) for (const part of result.content) content.addContent(part);
   const counted = countTokens({
-    usage: convertAiSdkUsage(result.usage),
+    usage: convertAISDKUsage(result.usage),
     call,
     ledger,
-    outputText: parts.outputText(),
-    reasoningText: parts.reasoning,
+    outputText: content.outputText(),
+    reasoningText: content.reasoning,
   });
   call.complete({
-    responseMessage: parts.message(),
+    responseMessage: content.message(),
     responseModel: typeof result.response?.modelId === 'string' ? result.response.modelId : null,
     finishReason: finishReasonOf(result.finishReason) ?? null,
     tokens: counted.tokens,

@@ -4,7 +4,7 @@ import type { FinishReasonShape } from './ai-sdk-shapes.js';
 import { isObject } from './convert-usage.js';
 
 /** What a model call produced, collected from a generate result's content or from stream parts. */
-export class ResponseParts {
+export class ResponseContent {
   text = '';
   reasoning = '';
   readonly toolCalls: ToolCall[] = [];

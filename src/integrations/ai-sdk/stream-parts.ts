@@ -1,8 +1,8 @@
 import type { ResponseMessage } from '../../core/record.js';
 import { functionToolCall } from '../../capture/request-fields.js';
 import type { FinishReasonShape, StreamPartShape } from './ai-sdk-shapes.js';
-import { convertAiSdkUsage, isObject, type ConvertedUsage } from './convert-usage.js';
-import { finishReasonOf, ResponseParts } from './response-message.js';
+import { convertAISDKUsage, isObject, type ConvertedUsage } from './convert-usage.js';
+import { finishReasonOf, ResponseContent } from './response-message.js';
 
 /** Input counts a provider announced before the stream's end (Anthropic's `message_start`). */
 export interface EarlyInput {
@@ -16,8 +16,8 @@ export interface EarlyInput {
  * tool-call deltas (tool inputs assembled by id), the response model, the `finish` part's usage
  * and finish reason, `error` parts. `add` is O(1) per part and never throws on odd parts.
  */
-export class StreamParts {
-  readonly parts = new ResponseParts();
+export class StreamState {
+  readonly content = new ResponseContent();
   responseModel: string | undefined;
   responseId: string | undefined;
   finishReason: string | undefined;
@@ -53,7 +53,7 @@ export class StreamParts {
       }
       case 'tool-call':
         if (typeof typed.toolCallId === 'string') this.toolInputs.delete(typed.toolCallId);
-        this.parts.addContent(typed);
+        this.content.addContent(typed);
         return true;
       case 'response-metadata':
         if (typeof typed.modelId === 'string') this.responseModel = typed.modelId;
@@ -63,7 +63,7 @@ export class StreamParts {
         this.finished = true;
         this.rawFinishReason = typed.finishReason as FinishReasonShape | undefined;
         this.finishReason = finishReasonOf(this.rawFinishReason);
-        this.usage = convertAiSdkUsage(typed.usage);
+        this.usage = convertAISDKUsage(typed.usage);
         return false;
       case 'error':
         if (!this.hasError) {
@@ -84,15 +84,15 @@ export class StreamParts {
       case 'ping':
         return false;
       default:
-        this.parts.addContent(typed);
+        this.content.addContent(typed);
         return false;
     }
   }
 
   /** The assistant message so far; tool inputs cut off mid-stream are kept with the arguments received. */
   message(): ResponseMessage | null {
-    if (this.toolInputs.size === 0) return this.parts.message();
-    const message = this.parts.message() ?? { role: 'assistant', content: null };
+    if (this.toolInputs.size === 0) return this.content.message();
+    const message = this.content.message() ?? { role: 'assistant', content: null };
     const toolCalls = [...(message.toolCalls ?? [])];
     for (const [id, pending] of this.toolInputs) toolCalls.push(functionToolCall(id, pending.name, pending.input));
     return { ...message, toolCalls };
@@ -100,15 +100,15 @@ export class StreamParts {
 
   /** Every output character received, unfinished tool inputs included. */
   outputText(): string {
-    let text = this.parts.outputText();
+    let text = this.content.outputText();
     for (const pending of this.toolInputs.values()) text += pending.input;
     return text;
   }
 
   private appendText(delta: unknown, kind: 'text' | 'reasoning'): boolean {
     if (typeof delta !== 'string' || delta.length === 0) return false;
-    if (kind === 'text') this.parts.text += delta;
-    else this.parts.reasoning += delta;
+    if (kind === 'text') this.content.text += delta;
+    else this.content.reasoning += delta;
     return true;
   }
 }

@@ -3,7 +3,7 @@ import { idleWatchdog, type Watched } from '../../capture/idle-watchdog.js';
 import { classifyAiSdkError, safely, type MiddlewareLedger } from './begin-call.js';
 import { countTokens } from './call-tokens.js';
 import { unifiedFinishReason } from './response-message.js';
-import { StreamParts } from './stream-parts.js';
+import { StreamState } from './stream-parts.js';
 
 type Ending = 'finished' | 'ended' | 'consumer_stopped' | 'aborted' | 'abandoned' | 'failed';
 
@@ -25,7 +25,7 @@ export class StreamRecorder implements Watched {
   activity = 0;
   pending = 0;
   readonly idleTimeoutMs: number;
-  private readonly parts = new StreamParts();
+  private readonly state = new StreamState();
   private sawOutput = false;
   private finalized = false;
   private detachSignal: (() => void) | undefined;
@@ -91,13 +91,13 @@ export class StreamRecorder implements Watched {
     this.activity++;
     if (this.finalized) return;
     safely(this.options.ledger, () => {
-      const output = this.parts.add(part);
+      const output = this.state.add(part);
       if (output && !this.sawOutput) {
         this.sawOutput = true;
         this.call.update({ firstToken: true });
       }
       // `finish` is the last part the provider sends: the record need not wait for the consumer.
-      if (this.parts.finished) this.finish('finished', undefined);
+      if (this.state.finished) this.finish('finished', undefined);
     });
   }
 
@@ -111,40 +111,40 @@ export class StreamRecorder implements Watched {
   }
 
   private record(ending: Ending, reason: unknown): void {
-    const parts = this.parts;
+    const state = this.state;
     const call = this.call;
-    if (parts.responseModel !== undefined || parts.finishReason !== undefined) {
-      call.update({ responseModel: parts.responseModel, finishReason: parts.finishReason });
+    if (state.responseModel !== undefined || state.finishReason !== undefined) {
+      call.update({ responseModel: state.responseModel, finishReason: state.finishReason });
     }
-    const error = ending === 'failed' ? reason : parts.hasError ? parts.error : undefined;
-    if (ending === 'failed' || parts.hasError) {
+    const error = ending === 'failed' ? reason : state.hasError ? state.error : undefined;
+    if (ending === 'failed' || state.hasError) {
       const classified = classifyAiSdkError(error);
       const details: FailureDetails = {
         ...this.failureTokens(),
         errorType: classified.errorType,
         httpStatus: classified.httpStatus,
         retryAfterMs: classified.retryAfterMs,
-        responseMessage: parts.message(),
+        responseMessage: state.message(),
         partial: this.sawOutput,
       };
       if (classified.errorType === 'aborted') call.cancel(error, details);
       else call.fail(error, details);
       return;
     }
-    if (ending === 'aborted' && !parts.finished) {
+    if (ending === 'aborted' && !state.finished) {
       const classified = classifyAiSdkError(reason ?? new DOMException('The call was aborted', 'AbortError'));
       call.cancel(reason, {
         ...this.failureTokens(),
         errorType: classified.errorType === 'timeout' ? 'timeout' : 'aborted',
-        responseMessage: parts.message(),
+        responseMessage: state.message(),
         partial: this.sawOutput,
       });
       return;
     }
     const counted = this.tokens();
-    const complete = parts.finished && unifiedFinishReason(parts.rawFinishReason) !== 'interrupted';
+    const complete = state.finished && unifiedFinishReason(state.rawFinishReason) !== 'interrupted';
     call.complete({
-      responseMessage: parts.message(),
+      responseMessage: state.message(),
       tokens: counted.tokens,
       tokenSource: counted.tokenSource,
       status: complete ? 'success' : 'partial',
@@ -154,18 +154,18 @@ export class StreamRecorder implements Watched {
 
   private tokens() {
     return countTokens({
-      usage: this.parts.usage,
-      earlyInput: this.parts.earlyInput,
+      usage: this.state.usage,
+      earlyInput: this.state.earlyInput,
       call: this.call,
       ledger: this.options.ledger,
-      outputText: this.parts.outputText(),
-      reasoningText: this.parts.parts.reasoning,
+      outputText: this.state.outputText(),
+      reasoningText: this.state.content.reasoning,
     });
   }
 
   /** Failures carry tokens only when something was produced or counted: a request refused outright is not billed. */
   private failureTokens(): Pick<FailureDetails, 'tokens' | 'tokenSource'> {
-    if (!this.sawOutput && !this.parts.usage && !this.parts.earlyInput) return {};
+    if (!this.sawOutput && !this.state.usage && !this.state.earlyInput) return {};
     return this.tokens();
   }
 }

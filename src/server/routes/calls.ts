@@ -3,24 +3,24 @@ import type { CallRecord } from '../../core/record.js';
 import type { Access } from '../access.js';
 import { ApiError } from '../api-error.js';
 import { listQueryFrom, readParams } from '../query-params.js';
-import type { ServerApp, ServerParts } from '../server-context.js';
+import type { ServerApp, ServerContext } from '../server-context.js';
 
 /** A record a token may read: any with full access, its own tenant's with a scoped one. */
 export function visible(record: CallRecord, access: Access): boolean {
   return access.tenantId === null || record.tenantId === access.tenantId;
 }
 
-export function registerCallRoutes(app: ServerApp, parts: ServerParts): void {
+export function registerCallRoutes(app: ServerApp, context: ServerContext): void {
   app.get('/api/v1/calls', async (c) => {
     const query = listQueryFrom(new URL(c.req.url), c.get('access'));
-    const page = await parts.ledger.calls.list(query);
+    const page = await context.ledger.calls.list(query);
     return c.json({ records: page.records, nextCursor: page.nextCursor });
   });
 
   app.get('/api/v1/calls/:id', async (c) => {
     readParams(new URL(c.req.url), [], 'GET /api/v1/calls/:id');
     const id = c.req.param('id');
-    const record = await parts.ledger.calls.get(id);
+    const record = await context.ledger.calls.get(id);
     // Another tenant's call is answered exactly like a missing one: its existence is not told.
     if (record === null || !visible(record, c.get('access'))) {
       throw new ApiError('not_found', `no call with id ${JSON.stringify(id.slice(0, 200))}`);
@@ -32,7 +32,7 @@ export function registerCallRoutes(app: ServerApp, parts: ServerParts): void {
     readParams(new URL(c.req.url), [], 'GET /api/v1/traces/:traceId');
     const traceId = c.req.param('traceId');
     const access = c.get('access');
-    const records = (await parts.ledger.calls.byTrace(traceId)).filter((record) => visible(record, access));
+    const records = (await context.ledger.calls.byTrace(traceId)).filter((record) => visible(record, access));
     if (records.length === 0)
       throw new ApiError('not_found', `no calls in trace ${JSON.stringify(traceId.slice(0, 200))}`);
     return c.json({ traceId, records, totals: traceTotals(records) });

@@ -6,15 +6,15 @@ import type { Budget } from '../../meters/limits/limit-types.js';
 import type { Access } from '../access.js';
 import { ApiError } from '../api-error.js';
 import { readParams, single } from '../query-params.js';
-import type { ServerApp, ServerParts } from '../server-context.js';
+import type { ServerApp, ServerContext } from '../server-context.js';
 
 const NO_METER =
   'no meter is configured: give createLedger() a `limits:` section or a meter (or createLedgerServer({ meter }))';
 
-export function registerMeterRoutes(app: ServerApp, parts: ServerParts): void {
+export function registerMeterRoutes(app: ServerApp, context: ServerContext): void {
   const meterOf = (): Meter => {
-    if (!parts.meter) throw new ApiError('not_configured', NO_METER);
-    return parts.meter;
+    if (!context.meter) throw new ApiError('not_configured', NO_METER);
+    return context.meter;
   };
 
   app.get('/api/v1/meters/:subject', async (c) => {

@@ -3,14 +3,14 @@ import type { HealthReport } from '../../core/health.js';
 import type { Ledger } from '../../core/ledger.js';
 import { ApiError } from '../api-error.js';
 import { readParams } from '../query-params.js';
-import type { ServerApp, ServerParts } from '../server-context.js';
+import type { ServerApp, ServerContext } from '../server-context.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 
-export function registerOperationRoutes(app: ServerApp, parts: ServerParts): void {
+export function registerOperationRoutes(app: ServerApp, context: ServerContext): void {
   app.get('/healthz', async (c) => {
     readParams(new URL(c.req.url), [], 'GET /healthz');
-    const report = await serverHealth(parts.ledger);
+    const report = await serverHealth(context.ledger);
     const status = report.status === 'unhealthy' ? 503 : 200;
     // Without a valid token only the verdict is told: a store error may name hosts and paths.
     if (c.get('access') === undefined) return c.json({ status: report.status }, status);
@@ -19,14 +19,14 @@ export function registerOperationRoutes(app: ServerApp, parts: ServerParts): voi
 
   app.get('/metrics', async (c) => {
     readParams(new URL(c.req.url), [], 'GET /metrics');
-    if (!parts.metrics) {
+    if (!context.metrics) {
       throw new ApiError('not_configured', 'no Prometheus registry is configured (createLedgerServer({ metrics }))');
     }
     if (c.get('access').tenantId !== null) {
       throw new ApiError('forbidden', 'metrics cover every tenant: a tenant-scoped token cannot read them');
     }
-    const text = await parts.metrics.metrics();
-    return c.body(text, 200, { 'Content-Type': parts.metrics.contentType });
+    const text = await context.metrics.metrics();
+    return c.body(text, 200, { 'Content-Type': context.metrics.contentType });
   });
 }
 

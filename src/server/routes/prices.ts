@@ -1,12 +1,12 @@
 import { ApiError } from '../api-error.js';
 import { readParams, single } from '../query-params.js';
-import type { ServerApp, ServerParts } from '../server-context.js';
+import type { ServerApp, ServerContext } from '../server-context.js';
 
-export function registerPriceRoutes(app: ServerApp, parts: ServerParts): void {
+export function registerPriceRoutes(app: ServerApp, context: ServerContext): void {
   app.get('/api/v1/prices/:model', (c) => {
     const place = 'GET /api/v1/prices/:model';
     const values = readParams(new URL(c.req.url), ['provider', 'at'], place);
-    if (!parts.pricer) throw new ApiError('not_configured', 'pricing is off for this ledger (settings.pricing)');
+    if (!context.pricer) throw new ApiError('not_configured', 'pricing is off for this ledger (settings.pricing)');
     const at = single(values, 'at', place);
     if (at !== undefined && !(/^\d{4}-\d{2}-\d{2}/.test(at) && Number.isFinite(Date.parse(at)))) {
       throw new ApiError(
@@ -15,7 +15,7 @@ export function registerPriceRoutes(app: ServerApp, parts: ServerParts): void {
         'at',
       );
     }
-    const explanation = parts.pricer.explain(c.req.param('model'), {
+    const explanation = context.pricer.explain(c.req.param('model'), {
       provider: single(values, 'provider', place),
       at: at === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(at) ? `${at}T00:00:00Z` : at,
     });

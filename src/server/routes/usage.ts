@@ -1,15 +1,15 @@
 import { sumDecimalStrings } from '../../core/money.js';
 import type { SummaryRow } from '../../core/store.js';
 import { summaryQueryFrom } from '../query-params.js';
-import type { ServerApp, ServerParts } from '../server-context.js';
+import type { ServerApp, ServerContext } from '../server-context.js';
 
-export function registerUsageRoutes(app: ServerApp, parts: ServerParts): void {
+export function registerUsageRoutes(app: ServerApp, context: ServerContext): void {
   app.get('/api/v1/usage/summary', async (c) => {
     const query = summaryQueryFrom(new URL(c.req.url), c.get('access'));
-    const rows = await parts.ledger.usage.summary(query);
+    const rows = await context.ledger.usage.summary(query);
     return c.json({
       groupBy: query.groupBy ?? [],
-      currency: parts.ledger.settings.baseCurrency,
+      currency: context.ledger.settings.baseCurrency,
       rows,
       totals: summaryTotals(rows),
     });

@@ -1,24 +1,8 @@
-import type { CallOwner } from './call-owner.js';
 import { formatDecimal, parseDecimal, type Decimal } from './money.js';
-import type { CallCost, CallRecord, CostStatus } from './record.js';
+import type { CallCost, CostStatus } from './record.js';
 import type { FieldOwner } from './record-fields.js';
 
-/** The pricer's cost for the record; a pricer that throws is reported, and the cost left unset. */
-export function priceRecord(owner: CallOwner, problems: FieldOwner, record: CallRecord): CallCost | null {
-  const pricer = owner.pricer;
-  if (!pricer) return null;
-  try {
-    return pricer.price(record);
-  } catch (error) {
-    problems.invalid('cost', `pricing failed: ${error instanceof Error ? error.message : String(error)}`);
-    return null;
-  }
-}
-
-/** The cost of an answer served from the response cache: nothing billed. */
-export function cacheHitCost(currency: string): CallCost {
-  return { total: '0', breakdown: {}, currency, pricingVersion: 'cache', status: 'priced' };
-}
+/* A cost the caller computed (`complete({ cost })`), checked before it replaces the catalog's price. */
 
 /** Digits after the point a caller's amount may have: far below a millionth of a cent. */
 export const MAX_COST_SCALE = 20;
@@ -34,11 +18,11 @@ const CURRENCY = /^[A-Z]{3}$/;
  * CallCost whose amounts follow the same rule. Anything else is refused: undefined is returned,
  * and the call is priced from the catalog instead.
  */
-export function callerCost(owner: CallOwner, problems: FieldOwner, cost: unknown): CallCost | undefined {
+export function callerCost(currency: string, problems: FieldOwner, cost: unknown): CallCost | undefined {
   if (typeof cost === 'string' || typeof cost === 'number') {
     const total = amount(cost);
     if (total !== undefined) {
-      return { total, breakdown: {}, currency: owner.baseCurrency, pricingVersion: 'caller', status: 'priced' };
+      return { total, breakdown: {}, currency, pricingVersion: 'caller', status: 'priced' };
     }
     problems.invalid('cost', `${describeAmount(cost)} is not ${AMOUNT}; the call is priced from the catalog instead`);
     return undefined;

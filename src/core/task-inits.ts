@@ -1,4 +1,4 @@
-import type { CallInit } from './call.js';
+import type { CallInit } from './call-types.js';
 import { CallType } from './record.js';
 
 /** Attribution and request fields shared by every typed helper. */
