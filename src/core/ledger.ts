@@ -1,4 +1,5 @@
 import { Call } from './call.js';
+import { BoundedMap } from './bounded-map.js';
 import { childContextOf, resolveIdentity, type InputReporter, type ResolvedIdentity } from './call-identity.js';
 import { DeferredFinalizations } from './deferred-finalizations.js';
 import type { CallOwner, Clock, Pricer } from './call-owner.js';
@@ -105,8 +106,8 @@ export class Ledger extends LedgerTaskHelpers {
   private closed = false;
   private invalidInput = 0;
   private duplicateIds = 0;
-  /** Caller-supplied ids of recent calls, oldest first (a Set keeps insertion order). */
-  private readonly recentIds = new Set<string>();
+  /** Caller-supplied ids of recent calls. */
+  private readonly recentIds = new BoundedMap<string, true>({ maxEntries: RECENT_IDS });
 
   constructor(parts: LedgerComponents) {
     super();
@@ -303,8 +304,7 @@ export class Ledger extends LedgerTaskHelpers {
    */
   private uniqueId(problems: CallProblems, id: string): string {
     if (!this.recentIds.has(id)) {
-      if (this.recentIds.size >= RECENT_IDS) this.recentIds.delete(this.recentIds.values().next().value as string);
-      this.recentIds.add(id);
+      this.recentIds.set(id, true);
       return id;
     }
     this.duplicateIds += 1;

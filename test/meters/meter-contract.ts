@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MeterBackend } from '../../src/meters/backend.js';
-import { BackedMeter, type MeterOptions } from '../../src/meters/backed-meter.js';
-import { costToUnits } from '../../src/meters/cost-units.js';
+import { BackedMeter, type MeterOptions } from '../../src/meters/backed-meter/backed-meter.js';
+import { costToUnits } from '../../src/meters/counters/cost-units.js';
 import { MeterClosedError, QuotaExceededError, RateLimitedError } from '../../src/meters/errors.js';
 import type { LimitAlert } from '../../src/meters/meter.js';
 import { makeCost } from '../support/records.js';

@@ -1,4 +1,4 @@
-import { formatScaled, parseDecimal, type Decimal } from '../core/money.js';
+import { formatScaled, parseDecimal, type Decimal } from '../../core/money.js';
 
 /**
  * Counters keep cost as an integer number of 10^-12 currency units (picodollars for USD), because

@@ -1,4 +1,6 @@
-import { entryIdentity, type CommitEntry } from './backend.js';
+import { nextBackoffDelayMs } from '../../core/backoff.js';
+import { BoundedMap } from '../../core/bounded-map.js';
+import { entryIdentity, type CommitEntry } from '../backend.js';
 
 export interface ReplayQueueOptions {
   commit(entries: readonly CommitEntry[]): Promise<boolean[]>;
@@ -21,7 +23,9 @@ const REPLAY_BATCH = 500;
  * counted, to be recovered with `replayRecords()` from the ledger's own records.
  */
 export class ReplayQueue {
-  private readonly pending = new Map<string, CommitEntry>();
+  /** Oldest first; past `maxPending` the oldest is dropped and counted. */
+  private readonly pending: BoundedMap<string, CommitEntry>;
+  private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private delayMs: number;
@@ -29,6 +33,12 @@ export class ReplayQueue {
 
   constructor(private readonly options: ReplayQueueOptions) {
     this.delayMs = options.baseDelayMs;
+    this.pending = new BoundedMap({
+      maxEntries: options.maxPending,
+      onEvict: () => {
+        this.dropped += 1;
+      },
+    });
   }
 
   get size(): number {
@@ -36,18 +46,13 @@ export class ReplayQueue {
   }
 
   add(entries: readonly CommitEntry[]): void {
-    let dropped = 0;
-    for (const entry of entries) {
-      const key = entryIdentity(entry) ?? `release:${entry.reservation}`;
-      this.pending.delete(key);
-      if (this.pending.size >= this.options.maxPending) {
-        const oldest = this.pending.keys().next().value;
-        if (oldest !== undefined) this.pending.delete(oldest);
-        dropped += 1;
-      }
-      this.pending.set(key, entry);
+    // A key already pending is replaced and becomes the newest.
+    for (const entry of entries) this.pending.set(entryIdentity(entry) ?? `release:${entry.reservation}`, entry);
+    if (this.dropped > 0) {
+      const dropped = this.dropped;
+      this.dropped = 0;
+      this.options.onDropped(dropped);
     }
-    if (dropped > 0) this.options.onDropped(dropped);
     this.schedule();
   }
 
@@ -76,10 +81,14 @@ export class ReplayQueue {
 
   private async run(): Promise<void> {
     while (this.pending.size > 0 && !this.stopped) {
-      const keys = [...this.pending.keys()].slice(0, REPLAY_BATCH);
+      const keys: string[] = [];
+      for (const key of this.pending.keys()) {
+        keys.push(key);
+        if (keys.length === REPLAY_BATCH) break;
+      }
       const now = this.options.now();
       // Fresh `now`: TTLs and window checks are relative to when the entry actually lands.
-      const batch = keys.map((key) => ({ ...this.pending.get(key)!, nowMs: now }));
+      const batch = keys.map((key) => ({ ...this.pending.peek(key)!, nowMs: now }));
       try {
         const results = await this.options.commit(batch);
         for (const key of keys) this.pending.delete(key);
@@ -87,7 +96,10 @@ export class ReplayQueue {
         this.options.onReplayed(results, batch);
       } catch (error) {
         this.options.onFailed(error);
-        this.delayMs = Math.min(this.delayMs * 2, this.options.maxDelayMs);
+        this.delayMs = nextBackoffDelayMs(this.delayMs, {
+          baseMs: this.options.baseDelayMs,
+          maxMs: this.options.maxDelayMs,
+        });
         return;
       }
     }

@@ -1,4 +1,5 @@
-import { ConfigError } from '../core/errors.js';
+import { BoundedMap } from '../../core/bounded-map.js';
+import { ConfigError } from '../../core/errors.js';
 import type {
   CommitEntry,
   CounterRef,
@@ -7,14 +8,14 @@ import type {
   RateAdjustment,
   RateCheck,
   UsageField,
-} from './backend.js';
+} from '../backend.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
-import { CircuitBreaker, DEFAULT_PROBE_INTERVAL_MS } from './circuit-breaker.js';
-import { counterRef, recordUsage } from './counter-refs.js';
-import { unitsToCost } from './cost-units.js';
-import { MeterClosedError, MeterUnavailableError, RateLimitedError, type LimitField } from './errors.js';
-import { estimateCall, type CallEstimate } from './limits/call-estimate.js';
-import { Limits } from './limits/limit-registry.js';
+import { CircuitBreaker, DEFAULT_PROBE_INTERVAL_MS } from '../settlement/circuit-breaker.js';
+import { counterRef, recordUsage } from '../counters/counter-refs.js';
+import { unitsToCost } from '../counters/cost-units.js';
+import { MeterClosedError, MeterUnavailableError, RateLimitedError, type LimitField } from '../errors.js';
+import { estimateCall, type CallEstimate } from '../limits/call-estimate.js';
+import { Limits } from '../limits/limit-registry.js';
 import type {
   CountTarget,
   LimitAlert,
@@ -24,19 +25,18 @@ import type {
   MeterableRecord,
   Reservation,
   ReserveCall,
-} from './meter.js';
+} from '../meter.js';
 import { MeterHealth } from './meter-health.js';
 import { resolveMeterOptions, type MeterOptions, type MeterSettings } from './meter-options.js';
-import { toUsage } from './meter-usage.js';
-import { parsePeriod, type PeriodInput } from './period.js';
-import { RecentIds } from './recent-ids.js';
-import { LimitGroupCache } from './limit-group-cache.js';
-import { limitAlert, planRates, quotaError, type RatePlan } from './reservation-plan.js';
-import { encodeReservation } from './reservation-payload.js';
-import { SettlementQueue, type SettlementCounts } from './settlement-queue.js';
-import { SettlementSpool } from './settlement-spool.js';
-import { DimensionValues, parseSubject, type MeteredCall, type Subject, formatSubject } from './subject.js';
-import { asUnavailable, withTimeout } from './with-timeout.js';
+import { toUsage } from '../counters/meter-usage.js';
+import { parsePeriod, type PeriodInput } from '../counters/period.js';
+import { LimitGroupCache } from '../limits/limit-group-cache.js';
+import { limitAlert, planRates, quotaError, type RatePlan } from '../limits/reservation-plan.js';
+import { encodeReservation } from '../engine/reservation-payload.js';
+import { SettlementQueue, type SettlementCounts } from '../settlement/settlement-queue.js';
+import { SettlementSpool } from '../settlement/settlement-spool.js';
+import { DimensionValues, parseSubject, type MeteredCall, type Subject, formatSubject } from '../counters/subject.js';
+import { asUnavailable, withTimeout } from '../settlement/with-timeout.js';
 
 export type { MeterOptions } from './meter-options.js';
 
@@ -78,7 +78,8 @@ export class BackedMeter implements Meter {
   private readonly settlements: SettlementQueue;
   /** Reservations of this process's running calls, by call id, released when they settle. */
   private readonly held = new Map<string, HeldReservation>();
-  private readonly recentlySettled = new RecentIds(RECENT_IDS);
+  /** Ids settled lately: the ledger handler and `meteredCall` both settle a call, the second costs nothing. */
+  private readonly recentlySettled = new BoundedMap<string, true>({ maxEntries: RECENT_IDS });
   private readonly limitGroups: LimitGroupCache;
   private reservesSincePrune = 0;
   private readonly counts: SettlementCounts = {
@@ -94,7 +95,7 @@ export class BackedMeter implements Meter {
     exceededReservation: 0,
   };
   /** Calls let through unreserved because the backend was down, until they settle. */
-  private readonly unreservedIds = new RecentIds(RECENT_IDS);
+  private readonly unreservedIds = new BoundedMap<string, true>({ maxEntries: RECENT_IDS });
   private readonly overspend = { calls: 0, tokens: 0, costUnits: 0n };
   private readonly breaker: CircuitBreaker;
   private readonly spool: SettlementSpool | undefined;
@@ -194,7 +195,7 @@ export class BackedMeter implements Meter {
       this.breaker.trip(error);
       if (!this.settings.failOpen) throw asUnavailable(error);
       this.counts.unreserved += 1;
-      this.unreservedIds.add(call.id);
+      this.unreservedIds.set(call.id, true);
       return null;
     }
     if (!outcome.ok && outcome.kind === 'quota') {
@@ -253,7 +254,7 @@ export class BackedMeter implements Meter {
       return;
     }
     if (this.recentlySettled.has(record.id)) return;
-    this.recentlySettled.add(record.id);
+    this.recentlySettled.set(record.id, true);
     const held = this.held.get(record.id);
     this.held.delete(record.id);
     const entry = this.settlementOf(record, held);
@@ -325,7 +326,7 @@ export class BackedMeter implements Meter {
       );
     }
     this.counts.unreserved += 1;
-    this.unreservedIds.add(id);
+    this.unreservedIds.set(id, true);
     return null;
   }
 

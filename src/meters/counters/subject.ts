@@ -1,5 +1,5 @@
-import { ConfigError } from '../core/errors.js';
-import { unknownKeyMessage } from '../core/key-suggestions.js';
+import { ConfigError } from '../../core/errors.js';
+import { unknownKeyMessage } from '../../core/key-suggestions.js';
 
 /**
  * What a counter or a limit is about: a dimension (`user`, `tenant`, `model`, `apiKey`, or any

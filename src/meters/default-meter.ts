@@ -1,6 +1,6 @@
-import { processGlobal } from '../../core/process-global.js';
-import { createMeter } from '../create-meter.js';
-import type { Meter } from '../meter.js';
+import { processGlobal } from '../core/process-global.js';
+import { createMeter } from './create-meter.js';
+import type { Meter } from './meter.js';
 
 const shared = processGlobal<Meter>('default-meter');
 

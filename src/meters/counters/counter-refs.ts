@@ -1,6 +1,6 @@
-import type { CounterRef, UsageField } from './backend.js';
+import type { CounterRef, UsageField } from '../backend.js';
 import { costToUnits } from './cost-units.js';
-import type { MeterableRecord } from './meter.js';
+import type { MeterableRecord } from '../meter.js';
 import { windowOf, type Period } from './period.js';
 import type { Subject } from './subject.js';
 

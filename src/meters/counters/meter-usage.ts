@@ -1,6 +1,6 @@
-import type { CounterRef, CounterValues } from './backend.js';
+import type { CounterRef, CounterValues } from '../backend.js';
 import { unitsToCost } from './cost-units.js';
-import type { MeterUsage } from './meter.js';
+import type { MeterUsage } from '../meter.js';
 import { formatSubject, type Subject } from './subject.js';
 
 /** A counter's raw values as the usage `meter.get()` returns: numbers for counts, exact strings for money. */

@@ -1,6 +1,6 @@
-import type { LedgerHandler } from '../core/handlers.js';
-import type { CallRecord } from '../core/record.js';
-import type { Meter } from './meter.js';
+import type { LedgerHandler } from '../../core/handlers.js';
+import type { CallRecord } from '../../core/record.js';
+import type { Meter } from '../meter.js';
 
 /**
  * A ledger handler that settles every finished call on the meter: usage counted per subject and

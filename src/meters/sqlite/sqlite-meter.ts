@@ -1,5 +1,5 @@
-import { ConfigError } from '../core/errors.js';
-import { loadDriver, type SqliteDatabase, type SqliteStatement } from '../stores/sqlite/driver.js';
+import { ConfigError } from '../../core/errors.js';
+import { loadDriver, type SqliteDatabase, type SqliteStatement } from '../../stores/sqlite/driver.js';
 import {
   COUNTER_FIELDS,
   emptyCounter,
@@ -10,11 +10,11 @@ import {
   type MeterBackend,
   type ReserveOutcome,
   type ReservePlan,
-} from './backend.js';
-import { commitInState } from './engine/commit-in-state.js';
-import type { MeterState } from './engine/meter-state.js';
-import { reserveInState } from './engine/reserve-in-state.js';
-import { MeterClosedError, MeterUnavailableError } from './errors.js';
+} from '../backend.js';
+import { commitInState } from '../engine/commit-in-state.js';
+import type { MeterState } from '../engine/meter-state.js';
+import { reserveInState } from '../engine/reserve-in-state.js';
+import { MeterClosedError, MeterUnavailableError } from '../errors.js';
 import { COUNTER_COLUMNS, METER_SCHEMA } from './sqlite-meter-schema.js';
 
 export interface SqliteMeterOptions {

@@ -1,6 +1,7 @@
-import type { LimitCheck } from './backend.js';
-import type { Applicable, ResolvedBudget } from './limits/limit-registry.js';
-import { windowOf } from './period.js';
+import { BoundedMap } from '../../core/bounded-map.js';
+import type { LimitCheck } from '../backend.js';
+import type { Applicable, ResolvedBudget } from './limit-registry.js';
+import { windowOf } from '../counters/period.js';
 import { groupBudgets, type LimitGroup } from './reservation-plan.js';
 
 interface Cached {
@@ -13,7 +14,7 @@ interface Cached {
   readonly untilMs: number;
 }
 
-/** Entries kept at most; past it the cache starts over (one miss per subject, no unbounded growth). */
+/** Entries kept at most; past it the least recently used goes (one miss for that subject later). */
 const MAX_ENTRIES = 4096;
 
 /**
@@ -27,7 +28,7 @@ const MAX_ENTRIES = 4096;
 export class LimitGroupCache {
   private readonly ids = new WeakMap<ResolvedBudget, number>();
   private nextId = 0;
-  private entries = new Map<string, Cached>();
+  private readonly entries = new BoundedMap<string, Cached>({ maxEntries: MAX_ENTRIES });
 
   constructor(private readonly retentionMs: number) {}
 
@@ -60,7 +61,6 @@ export class LimitGroupCache {
       fromMs,
       untilMs,
     };
-    if (this.entries.size >= MAX_ENTRIES) this.entries = new Map();
     this.entries.set(key, entry);
     return entry;
   }

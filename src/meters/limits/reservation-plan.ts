@@ -1,11 +1,11 @@
-import { LIMIT_FIELD_ORDER, type LimitCheck, type RateCheck } from './backend.js';
-import { unitsToCost } from './cost-units.js';
-import { counterRef } from './counter-refs.js';
-import { QuotaExceededError, type LimitField } from './errors.js';
-import type { CallEstimate } from './limits/call-estimate.js';
-import type { Applicable, ResolvedBudget, ResolvedRateLimit } from './limits/limit-registry.js';
-import type { LimitAlert } from './meter.js';
-import { formatSubject, type Subject } from './subject.js';
+import { LIMIT_FIELD_ORDER, type LimitCheck, type RateCheck } from '../backend.js';
+import { unitsToCost } from '../counters/cost-units.js';
+import { counterRef } from '../counters/counter-refs.js';
+import { QuotaExceededError, type LimitField } from '../errors.js';
+import type { CallEstimate } from './call-estimate.js';
+import type { Applicable, ResolvedBudget, ResolvedRateLimit } from './limit-registry.js';
+import type { LimitAlert } from '../meter.js';
+import { formatSubject, type Subject } from '../counters/subject.js';
 
 /** One counter's check, and the budgets it combines (to name the one that refused). */
 export interface LimitGroup {

@@ -1,5 +1,5 @@
-import type { Ledger } from '../core/ledger.js';
-import type { Meter } from './meter.js';
+import type { Ledger } from '../../core/ledger.js';
+import type { Meter } from '../meter.js';
 
 /**
  * Settles the ledger's recorded calls of a time range on the meter: recovers usage the meter

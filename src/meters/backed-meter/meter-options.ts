@@ -1,11 +1,12 @@
-import { consoleLogger, type LedgerLogger } from '../core/logger.js';
-import type { Spool } from '../core/spool.js';
-import type { MeterBackend } from './backend.js';
-import type { EstimateOptions } from './limits/call-estimate.js';
-import type { BudgetInput, RateLimitInput } from './limits/limit-types.js';
-import type { LimitAlert } from './meter.js';
-import { cycleAnchorDay, parsePeriod, type Period, type PeriodInput } from './period.js';
-import { checkDimension, type DimensionReader } from './subject.js';
+import { ValidationError } from '../../core/errors.js';
+import { consoleLogger, type LedgerLogger } from '../../core/logger.js';
+import type { Spool } from '../../core/spool.js';
+import type { MeterBackend } from '../backend.js';
+import type { EstimateOptions } from '../limits/call-estimate.js';
+import type { BudgetInput, RateLimitInput } from '../limits/limit-types.js';
+import type { LimitAlert } from '../meter.js';
+import { cycleAnchorDay, parsePeriod, type Period, type PeriodInput } from '../counters/period.js';
+import { checkDimension, type DimensionReader } from '../counters/subject.js';
 
 export interface MeterOptions {
   backend: MeterBackend;
@@ -74,6 +75,13 @@ const systemClock = { now: () => Date.now() };
 export function resolveMeterOptions(options: MeterOptions): MeterSettings {
   const cycleStartDate = options.cycleStartDate;
   if (cycleStartDate !== undefined) cycleAnchorDay(cycleStartDate);
+  const maxPendingReplay = options.maxPendingReplay ?? 100_000;
+  if (!Number.isInteger(maxPendingReplay) || maxPendingReplay < 0) {
+    throw new ValidationError(
+      'maxPendingReplay',
+      `expected a whole number >= 0 of settlements kept for replay (default 100000), got ${String(maxPendingReplay)}`,
+    );
+  }
   const periods = (options.periods ?? ['day', 'cycle']).map((period) => parsePeriod(period, cycleStartDate));
   return {
     currency: options.currency ?? 'USD',
@@ -94,6 +102,6 @@ export function resolveMeterOptions(options: MeterOptions): MeterSettings {
       baseDelayMs: options.retry?.baseDelayMs ?? 100,
       maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
     },
-    maxPendingReplay: options.maxPendingReplay ?? 100_000,
+    maxPendingReplay,
   };
 }

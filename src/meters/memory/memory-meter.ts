@@ -7,11 +7,11 @@ import {
   type MeterBackend,
   type ReserveOutcome,
   type ReservePlan,
-} from './backend.js';
-import { commitInState } from './engine/commit-in-state.js';
-import type { MeterState } from './engine/meter-state.js';
-import { reserveInState } from './engine/reserve-in-state.js';
-import { MeterClosedError } from './errors.js';
+} from '../backend.js';
+import { commitInState } from '../engine/commit-in-state.js';
+import type { MeterState } from '../engine/meter-state.js';
+import { reserveInState } from '../engine/reserve-in-state.js';
+import { MeterClosedError } from '../errors.js';
 
 interface StoredCounter {
   values: CounterValues;

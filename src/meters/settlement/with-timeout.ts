@@ -1,4 +1,4 @@
-import { MeterUnavailableError } from './errors.js';
+import { MeterUnavailableError } from '../errors.js';
 
 /**
  * `operation`, or a MeterUnavailableError after `ms`. The timer is unref'd: a pending backend

@@ -1,5 +1,6 @@
-import type { LedgerLogger } from '../core/logger.js';
-import type { LimitAlert } from './meter.js';
+import { BoundedMap } from '../../core/bounded-map.js';
+import type { LedgerLogger } from '../../core/logger.js';
+import type { LimitAlert } from '../meter.js';
 
 const MAX_REMEMBERED = 10_000;
 
@@ -10,7 +11,7 @@ const MAX_REMEMBERED = 10_000;
  */
 export class AlertDispatcher {
   private readonly listeners = new Set<(alert: LimitAlert) => void>();
-  private readonly sent = new Set<string>();
+  private readonly sent = new BoundedMap<string, true>({ maxEntries: MAX_REMEMBERED });
 
   constructor(private readonly logger: LedgerLogger) {}
 
@@ -22,8 +23,7 @@ export class AlertDispatcher {
   emit(alert: LimitAlert): void {
     const key = `${alert.subject}\u0000${alert.limit.period}\u0000${alert.limit.subject}\u0000${alert.field}\u0000${alert.windowStart.getTime()}`;
     if (this.sent.has(key)) return;
-    if (this.sent.size >= MAX_REMEMBERED) this.sent.clear();
-    this.sent.add(key);
+    this.sent.set(key, true);
     try {
       this.logger.warn(
         { event: 'limit-alert', ...alert },

@@ -1,8 +1,8 @@
-import type { CallHandle, CallInit } from '../core/call.js';
-import type { Ledger } from '../core/ledger.js';
-import type { CallEstimate } from './limits/call-estimate.js';
+import type { CallHandle, CallInit } from '../../core/call.js';
+import type { Ledger } from '../../core/ledger.js';
+import type { CallEstimate } from '../limits/call-estimate.js';
 import { createMeterGate } from './meter-gate.js';
-import type { Meter } from './meter.js';
+import type { Meter } from '../meter.js';
 
 /** The ledger methods a metered call uses. */
 export type MeteredLedger = Pick<Ledger, 'logCall'>;

@@ -1,7 +1,7 @@
-import type { CallRecord } from '../core/record.js';
-import type { Spool } from '../core/spool.js';
-import type { CommitEntry } from './backend.js';
-import type { MeterableRecord } from './meter.js';
+import type { CallRecord } from '../../core/record.js';
+import type { Spool } from '../../core/spool.js';
+import type { CommitEntry } from '../backend.js';
+import type { MeterableRecord } from '../meter.js';
 
 const DRAIN_BATCH = 500;
 

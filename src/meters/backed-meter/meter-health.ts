@@ -1,4 +1,4 @@
-import type { LedgerLogger } from '../core/logger.js';
+import type { LedgerLogger } from '../../core/logger.js';
 
 /**
  * Whether the backend is reachable, as last seen, and the log lines about it: one warning when

@@ -1,9 +1,9 @@
-import { backoffDelayMs, sleep } from '../core/backoff.js';
-import type { CommitEntry, MeterBackend } from './backend.js';
+import { backoffDelayMs, sleep } from '../../core/backoff.js';
+import type { CommitEntry, MeterBackend } from '../backend.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { MeterableRecord, MeterStats } from './meter.js';
-import type { MeterHealth } from './meter-health.js';
-import type { MeterSettings } from './meter-options.js';
+import type { MeterableRecord, MeterStats } from '../meter.js';
+import type { MeterHealth } from '../backed-meter/meter-health.js';
+import type { MeterSettings } from '../backed-meter/meter-options.js';
 import { ReplayQueue } from './replay-queue.js';
 import type { SettlementSpool } from './settlement-spool.js';
 import { withTimeout } from './with-timeout.js';

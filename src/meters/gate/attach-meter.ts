@@ -1,8 +1,8 @@
-import type { CallHandle, CallInit } from '../core/call.js';
-import type { Ledger } from '../core/ledger.js';
-import { runBatch, type BatchOptions, type BatchResult } from './batch/run-batch.js';
-import type { Limits } from './limits/limit-registry.js';
-import type { Meter } from './meter.js';
+import type { CallHandle, CallInit } from '../../core/call.js';
+import type { Ledger } from '../../core/ledger.js';
+import { runBatch, type BatchOptions, type BatchResult } from '../batch/run-batch.js';
+import type { Limits } from '../limits/limit-registry.js';
+import type { Meter } from '../meter.js';
 import { createMeterHandler } from './meter-handler.js';
 import { meteredCall } from './metered-call.js';
 

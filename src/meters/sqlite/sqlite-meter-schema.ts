@@ -1,4 +1,4 @@
-import type { CounterField } from './backend.js';
+import type { CounterField } from '../backend.js';
 
 /** Column of each counter field in `llm_meter_counters`. */
 export const COUNTER_COLUMNS: Readonly<Record<CounterField, string>> = {

@@ -1,4 +1,4 @@
-import type { LimitField } from './errors.js';
+import type { LimitField } from '../errors.js';
 
 /**
  * A reservation travels as one JSON text: the member of the reservations set (sorted by expiry),
