@@ -7,8 +7,10 @@
  * Recency is a doubly linked list beside the Map, not the Map's own insertion order: taking the
  * Map's first key after deletions walks over every deleted slot before it (V8 keeps them until the
  * table is rebuilt), which made "delete the oldest" quadratic under load, and moving an entry to
- * the end by delete + set hashes its key twice. Here a hit relinks two pointers, an eviction
- * unlinks the oldest entry: both O(1).
+ * the end by delete + set hashes its key twice. Here a hit relinks two indices, an eviction
+ * unlinks the oldest entry: both O(1). The list lives in arrays of slot numbers, reused as entries
+ * come and go, rather than in an object per entry: long-lived small objects would each be promoted
+ * to the old generation and collected there, which cost more than the map itself.
  */
 export interface BoundedMapOptions<K, V> {
   /** Most entries kept (0 keeps none). */
@@ -21,23 +23,25 @@ export interface BoundedMapOptions<K, V> {
   onEvict?: (key: K, value: V) => void;
 }
 
-interface Entry<K, V> {
-  readonly key: K;
-  value: V;
-  weight: number;
-  older: Entry<K, V> | undefined;
-  newer: Entry<K, V> | undefined;
-}
+const NONE = -1;
 
 export class BoundedMap<K, V> implements Iterable<[K, V]> {
   readonly maxEntries: number;
   readonly maxWeight: number;
-  private readonly entries = new Map<K, Entry<K, V>>();
+  /** Key -> slot; a slot's key, value, weight and neighbours are at its index in the arrays below. */
+  private readonly slots = new Map<K, number>();
+  private readonly keyAt: Array<K | undefined> = [];
+  private readonly valueAt: Array<V | undefined> = [];
+  private readonly weightAt: number[] = [];
+  private readonly older: number[] = [];
+  private readonly newer: number[] = [];
+  /** Slots freed by delete or eviction, taken before new ones. */
+  private readonly free: number[] = [];
+  private oldest = NONE;
+  private newest = NONE;
+  private totalWeight = 0;
   private readonly weigh: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((key: K, value: V) => void) | undefined;
-  private oldest: Entry<K, V> | undefined;
-  private newest: Entry<K, V> | undefined;
-  private totalWeight = 0;
 
   constructor(options: BoundedMapOptions<K, V>) {
     const { maxEntries, maxWeight = Number.POSITIVE_INFINITY } = options;
@@ -55,7 +59,7 @@ export class BoundedMap<K, V> implements Iterable<[K, V]> {
 
   /** Entries held now. */
   get size(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
   /** Total weight held now (0 without `weigh`). */
@@ -64,23 +68,24 @@ export class BoundedMap<K, V> implements Iterable<[K, V]> {
   }
 
   has(key: K): boolean {
-    return this.entries.has(key);
+    return this.slots.has(key);
   }
 
   /** The value, marking the entry as the most recently used. */
   get(key: K): V | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry !== this.newest) {
-      this.unlink(entry);
-      this.append(entry);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    if (slot !== this.newest) {
+      this.unlink(slot);
+      this.append(slot);
     }
-    return entry.value;
+    return this.valueAt[slot];
   }
 
   /** The value, leaving its recency as it was (for reads that are not a use, such as draining). */
   peek(key: K): V | undefined {
-    return this.entries.get(key)?.value;
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.valueAt[slot];
   }
 
   /**
@@ -93,32 +98,38 @@ export class BoundedMap<K, V> implements Iterable<[K, V]> {
     if (!(weight >= 0) || weight === Number.POSITIVE_INFINITY) {
       throw new RangeError(`BoundedMap weigh must return a finite number >= 0, got ${String(weight)}`);
     }
-    const existing = this.entries.get(key);
+    const existing = this.slots.get(key);
     if (existing !== undefined) this.remove(existing);
     if (weight > this.maxWeight || this.maxEntries === 0) return false;
-    const entry: Entry<K, V> = { key, value, weight, older: undefined, newer: undefined };
-    this.entries.set(key, entry);
-    this.append(entry);
+    const slot = this.free.length > 0 ? this.free.pop()! : this.keyAt.length;
+    this.keyAt[slot] = key;
+    this.valueAt[slot] = value;
+    this.weightAt[slot] = weight;
+    this.slots.set(key, slot);
+    this.append(slot);
     this.totalWeight += weight;
-    while (this.entries.size > this.maxEntries || this.totalWeight > this.maxWeight) {
-      const evicted = this.oldest!;
+    while (this.slots.size > this.maxEntries || this.totalWeight > this.maxWeight) {
+      const evicted = this.oldest;
+      const evictedKey = this.keyAt[evicted] as K;
+      const evictedValue = this.valueAt[evicted] as V;
       this.remove(evicted);
-      this.onEvict?.(evicted.key, evicted.value);
+      this.onEvict?.(evictedKey, evictedValue);
     }
     return true;
   }
 
   delete(key: K): boolean {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return false;
-    this.remove(entry);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    this.remove(slot);
     return true;
   }
 
   clear(): void {
-    this.entries.clear();
-    this.oldest = undefined;
-    this.newest = undefined;
+    this.slots.clear();
+    for (const array of [this.keyAt, this.valueAt, this.weightAt, this.older, this.newer, this.free]) array.length = 0;
+    this.oldest = NONE;
+    this.newest = NONE;
     this.totalWeight = 0;
   }
 
@@ -129,34 +140,38 @@ export class BoundedMap<K, V> implements Iterable<[K, V]> {
 
   /** Entries from the least to the most recently used. Deleting the entry just yielded is safe. */
   *[Symbol.iterator](): IterableIterator<[K, V]> {
-    let entry = this.oldest;
-    while (entry !== undefined) {
-      const newer = entry.newer;
-      yield [entry.key, entry.value];
-      entry = newer;
+    let slot = this.oldest;
+    while (slot !== NONE) {
+      const next = this.newer[slot]!;
+      yield [this.keyAt[slot] as K, this.valueAt[slot] as V];
+      slot = next;
     }
   }
 
-  private remove(entry: Entry<K, V>): void {
-    this.entries.delete(entry.key);
-    this.unlink(entry);
-    this.totalWeight -= entry.weight;
+  private remove(slot: number): void {
+    this.slots.delete(this.keyAt[slot] as K);
+    this.unlink(slot);
+    this.totalWeight -= this.weightAt[slot]!;
+    // Released for the collector; the slot is reused by a later set.
+    this.keyAt[slot] = undefined;
+    this.valueAt[slot] = undefined;
+    this.free.push(slot);
   }
 
-  private append(entry: Entry<K, V>): void {
-    entry.older = this.newest;
-    entry.newer = undefined;
-    if (this.newest === undefined) this.oldest = entry;
-    else this.newest.newer = entry;
-    this.newest = entry;
+  private append(slot: number): void {
+    this.older[slot] = this.newest;
+    this.newer[slot] = NONE;
+    if (this.newest === NONE) this.oldest = slot;
+    else this.newer[this.newest] = slot;
+    this.newest = slot;
   }
 
-  private unlink(entry: Entry<K, V>): void {
-    if (entry.older === undefined) this.oldest = entry.newer;
-    else entry.older.newer = entry.newer;
-    if (entry.newer === undefined) this.newest = entry.older;
-    else entry.newer.older = entry.older;
-    entry.older = undefined;
-    entry.newer = undefined;
+  private unlink(slot: number): void {
+    const older = this.older[slot]!;
+    const newer = this.newer[slot]!;
+    if (older === NONE) this.oldest = newer;
+    else this.newer[older] = newer;
+    if (newer === NONE) this.newest = older;
+    else this.older[newer] = older;
   }
 }
