@@ -54,6 +54,8 @@ const NO_RATES: readonly RatePlan[] = Object.freeze([]);
 const NO_CHECKS: readonly RateCheck[] = Object.freeze([]);
 const NO_ADJUSTMENTS: readonly RateAdjustment[] = Object.freeze([]);
 const PRUNE_EVERY = 4096;
+/** meter.get's `at` bounds: 1970 to 2200 (a window near a Date's limit has no end date). */
+const MAX_AT_MS = Date.UTC(2200, 0, 1);
 
 /**
  * The one Meter implementation: subjects, windows, limits and estimates, over a small backend
@@ -63,9 +65,6 @@ const PRUNE_EVERY = 4096;
  * @example
  * const meter = new BackedMeter({ backend: new MemoryMeterBackend(), periods: ['day', 'month'] });
  */
-/** meter.get's `at` bounds: 1970 to 2200 (a window near a Date's limit has no end date). */
-const MAX_AT_MS = Date.UTC(2200, 0, 1);
-
 export class BackedMeter implements Meter {
   readonly kind: string;
   readonly currency: string;
