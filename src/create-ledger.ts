@@ -11,7 +11,7 @@ import { installShutdownHooks } from './delivery/shutdown-hooks.js';
 import type { Spool } from './core/spool.js';
 import type { CreateLedgerOptions, CreatedLedger, ResolvedLedgerConfig } from './ledger-options.js';
 import { runBatch, type BatchOptions } from './meters/batch/run-batch.js';
-import { createMeterGate } from './meters/meter-gate.js';
+import { createMeterGate } from './meters/gate/meter-gate.js';
 import { PerformanceMonitor, type PerformanceMonitorOptions } from './observe/monitor/performance-monitor.js';
 import { openCache } from './open-cache.js';
 import { openMeter } from './open-meter.js';

@@ -3,7 +3,7 @@
  * written against 0.1 keeps compiling. Each says where it lives now.
  */
 import * as money from './core/money.js';
-import * as costUnits from './meters/cost-units.js';
+import * as costUnits from './meters/counters/cost-units.js';
 import { limitsConfigSchema as limitsSchema } from './meters/limits/limits-config.js';
 import { meterSettingsSchema as meterSchema } from './meters/meter-config.js';
 import { SENTIMENT_SYSTEM_PROMPT as sentimentPrompt } from './core/task-inits.js';

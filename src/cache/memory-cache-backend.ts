@@ -1,3 +1,4 @@
+import { BoundedMap } from '../core/bounded-map.js';
 import type { CacheBackend } from './cache-backend.js';
 
 export interface MemoryCacheOptions {
@@ -19,21 +20,20 @@ interface Slot {
 }
 
 /**
- * A least-recently-used cache in this process, bounded by entry count and by bytes. A Map keeps
- * insertion order, so a read moves its entry to the end and eviction takes from the front: O(1)
- * for both. A value larger than `maxBytes` on its own is not stored.
+ * A least-recently-used cache in this process, bounded by entry count and by bytes (a BoundedMap
+ * weighing each slot by its bytes). A value larger than `maxBytes` on its own is not stored.
  */
 export class MemoryCacheBackend implements CacheBackend {
   readonly name = 'memory';
-  private readonly slots = new Map<string, Slot>();
-  private readonly maxEntries: number;
-  private readonly maxBytes: number;
+  private readonly slots: BoundedMap<string, Slot>;
   private readonly now: () => number;
-  private bytes = 0;
 
   constructor(options: MemoryCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? DEFAULT_MEMORY_CACHE_ENTRIES;
-    this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_CACHE_BYTES;
+    this.slots = new BoundedMap({
+      maxEntries: options.maxEntries ?? DEFAULT_MEMORY_CACHE_ENTRIES,
+      maxWeight: options.maxBytes ?? DEFAULT_MEMORY_CACHE_BYTES,
+      weigh: (slot) => slot.bytes,
+    });
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -44,51 +44,34 @@ export class MemoryCacheBackend implements CacheBackend {
 
   /** Bytes held now. */
   get byteSize(): number {
-    return this.bytes;
+    return this.slots.weight;
   }
 
   get(key: string): Promise<string | undefined> {
     const slot = this.slots.get(key);
     if (slot === undefined) return Promise.resolve(undefined);
     if (slot.expiresAt <= this.now()) {
-      this.remove(key, slot);
+      this.slots.delete(key);
       return Promise.resolve(undefined);
     }
-    // Most recently used goes to the end.
-    this.slots.delete(key);
-    this.slots.set(key, slot);
     return Promise.resolve(slot.value);
   }
 
   set(key: string, value: string, ttlMs: number | null): Promise<void> {
-    const previous = this.slots.get(key);
-    if (previous) this.remove(key, previous);
     const bytes = Buffer.byteLength(key) + Buffer.byteLength(value);
-    if (bytes > this.maxBytes || this.maxEntries === 0) return Promise.resolve();
     const expiresAt = ttlMs === null ? Number.POSITIVE_INFINITY : this.now() + ttlMs;
+    // Evicts the least recently used past either bound; a value too large on its own is not kept.
     this.slots.set(key, { value, bytes, expiresAt });
-    this.bytes += bytes;
-    for (const [oldest, slot] of this.slots) {
-      if (this.slots.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.remove(oldest, slot);
-    }
     return Promise.resolve();
   }
 
   delete(key: string): Promise<void> {
-    const slot = this.slots.get(key);
-    if (slot) this.remove(key, slot);
+    this.slots.delete(key);
     return Promise.resolve();
   }
 
   clear(): Promise<void> {
     this.slots.clear();
-    this.bytes = 0;
     return Promise.resolve();
-  }
-
-  private remove(key: string, slot: Slot): void {
-    this.slots.delete(key);
-    this.bytes -= slot.bytes;
   }
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Call, CallProblems, type CallOwner, type Clock, type Pricer } from './call.js';
+import { BoundedMap } from './bounded-map.js';
 import { checkInit } from './call-checks.js';
 import { newCallId } from './call-id.js';
 import { childContextOf, resolveIdentity, type InputReporter, type ResolvedIdentity } from './call-identity.js';
@@ -182,8 +183,8 @@ export class Ledger {
   private closed = false;
   private invalidInput = 0;
   private duplicateIds = 0;
-  /** Caller-supplied ids of recent calls, oldest first (a Set keeps insertion order). */
-  private readonly recentIds = new Set<string>();
+  /** Caller-supplied ids of recent calls. */
+  private readonly recentIds = new BoundedMap<string, true>({ maxEntries: RECENT_IDS });
 
   constructor(components: LedgerComponents) {
     this.settings = Object.freeze({ ...components.settings });
@@ -391,8 +392,7 @@ export class Ledger {
    */
   private uniqueId(problems: CallProblems, id: string): string {
     if (!this.recentIds.has(id)) {
-      if (this.recentIds.size >= RECENT_IDS) this.recentIds.delete(this.recentIds.values().next().value as string);
-      this.recentIds.add(id);
+      this.recentIds.set(id, true);
       return id;
     }
     this.duplicateIds += 1;

@@ -1,3 +1,4 @@
+import { BoundedMap } from './bounded-map.js';
 import type { CallRecord } from './record.js';
 
 /** Calls of this process whose trace a child can join without asking the store. */
@@ -25,15 +26,15 @@ export interface ParentTraceCallbacks {
  * call still being resolved (they inherited its provisional trace) follow it.
  */
 export class ParentTraces {
-  /** Call id -> trace id, for calls started in this process (oldest first). */
-  private readonly recent = new Map<string, string>();
+  /** Call id -> trace id, for calls started in this process. */
+  private readonly recent = new BoundedMap<string, string>({ maxEntries: RECENT_CALLS });
   /** Calls whose explicit parent was not known at start: the lookup begun then. */
-  private readonly pending = new Map<string, Promise<Found>>();
+  private readonly pending = new BoundedMap<string, Promise<Found>>({ maxEntries: MAX_WAITING });
   /**
    * Trace of a call being resolved (its own id, a trace it roots) -> that call's lookup: calls
    * started inside it inherited the trace and follow the parent's when it is found.
    */
-  private readonly following = new Map<string, Promise<Found>>();
+  private readonly following = new BoundedMap<string, Promise<Found>>({ maxEntries: RECENT_CALLS });
   /** Records held while their trace is resolved: queued unresolved if the process exits first. */
   private readonly waiting = new Map<CallRecord, unknown>();
 
@@ -41,7 +42,7 @@ export class ParentTraces {
 
   /** A call started: children may name it as their parent. */
   started(id: string, traceId: string): void {
-    remember(this.recent, id, traceId);
+    this.recent.set(id, traceId);
   }
 
   /** The trace of a call started in this process, if it is still remembered. */
@@ -55,9 +56,8 @@ export class ParentTraces {
    */
   expect(id: string, parentId: string, traceId: string): void {
     const lookup = new Promise<Found>((resolve) => setImmediate(() => resolve(this.find(parentId))));
-    if (this.pending.size >= MAX_WAITING) this.pending.delete(this.pending.keys().next().value as string);
     this.pending.set(id, lookup);
-    if (traceId === id) remember(this.following, traceId, lookup);
+    if (traceId === id) this.following.set(traceId, lookup);
   }
 
   /** Takes a finalized record whose trace is still to be resolved; false for every other record. */
@@ -131,11 +131,6 @@ type Found =
   { kind: 'found'; traceId: string } | { kind: 'missing' } | { kind: 'failed'; reason: string } | { kind: 'ignored' };
 const MISSING: Found = { kind: 'missing' };
 const NOT_FOLLOWED: Found = { kind: 'ignored' };
-
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= RECENT_CALLS) map.delete(map.keys().next().value as string);
-  map.set(key, value);
-}
 
 function withTrace(record: CallRecord, traceId: string, problem: string | undefined): CallRecord {
   if (traceId === record.traceId && problem === undefined) return record;

@@ -55,7 +55,7 @@ export {
   LIMIT_FIELD_ORDER,
   emptyCounter,
 } from '../meters/backend.js';
-export { COST_SCALE, costToUnits, unitsToCost } from '../meters/cost-units.js';
+export { COST_SCALE, costToUnits, unitsToCost } from '../meters/counters/cost-units.js';
 export { limitsConfigSchema } from '../meters/limits/limits-config.js';
 export { meterSettingsSchema } from '../meters/meter-config.js';
 

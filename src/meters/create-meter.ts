@@ -5,13 +5,13 @@ import { consoleLogger, type LedgerLogger } from '../core/logger.js';
 import type { Spool } from '../core/spool.js';
 import { FileSpool } from '../delivery/file-spool.js';
 import type { MeterBackend } from './backend.js';
-import { BackedMeter, type MeterOptions } from './backed-meter.js';
-import { MemoryMeterBackend } from './memory-meter.js';
+import { BackedMeter, type MeterOptions } from './backed-meter/backed-meter.js';
+import { MemoryMeterBackend } from './memory/memory-meter.js';
 import type { Meter } from './meter.js';
 import { meterLocationFromEnv, openRedis, redactRedisUrl } from './redis/open-redis.js';
 import type { RedisLike } from './redis/redis-like.js';
 import { RedisMeterBackend } from './redis/redis-meter-backend.js';
-import { SqliteMeterBackend } from './sqlite-meter.js';
+import { SqliteMeterBackend } from './sqlite/sqlite-meter.js';
 
 export interface CreateMeterOptions extends Omit<MeterOptions, 'backend' | 'spool'> {
   /**

@@ -14,10 +14,10 @@ export type {
   CountTarget,
 } from './meter.js';
 export { createMeter, openMeterBackend, type CreateMeterOptions } from './create-meter.js';
-export { BackedMeter, type MeterOptions } from './backed-meter.js';
+export { BackedMeter, type MeterOptions } from './backed-meter/backed-meter.js';
 export type { MeterBackend } from './backend.js';
-export { MemoryMeterBackend } from './memory-meter.js';
-export { SqliteMeterBackend, type SqliteMeterOptions } from './sqlite-meter.js';
+export { MemoryMeterBackend } from './memory/memory-meter.js';
+export { SqliteMeterBackend, type SqliteMeterOptions } from './sqlite/sqlite-meter.js';
 export {
   QuotaExceededError,
   RateLimitedError,
@@ -38,7 +38,7 @@ export {
   type EstimatableCall,
   type PriceLookup,
 } from './limits/call-estimate.js';
-export { parsePeriod, windowOf, type Period, type PeriodInput, type MeterWindow } from './period.js';
+export { parsePeriod, windowOf, type Period, type PeriodInput, type MeterWindow } from './counters/period.js';
 export {
   parseSubject,
   formatSubject,
@@ -46,12 +46,12 @@ export {
   type Subject,
   type DimensionReader,
   type MeteredCall,
-} from './subject.js';
-export { createMeterHandler } from './meter-handler.js';
-export { meteredCall } from './metered-call.js';
-export { createMeterGate, type MeterGate } from './meter-gate.js';
-export { attachMeter, type LedgerMetering } from './attach-meter.js';
-export { replayRecords } from './replay-records.js';
+} from './counters/subject.js';
+export { createMeterHandler } from './gate/meter-handler.js';
+export { meteredCall } from './gate/metered-call.js';
+export { createMeterGate, type MeterGate } from './gate/meter-gate.js';
+export { attachMeter, type LedgerMetering } from './gate/attach-meter.js';
+export { replayRecords } from './gate/replay-records.js';
 export { runBatch, type BatchOptions, type BatchResult, type BatchItemResult } from './batch/run-batch.js';
 export type { BatchSummary } from './batch/batch-summary.js';
 export {
@@ -63,4 +63,4 @@ export {
   type LlmCallExtra as LLMCallExtra,
 } from './callbacks/token-callback.js';
 export { createCompositeCallback, CompositeCallback } from './callbacks/composite-callback.js';
-export { getDefaultMeter, setDefaultMeter } from './callbacks/default-meter.js';
+export { getDefaultMeter, setDefaultMeter } from './default-meter.js';

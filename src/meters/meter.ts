@@ -3,8 +3,8 @@ import type { LimitField } from './errors.js';
 import type { CallEstimate, EstimatableCall } from './limits/call-estimate.js';
 import type { Limits } from './limits/limit-registry.js';
 import type { Budget } from './limits/limit-types.js';
-import type { PeriodInput } from './period.js';
-import type { Subject } from './subject.js';
+import type { PeriodInput } from './counters/period.js';
+import type { Subject } from './counters/subject.js';
 
 /** The record fields a meter reads: a full CallRecord fits. */
 export type MeterableRecord = Pick<

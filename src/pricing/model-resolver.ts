@@ -1,3 +1,4 @@
+import { BoundedMap } from '../core/bounded-map.js';
 import type { CatalogModel } from './catalog-types.js';
 import type { CatalogIndex, IndexedProvider, ProviderHit } from './catalog-index.js';
 import {
@@ -46,13 +47,12 @@ const MAX_MEMO_ENTRIES = 10_000;
  * the full name (before any date is stripped, because patterns know snapshot prices such as
  * gpt-4o-2024-05-13's); then, as guesses, the undated snapshot name and any provider's exact id.
  *
- * Results are memoized per (provider, model): a repeated lookup is two Map reads.
+ * Results are memoized per (provider, model), the least recently used dropped past 10,000 pairs.
  * It returns the config match first, then the catalog match: a config price bounded by dates
  * falls back to the catalog outside them.
  */
 export class ModelResolver {
-  private readonly memo = new Map<string, Map<string, readonly ModelMatch[]>>();
-  private memoSize = 0;
+  private readonly memo = new BoundedMap<string, readonly ModelMatch[]>({ maxEntries: MAX_MEMO_ENTRIES });
   private readonly configKeys = new Map<string, CatalogModel>();
 
   constructor(private readonly parts: ResolverParts) {
@@ -64,18 +64,12 @@ export class ModelResolver {
   /** Memoized resolution; `[]` when nothing matches. */
   resolve(provider: string | null | undefined, model: string): readonly ModelMatch[] {
     const providerKey = provider ?? '';
-    let byModel = this.memo.get(providerKey);
-    const hit = byModel?.get(model);
+    // The provider's length first: names may hold any character.
+    const key = `${providerKey.length}:${providerKey}${model}`;
+    const hit = this.memo.get(key);
     if (hit) return hit;
     const found = this.lookup(providerKey, model);
-    if (this.memoSize >= MAX_MEMO_ENTRIES) {
-      this.memo.clear();
-      this.memoSize = 0;
-      byModel = undefined;
-    }
-    if (!byModel) this.memo.set(providerKey, (byModel = new Map()));
-    byModel.set(model, found);
-    this.memoSize += 1;
+    this.memo.set(key, found);
     return found;
   }
 

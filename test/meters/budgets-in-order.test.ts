@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { createLedger } from '../../src/create-ledger.js';
 import type { CreatedLedger } from '../../src/ledger-options.js';
-import { attachMeter } from '../../src/meters/attach-meter.js';
+import { attachMeter } from '../../src/meters/gate/attach-meter.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { QuotaExceededError } from '../../src/meters/errors.js';
 import type { EstimateOptions } from '../../src/meters/limits/call-estimate.js';

@@ -4,7 +4,7 @@ import type { LedgerHandler } from '../../src/core/handlers.js';
 import type { LedgerLogger } from '../../src/core/logger.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createCompositeCallback } from '../../src/meters/callbacks/composite-callback.js';
-import { getDefaultMeter, setDefaultMeter } from '../../src/meters/callbacks/default-meter.js';
+import { getDefaultMeter, setDefaultMeter } from '../../src/meters/default-meter.js';
 import { createDetailedTokenCallback, createTokenCallback } from '../../src/meters/callbacks/token-callback.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import type { Meter } from '../../src/meters/meter.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createLedger, silentLogger, type CreatedLedger } from '../../src/index.js';
-import { setDefaultMeter } from '../../src/meters/callbacks/default-meter.js';
+import { setDefaultMeter } from '../../src/meters/default-meter.js';
 import { createDetailedTokenCallback, createTokenCallback } from '../../src/meters/callbacks/token-callback.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import type { Meter } from '../../src/meters/meter.js';

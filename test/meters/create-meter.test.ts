@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { createMeter, openMeterBackend } from '../../src/meters/create-meter.js';
-import { MemoryMeterBackend } from '../../src/meters/memory-meter.js';
+import { MemoryMeterBackend } from '../../src/meters/memory/memory-meter.js';
 import { meterLocationFromEnv } from '../../src/meters/redis/open-redis.js';
 
 describe('choosing a meter backend', () => {

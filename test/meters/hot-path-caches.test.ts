@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseDecimal } from '../../src/core/money.js';
-import { BackedMeter } from '../../src/meters/backed-meter.js';
-import { costToUnits } from '../../src/meters/cost-units.js';
+import { BackedMeter } from '../../src/meters/backed-meter/backed-meter.js';
+import { costToUnits } from '../../src/meters/counters/cost-units.js';
 import { QuotaExceededError } from '../../src/meters/errors.js';
-import { MemoryMeterBackend } from '../../src/meters/memory-meter.js';
-import { encodeReservation } from '../../src/meters/reservation-payload.js';
+import { MemoryMeterBackend } from '../../src/meters/memory/memory-meter.js';
+import { encodeReservation } from '../../src/meters/engine/reservation-payload.js';
 import { FIXED_ESTIMATE, TestClock } from './support/meter-fixtures.js';
 
 // The reserve/settle path keeps a few shortcuts (plain amounts, plain ids, limit groups cached per

@@ -1,4 +1,4 @@
-import { MemoryMeterBackend } from '../../src/meters/memory-meter.js';
+import { MemoryMeterBackend } from '../../src/meters/memory/memory-meter.js';
 import { describeMeterContract } from '../../src/extend/contract/index.js';
 import { vitestApi } from '../support/contract-api.js';
 

@@ -3,11 +3,11 @@ import type { Pricer } from '../../src/core/call.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Ledger } from '../../src/core/ledger.js';
 import { createLedger } from '../../src/create-ledger.js';
-import { attachMeter } from '../../src/meters/attach-meter.js';
+import { attachMeter } from '../../src/meters/gate/attach-meter.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { QuotaExceededError } from '../../src/meters/errors.js';
 import type { Meter } from '../../src/meters/meter.js';
-import { replayRecords } from '../../src/meters/replay-records.js';
+import { replayRecords } from '../../src/meters/gate/replay-records.js';
 import { createPricer } from '../../src/pricing/create-pricer.js';
 import { FIXED_ESTIMATE } from './support/meter-fixtures.js';
 

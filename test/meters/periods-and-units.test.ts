@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { costToUnits, unitsToCost } from '../../src/meters/cost-units.js';
-import { parsePeriod, windowOf } from '../../src/meters/period.js';
-import { parseSubject } from '../../src/meters/subject.js';
+import { costToUnits, unitsToCost } from '../../src/meters/counters/cost-units.js';
+import { parsePeriod, windowOf } from '../../src/meters/counters/period.js';
+import { parseSubject } from '../../src/meters/counters/subject.js';
 
 const at = (iso: string) => Date.parse(iso);
 const window = (period: string, iso: string) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { CommitEntry, CounterRef, LimitMaxima, ReservePlan } from '../../src/meters/backend.js';
 import { RedisMeterBackend } from '../../src/meters/redis/redis-meter-backend.js';
-import { encodeReservation } from '../../src/meters/reservation-payload.js';
+import { encodeReservation } from '../../src/meters/engine/reservation-payload.js';
 import { deletePrefix, describeWithRedis, openTestClient, uniquePrefix } from './support/redis-test-server.js';
 
 // The scripts handle a batch in one pass (each counter read and written once; the usual settle

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { BackedMeter } from '../../src/meters/backed-meter.js';
+import { BackedMeter } from '../../src/meters/backed-meter/backed-meter.js';
 import type { RedisLike, RedisPipelineLike } from '../../src/meters/redis/redis-like.js';
 import { RedisMeterBackend } from '../../src/meters/redis/redis-meter-backend.js';
 import { FIXED_ESTIMATE, TestClock, usageRecord } from './support/meter-fixtures.js';

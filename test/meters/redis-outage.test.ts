@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Pricer } from '../../src/core/call.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createLedger } from '../../src/create-ledger.js';
-import { attachMeter } from '../../src/meters/attach-meter.js';
+import { attachMeter } from '../../src/meters/gate/attach-meter.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { MeterUnavailableError } from '../../src/meters/errors.js';
 import { FIXED_ESTIMATE, usageRecord } from './support/meter-fixtures.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteMeterBackend } from '../../src/meters/sqlite-meter.js';
+import { SqliteMeterBackend } from '../../src/meters/sqlite/sqlite-meter.js';
 import { describeMeterContract } from '../../src/extend/contract/index.js';
 import { vitestApi } from '../support/contract-api.js';
 

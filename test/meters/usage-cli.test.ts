@@ -6,7 +6,7 @@ import { command } from '../../src/cli/commands/usage.js';
 import type { Pricer } from '../../src/core/call.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createLedger } from '../../src/create-ledger.js';
-import { attachMeter } from '../../src/meters/attach-meter.js';
+import { attachMeter } from '../../src/meters/gate/attach-meter.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { tempDir } from '../cli/cli-harness.js';
 import {

@@ -233,3 +233,27 @@ describe('OtelSpanHandler', () => {
     expect(otelTraceId('request-42')).toBe(otelTraceId('request-42'));
   });
 });
+
+describe('OtelSpanHandler bounds', () => {
+  it('past maxTrackedCalls ends the oldest never-ended call span as unfinished, keeping the newer ones open', async () => {
+    exporter.reset();
+    const ledger = observedLedger([new OtelSpanHandler({ tracerProvider: provider, maxTrackedCalls: 2 })]);
+    try {
+      for (const model of ['model-a', 'model-b', 'model-c']) ledger.start({ provider: 'openai', model });
+      await ledger.flush();
+      const finished = exporter.getFinishedSpans();
+      expect(finished).toHaveLength(1);
+      expect(finished[0]!.attributes[GEN_AI_ATTRIBUTES.requestModel]).toBe('model-a');
+      expect(finished[0]!.attributes[LEDGER_ATTRIBUTES.status]).toBe('unfinished');
+    } finally {
+      await ledger.close();
+      exporter.reset();
+    }
+  });
+
+  it('refuses a maxTrackedCalls that is not a whole number >= 1, naming it', () => {
+    expect(() => new OtelSpanHandler({ tracerProvider: provider, maxTrackedCalls: 0 })).toThrow(
+      /maxTrackedCalls: expected a whole number >= 1, got 0/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import type { MeterBackend } from '../../meters/backend.js';
-import { BackedMeter, type MeterOptions } from '../../meters/backed-meter.js';
-import { costToUnits } from '../../meters/cost-units.js';
+import { BackedMeter, type MeterOptions } from '../../meters/backed-meter/backed-meter.js';
+import { costToUnits } from '../../meters/counters/cost-units.js';
 import { MeterClosedError, QuotaExceededError, RateLimitedError } from '../../meters/errors.js';
 import type { LimitAlert } from '../../meters/meter.js';
 import { makeCost } from './records.js';

@@ -1,4 +1,6 @@
 import { readEnv } from '../../config/env-vars.js';
+import { backoffDelayMs, sleep, type BackoffOptions } from '../../core/backoff.js';
+import { BoundedMap } from '../../core/bounded-map.js';
 import { newCallId } from '../../core/call-id.js';
 import { ValidationError } from '../../core/errors.js';
 import type { LedgerHandler } from '../../core/handlers.js';
@@ -7,8 +9,8 @@ import type { CallRecord } from '../../core/record.js';
 import { estimateTokens } from '../../tokens/heuristic.js';
 import { MeterClosedError } from '../errors.js';
 import type { Meter, MeterableRecord } from '../meter.js';
-import { cycleAnchorDay, type PeriodInput } from '../period.js';
-import { getDefaultMeter } from './default-meter.js';
+import { cycleAnchorDay, type PeriodInput } from '../counters/period.js';
+import { getDefaultMeter } from '../default-meter.js';
 
 export interface TokenCallbackOptions {
   /** Default: `getDefaultMeter()`. */
@@ -85,12 +87,12 @@ class UserTokenCallback implements TokenCallback {
   private readonly period: PeriodInput;
   private readonly logger: LedgerLogger;
   private readonly retryAttempts: number;
-  private readonly retryDelayMs: number;
+  private readonly retryBackoff: BackoffOptions;
   /**
    * Messages of the calls started with `onLlmStart`, by the id given in `extra` ('' without one),
    * for estimating a prompt from a total; bounded, as an end may never come.
    */
-  private readonly startedMessages = new Map<string, readonly unknown[]>();
+  private readonly startedMessages = new BoundedMap<string, readonly unknown[]>({ maxEntries: MAX_STARTED });
 
   constructor(
     readonly name: string,
@@ -108,7 +110,8 @@ class UserTokenCallback implements TokenCallback {
     this.logger = options.logger ?? silentLogger;
     const env = options.env ?? process.env;
     this.retryAttempts = readEnv(env, 'CALLBACK_RETRY_ATTEMPTS') ?? 3;
-    this.retryDelayMs = readEnv(env, 'CALLBACK_RETRY_DELAY') ?? 100;
+    const retryDelayMs = readEnv(env, 'CALLBACK_RETRY_DELAY') ?? 100;
+    this.retryBackoff = { baseMs: retryDelayMs, maxMs: Math.max(retryDelayMs, MAX_RETRY_DELAY_MS) };
   }
 
   onEnd(record: CallRecord): void {
@@ -120,9 +123,6 @@ class UserTokenCallback implements TokenCallback {
   /** Standalone use, as an LLM client drives callbacks: remembers the prompt. */
   async onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void> {
     const key = startKey(extra);
-    this.startedMessages.delete(key);
-    if (this.startedMessages.size >= MAX_STARTED)
-      this.startedMessages.delete(this.startedMessages.keys().next().value!);
     this.startedMessages.set(key, Array.isArray(messages) ? messages : []);
   }
 
@@ -195,7 +195,7 @@ class UserTokenCallback implements TokenCallback {
     const target = { subject: { dimension: 'user' as const, id: this.userId }, period: this.period };
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.retryAttempts; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+      if (attempt > 0) await sleep(backoffDelayMs(attempt, this.retryBackoff));
       try {
         await meter.count(counted, target);
         lastError = undefined;
@@ -233,6 +233,11 @@ class UserTokenCallback implements TokenCallback {
 
 /** Calls started and not yet ended that a callback remembers the messages of. */
 const MAX_STARTED = 1000;
+/**
+ * No wait between two attempts is longer than this (or than CALLBACK_RETRY_DELAY itself), however
+ * many attempts are configured: doubling 100 times would overflow the timer.
+ */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 function startKey(extra: LlmCallExtra | undefined): string {
   return stringOr(extra?.id) ?? stringOr(extra?.requestId) ?? '';

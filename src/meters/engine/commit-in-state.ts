@@ -1,5 +1,5 @@
 import { countMarker, type CommitEntry, type CounterRef } from '../backend.js';
-import { gcraAdjust } from '../rate-limit/gcra.js';
+import { gcraAdjust } from './gcra.js';
 import type { MeterState } from './meter-state.js';
 import { releaseReservation } from './release-reservation.js';
 

@@ -1,5 +1,5 @@
 import type { CounterField } from '../backend.js';
-import { decodeReservation } from '../reservation-payload.js';
+import { decodeReservation } from './reservation-payload.js';
 import type { MeterState } from './meter-state.js';
 
 /** Gives back what a reservation held on each of its counters. */

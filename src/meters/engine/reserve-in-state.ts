@@ -6,7 +6,7 @@ import {
   type ReserveOutcome,
   type ReservePlan,
 } from '../backend.js';
-import { gcra } from '../rate-limit/gcra.js';
+import { gcra } from './gcra.js';
 import type { MeterState } from './meter-state.js';
 import { sweepExpired } from './release-reservation.js';
 

@@ -1,7 +1,7 @@
 import { addDecimal, formatDecimal, multiplyByInteger, parseDecimal, type Decimal } from '../../core/money.js';
 import type { CallParams, TokenUsage } from '../../core/record.js';
-import { costToUnits } from '../cost-units.js';
-import type { MeteredCall } from '../subject.js';
+import { costToUnits } from '../counters/cost-units.js';
+import type { MeteredCall } from '../counters/subject.js';
 
 /**
  * Anything with the pricer's `calculate` (the pricing module's `createPricer()` fits as is): the

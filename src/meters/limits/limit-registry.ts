@@ -1,10 +1,16 @@
 import { unknownKeyMessage } from '../../core/key-suggestions.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseDecimal, formatDecimal } from '../../core/money.js';
-import { costToUnits, fitsCostScale } from '../cost-units.js';
+import { costToUnits, fitsCostScale } from '../counters/cost-units.js';
 import type { LimitField } from '../errors.js';
-import { parsePeriod, type Period } from '../period.js';
-import { formatSubject, parseSubject, type DimensionValues, type MeteredCall, type Subject } from '../subject.js';
+import { parsePeriod, type Period } from '../counters/period.js';
+import {
+  formatSubject,
+  parseSubject,
+  type DimensionValues,
+  type MeteredCall,
+  type Subject,
+} from '../counters/subject.js';
 import type { Budget, BudgetInput, LimitMode, RateLimit, RateLimitInput } from './limit-types.js';
 
 /** A registered budget with what checking it needs. */

@@ -1,5 +1,5 @@
-import type { PeriodInput } from '../period.js';
-import type { Subject } from '../subject.js';
+import type { PeriodInput } from '../counters/period.js';
+import type { Subject } from '../counters/subject.js';
 
 export type LimitMode = 'hard' | 'soft';
 

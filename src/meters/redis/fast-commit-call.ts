@@ -1,5 +1,5 @@
 import type { CommitEntry, CounterRef } from '../backend.js';
-import { ttlMs } from '../counter-refs.js';
+import { ttlMs } from '../counters/counter-refs.js';
 
 /** Sums at most this long (sign included) are added exactly as doubles by the script: |x| < 10^15. */
 const MAX_DELTA_LENGTH = 15;

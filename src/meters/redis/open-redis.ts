@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { readEnv } from '../../config/env-vars.js';
 import { ConfigError } from '../../core/errors.js';
+import { backoffDelayMs } from '../../core/backoff.js';
 import { MeterUnavailableError } from '../errors.js';
 import type { RedisLike } from './redis-like.js';
 import { redactUrlCredentials } from '../../core/redact-url.js';
@@ -36,14 +37,14 @@ export interface OpenedRedis {
  * already sends a tick's reserves as one script call, and the extra queue only costs time.
  * TCP_NODELAY is ioredis's default.
  */
-const MAX_RECONNECT_DELAY_MS = 250;
+const RECONNECT_BACKOFF = { baseMs: 50, maxMs: 250 };
 const CLIENT_OPTIONS = {
   enableAutoPipelining: false,
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
-  retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.max(0, attempt - 1), MAX_RECONNECT_DELAY_MS),
+  retryStrategy: (attempt: number) => backoffDelayMs(Math.max(1, attempt), RECONNECT_BACKOFF),
 };
 
 /**

@@ -10,7 +10,7 @@ import {
   type ReserveOutcome,
   type ReservePlan,
 } from '../backend.js';
-import { ttlMs } from '../counter-refs.js';
+import { ttlMs } from '../counters/counter-refs.js';
 import { SWEEP_LIMIT } from '../engine/reserve-in-state.js';
 import { MeterUnavailableError, type LimitField } from '../errors.js';
 import { COMMIT_FAST_SCRIPT } from './commit-fast-script.js';

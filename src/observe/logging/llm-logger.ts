@@ -1,4 +1,5 @@
 import { readEnv } from '../../config/env-vars.js';
+import { BoundedMap } from '../../core/bounded-map.js';
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 import { EmojiResolver, type EmojiSet } from './emoji-set.js';
 import { eventSpec, type LLMEventSpec, type LogLevel } from './llm-events.js';
@@ -50,7 +51,7 @@ export class LLMLogger {
   /** The file destination this logger opened, closed by `close()`. */
   private file: ReturnType<typeof pino.destination> | undefined;
   /** Child loggers bound to `{ event, emoji, model, provider }`, by those values. */
-  private readonly bound = new Map<string, Logger>();
+  private readonly bound = new BoundedMap<string, Logger>({ maxEntries: MAX_BOUND_LOGGERS });
 
   constructor(options: LLMLoggerOptions = {}) {
     checkLlmLoggerOptions(options, BUILT_IN_SET_NAMES);
@@ -108,8 +109,7 @@ export class LLMLogger {
     const key = `${event}\u0000${model}\u0000${provider}`;
     let child = this.bound.get(key);
     if (child === undefined) {
-      // Bounded: model names come from callers. Past the cap the cache starts over.
-      if (this.bound.size >= MAX_BOUND_LOGGERS) this.bound.clear();
+      // Bounded: model names come from callers.
       const emoji = this.emojiFor(eventSpec(event), event, model, provider);
       child = this.pino.child(emoji === undefined ? { event, model, provider } : { event, emoji, model, provider });
       this.bound.set(key, child);

@@ -11,7 +11,9 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { BoundedMap } from '../../core/bounded-map.js';
 import type { CallStart } from '../../core/call.js';
+import { ValidationError } from '../../core/errors.js';
 import type { LedgerHandler } from '../../core/handlers.js';
 import type { CallParams, CallRecord } from '../../core/record.js';
 import { operationName, providerName } from '../shared/gen-ai-names.js';
@@ -51,18 +53,30 @@ export class OtelSpanHandler implements LedgerHandler {
   readonly name = 'OtelSpanHandler';
   private readonly tracer: Tracer;
   private readonly redactor: Redactor | undefined;
-  private readonly maxTracked: number;
-  private readonly open = new Map<string, Span>();
+  private readonly open: BoundedMap<string, Span>;
   /** Span contexts of recent calls, by call id: children started later find their parent here. */
-  private readonly known = new Map<string, Context>();
+  private readonly known: BoundedMap<string, Context>;
   /** OTel contexts captured synchronously at call start, until `onStart` uses them. */
-  private readonly captured = new Map<string, Context>();
+  private readonly captured: BoundedMap<string, Context>;
 
   constructor(options: OtelHandlerOptions = {}) {
     this.tracer = options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
     const content = options.captureContent;
     this.redactor = content ? new Redactor(content === true ? {} : content) : undefined;
-    this.maxTracked = options.maxTrackedCalls ?? 10_000;
+    const maxTracked = options.maxTrackedCalls ?? 10_000;
+    if (!Number.isInteger(maxTracked) || maxTracked < 1) {
+      throw new ValidationError('maxTrackedCalls', `expected a whole number >= 1, got ${String(maxTracked)}`);
+    }
+    this.open = new BoundedMap({
+      maxEntries: maxTracked,
+      // A call that never ended (its handle was dropped): its span is ended so it is not held forever.
+      onEvict: (_, span) => {
+        span.setAttribute(LEDGER.status, 'unfinished');
+        span.end();
+      },
+    });
+    this.known = new BoundedMap({ maxEntries: maxTracked });
+    this.captured = new BoundedMap({ maxEntries: maxTracked });
   }
 
   /**
@@ -73,7 +87,7 @@ export class OtelSpanHandler implements LedgerHandler {
   onStartSync(call: CallStart): void {
     const active = otelContext.active();
     if (trace.getSpan(active) === undefined) return;
-    bounded(this.captured, call.id, active, this.maxTracked);
+    this.captured.set(call.id, active);
   }
 
   onStart(call: CallStart): void {
@@ -126,19 +140,12 @@ export class OtelSpanHandler implements LedgerHandler {
   }
 
   private track(callId: string, span: Span): void {
-    if (this.open.size >= this.maxTracked) {
-      // A call that never ended (its handle was dropped): end its span so it is not held forever.
-      const [oldestId, oldest] = this.open.entries().next().value as [string, Span];
-      this.open.delete(oldestId);
-      oldest.setAttribute(LEDGER.status, 'unfinished');
-      oldest.end();
-    }
     this.open.set(callId, span);
     this.remember(callId, span);
   }
 
   private remember(callId: string, span: Span): void {
-    bounded(this.known, callId, trace.setSpan(ROOT_CONTEXT, span), this.maxTracked);
+    this.known.set(callId, trace.setSpan(ROOT_CONTEXT, span));
   }
 
   private startAttributes(call: CallStart | CallRecord): Attributes {
@@ -221,10 +228,4 @@ export function hrTime(epochMs: number): HrTime {
     nanos -= 1_000_000_000;
   }
   return [seconds, nanos];
-}
-
-/** Map.set that drops the oldest entry past `max` (Maps iterate in insertion order). */
-function bounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value as string);
-  map.set(key, value);
 }

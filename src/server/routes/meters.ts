@@ -1,7 +1,7 @@
 import { formatDecimal, parseDecimal, subtractDecimal } from '../../core/money.js';
 import { isLedgerError } from '../../core/errors.js';
 import type { Meter, MeterUsage } from '../../meters/meter.js';
-import type { PeriodInput } from '../../meters/period.js';
+import type { PeriodInput } from '../../meters/counters/period.js';
 import type { Budget } from '../../meters/limits/limit-types.js';
 import type { Access } from '../access.js';
 import { ApiError } from '../api-error.js';
