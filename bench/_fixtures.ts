@@ -7,7 +7,7 @@
  */
 import type { CallInit, CallResult } from '../src/core/call.js';
 import type { CallRecord } from '../src/core/record.js';
-import { uuidv7 } from 'uuidv7';
+import { newCallId } from '../src/core/call-id.js';
 
 const SYSTEM_PROMPTS = [
   'You are a helpful customer support assistant for an online store. Answer briefly and politely.',
@@ -65,7 +65,7 @@ export function buildRecords(count: number, seed = 1): CallRecord[] {
     const model = MODELS[Math.floor(random() * MODELS.length)]!;
     const systemPrompt = SYSTEM_PROMPTS[Math.floor(random() * SYSTEM_PROMPTS.length)]!;
     const startedAtMs = start + index * 1500 + Math.floor(random() * 1000);
-    const id = uuidv7();
+    const id = newCallId();
     if (index % 4 === 0) traceId = id;
     const messages: unknown[] = [{ role: 'user', content: sentence(random, 10 + Math.floor(random() * 8)) }];
     if (random() < 0.5) {
