@@ -129,7 +129,7 @@ class UserTokenCallback implements TokenCallback {
   /**
    * Standalone use: counts the response's tokens for this user. With only a total, the prompt is
    * estimated from the started messages; with no token count at all, both are estimated (prompt
-   * from the messages, completion from `content`), as the seed does. A token count that is not a
+   * from the messages, completion from `content`). A token count that is not a
    * non-negative number is reported (warn) and estimated instead, never counted as 0.
    */
   async onLlmEnd(response: LlmResponseLike, extra: LlmCallExtra = {}): Promise<void> {
