@@ -44,8 +44,8 @@ import type {
   LLMEventSpec as LLMEventSpecNow,
 } from './observe/logging/index.js';
 import type {
-  LlmCallExtra as LLMCallExtraNow,
-  LlmResponseLike as LLMResponseLikeNow,
+  LLMCallExtra as LLMCallExtraNow,
+  LLMResponseLike as LLMResponseLikeNow,
 } from './meters/callbacks/token-callback.js';
 import { tokenUsageFromOpenAI as tokenUsageFromOpenAINow } from './tokens/openai-usage.js';
 

@@ -59,8 +59,8 @@ export {
   createDetailedTokenCallback,
   type TokenCallback,
   type TokenCallbackOptions,
-  type LlmResponseLike as LLMResponseLike,
-  type LlmCallExtra as LLMCallExtra,
+  type LLMResponseLike,
+  type LLMCallExtra,
 } from './callbacks/token-callback.js';
 export { createCompositeCallback, CompositeCallback } from './callbacks/composite-callback.js';
 export { getDefaultMeter, setDefaultMeter } from './default-meter.js';

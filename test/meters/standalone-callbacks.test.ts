@@ -15,17 +15,17 @@ afterEach(async () => {
 });
 
 describe('token callbacks driven standalone, as an LLM client drives them', () => {
-  it("onLlmStart / onLlmEnd with the response dict's tokens_used count the user's usage", async () => {
+  it("onLLMStart / onLLMEnd with the response dict's tokens_used count the user's usage", async () => {
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     const callback = createDetailedTokenCallback('u-7', undefined, { meter }) as Standalone;
-    await callback.onLlmStart([{ role: 'user', content: 'x'.repeat(400) }], { provider: 'openai' });
-    await callback.onLlmEnd({ content: 'answer', tokens_used: 150, model: 'gpt-4o-mini' }, { id: 'call-1' });
+    await callback.onLLMStart([{ role: 'user', content: 'x'.repeat(400) }], { provider: 'openai' });
+    await callback.onLLMEnd({ content: 'answer', tokens_used: 150, model: 'gpt-4o-mini' }, { id: 'call-1' });
     await meter.flush();
     const usage = await meter.get('user:u-7', 'month');
     expect(usage.requests).toBe(1);
     expect(usage.tokens).toMatchObject({ input: 100, output: 50, total: 150 });
     // The same call id again (a duplicate end) is not counted twice.
-    await callback.onLlmEnd({ tokens_used: 150 }, { id: 'call-1' });
+    await callback.onLLMEnd({ tokens_used: 150 }, { id: 'call-1' });
     await meter.flush();
     expect((await meter.get('user:u-7', 'month')).requests).toBe(1);
   });
@@ -33,17 +33,17 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
   it('prompt and completion tokens are taken as given', async () => {
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     const callback = createTokenCallback('u-8', undefined, { meter }) as Standalone;
-    await callback.onLlmEnd({ prompt_tokens: 30, completion_tokens: 12, model: 'm' });
+    await callback.onLLMEnd({ prompt_tokens: 30, completion_tokens: 12, model: 'm' });
     await meter.flush();
     expect((await meter.get('user:u-8', 'month')).tokens).toMatchObject({ input: 30, output: 12, total: 42 });
   });
 
-  it('onLlmError is reported (warn), not silently dropped', async () => {
+  it('onLLMError is reported (warn), not silently dropped', async () => {
     const warnings: string[] = [];
     const logger: LedgerLogger = { ...silentLogger, warn: (_details, message) => warnings.push(message) };
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     const callback = createTokenCallback('u-9', undefined, { meter, logger }) as Standalone;
-    await callback.onLlmError(new Error('429 rate limited'), { model: 'gpt-4o' });
+    await callback.onLLMError(new Error('429 rate limited'), { model: 'gpt-4o' });
     expect(warnings).toEqual([expect.stringContaining('LLM call failed for u-9: 429 rate limited')]);
   });
 
@@ -61,14 +61,14 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
     const logger: LedgerLogger = { ...silentLogger, warn: (_details, message) => warnings.push(message) };
     const env = { CALLBACK_RETRY_ATTEMPTS: '2', CALLBACK_RETRY_DELAY: '1' };
     const callback = createTokenCallback('u-10', undefined, { meter: flaky, logger, env }) as Standalone;
-    await callback.onLlmEnd({ tokens_used: 10 }, { id: 'retry-1' });
+    await callback.onLLMEnd({ tokens_used: 10 }, { id: 'retry-1' });
     expect(calls).toBe(3);
     expect(warnings).toEqual([]);
     await real.flush();
     expect((await real.get('user:u-10', 'month')).requests).toBe(1);
 
     calls = -10; // every attempt fails now
-    await callback.onLlmEnd({ tokens_used: 10 }, { id: 'retry-2' });
+    await callback.onLLMEnd({ tokens_used: 10 }, { id: 'retry-2' });
     expect(calls).toBe(-7); // the first try and two retries
     expect(warnings).toEqual([expect.stringContaining('Failed to record token usage: Error: backend hiccup')]);
   });
@@ -83,8 +83,8 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
   it('a response with no token count is estimated from the messages and the content, not counted as 0', async () => {
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     const callback = createTokenCallback('u-11', undefined, { meter }) as Standalone;
-    await callback.onLlmStart([{ role: 'user', content: 'x'.repeat(80) }]);
-    await callback.onLlmEnd({ content: 'y'.repeat(40), model: 'gpt-4o-mini' });
+    await callback.onLLMStart([{ role: 'user', content: 'x'.repeat(80) }]);
+    await callback.onLLMEnd({ content: 'y'.repeat(40), model: 'gpt-4o-mini' });
     await meter.flush();
     expect((await meter.get('user:u-11', 'month')).tokens).toMatchObject({ input: 20, output: 10, total: 30 });
   });
@@ -94,11 +94,11 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
     const logger: LedgerLogger = { ...silentLogger, warn: (_details, message) => warnings.push(message) };
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     const callback = createTokenCallback('u-12', undefined, { meter, logger }) as Standalone;
-    await callback.onLlmEnd({ content: 'z'.repeat(8), tokens_used: 'many' as unknown as number });
-    await callback.onLlmEnd({ content: 'z'.repeat(8), prompt_tokens: -3, completion_tokens: 5 });
+    await callback.onLLMEnd({ content: 'z'.repeat(8), tokens_used: 'many' as unknown as number });
+    await callback.onLLMEnd({ content: 'z'.repeat(8), prompt_tokens: -3, completion_tokens: 5 });
     await meter.flush();
     expect(warnings).toEqual([
-      expect.stringContaining('tokens_used in the response to onLlmEnd is not a non-negative number'),
+      expect.stringContaining('tokens_used in the response to onLLMEnd is not a non-negative number'),
       expect.stringContaining('prompt_tokens in the response'),
     ]);
     expect(await meter.get('user:u-12', 'month')).toMatchObject({ requests: 2, tokens: { output: 7, total: 7 } });
@@ -107,10 +107,10 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
   it('concurrent calls keep their own prompts when the client passes their ids', async () => {
     meter = createMeter({ backend: 'memory', logger: silentLogger });
     const callback = createDetailedTokenCallback('u-13', undefined, { meter }) as Standalone;
-    await callback.onLlmStart([{ role: 'user', content: 'a'.repeat(400) }], { id: 'c-a' });
-    await callback.onLlmStart([{ role: 'user', content: 'b'.repeat(40) }], { id: 'c-b' });
-    await callback.onLlmEnd({ tokens_used: 150 }, { id: 'c-a' });
-    await callback.onLlmEnd({ tokens_used: 150 }, { id: 'c-b' });
+    await callback.onLLMStart([{ role: 'user', content: 'a'.repeat(400) }], { id: 'c-a' });
+    await callback.onLLMStart([{ role: 'user', content: 'b'.repeat(40) }], { id: 'c-b' });
+    await callback.onLLMEnd({ tokens_used: 150 }, { id: 'c-a' });
+    await callback.onLLMEnd({ tokens_used: 150 }, { id: 'c-b' });
     await meter.flush();
     // 100 + 10 prompt tokens estimated, the rest of each 150 completion.
     expect((await meter.get('user:u-13', 'month')).tokens).toMatchObject({ input: 110, output: 190, total: 300 });
@@ -123,10 +123,10 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
       [
         createTokenCallback('u-14', undefined, { meter }),
         createDetailedTokenCallback('u-14', undefined, { meter }),
-        { name: 'observer', onLlmEnd: async () => void seen.push('end') } as never,
+        { name: 'observer', onLLMEnd: async () => void seen.push('end') } as never,
         {
           name: 'broken',
-          onLlmEnd: async () => {
+          onLLMEnd: async () => {
             throw new Error('observer failed');
           },
         } as never,
@@ -134,11 +134,27 @@ describe('token callbacks driven standalone, as an LLM client drives them', () =
       silentLogger,
     );
 
-    await composite.onLlmStart([{ role: 'user', content: 'q'.repeat(40) }], { provider: 'openai' });
-    await composite.onLlmEnd({ content: 'done', tokens_used: 50, model: 'gpt-4o-mini' }, { provider: 'openai' });
-    await composite.onLlmError(new Error('later failure'));
+    await composite.onLLMStart([{ role: 'user', content: 'q'.repeat(40) }], { provider: 'openai' });
+    await composite.onLLMEnd({ content: 'done', tokens_used: 50, model: 'gpt-4o-mini' }, { provider: 'openai' });
+    await composite.onLLMError(new Error('later failure'));
     await meter.flush();
     expect(seen).toEqual(['end']);
     expect(await meter.get('user:u-14', 'month')).toMatchObject({ requests: 1, tokens: { input: 10, output: 40 } });
+  });
+
+  it('the names from before the rename (onLlmStart / onLlmEnd) still count, on a callback and through a composite', async () => {
+    meter = createMeter({ backend: 'memory', logger: silentLogger });
+    const callback = createTokenCallback('u-15', undefined, { meter });
+    await callback.onLlmStart([{ role: 'user', content: 'q'.repeat(40) }], { id: 'old-1' });
+    await callback.onLlmEnd({ tokens_used: 30 }, { id: 'old-1' });
+    const seen: string[] = [];
+    const composite = new CompositeCallback(
+      [{ name: 'written-before', onLlmEnd: async () => void seen.push('old end') } as never],
+      silentLogger,
+    );
+    await composite.onLLMEnd({ tokens_used: 5 }, { id: 'old-2' });
+    await meter.flush();
+    expect(seen).toEqual(['old end']);
+    expect(await meter.get('user:u-15', 'month')).toMatchObject({ requests: 1, tokens: { total: 30 } });
   });
 });

@@ -3,13 +3,17 @@ import { newCallId } from '../../core/call-id.js';
 import { handlerName, type LedgerHandler } from '../../core/handlers.js';
 import { consoleLogger, type LedgerLogger } from '../../core/logger.js';
 import type { CallRecord } from '../../core/record.js';
-import type { LlmCallExtra, LlmResponseLike } from './token-callback.js';
+import type { LLMCallExtra, LLMResponseLike } from './token-callback.js';
 
 /** A handler an LLM client drives itself (the token callbacks): the composite forwards these calls. */
 interface Standalone {
-  onLlmStart?(messages: readonly unknown[], extra?: LlmCallExtra): unknown;
-  onLlmEnd?(response: LlmResponseLike, extra?: LlmCallExtra): unknown;
-  onLlmError?(error: unknown, extra?: LlmCallExtra): unknown;
+  onLLMStart?(messages: readonly unknown[], extra?: LLMCallExtra): unknown;
+  onLLMEnd?(response: LLMResponseLike, extra?: LLMCallExtra): unknown;
+  onLLMError?(error: unknown, extra?: LLMCallExtra): unknown;
+  // Handlers written before the rename still work.
+  onLlmStart?(messages: readonly unknown[], extra?: LLMCallExtra): unknown;
+  onLlmEnd?(response: LLMResponseLike, extra?: LLMCallExtra): unknown;
+  onLlmError?(error: unknown, extra?: LLMCallExtra): unknown;
 }
 
 /**
@@ -69,18 +73,42 @@ export class CompositeCallback implements LedgerHandler {
   }
 
   /** Standalone use, as an LLM client drives callbacks: every handler that has it, in parallel. */
-  onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void> {
-    return this.fanOut('onLlmStart', (handler) => (handler as Standalone).onLlmStart?.(messages, extra));
+  onLLMStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void> {
+    return this.fanOut('onLLMStart', (handler) => {
+      const h = handler as Standalone;
+      return h.onLLMStart ? h.onLLMStart(messages, extra) : h.onLlmStart?.(messages, extra);
+    });
   }
 
-  onLlmEnd(response: LlmResponseLike, extra?: LlmCallExtra): Promise<void> {
+  onLLMEnd(response: LLMResponseLike, extra?: LLMCallExtra): Promise<void> {
     // One id for the call, so that two counters of the same user (token and detailed) count it once.
     const withId = extra?.id || extra?.requestId ? extra : { ...extra, id: newCallId() };
-    return this.fanOut('onLlmEnd', (handler) => (handler as Standalone).onLlmEnd?.(response, withId));
+    return this.fanOut('onLLMEnd', (handler) => {
+      const h = handler as Standalone;
+      return h.onLLMEnd ? h.onLLMEnd(response, withId) : h.onLlmEnd?.(response, withId);
+    });
   }
 
-  onLlmError(error: unknown, extra?: LlmCallExtra): Promise<void> {
-    return this.fanOut('onLlmError', (handler) => (handler as Standalone).onLlmError?.(error, extra));
+  onLLMError(error: unknown, extra?: LLMCallExtra): Promise<void> {
+    return this.fanOut('onLLMError', (handler) => {
+      const h = handler as Standalone;
+      return h.onLLMError ? h.onLLMError(error, extra) : h.onLlmError?.(error, extra);
+    });
+  }
+
+  /** @deprecated Renamed `onLLMStart`; the old name goes away in the next minor version. */
+  onLlmStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void> {
+    return this.onLLMStart(messages, extra);
+  }
+
+  /** @deprecated Renamed `onLLMEnd`; the old name goes away in the next minor version. */
+  onLlmEnd(response: LLMResponseLike, extra?: LLMCallExtra): Promise<void> {
+    return this.onLLMEnd(response, extra);
+  }
+
+  /** @deprecated Renamed `onLLMError`; the old name goes away in the next minor version. */
+  onLlmError(error: unknown, extra?: LLMCallExtra): Promise<void> {
+    return this.onLLMError(error, extra);
   }
 
   private async fanOut(method: string, run: (handler: LedgerHandler) => unknown): Promise<void> {

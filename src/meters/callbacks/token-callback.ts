@@ -21,8 +21,8 @@ export interface TokenCallbackOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** The response dict an LLM client hands to `onLlmEnd`: `content`, `tokens_used`, `model`, or the split. */
-export interface LlmResponseLike {
+/** The response dict an LLM client hands to `onLLMEnd`: `content`, `tokens_used`, `model`, or the split. */
+export interface LLMResponseLike {
   content?: unknown;
   model?: string;
   tokens_used?: number;
@@ -33,13 +33,19 @@ export interface LlmResponseLike {
 
 /** A ledger handler that also works standalone, driven by an LLM client's own callback calls. */
 export interface TokenCallback extends LedgerHandler {
-  onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void>;
-  onLlmEnd(response: LlmResponseLike, extra?: LlmCallExtra): Promise<void>;
-  onLlmError(error: unknown, extra?: LlmCallExtra): Promise<void>;
+  onLLMStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void>;
+  onLLMEnd(response: LLMResponseLike, extra?: LLMCallExtra): Promise<void>;
+  onLLMError(error: unknown, extra?: LLMCallExtra): Promise<void>;
+  /** @deprecated Renamed `onLLMStart`; the old name goes away in the next minor version. */
+  onLlmStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void>;
+  /** @deprecated Renamed `onLLMEnd`; the old name goes away in the next minor version. */
+  onLlmEnd(response: LLMResponseLike, extra?: LLMCallExtra): Promise<void>;
+  /** @deprecated Renamed `onLLMError`; the old name goes away in the next minor version. */
+  onLlmError(error: unknown, extra?: LLMCallExtra): Promise<void>;
 }
 
 /** The extra arguments of the standalone handlers (`**kwargs`): the call's id makes counting idempotent. */
-export interface LlmCallExtra {
+export interface LLMCallExtra {
   id?: string;
   requestId?: string;
   provider?: string;
@@ -89,7 +95,7 @@ class UserTokenCallback implements TokenCallback {
   private readonly retryAttempts: number;
   private readonly retryBackoff: BackoffOptions;
   /**
-   * Messages of the calls started with `onLlmStart`, by the id given in `extra` ('' without one),
+   * Messages of the calls started with `onLLMStart`, by the id given in `extra` ('' without one),
    * for estimating a prompt from a total; bounded, as an end may never come.
    */
   private readonly startedMessages = new BoundedMap<string, readonly unknown[]>({ maxEntries: MAX_STARTED });
@@ -121,7 +127,22 @@ class UserTokenCallback implements TokenCallback {
   }
 
   /** Standalone use, as an LLM client drives callbacks: remembers the prompt. */
-  async onLlmStart(messages: readonly unknown[], extra?: LlmCallExtra): Promise<void> {
+  /** @deprecated Renamed `onLLMStart`. */
+  onLlmStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void> {
+    return this.onLLMStart(messages, extra);
+  }
+
+  /** @deprecated Renamed `onLLMEnd`. */
+  onLlmEnd(response: LLMResponseLike, extra?: LLMCallExtra): Promise<void> {
+    return this.onLLMEnd(response, extra);
+  }
+
+  /** @deprecated Renamed `onLLMError`. */
+  onLlmError(error: unknown, extra?: LLMCallExtra): Promise<void> {
+    return this.onLLMError(error, extra);
+  }
+
+  async onLLMStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void> {
     const key = startKey(extra);
     this.startedMessages.set(key, Array.isArray(messages) ? messages : []);
   }
@@ -132,7 +153,7 @@ class UserTokenCallback implements TokenCallback {
    * from the messages, completion from `content`). A token count that is not a
    * non-negative number is reported (warn) and estimated instead, never counted as 0.
    */
-  async onLlmEnd(response: LlmResponseLike, extra: LlmCallExtra = {}): Promise<void> {
+  async onLLMEnd(response: LLMResponseLike, extra: LLMCallExtra = {}): Promise<void> {
     const key = startKey(extra);
     // A composite gives the end an id its start did not have.
     const startedKey = this.startedMessages.has(key) ? key : '';
@@ -142,7 +163,7 @@ class UserTokenCallback implements TokenCallback {
     if (read.invalid.length > 0) {
       this.logger.warn(
         { userId: this.userId, fields: read.invalid },
-        `llm-ledger token callback: ${read.invalid.join(', ')} in the response to onLlmEnd is not a ` +
+        `llm-ledger token callback: ${read.invalid.join(', ')} in the response to onLLMEnd is not a ` +
           'non-negative number of tokens; the tokens were estimated instead',
       );
     }
@@ -181,7 +202,7 @@ class UserTokenCallback implements TokenCallback {
   }
 
   /** Standalone use: a failed call is logged at warn level; nothing is counted. */
-  async onLlmError(error: unknown, extra: LlmCallExtra = {}): Promise<void> {
+  async onLLMError(error: unknown, extra: LLMCallExtra = {}): Promise<void> {
     this.startedMessages.delete(startKey(extra));
     this.logger.warn(
       { userId: this.userId, error, model: extra.model, provider: extra.provider },
@@ -239,7 +260,7 @@ const MAX_STARTED = 1000;
  */
 const MAX_RETRY_DELAY_MS = 30_000;
 
-function startKey(extra: LlmCallExtra | undefined): string {
+function startKey(extra: LLMCallExtra | undefined): string {
   return stringOr(extra?.id) ?? stringOr(extra?.requestId) ?? '';
 }
 
@@ -255,7 +276,7 @@ interface ResponseTokens {
   invalid: string[];
 }
 
-function responseTokens(response: LlmResponseLike | undefined): ResponseTokens {
+function responseTokens(response: LLMResponseLike | undefined): ResponseTokens {
   const invalid: string[] = [];
   const usage = isObject(response?.usage) ? response.usage : undefined;
   const count = (name: string, value: unknown) => {
