@@ -29,7 +29,8 @@ export interface ModelMatch {
   fromConfig: boolean;
 }
 
-export interface ResolverParts {
+/** Where the resolver looks up a model: the catalog, the user's `models:`, the deployment map. */
+export interface ResolverSources {
   catalog: CatalogIndex | null;
   configModels: readonly CatalogModel[];
   deployments: ReadonlyMap<string, Deployment>;
@@ -55,8 +56,8 @@ export class ModelResolver {
   private readonly memo = new BoundedMap<string, readonly ModelMatch[]>({ maxEntries: MAX_MEMO_ENTRIES });
   private readonly configKeys = new Map<string, CatalogModel>();
 
-  constructor(private readonly parts: ResolverParts) {
-    for (const model of parts.configModels) {
+  constructor(private readonly sources: ResolverSources) {
+    for (const model of sources.configModels) {
       for (const name of [model.id.toLowerCase(), ...model.aliases]) this.indexConfigName(name, model);
     }
   }
@@ -81,13 +82,13 @@ export class ModelResolver {
 
   private lookup(providerRaw: string, model: string, steps?: string[]): ModelMatch[] {
     const name = normalizeModelName(model);
-    const hint = catalogProviderId(providerRaw, this.parts.providerIds);
+    const hint = catalogProviderId(providerRaw, this.sources.providerIds);
     const rawProvider = providerRaw.trim().toLowerCase();
     steps?.push(
       `looking up "${name}" for provider "${rawProvider || 'unknown'}"` +
         (hint && hint !== rawProvider ? ` (catalog provider "${hint}")` : ''),
     );
-    const deployment = this.findKeyed(this.parts.deployments, rawProvider, hint, name);
+    const deployment = this.findKeyed(this.sources.deployments, rawProvider, hint, name);
     if (deployment) {
       const targetHint = deployment.provider ?? rawProvider;
       steps?.push(
@@ -104,7 +105,7 @@ export class ModelResolver {
   }
 
   private lookupName(rawProvider: string, name: string, steps?: string[]): ModelMatch[] {
-    const hint = catalogProviderId(rawProvider, this.parts.providerIds);
+    const hint = catalogProviderId(rawProvider, this.sources.providerIds);
     const matches: ModelMatch[] = [];
     const configModel = this.findKeyed(this.configKeys, rawProvider, hint, name);
     if (configModel) {
@@ -119,7 +120,7 @@ export class ModelResolver {
     } else {
       steps?.push('no llm_config.yaml price for this name');
     }
-    const catalog = this.parts.catalog;
+    const catalog = this.sources.catalog;
     if (!catalog) {
       steps?.push('the built-in catalog is off (pricing.custom_prices_only)');
       return matches;
@@ -136,7 +137,7 @@ export class ModelResolver {
     steps?: string[],
   ): ModelMatch | undefined {
     const tried = new Set<IndexedProvider>();
-    const prefix = splitProviderPrefix(name, this.parts.providerIds);
+    const prefix = splitProviderPrefix(name, this.sources.providerIds);
     const attempt = (providers: IndexedProvider[], candidate: string, patterns: boolean, why: string) => {
       for (const [index, provider] of providers.entries()) {
         tried.add(provider);
@@ -266,10 +267,10 @@ export class ModelResolver {
       if (!this.configKeys.has(key)) this.configKeys.set(key, model);
     };
     add(name);
-    const prefix = splitProviderPrefix(name, this.parts.providerIds);
+    const prefix = splitProviderPrefix(name, this.sources.providerIds);
     if (prefix) add(`${prefix.provider}/${prefix.rest}`);
     else if (model.provider) {
-      add(`${catalogProviderId(model.provider, this.parts.providerIds) ?? model.provider}/${name}`);
+      add(`${catalogProviderId(model.provider, this.sources.providerIds) ?? model.provider}/${name}`);
     }
   }
 
@@ -286,7 +287,7 @@ export class ModelResolver {
     }
     const bare = map.get(name);
     if (bare !== undefined) return bare;
-    const prefix = splitProviderPrefix(name, this.parts.providerIds);
+    const prefix = splitProviderPrefix(name, this.sources.providerIds);
     return prefix ? map.get(`${prefix.provider}/${prefix.rest}`) : undefined;
   }
 }
