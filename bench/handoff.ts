@@ -27,7 +27,9 @@ export async function main(): Promise<void> {
   const records = buildRecords(RECORDS);
   const worker = new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true });
   const bytes = Buffer.byteLength(JSON.stringify(records)) / RECORDS;
-  process.stdout.write(`${RECORDS.toLocaleString('en-US')} records of ~${Math.round(bytes)} bytes of JSON, best of ${ROUNDS} rounds\n`);
+  process.stdout.write(
+    `${RECORDS.toLocaleString('en-US')} records of ~${Math.round(bytes)} bytes of JSON, best of ${ROUNDS} rounds\n`,
+  );
 
   const clone = (): number => {
     const before = threadCpuNs();
@@ -71,7 +73,8 @@ export async function main(): Promise<void> {
     ['RecordDecoder (runs in the worker) [reference]', best(decode)],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
-  for (const [name, us] of rows) process.stdout.write(`${name.padEnd(width)}  ${us.toFixed(2).padStart(6)} µs/record\n`);
+  for (const [name, us] of rows)
+    process.stdout.write(`${name.padEnd(width)}  ${us.toFixed(2).padStart(6)} µs/record\n`);
   process.stdout.write(`encoder / structured clone: ${(rows[1]![1] / rows[0]![1]).toFixed(2)}\n`);
   await worker.terminate();
 }

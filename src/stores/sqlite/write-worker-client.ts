@@ -87,7 +87,7 @@ export class WriteWorkerClient {
 
   /** Encodes `records` into the shared buffer a chunk at a time, each read by the worker before the next. */
   private async send(id: number, records: readonly CallRecord[]): Promise<void> {
-    for (let index = 0; index < records.length; ) {
+    for (let index = 0; index < records.length;) {
       // The worker died (the write is failed already) or was replaced meanwhile.
       const worker = this.worker;
       const encoder = this.encoder;
