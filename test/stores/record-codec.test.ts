@@ -85,8 +85,10 @@ describe('RecordEncoder and RecordDecoder', () => {
   it('keep nulls, undefined apart from absent fields, -0, NaN, infinities, holes and deep nesting', () => {
     let deep: Record<string, unknown> = { leaf: [1, null, 'two'] };
     for (let level = 0; level < 40; level++) deep = { level, child: deep };
+    const list: unknown[] = [undefined, null];
+    list[3] = 3; // index 2 is a hole
     const record = makeRecord({
-      metadata: { nothing: null, missing: undefined, deep, list: [undefined, null, , 3] as unknown[] },
+      metadata: { nothing: null, missing: undefined, deep, list },
       params: {
         temperature: -0,
         topP: Number.NaN,
