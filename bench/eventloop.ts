@@ -146,12 +146,11 @@ async function run(
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const total = Math.min(inits.length, Math.round(CALLS_PER_SECOND * SECONDS));
   let issued = 0;
-  let lockReleased: Promise<void> | undefined;
+  // The lock is awaited to its end even when taking it was slow (a loaded machine can take seconds
+  // to start the holder): otherwise the flush could run before it and the count miss its writes.
+  let lockReleased: Promise<Promise<void>> | undefined;
   const lockTimer = lockPath
-    ? setTimeout(
-        () => void holdWriteLock(lockPath, LOCK_SECONDS).then((released) => (lockReleased = released)),
-        LOCK_AT_MS,
-      )
+    ? setTimeout(() => (lockReleased = holdWriteLock(lockPath, LOCK_SECONDS)), LOCK_AT_MS)
     : undefined;
   const gc = observeGc();
   const gaps: Array<{ start: number; end: number }> = [];
@@ -175,7 +174,8 @@ async function run(
   });
   histogram.disable();
   clearTimeout(lockTimer);
-  await lockReleased;
+  if (lockPath && lockReleased === undefined) lockReleased = holdWriteLock(lockPath, LOCK_SECONDS);
+  await await lockReleased;
   await ledger?.flush();
   const cpuNs = mainThreadCpuNs() - cpuBefore;
   // Without a ledger, "stored" says every input was read (each adds at least 1 to `touched`).
