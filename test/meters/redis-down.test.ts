@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerLogger } from '../../src/core/logger.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createLedger } from '../../src/create-ledger.js';
@@ -12,23 +11,17 @@ import type { CreatedLedger } from '../../src/ledger-options.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import { MeterUnavailableError, QuotaExceededError } from '../../src/meters/errors.js';
 import type { Meter } from '../../src/meters/meter.js';
-import { canRunRedisServer, freePort, OwnRedisServer } from './support/own-redis-server.js';
+import {
+  ownRedisServerAvailable,
+  REDIS_SERVER_REQUIRED,
+  until,
+  useOwnRedisServer,
+} from '../support/own-redis-suite.js';
 
 /** 25 input tokens counted and 25 output: each call reserves 50 tokens; it uses 150. */
 const ESTIMATE = { countInputTokens: () => 25, defaultMaxOutputTokens: 25 };
-const REQUIRED = process.env.CI === 'true';
 const tsxLoader = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
-const available = await canRunRedisServer();
-if (!available && !REQUIRED)
-  console.warn('[skipped] Redis down: no redis-server binary (set CI=true to make this a failure)');
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const available = await ownRedisServerAvailable('Redis down');
 
 function capturingLogger(): LedgerLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -36,25 +29,12 @@ function capturingLogger(): LedgerLogger & { lines: string[] } {
   return { lines, debug: keep, info: keep, warn: keep, error: keep };
 }
 
-describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-server of its own)', () => {
-  let server: OwnRedisServer;
-  let directory: string;
-  const opened: Array<{ close(): Promise<void> }> = [];
-
-  beforeAll(async () => {
-    if (!available) throw new Error('redis-server is not installed; CI=true requires it');
-    server = new OwnRedisServer(await freePort());
-    directory = mkdtempSync(join(tmpdir(), 'llm-ledger-redis-down-'));
-  });
-  afterEach(async () => {
-    for (const item of opened.splice(0).reverse()) await item.close();
-    await server.stop();
-  });
-  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+describe.skipIf(!available && !REDIS_SERVER_REQUIRED)('the meter with Redis down (a redis-server of its own)', () => {
+  const redis = useOwnRedisServer(available, 'llm-ledger-redis-down-');
 
   const meterFor = (options: { failOpen?: boolean; spool?: string; logger?: LedgerLogger } = {}): Meter =>
     createMeter({
-      backend: server.url,
+      backend: redis.server.url,
       logger: options.logger ?? silentLogger,
       estimate: ESTIMATE,
       failOpen: options.failOpen,
@@ -62,11 +42,7 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
       spool: options.spool === undefined ? undefined : new FileSpool({ directory: options.spool }),
       limits: { budgets: [{ subject: 'user:*', period: 'day', maxTokens: 300, mode: 'hard' }] },
     });
-  const ledgerWith = (meter: Meter): CreatedLedger => {
-    const ledger = createLedger({ store: 'memory', configFile: false, env: {}, logger: silentLogger, meter });
-    opened.push(ledger);
-    return ledger;
-  };
+  const ledgerWith = (meter: Meter): CreatedLedger => redis.ledgerWith(meter);
   const call150 = (ledger: CreatedLedger, userId = 'u-1') =>
     ledger.logCall({ model: 'm', provider: 'p', userId }, (call) => {
       call.complete({ responseMessage: 'ok', tokens: { input: 100, output: 50 } });
@@ -74,7 +50,7 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
 
   it('down at start: calls do not wait for a connect timeout, overspend is reported, and the spooled settlements apply once when Redis returns', async () => {
     const logger = capturingLogger();
-    const meter = meterFor({ spool: join(directory, 'spool-1'), logger });
+    const meter = meterFor({ spool: join(redis.directory, 'spool-1'), logger });
     const ledger = ledgerWith(meter);
 
     await call150(ledger); // finds out that Redis is not there (connection refused)
@@ -97,7 +73,7 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
     expect(health.meter.error).toMatch(/down/);
     await expect(meter.get('user:u-1', 'day')).rejects.toBeInstanceOf(MeterUnavailableError);
 
-    await server.start();
+    await redis.server.start();
     await until(async () => meter.stats().pendingReplay === 0 && meter.stats().spooled === 0);
     expect(meter.stats()).toMatchObject({ backendDown: false, applied: 31, duplicates: 0 });
     expect(await meter.get('user:u-1', 'day')).toMatchObject({ requests: 31, tokens: { total: 4650 } });
@@ -122,21 +98,21 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
   });
 
   it('Redis stopped mid-run and restarted: usage of the outage is applied once, without replayRecords()', async () => {
-    await server.start();
+    await redis.server.start();
     const logger = capturingLogger();
-    const meter = meterFor({ spool: join(directory, 'spool-2'), logger });
+    const meter = meterFor({ spool: join(redis.directory, 'spool-2'), logger });
     meter.limits.set({ subject: 'user:*', period: 'day', maxTokens: 1_000_000, mode: 'hard' });
     const ledger = ledgerWith(meter);
     for (let index = 0; index < 3; index++) await call150(ledger);
     await ledger.flush();
     expect(await meter.get('user:u-1', 'day')).toMatchObject({ requests: 3, reserved: { requests: 0 } });
 
-    await server.stop();
+    await redis.server.stop();
     for (let index = 0; index < 5; index++) await call150(ledger);
     await ledger.flush();
     expect(meter.stats()).toMatchObject({ backendDown: true, pendingReplay: 5, spooled: 5 });
 
-    await server.start(); // empty: nothing persisted
+    await redis.server.start(); // empty: nothing persisted
     await until(() => meter.stats().pendingReplay === 0 && meter.stats().spooled === 0 && !meter.stats().backendDown);
     expect(await meter.get('user:u-1', 'day')).toMatchObject({ requests: 5, tokens: { total: 750 } });
     await ledger.flush();
@@ -145,41 +121,40 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
   });
 
   it('settlements spooled by a process that stopped while Redis was down are applied, once, by the next one', async () => {
-    const spoolDirectory = join(directory, 'spool-3');
+    const spoolDirectory = join(redis.directory, 'spool-3');
     const logger = capturingLogger();
     const first = ledgerWith(meterFor({ spool: spoolDirectory, logger }));
     for (let index = 0; index < 4; index++) await call150(first, 'u-9');
     await first.close();
     expect(logger.lines.some((line) => /kept in the spool/.test(line))).toBe(true);
 
-    await server.start();
+    await redis.server.start();
     const second = meterFor({ spool: spoolDirectory });
-    opened.push(second);
+    redis.track(second);
     await until(async () => second.stats().spooled === 0);
     expect(await second.get('user:u-9', 'day')).toMatchObject({ requests: 4, tokens: { total: 600 } });
     expect(second.stats()).toMatchObject({ applied: 4, duplicates: 0 });
-    await second.close();
-    opened.pop();
+    await redis.closeNow(second);
 
     const third = meterFor({ spool: spoolDirectory });
-    opened.push(third);
+    redis.track(third);
     await third.flush();
     expect(third.stats()).toMatchObject({ applied: 0, spooled: 0 });
     expect((await third.get('user:u-9', 'day')).requests).toBe(4);
   });
 
   it("a ledger's own Redis meter keeps its settlements in the ledger's spool directory while Redis is down", async () => {
-    const cwd = mkdtempSync(join(directory, 'ledger-'));
+    const cwd = mkdtempSync(join(redis.directory, 'ledger-'));
     const ledger = createLedger({
       store: 'memory',
       configFile: false,
       env: {},
       cwd,
       logger: silentLogger,
-      meter: server.url,
+      meter: redis.server.url,
       shutdownHooks: false,
     });
-    opened.push(ledger);
+    redis.track(ledger);
     ledger.limits!.set({ subject: 'user:*', period: 'day', maxTokens: 300, mode: 'hard' });
     for (let index = 0; index < 3; index++) await call150(ledger, 'u-5');
     await ledger.flush();
@@ -189,7 +164,7 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
   });
 
   it('`llm-ledger usage` against an unreachable meter exits with a clear error instead of hanging', async () => {
-    const cwd = mkdtempSync(join(directory, 'cli-'));
+    const cwd = mkdtempSync(join(redis.directory, 'cli-'));
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
         execFile(
@@ -200,11 +175,11 @@ describe.skipIf(!available && !REQUIRED)('the meter with Redis down (a redis-ser
           (error, stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stdout, stderr }),
         );
       });
-    const strict = await run(['--meter', `${server.url}/0`, '--source', 'meter']);
+    const strict = await run(['--meter', `${redis.server.url}/0`, '--source', 'meter']);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/meter at redis:\/\/127\.0\.0\.1:\d+\/0 is unavailable \(.*ECONNREFUSED/);
     // --source auto falls back to the ledger's records (here there is no database: that is the error).
-    const fallback = await run(['--meter', `${server.url}/0`, '--json']);
+    const fallback = await run(['--meter', `${redis.server.url}/0`, '--json']);
     expect(fallback.code).not.toBeNull();
     expect(fallback.stderr).toMatch(/unavailable; computing from the ledger's records/);
   });

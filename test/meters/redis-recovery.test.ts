@@ -1,14 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
-import { createLedger } from '../../src/create-ledger.js';
 import { FileSpool } from '../../src/delivery/file-spool.js';
 import type { CreatedLedger } from '../../src/ledger-options.js';
 import { createMeter } from '../../src/meters/create-meter.js';
 import type { Meter } from '../../src/meters/meter.js';
-import { canRunRedisServer, freePort, OwnRedisServer } from './support/own-redis-server.js';
+import {
+  ownRedisServerAvailable,
+  REDIS_SERVER_REQUIRED,
+  until,
+  useOwnRedisServer,
+} from '../support/own-redis-suite.js';
 
 /**
  * How soon the meter notices that Redis is back. Until it does, every gated call goes ahead
@@ -16,114 +18,89 @@ import { canRunRedisServer, freePort, OwnRedisServer } from './support/own-redis
  * keep coming at a steady pace through a 3 s outage (long enough for a backoff to grow to seconds)
  * and the restart, with a redis-server of the test's own on its own port.
  */
-const REQUIRED = process.env.CI === 'true';
-const available = await canRunRedisServer();
-if (!available && !REQUIRED)
-  console.warn('[skipped] Redis recovery: no redis-server binary (set CI=true to make this a failure)');
+const available = await ownRedisServerAvailable('Redis recovery');
 
 const DOWN_MS = 3_000;
 const CALL_EVERY_MS = 10;
 /** The breaker probes every 250 ms and the client reconnects within 250 ms: well under a second. */
 const RECOVERY_GOAL_MS = 1_000;
 
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+describe.skipIf(!available && !REDIS_SERVER_REQUIRED)(
+  'the meter when Redis comes back (a redis-server of its own)',
+  () => {
+    const redis = useOwnRedisServer(available, 'llm-ledger-redis-recovery-');
 
-describe.skipIf(!available && !REQUIRED)('the meter when Redis comes back (a redis-server of its own)', () => {
-  let server: OwnRedisServer;
-  let directory: string;
-  const opened: Array<{ close(): Promise<void> }> = [];
+    const meterFor = (spool: string): Meter =>
+      createMeter({
+        backend: redis.server.url,
+        logger: silentLogger,
+        estimate: { countInputTokens: () => 100, defaultMaxOutputTokens: 50 },
+        spool: new FileSpool({ directory: join(redis.directory, spool) }),
+        limits: { budgets: [{ subject: 'user:*', period: 'day', maxTokens: 10_000_000, mode: 'hard' }] },
+      });
+    const ledgerWith = (meter: Meter): CreatedLedger => redis.ledgerWith(meter);
+    const call150 = (ledger: CreatedLedger) =>
+      ledger.logCall({ model: 'm', provider: 'p', userId: 'u-1' }, (call) => {
+        call.complete({ responseMessage: 'ok', tokens: { input: 100, output: 50 } });
+      });
 
-  beforeAll(async () => {
-    if (!available) throw new Error('redis-server is not installed; CI=true requires it');
-    server = new OwnRedisServer(await freePort());
-    directory = mkdtempSync(join(tmpdir(), 'llm-ledger-redis-recovery-'));
-  });
-  afterEach(async () => {
-    for (const item of opened.splice(0).reverse()) await item.close();
-    await server.stop();
-  });
-  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+    it('closes the breaker within a second of the restart, deciding each call in under a millisecond meanwhile, and applies the outage usage once', async () => {
+      await redis.server.start();
+      const meter = meterFor('spool-recovery');
+      const ledger = ledgerWith(meter);
+      for (let index = 0; index < 5; index++) await call150(ledger);
+      await ledger.flush();
 
-  const meterFor = (spool: string): Meter =>
-    createMeter({
-      backend: server.url,
-      logger: silentLogger,
-      estimate: { countInputTokens: () => 100, defaultMaxOutputTokens: 50 },
-      spool: new FileSpool({ directory: join(directory, spool) }),
-      limits: { budgets: [{ subject: 'user:*', period: 'day', maxTokens: 10_000_000, mode: 'hard' }] },
-    });
-  const ledgerWith = (meter: Meter): CreatedLedger => {
-    const ledger = createLedger({ store: 'memory', configFile: false, env: {}, logger: silentLogger, meter });
-    opened.push(ledger);
-    return ledger;
-  };
-  const call150 = (ledger: CreatedLedger) =>
-    ledger.logCall({ model: 'm', provider: 'p', userId: 'u-1' }, (call) => {
-      call.complete({ responseMessage: 'ok', tokens: { input: 100, output: 50 } });
-    });
+      await redis.server.stop();
+      // Steady traffic through the outage and the restart; each call's meter decision is timed.
+      let calls = 0;
+      let stopping = false;
+      const decisions: number[] = [];
+      const traffic = (async () => {
+        while (!stopping) {
+          const started = performance.now();
+          await call150(ledger);
+          if (meter.stats().backendDown) decisions.push(performance.now() - started);
+          calls += 1;
+          await new Promise((resolve) => setTimeout(resolve, CALL_EVERY_MS));
+        }
+      })();
+      await until(() => meter.stats().backendDown, 15_000, 5);
+      await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
+      await redis.server.start();
+      const restarted = performance.now();
+      const unreservedAtRestart = meter.stats().unreserved;
+      await until(() => !meter.stats().backendDown, 15_000, 5);
+      const recoveryMs = performance.now() - restarted;
+      const unreservedAfterRestart = meter.stats().unreserved - unreservedAtRestart;
+      const spooledAtRecovery = meter.stats().spooled;
+      await until(() => meter.stats().pendingReplay === 0 && meter.stats().spooled === 0, 15_000, 5);
+      const drainMs = performance.now() - restarted - recoveryMs;
+      stopping = true;
+      await traffic;
+      await ledger.flush();
 
-  it('closes the breaker within a second of the restart, deciding each call in under a millisecond meanwhile, and applies the outage usage once', async () => {
-    await server.start();
-    const meter = meterFor('spool-recovery');
-    const ledger = ledgerWith(meter);
-    for (let index = 0; index < 5; index++) await call150(ledger);
-    await ledger.flush();
-
-    await server.stop();
-    // Steady traffic through the outage and the restart; each call's meter decision is timed.
-    let calls = 0;
-    let stopping = false;
-    const decisions: number[] = [];
-    const traffic = (async () => {
-      while (!stopping) {
-        const started = performance.now();
-        await call150(ledger);
-        if (meter.stats().backendDown) decisions.push(performance.now() - started);
-        calls += 1;
-        await new Promise((resolve) => setTimeout(resolve, CALL_EVERY_MS));
-      }
-    })();
-    await until(() => meter.stats().backendDown);
-    await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
-    await server.start();
-    const restarted = performance.now();
-    const unreservedAtRestart = meter.stats().unreserved;
-    await until(() => !meter.stats().backendDown);
-    const recoveryMs = performance.now() - restarted;
-    const unreservedAfterRestart = meter.stats().unreserved - unreservedAtRestart;
-    const spooledAtRecovery = meter.stats().spooled;
-    await until(() => meter.stats().pendingReplay === 0 && meter.stats().spooled === 0);
-    const drainMs = performance.now() - restarted - recoveryMs;
-    stopping = true;
-    await traffic;
-    await ledger.flush();
-
-    console.log(
-      `Redis back after ${DOWN_MS} ms down: breaker closed ${recoveryMs.toFixed(0)} ms after the restart; ` +
-        `${unreservedAfterRestart} calls (${unreservedAfterRestart * 150} tokens) went ahead unreserved meanwhile; ` +
-        `median decision while down ${median(decisions).toFixed(3)} ms over ${decisions.length} calls; ` +
-        `${spooledAtRecovery} spooled settlements applied ${drainMs.toFixed(0)} ms after the breaker closed`,
-    );
-    expect(recoveryMs).toBeLessThan(RECOVERY_GOAL_MS);
-    // The outage's settlements are applied as soon as Redis answers, while calls go on.
-    expect(spooledAtRecovery).toBeGreaterThan(0);
-    expect(drainMs).toBeLessThan(RECOVERY_GOAL_MS);
-    // A whole call (wrapper, record, meter) while the meter is down: the meter adds no wait.
-    expect(median(decisions)).toBeLessThan(1);
-    const stats = meter.stats();
-    expect(stats).toMatchObject({ backendDown: false, duplicates: 0, pendingReplay: 0, spooled: 0 });
-    // Every call's usage since the restart (Redis came back empty: no persistence) is counted once:
-    // the outage's through the spool and the replay queue, the rest directly.
-    expect((await meter.get('user:u-1', 'day')).requests).toBe(calls);
-    expect(stats.overspend.calls).toBe(stats.unreserved);
-  }, 30_000);
-});
+      console.log(
+        `Redis back after ${DOWN_MS} ms down: breaker closed ${recoveryMs.toFixed(0)} ms after the restart; ` +
+          `${unreservedAfterRestart} calls (${unreservedAfterRestart * 150} tokens) went ahead unreserved meanwhile; ` +
+          `median decision while down ${median(decisions).toFixed(3)} ms over ${decisions.length} calls; ` +
+          `${spooledAtRecovery} spooled settlements applied ${drainMs.toFixed(0)} ms after the breaker closed`,
+      );
+      expect(recoveryMs).toBeLessThan(RECOVERY_GOAL_MS);
+      // The outage's settlements are applied as soon as Redis answers, while calls go on.
+      expect(spooledAtRecovery).toBeGreaterThan(0);
+      expect(drainMs).toBeLessThan(RECOVERY_GOAL_MS);
+      // A whole call (wrapper, record, meter) while the meter is down: the meter adds no wait.
+      expect(median(decisions)).toBeLessThan(1);
+      const stats = meter.stats();
+      expect(stats).toMatchObject({ backendDown: false, duplicates: 0, pendingReplay: 0, spooled: 0 });
+      // Every call's usage since the restart (Redis came back empty: no persistence) is counted once:
+      // the outage's through the spool and the replay queue, the rest directly.
+      expect((await meter.get('user:u-1', 'day')).requests).toBe(calls);
+      expect(stats.overspend.calls).toBe(stats.unreserved);
+    }, 30_000);
+  },
+);
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

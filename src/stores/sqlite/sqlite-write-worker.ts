@@ -11,6 +11,7 @@ import type { CallRecord } from '../../core/record.js';
 import { loadDriver, type SqliteDatabase } from './driver.js';
 import { SqliteRollups } from './rollup-sqlite.js';
 import { RowWriter } from './row-writer.js';
+import { RecordDecoder } from './record-codec.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import type { WorkerFailure, WriteWorkerData, WriteWorkerReply, WriteWorkerRequest } from './write-worker-protocol.js';
 
@@ -44,6 +45,8 @@ let db: SqliteDatabase | undefined;
 /** Chunks of batches not yet complete, by batch id. */
 const partial = new Map<number, CallRecord[]>();
 let writer: RowWriter | undefined;
+/** Holds the object keys the client's encoder has sent: chunks must be decoded in order. */
+const decoder = new RecordDecoder();
 
 /** Opened on the first write, so that a failure to open is answered like any failed write. */
 function openWriter(): RowWriter {
@@ -81,21 +84,27 @@ port.on('message', (request: WriteWorkerRequest) => {
     }
     return;
   }
+  // A chunk that cannot be decoded is a bug, and the key table may be out of step: the error ends
+  // this worker, the client fails its writes as retryable and starts a fresh one.
+  const chunk = decoder.read(request.buffer, request.bytes, request.count);
+  // Decoded before anything else: the client may fill the buffer again while this batch waits
+  // for a lock.
+  port.postMessage({ kind: 'read', id: request.id } satisfies WriteWorkerReply);
   if (!request.last) {
     const chunks = partial.get(request.id);
-    if (chunks) chunks.push(...request.records);
-    else partial.set(request.id, [...request.records]);
+    if (chunks) for (const record of chunk) chunks.push(record);
+    else partial.set(request.id, chunk);
     return;
   }
   const earlier = partial.get(request.id);
   partial.delete(request.id);
-  const records = earlier ? earlier.concat(request.records) : request.records;
+  const records = earlier ? earlier.concat(chunk) : chunk;
   let reply: WriteWorkerReply;
   try {
     openWriter().write(records);
-    reply = { id: request.id, ok: true };
+    reply = { kind: 'done', id: request.id, ok: true };
   } catch (error) {
-    reply = { id: request.id, ok: false, error: failure(error) };
+    reply = { kind: 'done', id: request.id, ok: false, error: failure(error) };
   }
   port.postMessage(reply);
 });

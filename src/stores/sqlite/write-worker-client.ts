@@ -4,16 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../../core/errors.js';
 import type { CallRecord } from '../../core/record.js';
+import { RecordEncoder } from './record-codec.js';
 import { toStoreError } from './store-errors.js';
 import type { WorkerFailure, WriteWorkerData, WriteWorkerReply, WriteWorkerRequest } from './write-worker-protocol.js';
 
 /**
- * Records per message to the worker. Copying a message (structured clone) runs on the event loop,
- * about 4 to 5 µs of CPU per realistic record (~1.5 kB): a whole 500-record batch took 3 to 10 ms,
- * one chunk of 25 about 0.1 ms, with the loop free between chunks. Sending the chunks as JSON text
- * instead was measured and cost the event loop more (JSON.stringify plus copying the string).
+ * Records encoded per turn of the event loop. Encoding a realistic record (~1.5 kB) into the
+ * shared buffer costs the event loop about 3 µs of CPU (postMessage's structured clone, used
+ * before, 4 to 5 µs; JSON text more), so a chunk of 50 is about 0.15 ms, with the loop free
+ * between chunks (the client waits for the worker to have read one before it writes the next).
  */
-const CHUNK_RECORDS = 25;
+const CHUNK_RECORDS = 50;
+/** The shared buffer's first size: a chunk of realistic records fits; it doubles for larger ones. */
+const BUFFER_BYTES = 256 * 1024;
 
 interface PendingWrite {
   resolve: () => void;
@@ -47,8 +50,14 @@ function startWorker(data: WriteWorkerData): Worker {
  */
 export class WriteWorkerClient {
   private worker: Worker | undefined;
+  /** Per worker: its key table matches the worker's decoder. */
+  private encoder: RecordEncoder | undefined;
   private readonly pending = new Map<number, PendingWrite>();
   private nextId = 1;
+  /** The shared buffer serves one batch at a time: settled once the previous batch is sent. */
+  private sending: Promise<void> = Promise.resolve();
+  /** Waits for the worker to have decoded the chunk in the buffer. */
+  private reading: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(private readonly data: WriteWorkerData) {}
 
@@ -61,24 +70,53 @@ export class WriteWorkerClient {
     // Rejected while chunks are still being sent (the worker died), before the caller awaits it.
     done.catch(() => {});
     if (this.pending.size === 1) worker.ref();
+    const previous = this.sending;
+    let sent!: () => void;
+    this.sending = new Promise<void>((resolve) => (sent = resolve));
     try {
-      for (let offset = 0; ; offset += CHUNK_RECORDS) {
-        const last = offset + CHUNK_RECORDS >= records.length;
-        this.post(worker, { kind: 'write', id, records: records.slice(offset, offset + CHUNK_RECORDS), last });
-        if (last) break;
-        // Copying a chunk to the worker is work on this thread: other tasks run between chunks.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (!this.pending.has(id)) break; // the worker died meanwhile: `done` is rejected
-      }
+      await previous;
+      await this.send(id, records);
     } catch (error) {
       const write = this.settle(id);
       write?.reject(toStoreError(error, `Sending ${records.length} records to the SQLite write worker failed`));
+    } finally {
+      sent();
     }
     return done;
   }
 
+  /** Encodes `records` into the shared buffer a chunk at a time, each read by the worker before the next. */
+  private async send(id: number, records: readonly CallRecord[]): Promise<void> {
+    for (let index = 0; index < records.length;) {
+      // The worker died (the write is failed already) or was replaced meanwhile.
+      const worker = this.worker;
+      const encoder = this.encoder;
+      if (!this.pending.has(id) || worker === undefined || encoder === undefined) return;
+      encoder.reset();
+      const first = index;
+      while (index < records.length && index - first < CHUNK_RECORDS) {
+        if (encoder.write(records[index]!)) index++;
+        else if (index === first) encoder.grow();
+        else break;
+      }
+      const read = new Promise<void>((resolve, reject) => (this.reading = { resolve, reject }));
+      const last = index === records.length;
+      worker.postMessage({
+        kind: 'write',
+        id,
+        buffer: encoder.shared,
+        bytes: encoder.length,
+        count: index - first,
+        last,
+      } satisfies WriteWorkerRequest);
+      await read;
+    }
+  }
+
   /** Lets the worker finish the writes in flight, then closes its connection and waits for it to exit. */
   async close(): Promise<void> {
+    // A batch still being sent chunk by chunk: its last chunk must reach the worker before `close`.
+    await this.sending;
     const worker = this.worker;
     if (worker === undefined) return;
     this.worker = undefined;
@@ -92,7 +130,14 @@ export class WriteWorkerClient {
     if (this.worker) return this.worker;
     const worker = startWorker(this.data);
     worker.unref();
+    this.encoder = new RecordEncoder(new SharedArrayBuffer(BUFFER_BYTES));
     worker.on('message', (reply: WriteWorkerReply) => {
+      if (reply.kind === 'read') {
+        const reading = this.reading;
+        this.reading = undefined;
+        reading?.resolve();
+        return;
+      }
       const write = this.settle(reply.id);
       if (!write) return;
       if (reply.ok) write.resolve();
@@ -104,17 +149,6 @@ export class WriteWorkerClient {
     return worker;
   }
 
-  private post(worker: Worker, request: WriteWorkerRequest): void {
-    try {
-      worker.postMessage(request);
-    } catch (error) {
-      // A value the structured clone cannot copy (a function in user metadata): the row mapping
-      // stores such values as JSON anyway, so the batch is sent as its JSON form.
-      if ((error as { name?: unknown } | null)?.name !== 'DataCloneError' || request.kind !== 'write') throw error;
-      worker.postMessage({ ...request, records: JSON.parse(JSON.stringify(request.records)) as CallRecord[] });
-    }
-  }
-
   private settle(id: number): PendingWrite | undefined {
     const write = this.pending.get(id);
     this.pending.delete(id);
@@ -124,7 +158,13 @@ export class WriteWorkerClient {
 
   /** The worker died: every write it held fails as retryable, and the next write starts a new one. */
   private lost(worker: Worker, cause: unknown): void {
-    if (this.worker === worker) this.worker = undefined;
+    if (this.worker === worker) {
+      this.worker = undefined;
+      this.encoder = undefined;
+      const reading = this.reading;
+      this.reading = undefined;
+      reading?.reject(cause);
+    }
     for (const [id, write] of this.pending) {
       this.pending.delete(id);
       write.reject(

@@ -1,5 +1,3 @@
-import type { CallRecord } from '../../core/record.js';
-
 /** What the SQLite write worker is started with (its `workerData`). */
 export interface WriteWorkerData {
   path: string;
@@ -8,11 +6,14 @@ export interface WriteWorkerData {
 }
 
 /**
- * A batch arrives in chunks of the same `id` (see CHUNK_RECORDS in write-worker-client.ts); the
- * worker writes them in one transaction when the chunk marked `last` arrives.
+ * A batch arrives in chunks of the same `id` (see CHUNK_RECORDS in write-worker-client.ts): each
+ * is `count` records encoded by RecordEncoder in the first `bytes` bytes of `buffer`, which the
+ * worker decodes at once and answers with `read` (the buffer is free for the next chunk). It
+ * writes the batch in one transaction when the chunk marked `last` has arrived.
  */
 export type WriteWorkerRequest =
-  { kind: 'write'; id: number; records: readonly CallRecord[]; last: boolean } | { kind: 'close' };
+  | { kind: 'write'; id: number; buffer: SharedArrayBuffer; bytes: number; count: number; last: boolean }
+  | { kind: 'close' };
 
 /** A driver error, as plain data: an Error's class does not survive the thread boundary. */
 export interface WorkerFailure {
@@ -22,4 +23,7 @@ export interface WorkerFailure {
   retryable?: boolean;
 }
 
-export type WriteWorkerReply = { id: number; ok: true } | { id: number; ok: false; error: WorkerFailure };
+export type WriteWorkerReply =
+  | { kind: 'read'; id: number }
+  | { kind: 'done'; id: number; ok: true }
+  | { kind: 'done'; id: number; ok: false; error: WorkerFailure };
