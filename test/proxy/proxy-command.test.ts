@@ -54,12 +54,14 @@ describe('llm-ledger proxy', () => {
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 20_000;
-    while (!/listening on (http:\S+)/.test(output)) {
+    // The banner is several writes: wait for the upstream lines too, not only the first one.
+    const upstreamLine = `/u/local/v1 -> ${server.url}/v1`;
+    while (!/listening on (http:\S+)/.test(output) || !output.includes(upstreamLine)) {
       if (Date.now() > deadline) throw new Error(`proxy did not start: ${errors}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const url = /listening on (http:\S+)/.exec(output)![1]!;
-    expect(output).toContain(`/u/local/v1 -> ${server.url}/v1`);
+    expect(output).toContain(upstreamLine);
     const openai = new OpenAI({ apiKey: 'sk-cli-test', baseURL: `${url}/openai/v1`, maxRetries: 0 });
     const answer = await openai.chat.completions.create(
       { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] },
