@@ -1,5 +1,10 @@
 import { formatDecimal } from '../../core/money.js';
-import { addToHistogram, formatHistogram, histogramPercentiles, type Histogram } from '../rollup/latency-histogram.js';
+import {
+  formatHistogram,
+  histogramPercentiles,
+  mergeHistogramList,
+  type Histogram,
+} from '../rollup/latency-histogram.js';
 import {
   sourceFromStored,
   STORED_ROLLUP_COLUMNS,
@@ -104,11 +109,7 @@ export class PgRollups {
     return rows.map((row) => {
       const calls = Number(row.calls);
       const histogram: Histogram = new Map();
-      if (typeof row.histograms === 'string') {
-        for (const counts of JSON.parse(`[${row.histograms}]`) as Array<Record<string, number>>) {
-          for (const bucket in counts) addToHistogram(histogram, Number(bucket), counts[bucket]!);
-        }
-      }
+      if (typeof row.histograms === 'string') mergeHistogramList(histogram, row.histograms);
       const [p50, p95] = histogramPercentiles(histogram);
       return {
         ...row,
