@@ -32,6 +32,23 @@ describe('SQLite rollups', () => {
       await store.summary({ groupBy: ['model'], where: { sessionId: 's-1' } }),
       expectedSummary(dataset, ['model'], { sessionId: 's-1' }),
     );
+    // By tenant and by user, their daily tables answer (errors and unpriced calls are columns there).
+    for (const [table, key] of [
+      ['llm_usage_daily_tenants', 'tenant'],
+      ['llm_usage_daily_users', 'user'],
+    ] as const) {
+      const exact = await store.summary({ groupBy: [key] });
+      db.exec(`UPDATE ${table} SET errors = errors + 1, unpriced_calls = unpriced_calls + 2`);
+      const tampered = await store.summary({ groupBy: [key] });
+      const days = (group: string | null | undefined) =>
+        db
+          .prepare(`SELECT COUNT(*) FROM ${table} WHERE ${key}_id IS ?`)
+          .pluck()
+          .get(group ?? null) as number;
+      expect(tampered.map((row) => [row.errors, row.unpricedCalls])).toEqual(
+        exact.map((row) => [row.errors + days(row.group[key]), row.unpricedCalls + 2 * days(row.group[key])]),
+      );
+    }
     await store.close();
     db.close();
   });
@@ -42,8 +59,21 @@ describe('SQLite rollups', () => {
     expect(table({ groupBy: ['model'], from: '2025-03-01T00:00:00.000Z' })).toBe('llm_usage_daily');
     expect(table({ groupBy: ['model'], from: '2025-03-01T05:00:00.000Z' })).toBe('llm_usage_hourly');
     expect(table({ groupBy: ['hour'] })).toBe('llm_usage_hourly');
-    expect(table({ groupBy: ['day'], where: { userId: 'u' } })).toBeUndefined();
-    expect(table({ groupBy: ['tenant'] })).toBeUndefined();
+    // By tenant or by user alone (and the day): their own daily tables.
+    expect(table({ groupBy: ['day'], where: { userId: 'u' } })).toBe('llm_usage_daily_users');
+    expect(table({ groupBy: ['user'], from: '2025-03-01T00:00:00.000Z' })).toBe('llm_usage_daily_users');
+    expect(table({ groupBy: ['tenant'] })).toBe('llm_usage_daily_tenants');
+    expect(table({ groupBy: ['tenant', 'day'], where: { tenantId: null as unknown as string } })).toBe(
+      'llm_usage_daily_tenants',
+    );
+    // What those tables lack: hours, the other attribution, models, statuses.
+    expect(table({ groupBy: ['tenant'], from: '2025-03-01T05:00:00.000Z' })).toBeUndefined();
+    expect(table({ groupBy: ['tenant', 'hour'] })).toBeUndefined();
+    expect(table({ groupBy: ['user', 'tenant'] })).toBeUndefined();
+    expect(table({ groupBy: ['user'], where: { tenantId: 't' } })).toBeUndefined();
+    expect(table({ groupBy: ['tenant', 'model'] })).toBeUndefined();
+    expect(table({ groupBy: ['user'], where: { status: 'error' } })).toBeUndefined();
+    expect(table({ groupBy: ['tenant'], where: { costStatus: 'unpriced' } })).toBeUndefined();
     expect(table({ groupBy: ['model'], from: '2025-03-01T05:00:00.001Z' })).toBeUndefined();
     expect(table({ groupBy: ['session'] })).toBeUndefined();
     expect(table({ where: { tags: ['prod'] } })).toBeUndefined();
@@ -68,7 +98,30 @@ describe('SQLite rollups', () => {
     }
     const store = new SqliteStore({ database: db });
     expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
-    for (const groupBy of [['model', 'day'], ['status', 'hour'], []] as const) {
+    for (const groupBy of [['model', 'day'], ['status', 'hour'], [], ['tenant'], ['user', 'day']] as const) {
+      expectSummary(
+        await store.summary({ groupBy: [...groupBy] }),
+        expectedSummary(dataset, [...groupBy]),
+        PERCENTILE_RELATIVE_ERROR,
+      );
+    }
+    await store.close();
+    db.close();
+  });
+
+  it('by tenant and by user are backfilled when a database of the previous schema opens', async () => {
+    const db = new Database(':memory:');
+    let store = new SqliteStore({ database: db });
+    const dataset = buildDataset(300);
+    await store.write(dataset);
+    await store.close();
+    // Back to schema version 6: no tables by tenant or user.
+    db.exec('DROP TABLE llm_usage_daily_tenants; DROP TABLE llm_usage_daily_users');
+    db.exec('DELETE FROM schema_migrations WHERE version = 7');
+    store = new SqliteStore({ database: db });
+    expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT SUM(calls) FROM llm_usage_daily_users').pluck().get()).toBe(dataset.length);
+    for (const groupBy of [['tenant'], ['user', 'day'], ['model', 'day'], ['hour']] as const) {
       expectSummary(
         await store.summary({ groupBy: [...groupBy] }),
         expectedSummary(dataset, [...groupBy]),
@@ -92,11 +145,13 @@ describe('SQLite rollups', () => {
       expectedSummary(remaining, ['model', 'day']),
       PERCENTILE_RELATIVE_ERROR,
     );
-    expectSummary(
-      await store.summary({ groupBy: ['hour'] }),
-      expectedSummary(remaining, ['hour']),
-      PERCENTILE_RELATIVE_ERROR,
-    );
+    for (const groupBy of [['hour'], ['tenant'], ['user', 'day']] as const) {
+      expectSummary(
+        await store.summary({ groupBy: [...groupBy] }),
+        expectedSummary(remaining, [...groupBy]),
+        PERCENTILE_RELATIVE_ERROR,
+      );
+    }
     expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
     await store.close();
     db.close();

@@ -3,21 +3,23 @@ import type { CallFilter, GroupKey } from '../../core/store.js';
 /**
  * The rollup tables both SQL stores keep beside `llm_request_logs`: per UTC hour (or day),
  * provider, model, call type, status and cost status, the exact sums a summary needs (calls, every token bucket, cost) plus a latency
- * histogram (latency-histogram.ts). Errors and unpriced calls need no column of their own:
+ * histogram (latency-histogram.ts). Errors and unpriced calls need no column of their own there:
  * `status` and `cost_status` are dimensions.
  *
  * Two tables, because hours multiply the row count by 24: a dashboard's "cost per model per day"
  * reads the daily one (a few rows per day), per-hour charts the hourly one. A summary is answered
  * by the first table that has every dimension it groups or filters by, at a period its bounds
- * fall on; anything else (user, tenant, session, trace, request, tags) scans, through the
- * attribution indexes when it filters on them.
+ * fall on; anything else (session, trace, request, tags, user or tenant with another dimension)
+ * scans, through the attribution indexes when it filters on them.
  *
- * Why no user or tenant table: with many users, a batch holds about one call per (user, hour) or
- * even (user, day), so such a table costs one more upsert per call written. Measured on
- * bench/ingest's records (1,000 users), an hourly (user, tenant, model) table cost 22 µs of CPU
- * per call where the insert itself cost 57 µs in the same run: past the write budget (-15%). The
- * Dimension type and RollupSource keep user_id and tenant_id so that such a table is a new
- * entry here and a migration, once writes aggregate over longer windows.
+ * The overview's top users and top tenants (a summary by user or tenant over whole days) have a
+ * daily table each, keyed by the day and that one dimension only, with errors and unpriced calls
+ * as counted columns instead of the status dimensions: with thousands of users, every dimension
+ * more multiplies their rows. An hourly (user, tenant, model) table was measured and rejected
+ * first: with bench/ingest's records (1,000 users) a batch holds about one call per (user, hour),
+ * so it cost one upsert per call written, 22 µs of CPU per call where the insert itself cost 57 µs
+ * (the write budget is -15%). A day and a single dimension gather more calls per upsert; their
+ * measured cost is in docs/decisions/0005-rollup-tables.md.
  */
 export type Period = 'hour' | 'day';
 export type Dimension =
@@ -30,13 +32,30 @@ export interface RollupTable {
   dimensions: readonly Dimension[];
 }
 
+/**
+ * Whether a table counts errors and unpriced calls in columns of its own (`errors`,
+ * `unpriced_calls`): the tables that have no status and cost status dimensions to count them by.
+ */
+export function hasCountColumns(table: RollupTable): boolean {
+  return !table.dimensions.includes('status');
+}
+
 const BASE: readonly Dimension[] = ['provider', 'model', 'call_type', 'status', 'cost_status'];
 
-/** In the order a summary prefers them, which is also the order every writer upserts them in. */
-export const ROLLUP_TABLES: readonly RollupTable[] = [
+/** The tables of the first rollup migration (their DDL must not change with later tables). */
+export const BASE_ROLLUP_TABLES: readonly RollupTable[] = [
   { name: 'llm_usage_daily', period: 'day', dimensions: ['day', ...BASE] },
   { name: 'llm_usage_hourly', period: 'hour', dimensions: ['hour', ...BASE] },
 ];
+
+/** The tables by tenant and by user (a later migration). */
+export const ATTRIBUTION_ROLLUP_TABLES: readonly RollupTable[] = [
+  { name: 'llm_usage_daily_tenants', period: 'day', dimensions: ['day', 'tenant_id'] },
+  { name: 'llm_usage_daily_users', period: 'day', dimensions: ['day', 'user_id'] },
+];
+
+/** In the order a summary prefers them, which is also the order every writer upserts them in. */
+export const ROLLUP_TABLES: readonly RollupTable[] = [...BASE_ROLLUP_TABLES, ...ATTRIBUTION_ROLLUP_TABLES];
 
 /** The token sums, in this order everywhere (columns, deltas, SQL). */
 export const TOKEN_COLUMNS = ['input', 'output', 'total', 'cache_read', 'cache_write', 'reasoning'] as const;
