@@ -83,10 +83,11 @@ type CostRow = Pick<
 /**
  * Keeps records in a SQLite file (better-sqlite3): one row per call in `llm_request_logs`, WAL
  * journal, versioned migrations. Queries run in SQL and match the memory store exactly, except
- * summaries answered from the hourly rollups (rollup-sqlite.ts): those have exact counts, tokens
+ * summaries answered from the rollups (rollup-sqlite.ts): those have exact counts, tokens
  * and costs, and latency percentiles within PERCENTILE_RELATIVE_ERROR (4.9%, latency-histogram.ts).
- * A summary uses rollups when it groups and filters only by model, provider, user, tenant, call
- * type, status, cost status, day or hour, with from/to on whole hours; otherwise it scans.
+ * A summary uses rollups when it groups and filters only by model, provider, call type, status,
+ * cost status, day or hour, with from/to on whole hours, or only by tenant (or only by user) and
+ * day, with from/to on whole days; otherwise it scans.
  *
  * @example
  * import { createLedger } from 'llm-ledger';
