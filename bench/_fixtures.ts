@@ -223,5 +223,8 @@ export function rawRow(record: CallRecord, booleans: 'integer' | 'boolean'): unk
     record.errorMessage,
     record.httpStatus,
     record.retryAfterMs,
+    null, // problems: the ledger writes none for these records
+    null, // cache_hit
+    null, // cost_saved
   ];
 }

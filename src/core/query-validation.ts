@@ -12,16 +12,23 @@ import { GROUP_KEYS, type ListQuery, type SummaryQuery } from './store.js';
 const CALL_STATUSES = ['success', 'error', 'partial', 'cancelled'] as const;
 const COST_STATUSES = ['priced', 'estimated', 'unpriced'] as const;
 
+/**
+ * Whether a string is an ISO 8601 date or timestamp (`2026-11-01`, `2026-11-01T10:00:00Z`) naming
+ * a day that exists: `Date.parse` rolls `2025-02-30` over to March 2, which would answer a
+ * question nobody asked.
+ */
+export function isIsoDateText(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  if (match === null || !Number.isFinite(Date.parse(value))) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
+}
+
 /** A date bound: a valid Date, or an ISO 8601 date or timestamp (`2026-11-01`, `2026-11-01T10:00:00Z`). */
 const dateBound = z.union([
   z.date().refine((date) => Number.isFinite(date.getTime()), 'a valid Date'),
-  z
-    .string()
-    .refine(
-      (value) =>
-        /^\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && Number.isFinite(Date.parse(value)),
-      'an ISO 8601 date such as 2026-11-01 or 2026-11-01T10:00:00Z',
-    ),
+  z.string().refine(isIsoDateText, 'an ISO 8601 date such as 2026-11-01 or 2026-11-01T10:00:00Z'),
 ]);
 
 const text = z.string();

@@ -37,6 +37,24 @@ export interface EventHubOptions {
   bufferSize?: number;
   /** A comment line sent this often so proxies keep the connection open. Default 15000. */
   heartbeatMs?: number;
+  /** Events kept for clients that reconnect with `Last-Event-ID` (the newest ones). Default 1000. */
+  replaySize?: number;
+}
+
+/** `event: missed`: the events after `lastEventId` are not all replayed (too old, or another server process). */
+export interface MissedEventData {
+  reason: 'expired' | 'restarted';
+  lastEventId: string;
+  message: string;
+}
+
+/** A `Last-Event-ID` the hub cannot resume from: malformed, or naming an event not sent yet. */
+export class LastEventIdError extends Error {}
+
+interface Sent {
+  sequence: number;
+  message: string;
+  allowed: (access: Access) => boolean;
 }
 
 interface Client {
@@ -53,7 +71,8 @@ const encoder = new TextEncoder();
  * The live tail behind `GET /api/v1/events`: one ledger handler fanning calls and alerts out to
  * every connected client as Server-Sent Events. Each client has a bounded buffer (a slow reader
  * loses its oldest events and is told how many, never holds the ledger up), a heartbeat, and is
- * removed when it disconnects; the handler is attached while at least one client listens.
+ * removed when it disconnects. The newest events are also kept for clients that reconnect with
+ * `Last-Event-ID`; the handler is attached from the first client until close().
  */
 export class EventHub implements LedgerHandler {
   readonly name = 'llm-ledger-server-events';
@@ -62,6 +81,12 @@ export class EventHub implements LedgerHandler {
   private readonly heartbeatMs: number;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private sequence = 0;
+  private readonly replaySize: number;
+  /** The newest events, oldest first, for `Last-Event-ID` (a ring would save the shift; 1000 strings do not need it). */
+  private readonly replay: Sent[] = [];
+  private attached = false;
+  /** Names this hub's ids: an id of another process (a restarted server) is recognised as such, not misread. */
+  private readonly epoch = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
 
   constructor(
     private readonly attach: (hub: EventHub) => void,
@@ -70,6 +95,7 @@ export class EventHub implements LedgerHandler {
   ) {
     this.bufferSize = Math.max(1, options.bufferSize ?? 1000);
     this.heartbeatMs = Math.max(10, options.heartbeatMs ?? 15_000);
+    this.replaySize = Math.max(1, options.replaySize ?? 1000);
   }
 
   get clientCount(): number {
@@ -77,14 +103,13 @@ export class EventHub implements LedgerHandler {
   }
 
   onEnd(record: CallRecord): void {
-    if (this.clients.size === 0) return;
     const data = JSON.stringify(callEventData(record));
     this.broadcast('call', data, (access) => access.tenantId === null || access.tenantId === record.tenantId);
   }
 
   /** An alert: a monitor's (global, shown to unscoped tokens only) or a meter's (scoped by its subject). */
   alert(alert: AlertEventData, tenantId: string | null): void {
-    if (this.clients.size === 0) return;
+    if (!this.attached) return;
     const data = JSON.stringify(alert);
     this.broadcast(
       'alert',
@@ -93,21 +118,42 @@ export class EventHub implements LedgerHandler {
     );
   }
 
-  /** A response streaming this client's events until it disconnects (`signal`) or the hub closes. */
-  open(access: Access, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+  /**
+   * A response streaming this client's events until it disconnects (`signal`) or the hub closes.
+   * With `lastEventId` (the `Last-Event-ID` header of a reconnecting client), the events after it
+   * that are still kept are sent first; when some are no longer kept (or the id is of another
+   * server process) an `event: missed` says so before them. Throws LastEventIdError for an id that
+   * is malformed or names an event not sent yet.
+   */
+  open(access: Access, signal: AbortSignal | undefined, lastEventId?: string): ReadableStream<Uint8Array> {
+    const resume = lastEventId === undefined ? undefined : this.resumeFrom(lastEventId);
     const client: Client = { access, buffer: [], dropped: 0, wake: undefined, closed: false };
     const remove = () => {
       if (client.closed) return;
       client.closed = true;
       this.clients.delete(client);
       client.wake?.();
-      if (this.clients.size === 0) this.stop();
+      if (this.clients.size === 0) this.stopHeartbeat();
     };
-    if (this.clients.size === 0) this.start();
+    // The hub keeps listening once a client has come, until close(): a client that reconnects
+    // after being the only one must find the events recorded while it was away.
+    if (!this.attached) {
+      this.attached = true;
+      this.attach(this);
+    }
+    if (this.clients.size === 0) this.startHeartbeat();
     this.clients.add(client);
     signal?.addEventListener('abort', remove, { once: true });
     // The first bytes tell the client how long to wait before reconnecting, and flush the headers.
     client.buffer.push('retry: 3000\n: connected\n\n');
+    if (resume !== undefined) {
+      if (resume.missed !== undefined) {
+        client.buffer.push(`event: missed\ndata: ${JSON.stringify(resume.missed)}\n\n`);
+      }
+      for (const sent of this.replay) {
+        if (sent.sequence > resume.after && sent.allowed(access)) this.push(client, sent.message);
+      }
+    }
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         while (client.buffer.length === 0 && !client.closed) {
@@ -138,12 +184,64 @@ export class EventHub implements LedgerHandler {
       client.wake?.();
     }
     this.clients.clear();
-    this.stop();
+    this.stopHeartbeat();
+    this.replay.length = 0;
+    if (this.attached) {
+      this.attached = false;
+      this.detach(this);
+    }
+  }
+
+  /** Whether the hub listens to the ledger (from the first client until close()). */
+  get listening(): boolean {
+    return this.attached;
+  }
+
+  /** Where a reconnecting client resumes: after which sequence, and what it missed for good. */
+  private resumeFrom(lastEventId: string): { after: number; missed?: MissedEventData } {
+    const match = /^([0-9a-z]{1,16})-(\d{1,15})$/.exec(lastEventId);
+    if (match === null) {
+      throw new LastEventIdError(
+        `Last-Event-ID must be the id of an event this server sent ("EPOCH-N"), received ${JSON.stringify(lastEventId.slice(0, 40))}; reconnect without it to start from now`,
+      );
+    }
+    const oldest = this.replay[0]?.sequence ?? this.sequence + 1;
+    if (match[1] !== this.epoch) {
+      // Another process sent it: everything this one kept is news to the client, and what was
+      // recorded in between (or before this process kept any) may be lost.
+      return {
+        after: 0,
+        missed: {
+          reason: 'restarted',
+          lastEventId,
+          message: 'the server restarted since this event: events recorded in between may be missing',
+        },
+      };
+    }
+    const sequence = Number(match[2]);
+    if (sequence > this.sequence) {
+      throw new LastEventIdError(
+        `Last-Event-ID ${JSON.stringify(lastEventId)} names an event this server has not sent (its newest is ${this.epoch}-${this.sequence}); reconnect without it to start from now`,
+      );
+    }
+    if (sequence < oldest - 1) {
+      return {
+        after: sequence,
+        missed: {
+          reason: 'expired',
+          lastEventId,
+          message: `events after ${lastEventId} are no longer kept (the server keeps the newest ${this.replaySize}): some were missed; reload the calls list to catch up`,
+        },
+      };
+    }
+    return { after: sequence };
   }
 
   private broadcast(event: string, data: string, allowed: (access: Access) => boolean): void {
     this.sequence += 1;
-    const message = `id: ${this.sequence}\nevent: ${event}\ndata: ${data}\n\n`;
+    const message = `id: ${this.epoch}-${this.sequence}\nevent: ${event}\ndata: ${data}\n\n`;
+    this.replay.push({ sequence: this.sequence, message, allowed });
+    if (this.replay.length > this.replaySize) this.replay.shift();
     for (const client of this.clients) {
       if (!allowed(client.access)) continue;
       this.push(client, message);
@@ -159,18 +257,16 @@ export class EventHub implements LedgerHandler {
     client.wake?.();
   }
 
-  private start(): void {
-    this.attach(this);
+  private startHeartbeat(): void {
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) this.push(client, ': heartbeat\n\n');
     }, this.heartbeatMs);
     this.heartbeat.unref?.();
   }
 
-  private stop(): void {
+  private stopHeartbeat(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.detach(this);
   }
 }
 

@@ -7,7 +7,7 @@ export type { AlertSource, LedgerServerOptions, MetricsRegistry, PriceExplainer 
 export { assertSafeBinding, isLoopbackHost } from './access.js';
 export type { Access, ServerToken } from './access.js';
 export type { ApiErrorBody, ApiErrorType } from './api-error.js';
-export type { AlertEventData, CallEventData, EventHubOptions } from './event-hub.js';
+export type { AlertEventData, CallEventData, EventHubOptions, MissedEventData } from './event-hub.js';
 export { CONTENT_SECURITY_POLICY } from './dashboard-assets.js';
 export { listenLedgerServer, DEFAULT_PORT } from './listen.js';
 export type { ListenOptions, ListeningServer } from './listen.js';

@@ -1,5 +1,11 @@
 import { unknownKeyMessage } from '../core/key-suggestions.js';
-import { FILTER_KEYS, LIST_QUERY_KEYS, validateListQuery, validateSummaryQuery } from '../core/query-validation.js';
+import {
+  FILTER_KEYS,
+  isIsoDateText,
+  LIST_QUERY_KEYS,
+  validateListQuery,
+  validateSummaryQuery,
+} from '../core/query-validation.js';
 import { MAX_LIST_LIMIT, type ListQuery, type SummaryQuery } from '../core/store.js';
 import type { Access } from './access.js';
 import { ApiError } from './api-error.js';
@@ -17,12 +23,32 @@ const SINGLE_KEYS = new Set(['from', 'to', 'limit', 'cursor', 'order']);
 
 export const SUMMARY_PARAMS = ['groupBy', ...FILTER_KEYS];
 
-/** Rejects parameters not in `known`, and returns each known one's values. */
+/** A `%` not followed by two hex digits: URLSearchParams would keep it as typed, a different value than meant. */
+const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/;
+
+/**
+ * Rejects parameters not in `known` and malformed percent-encoding, and returns each known one's
+ * values.
+ */
 export function readParams(url: URL, known: readonly string[], place: string): Map<string, string[]> {
+  for (const pair of url.search.slice(1).split('&')) {
+    if (!BAD_PERCENT.test(pair)) continue;
+    const name = pair.split('=')[0]!;
+    const param = BAD_PERCENT.test(name) ? name : decodeURIComponent(name.replace(/\+/g, ' '));
+    throw new ApiError(
+      'invalid_request',
+      `${place}: ${JSON.stringify(pair.slice(0, 60))} is not valid percent-encoding: encode "%" as %25 (encodeURIComponent does)`,
+      param,
+    );
+  }
   const values = new Map<string, string[]>();
   for (const [key, value] of url.searchParams) {
     if (!known.includes(key)) {
-      throw new ApiError('invalid_request', `${place}: ${unknownKeyMessage(key, known, 'parameter')}`, key);
+      const message =
+        known.length === 0
+          ? `this route takes no parameters, received ${JSON.stringify(key.slice(0, 40))}: remove it`
+          : unknownKeyMessage(key, known, 'parameter');
+      throw new ApiError('invalid_request', `${place}: ${message}`, key);
     }
     const list = values.get(key);
     if (list) list.push(value);
@@ -61,11 +87,40 @@ function filterFrom(values: Map<string, string[]>, place: string, skip: Readonly
         throw new ApiError('invalid_request', `${place}: ${key} needs a value`, key);
       filter[key] = key === 'tags' || given.length > 1 ? given : given[0];
     } else if (SINGLE_KEYS.has(key)) {
-      filter[key] = single(values, key, place);
+      const value = single(values, key, place);
+      if (value !== undefined && (key === 'from' || key === 'to')) checkDate(value, key, place);
+      filter[key] = value;
     }
   }
   return filter;
 }
+
+/** An ISO 8601 date or timestamp of a day that exists, else a 400 naming `param` and showing the form. */
+export function checkDate(value: string, param: string, place: string): void {
+  if (isIsoDateText(value)) return;
+  // A "+01:00" offset sent unencoded arrives as " 01:00": "+" means a space in a query string.
+  const hint = / \d{2}:?\d{2}$/.test(value) ? '; a "+" in a query string means a space: encode it as %2B' : '';
+  throw new ApiError(
+    'invalid_request',
+    `${place}: ${param} must be an ISO 8601 date or timestamp of a real day, such as 2026-11-01 or 2026-11-01T10:00:00Z, received ${JSON.stringify(value.slice(0, 40))}${hint}`,
+    param,
+  );
+}
+
+/** `to` before (or at) `from` is an empty range: a typo, answered with a 400 rather than with nothing. */
+function checkRange(from: unknown, to: unknown, place: string): void {
+  if (typeof from !== 'string' || typeof to !== 'string') return;
+  if (Date.parse(to) <= Date.parse(from)) {
+    throw new ApiError(
+      'invalid_request',
+      `${place}: to (${to.slice(0, 40)}) must be after from (${from.slice(0, 40)}): the range is empty; swap them`,
+      'to',
+    );
+  }
+}
+
+/** Cursors are ids of calls; anything longer is not one (checked before asking the store). */
+export const MAX_CURSOR_LENGTH = 200;
 
 /** `GET /api/v1/calls`: every filter of `calls.list`, `limit` (1..1000, default 50), `cursor`, `order`. */
 export function listQueryFrom(url: URL, access: Access): ListQuery {
@@ -83,6 +138,9 @@ export function listQueryFrom(url: URL, access: Access): ListQuery {
     }
     query.limit = Number(limit);
   }
+  const cursor = query.cursor;
+  if (typeof cursor === 'string' && cursor.length > MAX_CURSOR_LENGTH) throw badCursor(cursor);
+  checkRange(query.from, query.to, place);
   forceTenant(query, access);
   return validateListQuery(query, place);
 }
@@ -105,11 +163,27 @@ export function summaryQueryFrom(url: URL, access: Access): SummaryQuery {
   }
   const from = single(values, 'from', place);
   const to = single(values, 'to', place);
-  if (from !== undefined) query.from = from;
-  if (to !== undefined) query.to = to;
+  if (from !== undefined) {
+    checkDate(from, 'from', place);
+    query.from = from;
+  }
+  if (to !== undefined) {
+    checkDate(to, 'to', place);
+    query.to = to;
+  }
+  checkRange(from, to, place);
   forceTenant(where, access);
   if (Object.keys(where).length > 0) query.where = where;
   return validateSummaryQuery(query, place);
+}
+
+/** A cursor that names no call this token can read: made up, mangled, or of a purged call. */
+export function badCursor(cursor: string): ApiError {
+  return new ApiError(
+    'invalid_request',
+    `GET /api/v1/calls: cursor ${JSON.stringify(cursor.slice(0, 40))} is not a page's nextCursor (no call has that id, or it was purged): pass the nextCursor of the previous answer as given, or leave cursor out for the first page`,
+    'cursor',
+  );
 }
 
 /**

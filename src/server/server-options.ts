@@ -39,12 +39,12 @@ export interface LedgerServerOptions {
   pricer?: PriceExplainer | null;
   /** The built dashboard's folder; `false` serves the API only. Default: `dashboard/` beside the server module. */
   dashboardDir?: string | false;
-  /** The live tail's per-client buffer and heartbeat. */
+  /** The live tail's per-client buffer, heartbeat and replay buffer (for `Last-Event-ID`). */
   events?: EventHubOptions;
 }
 
 const KNOWN = new Set(['tokens', 'meter', 'monitor', 'metrics', 'pricer', 'dashboardDir', 'events']);
-const EVENT_KEYS = new Set(['bufferSize', 'heartbeatMs']);
+const EVENT_KEYS = new Set(['bufferSize', 'heartbeatMs', 'replaySize']);
 
 export function checkServerOptions(options: unknown): LedgerServerOptions {
   if (options === undefined) return {};
@@ -62,7 +62,7 @@ export function checkServerOptions(options: unknown): LedgerServerOptions {
   if (checked.tokens !== undefined && !Array.isArray(checked.tokens)) {
     throw new ConfigError({ source: 'options', path: 'tokens', expected: 'a list of { token, tenantId? }' });
   }
-  for (const key of ['bufferSize', 'heartbeatMs'] as const) {
+  for (const key of ['bufferSize', 'heartbeatMs', 'replaySize'] as const) {
     const value = checked.events?.[key];
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new ConfigError({

@@ -94,12 +94,25 @@ for (const [kind, makeStore, available] of stores) {
         '/api/v1/calls?tenantId=globex',
         '/api/v1/usage/summary?tenantId=globex',
         '/api/v1/calls?tenantId=',
+        '/api/v1/calls?tenantId=acme&tenantId=globex',
+        '/api/v1/usage/summary?tenantId=acme&tenantId=globex',
       ]) {
         const { status, body } = await server.get(path, ACME);
         expect(status, path).toBe(403);
         expect(body.error).toMatchObject({ type: 'forbidden', param: 'tenantId' });
       }
       expect((await server.get('/api/v1/calls?tenantId=acme', ACME)).body.records).toHaveLength(1);
+    });
+
+    it('refuses another tenant’s call as a cursor exactly like a made-up one (its existence is not told)', async () => {
+      const other = await server.get(`/api/v1/calls?cursor=${globexCall.id}`, ACME);
+      const madeUp = await server.get('/api/v1/calls?cursor=no-such-id', ACME);
+      expect(other.status).toBe(400);
+      expect(other.body.error.param).toBe('cursor');
+      expect(other.body.error.message.replace(globexCall.id.slice(0, 40), 'X')).toBe(
+        madeUp.body.error.message.replace('no-such-id', 'X'),
+      );
+      expect((await server.get(`/api/v1/calls?cursor=${globexCall.id}`, ADMIN)).status).toBe(200);
     });
 
     it('hides another tenant’s call and trace as not found', async () => {

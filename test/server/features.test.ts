@@ -75,19 +75,72 @@ describe('live tail (GET /api/v1/events)', () => {
     expect(alert).toMatchObject({ source: 'monitor', name: 'high_error_rate' });
   });
 
-  it('unsubscribes from the ledger when the last client disconnects', async () => {
-    const handlers = () => (ledger as unknown as { handlerSet: { size: number } }).handlerSet.size;
-    // The monitor is the ledger's one handler of its own; the live tail adds one while clients listen.
-    const settle = async (expected: number) => {
-      for (let i = 0; i < 250 && handlers() !== expected; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      return handlers();
-    };
-    expect(await settle(1)).toBe(1);
-    await readEvents(`${server.url}/api/v1/events`, {
-      until: (seen) => seen.length > 0,
-      onOpen: () => expect(handlers()).toBe(2),
+  it('a client reconnecting with Last-Event-ID receives the calls recorded while it was away, and only those', async () => {
+    let firstId = '';
+    const first = await readEvents(`${server.url}/api/v1/events`, {
+      onOpen: () => {
+        firstId = recordCall(ledger, { userId: 'before-drop' });
+      },
+      until: (seen) => seen.some((event) => event.event === 'call' && event.data.includes(firstId)),
     });
-    expect(await settle(1)).toBe(1);
+    const lastEventId = first.find((event) => event.event === 'call' && event.data.includes(firstId))!.id;
+    expect(lastEventId).toMatch(/^[0-9a-z]+-\d+$/);
+    // The client is gone (the stream was aborted): these are recorded while nobody listens.
+    const missedIds = [recordCall(ledger, { userId: 'away-1' }), recordCall(ledger, { userId: 'away-2' })];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const resumed = await readEvents(`${server.url}/api/v1/events`, {
+      lastEventId,
+      until: (seen) => seen.filter((event) => event.event === 'call').length >= 2,
+    });
+    const calls = resumed.filter((event) => event.event === 'call').map((event) => JSON.parse(event.data).id);
+    expect(calls).toEqual(missedIds);
+    expect(resumed.some((event) => event.event === 'missed')).toBe(false);
+  });
+
+  it('says so with event: missed when Last-Event-ID is of another server process, then sends what it kept', async () => {
+    const events = await readEvents(`${server.url}/api/v1/events`, {
+      lastEventId: 'zz0000-5',
+      until: (seen) => seen.some((event) => event.event === 'missed'),
+    });
+    const missed = JSON.parse(events.find((event) => event.event === 'missed')!.data);
+    expect(missed).toMatchObject({ reason: 'restarted', lastEventId: 'zz0000-5' });
+    expect(missed.message).toMatch(/restarted/);
+  });
+
+  it('refuses a malformed Last-Event-ID, or one naming an event not sent yet, with a 400 naming the header', async () => {
+    for (const value of ['abc', '12', 'x-y', `${'a'.repeat(40)}-1`]) {
+      const response = await fetch(`${server.url}/api/v1/events`, { headers: { 'Last-Event-ID': value } });
+      expect(response.status, value).toBe(400);
+      const body = (await response.json()) as { error: { param: string; message: string } };
+      expect(body.error.param).toBe('Last-Event-ID');
+      expect(body.error.message).toMatch(/reconnect without it/);
+    }
+    const first = await readEvents(`${server.url}/api/v1/events`, {
+      onOpen: () => void recordCall(ledger),
+      until: (seen) => seen.some((event) => event.event === 'call'),
+    });
+    const [epoch, sequence] = first.find((event) => event.event === 'call')!.id.split('-');
+    const future = await fetch(`${server.url}/api/v1/events`, {
+      headers: { 'Last-Event-ID': `${epoch}-${Number(sequence) + 1000}` },
+    });
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { error: { message: string } }).error.message).toMatch(/has not sent/);
+  });
+
+  it('keeps listening after the last client leaves (for reconnects) and unsubscribes on close()', async () => {
+    const own = openLedger();
+    const ownServer = await startServer(own, { events: { heartbeatMs: 50 } });
+    const ownHandlers = () => (own as unknown as { handlerSet: { size: number } }).handlerSet.size;
+    const before = ownHandlers();
+    await readEvents(`${ownServer.url}/api/v1/events`, {
+      until: (seen) => seen.length > 0,
+      onOpen: () => expect(ownHandlers()).toBe(before + 1),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ownHandlers()).toBe(before + 1);
+    await ownServer.close();
+    expect(ownHandlers()).toBe(before);
+    await own.close();
   });
 });
 
@@ -110,7 +163,51 @@ describe('event hub buffer', () => {
     expect(text).not.toContain('model-6');
     await reader.cancel();
     expect(hub.clientCount).toBe(0);
+    hub.close();
     expect(attached).toBe(0);
+  });
+
+  it('replays the newest events after Last-Event-ID, says when older ones are gone, and never replays another tenant’s', async () => {
+    const hub = new EventHub(
+      () => {},
+      () => {},
+      { replaySize: 3, heartbeatMs: 60_000 },
+    );
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      const reader = stream.getReader();
+      const text = new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      return text;
+    };
+    // The first client's stream carries the ids the later ones resume from.
+    const watcher = hub.open({ tenantId: null }, undefined).getReader();
+    for (let index = 0; index < 6; index++) {
+      hub.onEnd(makeRecord({ model: `model-${index}`, tenantId: index % 2 === 0 ? 'acme' : 'globex' }));
+    }
+    const seen = new TextDecoder().decode((await watcher.read()).value);
+    await watcher.cancel();
+    const ids = [...seen.matchAll(/^id: (.+)$/gm)].map((match) => match[1]!);
+    expect(ids).toHaveLength(6);
+
+    // Within the kept events: exactly the ones after the id, no `missed`.
+    const recent = await read(hub.open({ tenantId: null }, undefined, ids[3]));
+    expect(recent).not.toContain('event: missed');
+    expect(recent).toContain('model-4');
+    expect(recent).toContain('model-5');
+    expect(recent).not.toContain('model-3');
+
+    // Older than the kept events: `missed` with reason expired, then the kept ones.
+    const old = await read(hub.open({ tenantId: null }, undefined, ids[0]));
+    expect(old).toMatch(/event: missed\ndata: \{"reason":"expired","lastEventId":"[^"]+"/);
+    expect(old.indexOf('event: missed')).toBeLessThan(old.indexOf('model-3'));
+    expect(old).not.toContain('model-2');
+
+    // A tenant's token gets its own tenant's events only, replayed or not.
+    const scoped = await read(hub.open({ tenantId: 'acme' }, undefined, ids[2]));
+    expect(scoped).toContain('model-4');
+    expect(scoped).not.toContain('model-3');
+    expect(scoped).not.toContain('model-5');
+    hub.close();
   });
 });
 

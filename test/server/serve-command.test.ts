@@ -7,6 +7,7 @@ import { makeRecord } from '../support/records.js';
 
 const MAIN = resolve('src/cli/main.ts');
 const TOKEN = 'serve-test-token-0123456789';
+const ADMIN_TOKEN = 'serve-admin-token-0123456789';
 const temp = tempDir();
 afterAll(() => temp.remove());
 
@@ -53,6 +54,8 @@ describe('llm-ledger serve', () => {
         '0.0.0.0',
         '--tenant-token',
         `acme=${TOKEN}`,
+        '--token',
+        ADMIN_TOKEN,
       ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LLM_LEDGER_TOKEN: '' } },
     );
@@ -74,6 +77,17 @@ describe('llm-ledger serve', () => {
       expect(response.status).toBe(200);
       const body = (await response.json()) as { records: Array<{ id: string }> };
       expect(body.records.map((r) => r.id)).toEqual([record.id]);
+      // The ledger's Prometheus metrics: every tenant's, so the admin token only.
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const text = await metrics.text();
+      expect(metrics.status, text).toBe(200);
+      expect(metrics.headers.get('content-type')).toContain('text/plain');
+      expect(text).toMatch(/^# TYPE llm_ledger_queue_depth gauge$/m);
+      expect(text).toMatch(/^llm_ledger_queue_depth 0$/m);
+      const scoped = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(scoped.status).toBe(403);
       // An open live tail must not keep the process from exiting.
       const tail = await fetch(`http://127.0.0.1:${port}/api/v1/events`, {
         headers: { Authorization: `Bearer ${TOKEN}` },
@@ -83,6 +97,7 @@ describe('llm-ledger serve', () => {
       expect(await exited).toBe(0);
       expect(stdout).toContain('shutting down');
       expect(stdout + stderr).not.toContain(TOKEN);
+      expect(stdout + stderr).not.toContain(ADMIN_TOKEN);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

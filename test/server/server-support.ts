@@ -38,6 +38,8 @@ export async function readEvents(
   url: string,
   options: {
     token?: string;
+    /** Sent as the Last-Event-ID header, as a reconnecting EventSource does. */
+    lastEventId?: string;
     until: (events: SseEvent[]) => boolean;
     timeoutMs?: number;
     onOpen?: () => void | Promise<void>;
@@ -47,8 +49,11 @@ export async function readEvents(
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 20_000);
   const events: SseEvent[] = [];
   try {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    if (options.lastEventId !== undefined) headers['Last-Event-ID'] = options.lastEventId;
     const response = await fetch(url, {
-      headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
+      headers,
       signal: controller.signal,
     });
     if (response.status !== 200) throw new Error(`events: HTTP ${response.status} ${await response.text()}`);
@@ -64,11 +69,12 @@ export async function readEvents(
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const event: SseEvent = { event: 'message', data: '', comment: '' };
+        const event: SseEvent = { event: 'message', data: '', comment: '', id: '' };
         for (const line of block.split('\n')) {
           if (line.startsWith(':')) event.comment += line.slice(1).trim();
           else if (line.startsWith('event: ')) event.event = line.slice(7);
           else if (line.startsWith('data: ')) event.data += line.slice(6);
+          else if (line.startsWith('id: ')) event.id = line.slice(4);
         }
         events.push(event);
       }
@@ -89,4 +95,6 @@ export interface SseEvent {
   event: string;
   data: string;
   comment: string;
+  /** The `id:` field ('' without one). */
+  id: string;
 }

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/core/record.js';
 import { applyPgMigrations, PG_MIGRATIONS } from '../../src/stores/postgres/migrations.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
+import { NULL_DIMENSION } from '../../src/stores/postgres/pg-rollup-sql.js';
 import { COLUMNS } from '../../src/stores/sqlite/row-mapping.js';
 import { PERCENTILE_RELATIVE_ERROR } from '../../src/stores/rollup/latency-histogram.js';
 import { makeRecord } from '../support/records.js';
@@ -39,6 +40,20 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
         await store.summary({ groupBy: ['model'], where }),
         expectedSummary(dataset, ['model'], where),
       );
+      // By tenant, its daily table answers (errors and unpriced calls are columns there).
+      for (const [table, key] of [['llm_usage_daily_tenants', 'tenant']] as const) {
+        const exact = await store.summary({ groupBy: [key] });
+        await adminQuery(`UPDATE "${schema}".${table} SET errors = errors + 1, unpriced_calls = unpriced_calls + 2`);
+        const days = await adminQuery<{ id: string; n: number }>(
+          `SELECT ${key}_id AS id, COUNT(*)::int AS n FROM "${schema}".${table} GROUP BY 1`,
+        );
+        const daysOf = (group: string | null | undefined) =>
+          days.find((row) => row.id === (group ?? NULL_DIMENSION))?.n ?? 0;
+        const tampered = await store.summary({ groupBy: [key] });
+        expect(tampered.map((row) => [row.errors, row.unpricedCalls])).toEqual(
+          exact.map((row) => [row.errors + daysOf(row.group[key]), row.unpricedCalls + 2 * daysOf(row.group[key])]),
+        );
+      }
     } finally {
       await store.close();
     }
@@ -65,7 +80,7 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
         `INSERT INTO "${schema}".llm_request_logs (${columns}) SELECT ${columns} FROM "${staging}".llm_request_logs`,
       );
       const store = new PostgresStore({ pool, schema });
-      for (const groupBy of [['model', 'day'], ['status', 'hour'], []] as const) {
+      for (const groupBy of [['model', 'day'], ['status', 'hour'], [], ['tenant'], ['user', 'day']] as const) {
         expectSummary(
           expect,
           await store.summary({ groupBy: [...groupBy] }),
@@ -76,6 +91,35 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
       await store.close();
     } finally {
       await pool.end();
+    }
+  });
+
+  it('by tenant and by user are backfilled by their migration in a schema of the previous version', async () => {
+    const schema = newSchema('rollup_backfill_attribution');
+    const dataset = buildDataset(300);
+    let store = new PostgresStore({ connectionString: PG_URL, schema });
+    try {
+      await store.write(dataset);
+      await store.close();
+      // Back to schema version 5: no table by tenant.
+      await adminQuery(`DROP TABLE "${schema}".llm_usage_daily_tenants`);
+      await adminQuery(`DELETE FROM "${schema}".schema_migrations WHERE version = 6`);
+      store = new PostgresStore({ connectionString: PG_URL, schema });
+      await store.migrate();
+      const [tenants] = await adminQuery<{ calls: number }>(
+        `SELECT SUM(calls)::int AS calls FROM "${schema}".llm_usage_daily_tenants`,
+      );
+      expect(tenants!.calls).toBe(dataset.length);
+      for (const groupBy of [['tenant'], ['user', 'day'], ['model', 'day']] as const) {
+        expectSummary(
+          expect,
+          await store.summary({ groupBy: [...groupBy] }),
+          expectedSummary(dataset, [...groupBy]),
+          PERCENTILE_RELATIVE_ERROR,
+        );
+      }
+    } finally {
+      await store.close();
     }
   });
 
@@ -96,7 +140,7 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
             await store.write(shuffled.slice(start, start + 50));
         }),
       );
-      for (const groupBy of [['model', 'day'], ['provider', 'status', 'hour'], []] as const) {
+      for (const groupBy of [['model', 'day'], ['provider', 'status', 'hour'], [], ['tenant'], ['user']] as const) {
         expectSummary(
           expect,
           await stores[0]!.summary({ groupBy: [...groupBy] }),

@@ -34,6 +34,20 @@ describe('SQLite rollups', () => {
       await store.summary({ groupBy: ['model'], where: { sessionId: 's-1' } }),
       expectedSummary(dataset, ['model'], { sessionId: 's-1' }),
     );
+    // By tenant, its daily table answers (errors and unpriced calls are columns there).
+    for (const [table, key] of [['llm_usage_daily_tenants', 'tenant']] as const) {
+      const exact = await store.summary({ groupBy: [key] });
+      db.exec(`UPDATE ${table} SET errors = errors + 1, unpriced_calls = unpriced_calls + 2`);
+      const tampered = await store.summary({ groupBy: [key] });
+      const days = (group: string | null | undefined) =>
+        db
+          .prepare(`SELECT COUNT(*) FROM ${table} WHERE ${key}_id IS ?`)
+          .pluck()
+          .get(group ?? null) as number;
+      expect(tampered.map((row) => [row.errors, row.unpricedCalls])).toEqual(
+        exact.map((row) => [row.errors + days(row.group[key]), row.unpricedCalls + 2 * days(row.group[key])]),
+      );
+    }
     await store.close();
     db.close();
   });
@@ -44,8 +58,21 @@ describe('SQLite rollups', () => {
     expect(table({ groupBy: ['model'], from: '2025-03-01T00:00:00.000Z' })).toBe('llm_usage_daily');
     expect(table({ groupBy: ['model'], from: '2025-03-01T05:00:00.000Z' })).toBe('llm_usage_hourly');
     expect(table({ groupBy: ['hour'] })).toBe('llm_usage_hourly');
+    // By tenant alone (and the day): its own daily table. By user: a scan (no user table).
     expect(table({ groupBy: ['day'], where: { userId: 'u' } })).toBeUndefined();
-    expect(table({ groupBy: ['tenant'] })).toBeUndefined();
+    expect(table({ groupBy: ['user'], from: '2025-03-01T00:00:00.000Z' })).toBeUndefined();
+    expect(table({ groupBy: ['tenant'] })).toBe('llm_usage_daily_tenants');
+    expect(table({ groupBy: ['tenant', 'day'], where: { tenantId: null as unknown as string } })).toBe(
+      'llm_usage_daily_tenants',
+    );
+    // What those tables lack: hours, the other attribution, models, statuses.
+    expect(table({ groupBy: ['tenant'], from: '2025-03-01T05:00:00.000Z' })).toBeUndefined();
+    expect(table({ groupBy: ['tenant', 'hour'] })).toBeUndefined();
+    expect(table({ groupBy: ['user', 'tenant'] })).toBeUndefined();
+    expect(table({ groupBy: ['user'], where: { tenantId: 't' } })).toBeUndefined();
+    expect(table({ groupBy: ['tenant', 'model'] })).toBeUndefined();
+    expect(table({ groupBy: ['user'], where: { status: 'error' } })).toBeUndefined();
+    expect(table({ groupBy: ['tenant'], where: { costStatus: 'unpriced' } })).toBeUndefined();
     expect(table({ groupBy: ['model'], from: '2025-03-01T05:00:00.001Z' })).toBeUndefined();
     expect(table({ groupBy: ['session'] })).toBeUndefined();
     expect(table({ where: { tags: ['prod'] } })).toBeUndefined();
@@ -70,7 +97,31 @@ describe('SQLite rollups', () => {
     }
     const store = new SqliteStore({ database: db });
     expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
-    for (const groupBy of [['model', 'day'], ['status', 'hour'], []] as const) {
+    for (const groupBy of [['model', 'day'], ['status', 'hour'], [], ['tenant'], ['user', 'day']] as const) {
+      expectSummary(
+        expect,
+        await store.summary({ groupBy: [...groupBy] }),
+        expectedSummary(dataset, [...groupBy]),
+        PERCENTILE_RELATIVE_ERROR,
+      );
+    }
+    await store.close();
+    db.close();
+  });
+
+  it('by tenant and by user are backfilled when a database of the previous schema opens', async () => {
+    const db = new Database(':memory:');
+    let store = new SqliteStore({ database: db });
+    const dataset = buildDataset(300);
+    await store.write(dataset);
+    await store.close();
+    // Back to schema version 6: no table by tenant.
+    db.exec('DROP TABLE llm_usage_daily_tenants');
+    db.exec('DELETE FROM schema_migrations WHERE version = 7');
+    store = new SqliteStore({ database: db });
+    expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT SUM(calls) FROM llm_usage_daily_tenants').pluck().get()).toBe(dataset.length);
+    for (const groupBy of [['tenant'], ['user', 'day'], ['model', 'day'], ['hour']] as const) {
       expectSummary(
         expect,
         await store.summary({ groupBy: [...groupBy] }),
@@ -96,12 +147,14 @@ describe('SQLite rollups', () => {
       expectedSummary(remaining, ['model', 'day']),
       PERCENTILE_RELATIVE_ERROR,
     );
-    expectSummary(
-      expect,
-      await store.summary({ groupBy: ['hour'] }),
-      expectedSummary(remaining, ['hour']),
-      PERCENTILE_RELATIVE_ERROR,
-    );
+    for (const groupBy of [['hour'], ['tenant'], ['user', 'day']] as const) {
+      expectSummary(
+        expect,
+        await store.summary({ groupBy: [...groupBy] }),
+        expectedSummary(remaining, [...groupBy]),
+        PERCENTILE_RELATIVE_ERROR,
+      );
+    }
     expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
     await store.close();
     db.close();

@@ -4,6 +4,7 @@ import type { ServableLedger } from '../../server/create-ledger-server.js';
 import { createLedgerServer } from '../../server/create-ledger-server.js';
 import { DEFAULT_PORT, listenLedgerServer } from '../../server/listen.js';
 import { assertSafeBinding, type ServerToken } from '../../server/access.js';
+import type { MetricsRegistry } from '../../server/server-options.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
 import { printable } from '../format/printable.js';
@@ -11,7 +12,8 @@ import { LEDGER_OPTIONS, openCliLedger } from '../open-ledger.js';
 
 const USAGE = `llm-ledger serve [--db PATH|URL] [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--token T] [--tenant-token TENANT=T]
 
-Serves the JSON API (/api/v1/...) and the dashboard (/) over the ledger, until SIGINT or SIGTERM.
+Serves the JSON API (/api/v1/...), the dashboard (/) and the ledger's Prometheus metrics (/metrics,
+when prom-client is installed) over the ledger, until SIGINT or SIGTERM.
 Bound to loopback (the default) no token is needed; bound to any other address it refuses to start
 without one: --token T or LLM_LEDGER_TOKEN (reads every tenant), or --tenant-token TENANT=T
 (repeatable: that token reads TENANT's calls only). Clients send Authorization: Bearer T.
@@ -45,7 +47,8 @@ export const command: CliCommand = {
     const ledger = openCliLedger(values, io) as ServableLedger;
     let listening;
     try {
-      const server = createLedgerServer(ledger, { tokens });
+      const metrics = await ledgerMetrics(ledger, io);
+      const server = createLedgerServer(ledger, { tokens, metrics });
       listening = await listenLedgerServer(server, { host, port, tokens });
     } catch (error) {
       await ledger.close();
@@ -90,6 +93,27 @@ function tokensFrom(token: string | undefined, tenantTokens: string[] | undefine
     }
   }
   return tokens;
+}
+
+/**
+ * The ledger's Prometheus metrics for `/metrics` (queue depth, spool size, handler errors, and the
+ * calls this process records), through `llm-ledger/prometheus`, which needs the optional
+ * `prom-client`: without it the server runs and `/metrics` answers 404 saying what to install.
+ */
+async function ledgerMetrics(ledger: ServableLedger, io: CliIo): Promise<MetricsRegistry | undefined> {
+  let prometheus: typeof import('../../observe/prometheus/index.js');
+  try {
+    prometheus = await import('../../observe/prometheus/index.js');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /prom-client/.test(String(error))) {
+      io.stderr('llm-ledger: /metrics is off: install prom-client (npm install prom-client) to serve it\n');
+      return undefined;
+    }
+    throw error;
+  }
+  const metrics = prometheus.createPrometheusMetrics({ stats: () => ledger.stats() });
+  ledger.addHandler(metrics);
+  return metrics.registry;
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {

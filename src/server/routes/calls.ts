@@ -2,7 +2,7 @@ import { sumDecimalStrings } from '../../core/money.js';
 import type { CallRecord } from '../../core/record.js';
 import type { Access } from '../access.js';
 import { ApiError } from '../api-error.js';
-import { listQueryFrom, readParams } from '../query-params.js';
+import { badCursor, listQueryFrom, readParams } from '../query-params.js';
 import type { ServerApp, ServerContext } from '../server-context.js';
 
 /** A record a token may read: any with full access, its own tenant's with a scoped one. */
@@ -12,7 +12,14 @@ export function visible(record: CallRecord, access: Access): boolean {
 
 export function registerCallRoutes(app: ServerApp, context: ServerContext): void {
   app.get('/api/v1/calls', async (c) => {
-    const query = listQueryFrom(new URL(c.req.url), c.get('access'));
+    const access = c.get('access');
+    const query = listQueryFrom(new URL(c.req.url), access);
+    // A cursor is the id of the last call of the previous page. One the store does not have would
+    // page from wherever it sorts (a made-up one, an empty or wrong page): said, not guessed.
+    if (query.cursor !== undefined) {
+      const anchor = await context.ledger.calls.get(query.cursor);
+      if (anchor === null || !visible(anchor, access)) throw badCursor(query.cursor);
+    }
     const page = await context.ledger.calls.list(query);
     return c.json({ records: page.records, nextCursor: page.nextCursor });
   });

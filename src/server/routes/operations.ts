@@ -20,7 +20,10 @@ export function registerOperationRoutes(app: ServerApp, context: ServerContext):
   app.get('/metrics', async (c) => {
     readParams(new URL(c.req.url), [], 'GET /metrics');
     if (!context.metrics) {
-      throw new ApiError('not_configured', 'no Prometheus registry is configured (createLedgerServer({ metrics }))');
+      throw new ApiError(
+        'not_configured',
+        'no Prometheus registry is configured: pass createLedgerServer(ledger, { metrics }); `llm-ledger serve` has one when prom-client is installed',
+      );
     }
     if (c.get('access').tenantId !== null) {
       throw new ApiError('forbidden', 'metrics cover every tenant: a tenant-scoped token cannot read them');

@@ -1,5 +1,5 @@
 import { ApiError } from '../api-error.js';
-import { readParams, single } from '../query-params.js';
+import { checkDate, readParams, single } from '../query-params.js';
 import type { ServerApp, ServerContext } from '../server-context.js';
 
 export function registerPriceRoutes(app: ServerApp, context: ServerContext): void {
@@ -8,13 +8,7 @@ export function registerPriceRoutes(app: ServerApp, context: ServerContext): voi
     const values = readParams(new URL(c.req.url), ['provider', 'at'], place);
     if (!context.pricer) throw new ApiError('not_configured', 'pricing is off for this ledger (settings.pricing)');
     const at = single(values, 'at', place);
-    if (at !== undefined && !(/^\d{4}-\d{2}-\d{2}/.test(at) && Number.isFinite(Date.parse(at)))) {
-      throw new ApiError(
-        'invalid_request',
-        `${place}: at must be an ISO 8601 date or timestamp, received ${JSON.stringify(at.slice(0, 40))}`,
-        'at',
-      );
-    }
+    if (at !== undefined) checkDate(at, 'at', place);
     const explanation = context.pricer.explain(c.req.param('model'), {
       provider: single(values, 'provider', place),
       at: at === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(at) ? `${at}T00:00:00Z` : at,

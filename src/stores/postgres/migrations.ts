@@ -1,7 +1,7 @@
 import { StoreError } from '../../core/errors.js';
 import type { PgClientLike, PgPoolLike } from './pg-pool.js';
 import { compatSchemaOf, PG_COMPAT_VIEW_SQL } from './pg-compat-view.js';
-import { PG_ROLLUP_MIGRATION_SQL } from './pg-rollup-sql.js';
+import { PG_ATTRIBUTION_ROLLUP_MIGRATION_SQL, PG_ROLLUP_MIGRATION_SQL } from './pg-rollup-sql.js';
 
 export interface PgMigration {
   /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
@@ -107,6 +107,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE $schema.llm_request_logs ADD COLUMN cache_hit SMALLINT;
       ALTER TABLE $schema.llm_request_logs ADD COLUMN cost_saved NUMERIC;
     `,
+  },
+  {
+    version: 6,
+    name: 'create the daily rollups by tenant and by user',
+    // The overview's top tenants and top users read these instead of every call of the range
+    // (rollup-tables.ts); the existing rows are summed into them here, in the migration's transaction.
+    sql: PG_ATTRIBUTION_ROLLUP_MIGRATION_SQL,
   },
 ];
 

@@ -2,8 +2,10 @@ import type { GroupKey } from '../../core/store.js';
 import { BUCKET_OFFSET, GROWTH } from '../rollup/latency-histogram.js';
 import type { RollupPlan } from '../rollup/rollup-plan.js';
 import {
+  ATTRIBUTION_ROLLUP_TABLES,
+  BASE_ROLLUP_TABLES,
   GROUP_DIMENSIONS,
-  ROLLUP_TABLES,
+  hasCountColumns,
   TOKEN_COLUMNS,
   type Dimension,
   type RollupTable,
@@ -34,9 +36,10 @@ const BUCKET = `CASE WHEN latency_ms > 0 THEN floor(ln(latency_ms) / ln(${GROWTH
 function tableSql(table: RollupTable): string {
   const dimensions = table.dimensions.map((d) => `${d} TEXT COLLATE "C" NOT NULL`);
   const tokens = TOKEN_COLUMNS.map((column) => `${column} DOUBLE PRECISION NOT NULL`);
+  const counts = hasCountColumns(table) ? 'errors BIGINT NOT NULL, unpriced_calls BIGINT NOT NULL,' : '';
   return `CREATE TABLE $schema.${table.name} (
     ${dimensions.join(', ')},
-    calls BIGINT NOT NULL, ${tokens.join(', ')}, cost NUMERIC NOT NULL, bad_costs BIGINT NOT NULL,
+    calls BIGINT NOT NULL, ${counts} ${tokens.join(', ')}, cost NUMERIC NOT NULL, bad_costs BIGINT NOT NULL,
     latency_sum DOUBLE PRECISION NOT NULL, latency_hist JSONB NOT NULL,
     PRIMARY KEY (${table.dimensions.join(', ')}));`;
 }
@@ -60,15 +63,22 @@ export function rebuildSql(schema: string, table: RollupTable, where: string): s
     )
     .join(', ');
   const sums = TOKEN_COLUMNS.map((column, index) => `SUM(${RAW_TOKENS[index]}) AS ${column}`).join(', ');
-  return `INSERT INTO ${schema}.${table.name} (${dimensions}, calls, ${TOKEN_COLUMNS.join(', ')}, cost, bad_costs, latency_sum, latency_hist)
-    SELECT ${dimensions}, SUM(n), ${TOKEN_COLUMNS.map((c) => `SUM(${c})`).join(', ')}, SUM(cost), SUM(bad), SUM(latency_sum),
+  const counted = hasCountColumns(table);
+  const countColumns = counted ? ' errors, unpriced_calls,' : '';
+  const countSums = counted ? ' SUM(errors), SUM(unpriced_calls),' : '';
+  const counts = counted
+    ? ` COUNT(*) FILTER (WHERE status = 'error') AS errors, COUNT(*) FILTER (WHERE cost_status = 'unpriced') AS unpriced_calls,`
+    : '';
+  const countSource = counted ? ', status, cost_status' : '';
+  return `INSERT INTO ${schema}.${table.name} (${dimensions}, calls,${countColumns} ${TOKEN_COLUMNS.join(', ')}, cost, bad_costs, latency_sum, latency_hist)
+    SELECT ${dimensions}, SUM(n),${countSums} ${TOKEN_COLUMNS.map((c) => `SUM(${c})`).join(', ')}, SUM(cost), SUM(bad), SUM(latency_sum),
       jsonb_object_agg(bucket::text, n)
     FROM (
-      SELECT ${dimensions}, bucket, COUNT(*) AS n, ${sums},
+      SELECT ${dimensions}, bucket, COUNT(*) AS n,${counts} ${sums},
         COALESCE(SUM(cost_total) FILTER (WHERE NOT bad), 0) AS cost, COUNT(*) FILTER (WHERE bad) AS bad,
         SUM(latency_ms) AS latency_sum
       FROM (
-        SELECT ${source}, ${BUCKET} AS bucket, ${RAW_TOKENS.join(', ')}, cost_total, latency_ms,
+        SELECT ${source}, ${BUCKET} AS bucket, ${RAW_TOKENS.join(', ')}, cost_total, latency_ms${countSource},
           COALESCE(cost_total::text IN ('NaN', 'Infinity', '-Infinity'), FALSE) AS bad
         FROM ${schema}.llm_request_logs WHERE ${where}
       ) AS stored
@@ -88,17 +98,27 @@ const RAW_TOKENS = [
 
 /** Migration 2: the tables, the histogram addition the upserts use, and the backfill. */
 export const PG_ROLLUP_MIGRATION_SQL = `
-  ${ROLLUP_TABLES.map(tableSql).join('\n')}
+  ${BASE_ROLLUP_TABLES.map(tableSql).join('\n')}
   CREATE FUNCTION $schema.ledger_hist_add(a JSONB, b JSONB) RETURNS JSONB LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $hist$
     SELECT COALESCE(jsonb_object_agg(k, n) FILTER (WHERE n <> 0), '{}'::jsonb)
     FROM (SELECT k, SUM(v::bigint) AS n FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) AS e(k, v) GROUP BY k) AS s
   $hist$;
-  ${ROLLUP_TABLES.map((table) => `${rebuildSql('$schema', table, 'TRUE')};`).join('\n')}
+  ${BASE_ROLLUP_TABLES.map((table) => `${rebuildSql('$schema', table, 'TRUE')};`).join('\n')}
 `;
 
-const METRICS = ['calls', ...TOKEN_COLUMNS, 'cost', 'bad_costs', 'latency_sum', 'latency_hist'];
+/** Migration 6: the daily tables by tenant and by user, summed from the existing rows. */
+export const PG_ATTRIBUTION_ROLLUP_MIGRATION_SQL = `
+  ${ATTRIBUTION_ROLLUP_TABLES.map(tableSql).join('\n')}
+  ${ATTRIBUTION_ROLLUP_TABLES.map((table) => `${rebuildSql('$schema', table, 'TRUE')};`).join('\n')}
+`;
+
+/** The columns after the dimensions, in the order the upserts bind them (pg-rollups.ts). */
+export function metricColumns(table: RollupTable): string[] {
+  const counts = hasCountColumns(table) ? ['errors', 'unpriced_calls'] : [];
+  return ['calls', ...counts, ...TOKEN_COLUMNS, 'cost', 'bad_costs', 'latency_sum', 'latency_hist'];
+}
 /** Parameters per upserted row; at most 65,535 per statement. */
-export const UPSERT_WIDTH = (table: RollupTable) => table.dimensions.length + METRICS.length;
+export const UPSERT_WIDTH = (table: RollupTable) => table.dimensions.length + metricColumns(table).length;
 
 /** One multi-row upsert: the deltas add to the row (negative deltas subtract). */
 export function upsertSql(schema: string, table: RollupTable, rows: number): string {
@@ -109,8 +129,9 @@ export function upsertSql(schema: string, table: RollupTable, rows: number): str
     for (let column = 0; column < width; column++) slots.push(`$${row * width + column + 1}`);
     tuples.push(`(${slots.join(',')})`);
   }
-  const sums = METRICS.filter((m) => m !== 'latency_hist').map((m) => `${m} = r.${m} + excluded.${m}`);
-  return `INSERT INTO ${schema}.${table.name} AS r (${[...table.dimensions, ...METRICS].join(', ')}) VALUES ${tuples.join(',')}
+  const metrics = metricColumns(table);
+  const sums = metrics.filter((m) => m !== 'latency_hist').map((m) => `${m} = r.${m} + excluded.${m}`);
+  return `INSERT INTO ${schema}.${table.name} AS r (${[...table.dimensions, ...metrics].join(', ')}) VALUES ${tuples.join(',')}
     ON CONFLICT (${table.dimensions.join(', ')}) DO UPDATE SET ${sums.join(', ')},
       latency_hist = ${schema}.ledger_hist_add(r.latency_hist, excluded.latency_hist)`;
 }
@@ -149,13 +170,18 @@ export function rollupSummarySql(schema: string, plan: RollupPlan): PgQuery {
   const where = whereSql(plan, values);
   const groups = plan.keys.map((key, index) => `${groupExpression(plan.table, key)} AS g${index}`);
   const groupBy = plan.keys.length === 0 ? '' : ` GROUP BY ${plan.keys.map((_key, index) => `g${index}`).join(', ')}`;
+  const counted = hasCountColumns(plan.table);
   const select = [
     ...groups,
     'SUM(calls)::float8 AS calls',
-    `COALESCE(SUM(calls) FILTER (WHERE status = 'error'), 0)::float8 AS errors`,
+    counted
+      ? 'COALESCE(SUM(errors), 0)::float8 AS errors'
+      : `COALESCE(SUM(calls) FILTER (WHERE status = 'error'), 0)::float8 AS errors`,
     ...TOKEN_COLUMNS.map((column) => `COALESCE(SUM(${column}), 0) AS ${column}`),
     'SUM(cost)::text AS cost',
-    `COALESCE(SUM(calls) FILTER (WHERE cost_status = 'unpriced'), 0)::float8 AS unpriced_calls`,
+    counted
+      ? 'COALESCE(SUM(unpriced_calls), 0)::float8 AS unpriced_calls'
+      : `COALESCE(SUM(calls) FILTER (WHERE cost_status = 'unpriced'), 0)::float8 AS unpriced_calls`,
     'SUM(bad_costs)::float8 AS bad_costs',
     'SUM(latency_sum) AS latency_sum',
     `string_agg(latency_hist::text, ',') AS histograms`,

@@ -1,5 +1,10 @@
 import { formatDecimal } from '../../core/money.js';
-import { addToHistogram, formatHistogram, histogramPercentiles, type Histogram } from '../rollup/latency-histogram.js';
+import {
+  formatHistogram,
+  histogramPercentiles,
+  mergeHistogramList,
+  type Histogram,
+} from '../rollup/latency-histogram.js';
 import {
   sourceFromStored,
   STORED_ROLLUP_COLUMNS,
@@ -7,11 +12,11 @@ import {
   type StoredRollupRow,
 } from '../rollup/rollup-batch.js';
 import type { RollupPlan } from '../rollup/rollup-plan.js';
-import { periodOf, ROLLUP_TABLES, type RollupTable } from '../rollup/rollup-tables.js';
+import { hasCountColumns, periodOf, ROLLUP_TABLES, type RollupTable } from '../rollup/rollup-tables.js';
 import type { PgClientLike, PgPoolLike } from './pg-pool.js';
 import { NULL_DIMENSION, PG_HOUR, rebuildSql, rollupSummarySql, upsertSql } from './pg-rollup-sql.js';
 
-/** Rows per rollup upsert statement (18 parameters each, well under PostgreSQL's 65,535). */
+/** Rows per rollup upsert statement (at most 18 parameters each, well under PostgreSQL's 65,535). */
 const ROWS_PER_UPSERT = 2_000;
 
 /**
@@ -27,6 +32,7 @@ export class PgRollups {
     for (let tableIndex = 0; tableIndex < ROLLUP_TABLES.length; tableIndex++) {
       const table = ROLLUP_TABLES[tableIndex]!;
       const deltas = batch.deltas(tableIndex);
+      const counted = hasCountColumns(table);
       for (let start = 0; start < deltas.length; start += ROWS_PER_UPSERT) {
         const slice = deltas.slice(start, start + ROWS_PER_UPSERT);
         const values: unknown[] = [];
@@ -34,6 +40,7 @@ export class PgRollups {
           values.push(
             ...delta.values.map((value) => value ?? NULL_DIMENSION),
             delta.calls,
+            ...(counted ? [delta.errors, delta.unpriced] : []),
             ...delta.tokens,
             formatDecimal(delta.cost),
             delta.badCosts,
@@ -104,11 +111,7 @@ export class PgRollups {
     return rows.map((row) => {
       const calls = Number(row.calls);
       const histogram: Histogram = new Map();
-      if (typeof row.histograms === 'string') {
-        for (const counts of JSON.parse(`[${row.histograms}]`) as Array<Record<string, number>>) {
-          for (const bucket in counts) addToHistogram(histogram, Number(bucket), counts[bucket]!);
-        }
-      }
+      if (typeof row.histograms === 'string') mergeHistogramList(histogram, row.histograms);
       const [p50, p95] = histogramPercentiles(histogram);
       return {
         ...row,

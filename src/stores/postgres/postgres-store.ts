@@ -67,10 +67,11 @@ function startsInUtc(record: CallRecord): boolean {
  * structured fields, NUMERIC costs, versioned migrations applied once under an advisory lock.
  * Writes are multi-row INSERTs with `ON CONFLICT (id) DO NOTHING`, so replays are idempotent and
  * many processes can write at once. Queries match the memory store exactly, except summaries
- * answered from the hourly rollups (pg-rollups.ts), kept in the same transaction as the rows:
- * exact counts, tokens and costs, latency percentiles within 4.9% (latency-histogram.ts). A
- * summary uses them when it groups and filters only by model, provider, user, tenant, call type,
- * status, cost status, day or hour, with from/to on whole hours; otherwise it scans.
+ * answered from the rollups (pg-rollups.ts), kept in the same transaction as the rows: exact
+ * counts, tokens and costs, latency percentiles within 4.9% (latency-histogram.ts). A summary
+ * uses them when it groups and filters only by model, provider, call type, status, cost status,
+ * day or hour, with from/to on whole hours, or only by tenant (or only by user) and day, with
+ * from/to on whole days; otherwise it scans.
  *
  * U+0000 cannot be stored in TEXT or JSONB; it is kept by a reversible encoding (text-encoding.ts).
  *

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../core/bounded-map.js';
 import { addDecimal, multiplyByInteger, parseDecimal, ZERO, type Decimal } from '../../core/money.js';
 import { COLUMNS } from '../sqlite/row-mapping.js';
 import { addToHistogram, latencyBucket, type Histogram } from './latency-histogram.js';
@@ -20,6 +21,9 @@ export interface RollupDelta {
   /** JSON of `values`: the identity of the row, and the order in which rows are upserted. */
   key: string;
   calls: number;
+  /** Calls with status `error` and with cost status `unpriced` (for tables with count columns). */
+  errors: number;
+  unpriced: number;
   tokens: number[];
   cost: Decimal;
   /** Calls whose stored cost is no decimal: such rows send summaries back to the scan. */
@@ -110,18 +114,20 @@ export class RollupBatch {
   /** Per table, the first table with the same `rest`: their key parts are built once per call. */
   private readonly restGroup: number[];
   /**
-   * The previous call's key parts: a batch holds runs of calls on the same few models and hours,
-   * so most calls reuse them instead of serializing them again.
+   * Per group, the previous call's key parts: a batch holds runs of calls on the same few models
+   * and hours, so most calls reuse them instead of serializing them again.
    */
-  private lastRest: Array<string | null> = [];
-  private lastRestKey = '';
-  private readonly periodJsons = new Map<string, string>();
+  private readonly lastRest: Array<Array<string | null>>;
+  private readonly lastRestKey: string[];
+  private readonly periodJsons = new BoundedMap<string, string>({ maxEntries: 64 });
 
   constructor(private readonly tables: readonly RollupTable[] = ROLLUP_TABLES) {
     this.rows = tables.map(() => new Map());
     this.rest = tables.map((table) => table.dimensions.slice(1) as Array<Exclude<Dimension, Period>>);
     const signatures = this.rest.map((rest) => rest.join(','));
     this.restGroup = signatures.map((signature) => signatures.indexOf(signature));
+    this.lastRest = tables.map(() => []);
+    this.lastRestKey = tables.map(() => '');
   }
 
   get isEmpty(): boolean {
@@ -142,6 +148,8 @@ export class RollupBatch {
     if (sign < 0) cost = multiplyByInteger(cost, -1);
     const bucket = latencyBucket(source.latency);
     const { tokens, latency } = source;
+    const error = source.dimensions.status === 'error' ? sign : 0;
+    const unpriced = source.dimensions.cost_status === 'unpriced' ? sign : 0;
     let group = -1;
     let rest: Array<string | null> = [];
     let restKey = '';
@@ -151,12 +159,12 @@ export class RollupBatch {
       if (this.restGroup[tableIndex] !== group) {
         group = this.restGroup[tableIndex]!;
         const dimensions = this.rest[tableIndex]!;
-        if (!sameDimensions(source, dimensions, this.lastRest)) {
-          this.lastRest = dimensions.map((dimension) => source.dimensions[dimension]);
-          this.lastRestKey = JSON.stringify(this.lastRest);
+        if (!sameDimensions(source, dimensions, this.lastRest[group]!)) {
+          this.lastRest[group] = dimensions.map((dimension) => source.dimensions[dimension]);
+          this.lastRestKey[group] = JSON.stringify(this.lastRest[group]);
         }
-        rest = this.lastRest;
-        restKey = this.lastRestKey;
+        rest = this.lastRest[group]!;
+        restKey = this.lastRestKey[group]!;
       }
       // JSON of the period then JSON of the rest: self-delimiting, so distinct rows get distinct keys.
       const key = this.periodJson(period) + restKey;
@@ -167,6 +175,8 @@ export class RollupBatch {
           values: [period, ...rest],
           key,
           calls: 0,
+          errors: 0,
+          unpriced: 0,
           tokens: [0, 0, 0, 0, 0, 0],
           cost: ZERO,
           badCosts: 0,
@@ -176,6 +186,8 @@ export class RollupBatch {
         rows.set(key, row);
       }
       row.calls += sign;
+      row.errors += error;
+      row.unpriced += unpriced;
       const sums = row.tokens;
       for (let token = 0; token < TOKEN_COLUMNS.length; token++) sums[token]! += sign * tokens[token]!;
       if (cost.units !== 0n) row.cost = addDecimal(row.cost, cost);
@@ -189,7 +201,6 @@ export class RollupBatch {
     let json = this.periodJsons.get(period);
     if (json === undefined) {
       // A batch spans a few hours and days; a long-lived batch (a rebuild) must not grow without bound.
-      if (this.periodJsons.size >= 64) this.periodJsons.clear();
       json = JSON.stringify(period);
       this.periodJsons.set(period, json);
     }

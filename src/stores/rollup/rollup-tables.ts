@@ -3,21 +3,24 @@ import type { CallFilter, GroupKey } from '../../core/store.js';
 /**
  * The rollup tables both SQL stores keep beside `llm_request_logs`: per UTC hour (or day),
  * provider, model, call type, status and cost status, the exact sums a summary needs (calls, every token bucket, cost) plus a latency
- * histogram (latency-histogram.ts). Errors and unpriced calls need no column of their own:
+ * histogram (latency-histogram.ts). Errors and unpriced calls need no column of their own there:
  * `status` and `cost_status` are dimensions.
  *
  * Two tables, because hours multiply the row count by 24: a dashboard's "cost per model per day"
  * reads the daily one (a few rows per day), per-hour charts the hourly one. A summary is answered
  * by the first table that has every dimension it groups or filters by, at a period its bounds
- * fall on; anything else (user, tenant, session, trace, request, tags) scans, through the
- * attribution indexes when it filters on them.
+ * fall on; anything else (session, trace, request, tags, user or tenant with another dimension)
+ * scans, through the attribution indexes when it filters on them.
  *
- * Why no user or tenant table: with many users, a batch holds about one call per (user, hour) or
- * even (user, day), so such a table costs one more upsert per call written. Measured on
- * bench/ingest's records (1,000 users), an hourly (user, tenant, model) table cost 22 µs of CPU
- * per call where the insert itself cost 57 µs in the same run: past the write budget (-15%). The
- * Dimension type and RollupSource keep user_id and tenant_id so that such a table is a new
- * entry here and a migration, once writes aggregate over longer windows.
+ * The overview's top tenants (a summary by tenant over whole days) have a daily table keyed by the
+ * day and the tenant only, with errors and unpriced calls as counted columns instead of the status
+ * dimensions. Tenants are few, so a batch of 500 calls touches about 0.04 tenant rows per call:
+ * the table costs almost nothing to write. Users are not: with bench/ingest's records (1,000
+ * users) a batch touches 0.79 (user, day) rows per call, and a daily user table cost +16% CPU per
+ * call written (the write budget is -15%) while the top-users request still took 1.6–2.3 s at 1M
+ * rows (every user is active every day, so the table held only 2.5 times fewer rows than the
+ * calls). Summaries by user therefore scan, through the user index; see
+ * docs/decisions/0005-rollup-tables.md.
  */
 export type Period = 'hour' | 'day';
 export type Dimension =
@@ -30,13 +33,29 @@ export interface RollupTable {
   dimensions: readonly Dimension[];
 }
 
+/**
+ * Whether a table counts errors and unpriced calls in columns of its own (`errors`,
+ * `unpriced_calls`): the tables that have no status and cost status dimensions to count them by.
+ */
+export function hasCountColumns(table: RollupTable): boolean {
+  return !table.dimensions.includes('status');
+}
+
 const BASE: readonly Dimension[] = ['provider', 'model', 'call_type', 'status', 'cost_status'];
 
-/** In the order a summary prefers them, which is also the order every writer upserts them in. */
-export const ROLLUP_TABLES: readonly RollupTable[] = [
+/** The tables of the first rollup migration (their DDL must not change with later tables). */
+export const BASE_ROLLUP_TABLES: readonly RollupTable[] = [
   { name: 'llm_usage_daily', period: 'day', dimensions: ['day', ...BASE] },
   { name: 'llm_usage_hourly', period: 'hour', dimensions: ['hour', ...BASE] },
 ];
+
+/** The table by tenant (a later migration). */
+export const ATTRIBUTION_ROLLUP_TABLES: readonly RollupTable[] = [
+  { name: 'llm_usage_daily_tenants', period: 'day', dimensions: ['day', 'tenant_id'] },
+];
+
+/** In the order a summary prefers them, which is also the order every writer upserts them in. */
+export const ROLLUP_TABLES: readonly RollupTable[] = [...BASE_ROLLUP_TABLES, ...ATTRIBUTION_ROLLUP_TABLES];
 
 /** The token sums, in this order everywhere (columns, deltas, SQL). */
 export const TOKEN_COLUMNS = ['input', 'output', 'total', 'cache_read', 'cache_write', 'reasoning'] as const;

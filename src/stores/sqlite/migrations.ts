@@ -1,7 +1,7 @@
 import { StoreError } from '../../core/errors.js';
 import type { SqliteDatabase } from './driver.js';
 import { COMPAT_COLUMNS_SQL } from './compat-columns.js';
-import { ROLLUP_MIGRATION_SQL } from './rollup-schema.js';
+import { ATTRIBUTION_ROLLUP_MIGRATION_SQL, ROLLUP_MIGRATION_SQL } from './rollup-schema.js';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
@@ -122,6 +122,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS llm_request_logs_user_id ON llm_request_logs (user_id, id) WHERE user_id IS NOT NULL;
       CREATE INDEX IF NOT EXISTS llm_request_logs_session_id ON llm_request_logs (session_id, id) WHERE session_id IS NOT NULL;
     `,
+  },
+  {
+    version: 7,
+    name: 'create the daily rollups by tenant and by user',
+    // The overview's top tenants and top users read these instead of every call of the range
+    // (rollup-tables.ts); existing rows are summed into them when the store next opens.
+    sql: ATTRIBUTION_ROLLUP_MIGRATION_SQL,
   },
 ];
 

@@ -1,4 +1,10 @@
-import { ROLLUP_TABLES, TOKEN_COLUMNS, type RollupTable } from '../rollup/rollup-tables.js';
+import {
+  ATTRIBUTION_ROLLUP_TABLES,
+  BASE_ROLLUP_TABLES,
+  hasCountColumns,
+  TOKEN_COLUMNS,
+  type RollupTable,
+} from '../rollup/rollup-tables.js';
 
 /**
  * DDL of the SQLite rollup tables (migration 2). A row is identified by (hour, row_key), row_key
@@ -15,12 +21,13 @@ import { ROLLUP_TABLES, TOKEN_COLUMNS, type RollupTable } from '../rollup/rollup
 function tableSql(table: RollupTable): string {
   const dimensions = table.dimensions.slice(1).map((d) => `${d} TEXT`);
   const tokens = TOKEN_COLUMNS.map((column) => `${column} INTEGER NOT NULL`);
+  const counts = hasCountColumns(table) ? 'errors INTEGER NOT NULL, unpriced_calls INTEGER NOT NULL,' : '';
   return `
     CREATE TABLE ${table.name} (
       ${table.period} TEXT NOT NULL,
       row_key TEXT NOT NULL,
       ${dimensions.join(', ')},
-      calls INTEGER NOT NULL,
+      calls INTEGER NOT NULL, ${counts}
       ${tokens.join(', ')},
       cost TEXT NOT NULL,
       bad_costs INTEGER NOT NULL,
@@ -31,10 +38,20 @@ function tableSql(table: RollupTable): string {
 }
 
 export const ROLLUP_MIGRATION_SQL = `
-  ${ROLLUP_TABLES.map(tableSql).join('\n')}
+  ${BASE_ROLLUP_TABLES.map(tableSql).join('\n')}
   CREATE TABLE llm_usage_dirty_hours (hour TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
   CREATE TRIGGER llm_request_logs_rollup_delete AFTER DELETE ON llm_request_logs BEGIN
     INSERT OR IGNORE INTO llm_usage_dirty_hours (hour) VALUES (substr(old.started_at, 1, 13));
   END;
+  INSERT OR IGNORE INTO llm_usage_dirty_hours (hour) SELECT DISTINCT substr(started_at, 1, 13) FROM llm_request_logs;
+`;
+
+/**
+ * Migration 7: the daily tables by tenant and by user. Every hour that has rows is marked dirty,
+ * so the store rebuilds those days (all tables, from the same rows: the existing ones come out
+ * as they were) when it next opens, as migration 2 backfilled.
+ */
+export const ATTRIBUTION_ROLLUP_MIGRATION_SQL = `
+  ${ATTRIBUTION_ROLLUP_TABLES.map(tableSql).join('\n')}
   INSERT OR IGNORE INTO llm_usage_dirty_hours (hour) SELECT DISTINCT substr(started_at, 1, 13) FROM llm_request_logs;
 `;

@@ -9,7 +9,13 @@ import {
   type StoredRollupRow,
 } from '../rollup/rollup-batch.js';
 import type { RollupPlan } from '../rollup/rollup-plan.js';
-import { GROUP_DIMENSIONS, ROLLUP_TABLES, TOKEN_COLUMNS, type RollupTable } from '../rollup/rollup-tables.js';
+import {
+  GROUP_DIMENSIONS,
+  hasCountColumns,
+  ROLLUP_TABLES,
+  TOKEN_COLUMNS,
+  type RollupTable,
+} from '../rollup/rollup-tables.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import type { SqlQuery } from './query-sql.js';
 
@@ -28,6 +34,7 @@ function groupExpression(table: RollupTable, key: GroupKey): string {
  */
 export class SqliteRollups {
   private readonly upserts: SqliteStatement[];
+  private readonly counted: boolean[];
   private readonly deleteRow: SqliteStatement[];
   private readonly deleteDay: SqliteStatement[];
   private readonly dayRows: SqliteStatement;
@@ -37,6 +44,7 @@ export class SqliteRollups {
 
   constructor(private readonly db: SqliteDatabase) {
     this.upserts = ROLLUP_TABLES.map((table) => db.prepare(upsertSql(table)).pluck());
+    this.counted = ROLLUP_TABLES.map(hasCountColumns);
     this.deleteRow = ROLLUP_TABLES.map((table) =>
       db.prepare(`DELETE FROM ${table.name} WHERE ${table.period} = ? AND row_key = ? AND calls = 0`),
     );
@@ -56,8 +64,9 @@ export class SqliteRollups {
     if (batch.isEmpty) return;
     ROLLUP_TABLES.forEach((_table, tableIndex) => {
       const upsert = this.upserts[tableIndex]!;
+      const counted = this.counted[tableIndex]!;
       for (const delta of batch.deltas(tableIndex)) {
-        const calls = upsert.get(...upsertValues(delta)) as number;
+        const calls = upsert.get(...upsertValues(delta, counted)) as number;
         if (calls === 0) this.deleteRow[tableIndex]!.run(delta.values[0], delta.key);
       }
     });
@@ -94,18 +103,22 @@ export class SqliteRollups {
 
 function upsertSql(table: RollupTable): string {
   const dimensions = table.dimensions.slice(1);
+  const counts = hasCountColumns(table) ? ['errors', 'unpriced_calls'] : [];
   const columns = [
     table.period,
     'row_key',
     ...dimensions,
     'calls',
+    ...counts,
     ...TOKEN_COLUMNS,
     'cost',
     'bad_costs',
     'latency_sum',
     'latency_hist',
   ];
-  const sums = ['calls', ...TOKEN_COLUMNS, 'bad_costs', 'latency_sum'].map((c) => `${c} = ${c} + excluded.${c}`);
+  const sums = ['calls', ...counts, ...TOKEN_COLUMNS, 'bad_costs', 'latency_sum'].map(
+    (c) => `${c} = ${c} + excluded.${c}`,
+  );
   return (
     `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
     `ON CONFLICT (${table.period}, row_key) DO UPDATE SET ${sums.join(', ')}, ` +
@@ -114,12 +127,13 @@ function upsertSql(table: RollupTable): string {
   );
 }
 
-function upsertValues(delta: RollupDelta): unknown[] {
+function upsertValues(delta: RollupDelta, counted: boolean): unknown[] {
   return [
     delta.values[0],
     delta.key,
     ...delta.values.slice(1),
     delta.calls,
+    ...(counted ? [delta.errors, delta.unpriced] : []),
     ...delta.tokens,
     formatDecimal(delta.cost),
     delta.badCosts,
@@ -154,13 +168,18 @@ export function rollupSummarySql(plan: RollupPlan): SqlQuery {
     conditions.push(`${plan.table.period} < ?`);
     params.push(plan.to);
   }
+  const counted = hasCountColumns(plan.table);
   const select = [
     ...plan.keys.map((key, index) => `${groupExpression(plan.table, key)} AS g${index}`),
     'SUM(calls) AS calls',
-    "COALESCE(SUM(CASE WHEN status = 'error' THEN calls END), 0) AS errors",
+    counted
+      ? 'COALESCE(SUM(errors), 0) AS errors'
+      : "COALESCE(SUM(CASE WHEN status = 'error' THEN calls END), 0) AS errors",
     ...TOKEN_COLUMNS.map((column) => `SUM(${column}) AS ${column}`),
     'ledger_decimal_sum(cost) AS cost',
-    "COALESCE(SUM(CASE WHEN cost_status = 'unpriced' THEN calls END), 0) AS unpriced_calls",
+    counted
+      ? 'COALESCE(SUM(unpriced_calls), 0) AS unpriced_calls'
+      : "COALESCE(SUM(CASE WHEN cost_status = 'unpriced' THEN calls END), 0) AS unpriced_calls",
     'SUM(bad_costs) AS bad_costs',
     'ledger_rollup_latency(calls, latency_sum, latency_hist) AS latency',
   ];

@@ -1,4 +1,5 @@
 import type { MalformedRows } from '../../core/malformed-rows.js';
+import { BoundedMap } from '../../core/bounded-map.js';
 import { backoffDelayMs, sleep, type BackoffOptions } from '../../core/backoff.js';
 import { ConfigError } from '../../core/errors.js';
 import { compareGroups } from '../../core/query-eval.js';
@@ -88,10 +89,11 @@ type CostRow = Pick<
 /**
  * Keeps records in a SQLite file (better-sqlite3): one row per call in `llm_request_logs`, WAL
  * journal, versioned migrations. Queries run in SQL and match the memory store exactly, except
- * summaries answered from the hourly rollups (rollup-sqlite.ts): those have exact counts, tokens
+ * summaries answered from the rollups (rollup-sqlite.ts): those have exact counts, tokens
  * and costs, and latency percentiles within PERCENTILE_RELATIVE_ERROR (4.9%, latency-histogram.ts).
- * A summary uses rollups when it groups and filters only by model, provider, user, tenant, call
- * type, status, cost status, day or hour, with from/to on whole hours; otherwise it scans.
+ * A summary uses rollups when it groups and filters only by model, provider, call type, status,
+ * cost status, day or hour, with from/to on whole hours, or only by tenant (or only by user) and
+ * day, with from/to on whole days; otherwise it scans.
  *
  * @example
  * import { createLedger } from 'llm-ledger';
@@ -109,7 +111,7 @@ export class SqliteStore implements Store {
   private readonly worker: WriteWorkerClient | undefined;
   private readonly busyTimeoutMs: number;
   private readonly rollups: SqliteRollups;
-  private readonly statements = new Map<string, SqliteStatement>();
+  private readonly statements = new BoundedMap<string, SqliteStatement>({ maxEntries: 200 });
   private readonly runtime = new StoreRuntime({
     name: 'SQLite',
     isRetryable: isRetryableSqliteError,
@@ -287,7 +289,6 @@ export class SqliteStore implements Store {
   private statement(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
-      if (this.statements.size >= 200) this.statements.clear();
       statement = this.database().prepare(sql);
       this.statements.set(sql, statement);
     }

@@ -24,6 +24,10 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
     ['hour'],
     ['model', 'day'],
     ['user', 'tenant'],
+    ['user'],
+    ['tenant'],
+    ['tenant', 'day'],
+    ['day', 'user'],
     ['provider', 'callType', 'status'],
     ['user', 'hour'],
     ['tenant', 'model', 'day'],
@@ -40,6 +44,10 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
     { costStatus: ['priced', 'estimated'], callType: 'CHAT' },
     { model: [] },
     { from: '2025-03-03T00:00:00.000Z', to: '2025-03-09T05:00:00.000Z' },
+    // On midnights: the daily tables (by tenant and by user too) can apply them.
+    { from: '2025-03-03T00:00:00.000Z', to: '2025-03-06T00:00:00.000Z' },
+    { tenantId: 't-1', from: '2025-03-02T00:00:00.000Z' },
+    { tenantId: null as unknown as string, to: '2025-03-05T00:00:00.000Z' },
   ];
 
   /** The same filter with a from bound one millisecond inside an hour: the store must scan. */
@@ -82,7 +90,11 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
       await store.write(dataset.slice(80)); // overlaps the first batch
       await store.write([...dataset.slice(10, 20), ...dataset.slice(10, 20), { ...dataset[0]!, model: 'replayed' }]);
       await store.write(dataset);
-      await expectAllSummaries(dataset, [['model', 'day'], [], ['user', 'status']], [{}, { costStatus: 'priced' }]);
+      await expectAllSummaries(
+        dataset,
+        [['model', 'day'], [], ['user', 'status'], ['user'], ['tenant', 'day']],
+        [{}, { costStatus: 'priced' }, { userId: 'u-2' }],
+      );
     });
 
     it('stay right after repricing, including status changes and cleared costs', async () => {
@@ -103,17 +115,18 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
       });
       const updates = updated.filter((_record, index) => index % 3 === 0).map(({ id, cost }) => ({ id, cost }));
       expect(await store.updateCosts([...updates, { id: 'no-such-id', cost: null }])).toBe(updates.length);
-      await expectAllSummaries(updated, [['model', 'day'], [], ['user', 'tenant'], ['hour']], filters.slice(0, 7));
+      await expectAllSummaries(
+        updated,
+        [['model', 'day'], [], ['user', 'tenant'], ['hour'], ['user'], ['tenant', 'day']],
+        filters.slice(0, 7),
+      );
       // Repricing twice, back to the original costs, leaves the rollups as they were first.
       await store.updateCosts(
         dataset.filter((_record, index) => index % 3 === 0).map(({ id, cost }) => ({ id, cost })),
       );
       await expectAllSummaries(
         dataset,
-        [
-          ['model', 'day'],
-          ['status', 'user'],
-        ],
+        [['model', 'day'], ['status', 'user'], ['tenant'], ['user']],
         [{}, { costStatus: 'unpriced' }],
       );
     });
@@ -128,13 +141,17 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
       expect(await store.purge(inside, { dryRun: true })).toBe(purged);
       expect(await store.purge(inside)).toBe(purged);
       let remaining = dataset.filter((record) => record.startedAt >= inside);
-      await expectAllSummaries(remaining, [['model', 'hour'], [], ['user', 'day']], [{}, { userId: 'u-2' }]);
+      await expectAllSummaries(
+        remaining,
+        [['model', 'hour'], [], ['user', 'day'], ['tenant']],
+        [{}, { userId: 'u-2' }, { tenantId: 't-2' }],
+      );
       const onHour = '2025-03-05T00:00:00.000Z';
       await store.purge(new Date(onHour));
       remaining = remaining.filter((record) => record.startedAt >= onHour);
-      await expectAllSummaries(remaining, [['model', 'hour'], []], [{}]);
+      await expectAllSummaries(remaining, [['model', 'hour'], [], ['user'], ['tenant', 'day']], [{}]);
       await store.write(dataset); // the purged calls come back as new calls
-      await expectAllSummaries(dataset, [['model', 'day'], []], [{}]);
+      await expectAllSummaries(dataset, [['model', 'day'], [], ['user'], ['tenant']], [{}]);
     });
   });
 

@@ -30,14 +30,23 @@ export interface AlertEvent {
   fields: Record<string, unknown>;
 }
 
-export type LiveEvent = { type: 'call'; data: CallEvent } | { type: 'alert'; data: AlertEvent };
+/** `event: missed`: some events after the last one read were not replayed on reconnecting. */
+export interface MissedEvent {
+  reason: 'expired' | 'restarted';
+  lastEventId: string;
+  message: string;
+}
+
+export type LiveEvent =
+  { type: 'call'; data: CallEvent } | { type: 'alert'; data: AlertEvent } | { type: 'missed'; data: MissedEvent };
 export type Connection = 'connecting' | 'open' | 'closed';
 
 const KEEP = 500;
 
 /**
  * Reads the server's event stream with fetch (not EventSource, which cannot send the token
- * header), reconnecting after a drop. Newest events first, at most KEEP of them.
+ * header), reconnecting after a drop with the id of the last event read (Last-Event-ID), so the
+ * server replays what came meanwhile. Newest events first, at most KEEP of them.
  */
 export function useEvents(): { events: LiveEvent[]; connection: Connection } {
   const [events, setEvents] = useState<LiveEvent[]>([]);
@@ -45,11 +54,14 @@ export function useEvents(): { events: LiveEvent[]; connection: Connection } {
   useEffect(() => {
     const controller = new AbortController();
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let lastEventId: string | undefined;
     const connect = async () => {
       setConnection('connecting');
       try {
+        const headers: Record<string, string> = { accept: 'text/event-stream', ...authHeaders() };
+        if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
         const response = await fetch(apiUrl('events'), {
-          headers: { accept: 'text/event-stream', ...authHeaders() },
+          headers,
           signal: controller.signal,
         });
         if (!response.ok || !response.body) throw new Error(`${response.status}`);
@@ -64,7 +76,8 @@ export function useEvents(): { events: LiveEvent[]; connection: Connection } {
           while ((end = buffer.search(/\r?\n\r?\n/)) !== -1) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
-            const event = parseBlock(block);
+            const { event, id } = parseBlock(block);
+            if (id !== undefined) lastEventId = id;
             if (event) setEvents((previous) => [event, ...previous].slice(0, KEEP));
           }
         }
@@ -84,8 +97,9 @@ export function useEvents(): { events: LiveEvent[]; connection: Connection } {
   return { events, connection };
 }
 
-function parseBlock(block: string): LiveEvent | undefined {
+function parseBlock(block: string): { event: LiveEvent | undefined; id: string | undefined } {
   let type = 'message';
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split(/\r?\n/)) {
     if (line.startsWith(':')) continue;
@@ -94,11 +108,12 @@ function parseBlock(block: string): LiveEvent | undefined {
     const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
     if (field === 'event') type = value;
     else if (field === 'data') data.push(value);
+    else if (field === 'id') id = value;
   }
-  if (data.length === 0 || (type !== 'call' && type !== 'alert')) return undefined;
+  if (data.length === 0 || (type !== 'call' && type !== 'alert' && type !== 'missed')) return { event: undefined, id };
   try {
-    return { type, data: JSON.parse(data.join('\n')) } as LiveEvent;
+    return { event: { type, data: JSON.parse(data.join('\n')) } as LiveEvent, id };
   } catch {
-    return undefined;
+    return { event: undefined, id };
   }
 }

@@ -37,8 +37,10 @@ export interface TimeWindow {
 }
 
 /**
- * `range=24h` is relative to now, rounded down to the minute so a re-render keeps the same query;
- * `from`/`to` (ISO or datetime-local) override it.
+ * `range=24h` is relative to now, its start rounded down so a re-render keeps the same query and so
+ * the summaries can read the rollup tables, which answer only bounds on whole hours (whole UTC days
+ * for the daily ones): ranges of a week or more start at midnight UTC, a day at the hour, an hour
+ * at the minute (one hour of calls is cheap to scan). `from`/`to` (ISO or datetime-local) override it.
  */
 export function timeWindow(params: URLSearchParams, now = Date.now()): TimeWindow {
   const from = params.get('from');
@@ -52,7 +54,8 @@ export function timeWindow(params: URLSearchParams, now = Date.now()): TimeWindo
   }
   const range = RANGES.find((entry) => entry.value === (params.get('range') ?? DEFAULT_RANGE)) ?? RANGES[2];
   if (range.ms === null) return { spanMs: null };
-  const start = Math.floor((now - range.ms) / 60_000) * 60_000;
+  const step = range.ms >= 7 * 86_400_000 ? 86_400_000 : range.ms >= 86_400_000 ? 3_600_000 : 60_000;
+  const start = Math.floor((now - range.ms) / step) * step;
   return { from: new Date(start).toISOString(), spanMs: range.ms };
 }
 

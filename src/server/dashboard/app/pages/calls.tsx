@@ -1,4 +1,4 @@
-import { CallsTable } from '../components/calls-table.js';
+import { CALL_LIST_COLUMNS, CallsTable } from '../components/calls-table.js';
 import { FilterBar } from '../components/filter-bar.js';
 import { Card, Empty, ErrorBox, Loading, Page } from '../components/ui.js';
 import { apiUrl, useApi, type CallPage } from '../lib/api.js';
@@ -37,7 +37,7 @@ export function CallsPage({ route }: { route: Route }) {
           <Empty>No calls match these filters.</Empty>
         ) : (
           <>
-            <CallsTable records={page.data.records} id="calls-table" />
+            <CallsTable calls={page.data.records} columns={CALL_LIST_COLUMNS} id="calls-table" />
             <nav class="pager" aria-label="Pages">
               {cursor && (
                 <a class="button subtle" href={withParams(route, { cursor: null })}>

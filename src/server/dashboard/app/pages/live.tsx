@@ -1,12 +1,14 @@
-import { Card, Empty, Page, StatusBadge, Text } from '../components/ui.js';
-import { dataText, formatInt, formatMoney, formatMs, formatTime } from '../lib/format.js';
-import { useEvents, type AlertEvent, type CallEvent } from '../lib/events.js';
-import { href } from '../lib/route.js';
+import { CallsTable, LIVE_COLUMNS } from '../components/calls-table.js';
+import { Card, Empty, Page, Text } from '../components/ui.js';
+import { dataText, formatInt, formatTime } from '../lib/format.js';
+import { useEvents, type AlertEvent, type CallEvent, type MissedEvent } from '../lib/events.js';
 
 export function LivePage() {
   const { events, connection } = useEvents();
   const calls = events.filter((event) => event.type === 'call').map((event) => event.data as CallEvent);
   const alerts = events.filter((event) => event.type === 'alert').map((event) => event.data as AlertEvent);
+  // The newest gap only: after it, the calls shown are complete again.
+  const missed = events.find((event) => event.type === 'missed')?.data as MissedEvent | undefined;
   return (
     <Page
       title="Live tail"
@@ -21,6 +23,11 @@ export function LivePage() {
             : 'Disconnected, retrying'}
         {calls.length > 0 && ` · ${formatInt(calls.length)} calls received`}
       </p>
+      {missed && (
+        <p class="notice" role="alert" id="live-missed">
+          Some calls were missed while reconnecting: <Text value={missed.message} />
+        </p>
+      )}
       {alerts.length > 0 && (
         <Card title="Alerts">
           <AlertList alerts={alerts} />
@@ -30,58 +37,7 @@ export function LivePage() {
         {calls.length === 0 ? (
           <Empty>No call recorded since this page opened.</Empty>
         ) : (
-          <div class="table-scroll">
-            <table class="table" id="live-table">
-              <thead>
-                <tr>
-                  <th scope="col">Ended (UTC)</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Tenant</th>
-                  <th scope="col" class="num">
-                    Tokens
-                  </th>
-                  <th scope="col" class="num">
-                    Cost
-                  </th>
-                  <th scope="col" class="num">
-                    Latency
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {calls.map((call) => (
-                  <tr key={call.id} data-call-id={call.id}>
-                    <td class="nowrap">
-                      <a href={href(['calls', call.id])}>{formatTime(call.endedAt)}</a>
-                    </td>
-                    <td class="truncate">
-                      <Text value={call.model} />
-                    </td>
-                    <td>
-                      <StatusBadge status={call.status} />
-                    </td>
-                    <td class="truncate">
-                      <Text value={call.userId} />
-                    </td>
-                    <td class="truncate">
-                      <Text value={call.tenantId} />
-                    </td>
-                    <td class="num">{formatInt(call.tokens.total)}</td>
-                    <td class="num">
-                      {call.cost?.total ? (
-                        formatMoney(call.cost.total, call.cost.currency)
-                      ) : (
-                        <span class="muted">unpriced</span>
-                      )}
-                    </td>
-                    <td class="num">{formatMs(call.latencyMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CallsTable calls={calls} columns={LIVE_COLUMNS} id="live-table" />
         )}
       </Card>
     </Page>
