@@ -1,3 +1,5 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,4 +13,13 @@ describeMeterContract(vitestApi, 'sqlite', async () => {
     backend: new SqliteMeterBackend({ path: join(directory, 'ledger.db') }),
     cleanup: async () => rmSync(directory, { recursive: true, force: true }),
   };
+});
+
+describe('the SQLite meter backend', () => {
+  it('without a path or a database is a ConfigError naming the option, as for the SQLite store', () => {
+    for (const options of [{}, { path: '' }, { path: 42 as unknown as string }]) {
+      expect(() => new SqliteMeterBackend(options)).toThrow(ConfigError);
+      expect(() => new SqliteMeterBackend(options)).toThrow(/path.*SQLite file path/s);
+    }
+  });
 });

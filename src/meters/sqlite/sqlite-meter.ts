@@ -1,5 +1,10 @@
 import { ConfigError } from '../../core/errors.js';
-import { loadDriver, type SqliteDatabase, type SqliteStatement } from '../../stores/sqlite/driver.js';
+import {
+  checkSqliteTarget,
+  loadDriver,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from '../../stores/sqlite/driver.js';
 import {
   COUNTER_FIELDS,
   emptyCounter,
@@ -49,14 +54,7 @@ export class SqliteMeterBackend implements MeterBackend, MeterState {
 
   constructor(options: SqliteMeterOptions) {
     const { path, database } = options ?? {};
-    if (database === undefined && (typeof path !== 'string' || path.length === 0)) {
-      throw new ConfigError({
-        source: 'options',
-        path: 'path',
-        expected: 'a SQLite file path, ":memory:", or an open better-sqlite3 `database`',
-        received: JSON.stringify(path),
-      });
-    }
+    checkSqliteTarget(path, database);
     this.ownsDatabase = database === undefined;
     try {
       const db = database ?? new (loadDriver())(path!);

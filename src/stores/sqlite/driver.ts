@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { StoreError } from '../../core/errors.js';
+import { ConfigError, StoreError } from '../../core/errors.js';
 
 /** A better-sqlite3 connection, the kind users may hand to `new SqliteStore({ database })`. */
 export type SqliteDatabase = BetterSqlite3.Database;
@@ -25,5 +25,20 @@ export function loadDriver(): DatabaseConstructor {
       'The SQLite store needs the better-sqlite3 package and its native addon; install it with `npm install better-sqlite3`',
       { retryable: false, cause },
     );
+  }
+}
+
+/** A store or meter on SQLite needs a file path (or ":memory:") or an open database: say which when neither is given. */
+export function checkSqliteTarget(
+  path: unknown,
+  database: SqliteDatabase | undefined,
+): asserts path is string | undefined {
+  if (database === undefined && (typeof path !== 'string' || path.length === 0)) {
+    throw new ConfigError({
+      source: 'options',
+      path: 'path',
+      expected: 'a SQLite file path, ":memory:", or an open better-sqlite3 `database`',
+      received: JSON.stringify(path),
+    });
   }
 }

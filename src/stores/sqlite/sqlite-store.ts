@@ -1,7 +1,6 @@
 import type { MalformedRows } from '../../core/malformed-rows.js';
 import { BoundedMap } from '../../core/bounded-map.js';
 import { backoffDelayMs, sleep, type BackoffOptions } from '../../core/backoff.js';
-import { ConfigError } from '../../core/errors.js';
 import { compareGroups } from '../../core/query-eval.js';
 import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
@@ -18,7 +17,7 @@ import {
 import { RollupBatch, sourceFromStored, type StoredRollupRow } from '../rollup/rollup-batch.js';
 import { planRollup } from '../rollup/rollup-plan.js';
 import { StoreRuntime } from '../store-runtime.js';
-import { loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
+import { checkSqliteTarget, loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { applyMigrations } from './migrations.js';
 import { BY_TRACE_SQL, GET_SQL, listSql, SELECT_COST_SQL, summarySql, UPDATE_COST_SQL } from './query-sql.js';
 import { RowWriter } from './row-writer.js';
@@ -120,14 +119,7 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     const { path, database } = options ?? {};
-    if (database === undefined && (typeof path !== 'string' || path.length === 0)) {
-      throw new ConfigError({
-        source: 'options',
-        path: 'path',
-        expected: 'a SQLite file path, ":memory:", or an open better-sqlite3 `database`',
-        received: JSON.stringify(path),
-      });
-    }
+    checkSqliteTarget(path, database);
     this.maxFieldChars = options.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS;
     this.ownsDatabase = database === undefined;
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
