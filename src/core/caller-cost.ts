@@ -35,8 +35,20 @@ export function callerCost(currency: string, problems: FieldOwner, cost: unknown
 
 const AMOUNT = `a decimal amount ≥ 0 (at most ${MAX_COST_INTEGER_DIGITS} integer digits and ${MAX_COST_SCALE} decimals)`;
 
+/**
+ * An amount already in canonical form within the bounds: no sign, no leading zero, no trailing
+ * zero after the point, at most MAX_COST_INTEGER_DIGITS and MAX_COST_SCALE digits. What a caller
+ * passes is nearly always this (our own formatting, a price table's output), and it is returned
+ * as given: parsing it into a decimal and formatting it back allocated more than the record's own
+ * fields on every call.
+ */
+const CANONICAL_AMOUNT = new RegExp(
+  `^(?:0|[1-9]\\d{0,${MAX_COST_INTEGER_DIGITS - 1}})(?:\\.\\d{0,${MAX_COST_SCALE - 1}}[1-9])?$`,
+);
+
 /** The amount as a canonical decimal string, or undefined when it is not an acceptable amount. */
 function amount(value: unknown): string | undefined {
+  if (typeof value === 'string' && CANONICAL_AMOUNT.test(value)) return value;
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   if (typeof value === 'string' && (value.length === 0 || value.length > 64 || value.trim() !== value))
     return undefined;

@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_COST_INTEGER_DIGITS, MAX_COST_SCALE } from '../../src/core/caller-cost.js';
 import type { CallInit, CallResult, FailureDetails } from '../../src/core/call.js';
 import { ValidationError } from '../../src/core/errors.js';
+import { formatDecimal, parseDecimal } from '../../src/core/money.js';
 import type { CallRecord } from '../../src/core/record.js';
 import { createPricer } from '../../src/pricing/index.js';
 import { testLedger, type TestLedger } from './support.js';
@@ -149,6 +152,31 @@ describe('caller-supplied costs', () => {
     const { ledger } = setup();
     expect(ledger.start({ model: 'm' }).complete({ cost: '0.50' }).cost?.total).toBe('0.5');
     expect(ledger.start({ model: 'm' }).complete({ cost: 1.5e-7 }).cost?.total).toBe('0.00000015');
+  });
+
+  it('any decimal string gives the same cost as its parsed and formatted form, or is refused', () => {
+    const { ledger } = setup();
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: max });
+    const decimal = fc
+      .tuple(fc.constantFrom('', '-', '+'), digits(17), fc.option(digits(22)))
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === null ? '' : `.${fraction}`}`);
+    fc.assert(
+      fc.property(decimal, (text) => {
+        const total = ledger.start({ model: 'm' }).complete({ cost: text }).cost?.total;
+        let expected: string | undefined;
+        try {
+          const parsed = parseDecimal(text);
+          const formatted = formatDecimal(parsed);
+          const wholeDigits = formatted.split('.')[0]!.length;
+          if (parsed.units >= 0n && parsed.scale <= MAX_COST_SCALE && wholeDigits <= MAX_COST_INTEGER_DIGITS)
+            expected = formatted;
+        } catch {
+          expected = undefined;
+        }
+        expect(total ?? undefined).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 
