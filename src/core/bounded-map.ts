@@ -1,8 +1,9 @@
 /**
  * The one bounded map of the codebase: a Map that keeps at most `maxEntries` entries (and, with
  * `weigh`, at most `maxWeight` in total, e.g. bytes) and evicts the least recently used first.
- * Every in-process cache and memory of recent ids uses it, so each has the same eviction rule and
- * none grows without bound.
+ * Every in-process cache uses it, so each has the same eviction rule and none grows without bound;
+ * the one exception is the call path's memory of recent call ids (recent-ids.ts), which keeps the
+ * same rule in typed arrays.
  *
  * Recency is a doubly linked list beside the Map, not the Map's own insertion order: taking the
  * Map's first key after deletions walks over every deleted slot before it (V8 keeps them until the

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Call, CallProblems, type CallOwner, type Clock, type Pricer } from './call.js';
-import { BoundedMap } from './bounded-map.js';
+import { RecentIds } from './recent-ids.js';
 import { checkInit } from './call-checks.js';
 import { newCallId } from './call-id.js';
 import { childContextOf, resolveIdentity, type InputReporter, type ResolvedIdentity } from './call-identity.js';
@@ -184,7 +184,7 @@ export class Ledger {
   private invalidInput = 0;
   private duplicateIds = 0;
   /** Caller-supplied ids of recent calls. */
-  private readonly recentIds = new BoundedMap<string, true>({ maxEntries: RECENT_IDS });
+  private readonly recentIds = new RecentIds(RECENT_IDS);
 
   constructor(components: LedgerComponents) {
     this.settings = Object.freeze({ ...components.settings });
@@ -392,7 +392,7 @@ export class Ledger {
    */
   private uniqueId(problems: CallProblems, id: string): string {
     if (!this.recentIds.has(id)) {
-      this.recentIds.set(id, true);
+      this.recentIds.remember(id);
       return id;
     }
     this.duplicateIds += 1;

@@ -1,5 +1,6 @@
 import { BoundedMap } from './bounded-map.js';
 import type { CallRecord } from './record.js';
+import { RecentIds } from './recent-ids.js';
 
 /** Calls of this process whose trace a child can join without asking the store. */
 const RECENT_CALLS = 10_000;
@@ -27,7 +28,7 @@ export interface ParentTraceCallbacks {
  */
 export class ParentTraces {
   /** Call id -> trace id, for calls started in this process. */
-  private readonly recent = new BoundedMap<string, string>({ maxEntries: RECENT_CALLS });
+  private readonly recent = new RecentIds(RECENT_CALLS);
   /** Calls whose explicit parent was not known at start: the lookup begun then. */
   private readonly pending = new BoundedMap<string, Promise<Found>>({ maxEntries: MAX_WAITING });
   /**
@@ -42,12 +43,12 @@ export class ParentTraces {
 
   /** A call started: children may name it as their parent. */
   started(id: string, traceId: string): void {
-    this.recent.set(id, traceId);
+    this.recent.remember(id, traceId);
   }
 
   /** The trace of a call started in this process, if it is still remembered. */
   traceOf(id: string): string | undefined {
-    return this.recent.get(id);
+    return this.recent.traceOf(id);
   }
 
   /**
@@ -116,7 +117,7 @@ export class ParentTraces {
   }
 
   private async find(parentId: string): Promise<Found> {
-    const known = this.recent.get(parentId);
+    const known = this.recent.traceOf(parentId);
     if (known !== undefined) return { kind: 'found', traceId: known };
     try {
       const parent = await this.callbacks.lookup(parentId);
