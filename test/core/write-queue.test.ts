@@ -1,5 +1,8 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/core/errors.js';
+import { PendingRecords } from '../../src/core/pending-records.js';
 import { ProblemReporter } from '../../src/core/problem-reporter.js';
 import type { CallRecord } from '../../src/core/record.js';
 import { WriteQueue, type WriteQueueOptions } from '../../src/core/write-queue.js';
@@ -217,5 +220,46 @@ describe('failures', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(store.attempts).toEqual([]);
     expect(writeQueue.pending).toBe(1);
+  });
+});
+
+describe('records after they are written', () => {
+  /** The collector, reached at run time (the test runner's processes are not started with --expose-gc). */
+  function collector(): () => void {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  }
+
+  it('are no longer held by the queue once written, while later records still wait', async () => {
+    const gc = collector();
+    const records = new PendingRecords();
+    // Made in a function: a local of this async test would be held across its await.
+    const pushFirst = () => {
+      const first = makeRecord();
+      records.push(first);
+      return new WeakRef(first);
+    };
+    const written = pushFirst();
+    records.take(1);
+    records.push(makeRecord()); // arrived during the write: the buffer is not emptied
+    records.compact();
+    expect(records.size).toBe(1);
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(written.deref()).toBeUndefined();
+    expect(records.take(1)).toHaveLength(1);
+  });
+
+  it('a failed batch put back is taken again whole, after written ones were released', () => {
+    const records = new PendingRecords();
+    const batch = [makeRecord(), makeRecord(), makeRecord()];
+    for (const record of batch) records.push(record);
+    records.take(1);
+    records.compact();
+    const failed = records.take(2);
+    records.putBack(failed.length);
+    records.compact();
+    expect(records.take(5)).toEqual(batch.slice(1));
   });
 });
