@@ -1,36 +1,9 @@
 import type { LedgerHandler } from '../core/handlers.js';
 import type { CallRecord } from '../core/record.js';
 import type { Access } from './access.js';
+import type { AlertEventData, CallEventData, MissedEventData } from './event-types.js';
 
-/** What `event: call` carries: the call's row in a table, not its content (fetch `/api/v1/calls/:id` for that). */
-export interface CallEventData {
-  id: string;
-  traceId: string;
-  parentId: string | null;
-  sessionId: string | null;
-  userId: string | null;
-  tenantId: string | null;
-  callType: string;
-  provider: string;
-  model: string;
-  status: string;
-  startedAt: string;
-  endedAt: string;
-  latencyMs: number;
-  ttftMs: number | null;
-  tokens: CallRecord['tokens'];
-  cost: { total: string | null; currency: string; status: string } | null;
-  errorType: string | null;
-  tags: string[];
-}
-
-/** An alert for `event: alert`: `source` says who raised it; `tenantId` scopes it (null: every tenant's view, unscoped tokens only). */
-export interface AlertEventData {
-  source: 'monitor' | 'meter';
-  name: string;
-  at: string;
-  fields: Record<string, unknown>;
-}
+export type { AlertEventData, CallEventData, MissedEventData } from './event-types.js';
 
 export interface EventHubOptions {
   /** Events kept per client while it reads slower than they come; the oldest are dropped past it. Default 1000. */
@@ -39,13 +12,6 @@ export interface EventHubOptions {
   heartbeatMs?: number;
   /** Events kept for clients that reconnect with `Last-Event-ID` (the newest ones). Default 1000. */
   replaySize?: number;
-}
-
-/** `event: missed`: the events after `lastEventId` are not all replayed (too old, or another server process). */
-export interface MissedEventData {
-  reason: 'expired' | 'restarted';
-  lastEventId: string;
-  message: string;
 }
 
 /** A `Last-Event-ID` the hub cannot resume from: malformed, or naming an event not sent yet. */

@@ -1,41 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { AlertEventData, CallEventData, MissedEventData } from '../../../event-types.js';
 import { apiUrl, authHeaders } from './api.js';
 
-/** `event: call` on `/api/v1/events`: the call's row, not its content. */
-export interface CallEvent {
-  id: string;
-  traceId: string;
-  parentId: string | null;
-  userId: string | null;
-  tenantId: string | null;
-  callType: string;
-  provider: string;
-  model: string;
-  status: string;
-  startedAt: string;
-  endedAt: string;
-  latencyMs: number;
-  ttftMs: number | null;
-  tokens: { input: number; output: number; total: number };
-  cost: { total: string | null; currency: string; status: string } | null;
-  errorType: string | null;
-  tags: string[];
-}
+/** `event: call` on `/api/v1/events`: the call's row, not its content (the server's own type). */
+export type CallEvent = CallEventData;
 
 /** `event: alert`: a monitor alert or a meter's limit crossing. */
-export interface AlertEvent {
-  source: 'monitor' | 'meter';
-  name: string;
-  at: string;
-  fields: Record<string, unknown>;
-}
+export type AlertEvent = AlertEventData;
 
 /** `event: missed`: some events after the last one read were not replayed on reconnecting. */
-export interface MissedEvent {
-  reason: 'expired' | 'restarted';
-  lastEventId: string;
-  message: string;
-}
+export type MissedEvent = MissedEventData;
 
 export type LiveEvent =
   { type: 'call'; data: CallEvent } | { type: 'alert'; data: AlertEvent } | { type: 'missed'; data: MissedEvent };
