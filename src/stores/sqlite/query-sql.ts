@@ -8,6 +8,7 @@ import {
   type GroupKey,
   type ListQuery,
   type SummaryQuery,
+  type SummaryRankKey,
 } from '../../core/store.js';
 import { COLUMN_LIST } from './row-mapping.js';
 import { EQUAL_COLUMNS, LIST_COLUMNS } from '../filter-columns.js';
@@ -153,4 +154,36 @@ export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] }
 
 function placeholders(count: number): string {
   return new Array<string>(count).fill('?').join(', ');
+}
+
+/**
+ * A stored cost the estimate reads as the exact sum does: TEXT of digits with at most one point.
+ * CAST reads other text differently from the decimal parser ('5abc' as 5, '1e2' alike, but
+ * '-' and exponents are rare enough to send their group to the exact sum instead).
+ */
+const PLAIN_COST =
+  "(typeof(cost_total) = 'text' AND cost_total NOT GLOB '*[^0-9.]*' AND cost_total GLOB '*[0-9]*' AND cost_total NOT GLOB '*.*.*')";
+
+/** The ranking figure of each group, as `value`, `abs_sum` (cost only), `costs` and `odd_costs`. */
+const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
+  calls: 'COUNT(*) AS value',
+  errors: "COALESCE(SUM(status = 'error'), 0) AS value",
+  tokens: 'COALESCE(SUM(total_tokens), 0) AS value',
+  // Plain costs are non-negative, so the float sum's error is bounded by the count and the sum.
+  cost:
+    `COALESCE(SUM(CASE WHEN ${PLAIN_COST} THEN CAST(cost_total AS REAL) END), 0) AS value, ` +
+    `COUNT(cost_total) AS costs, COALESCE(SUM(cost_total IS NOT NULL AND NOT ${PLAIN_COST}), 0) AS odd_costs`,
+};
+
+/** One aggregate pass ranking the groups of one key: no latencies, no decimal arithmetic in JavaScript. */
+export function estimateSql(query: SummaryQuery, key: GroupKey, by: SummaryRankKey): SqlQuery {
+  const where = filterSql({
+    ...query.where,
+    from: query.from ?? query.where?.from,
+    to: query.to ?? query.where?.to,
+  });
+  return {
+    sql: `SELECT ${GROUP_EXPRESSIONS[key]} AS g0, ${ESTIMATES[by]} FROM ${TABLE} WHERE ${where.sql} GROUP BY g0`,
+    params: where.params,
+  };
 }

@@ -16,10 +16,20 @@ import {
 } from '../../core/store.js';
 import { RollupBatch, sourceFromStored, type StoredRollupRow } from '../rollup/rollup-batch.js';
 import { planRollup } from '../rollup/rollup-plan.js';
+import { rankedSummary } from '../ranked-summary.js';
+import type { GroupEstimate } from '../../core/summary-ranking.js';
 import { StoreRuntime } from '../store-runtime.js';
 import { checkSqliteTarget, loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { applyMigrations } from './migrations.js';
-import { BY_TRACE_SQL, GET_SQL, listSql, SELECT_COST_SQL, summarySql, UPDATE_COST_SQL } from './query-sql.js';
+import {
+  BY_TRACE_SQL,
+  estimateSql,
+  GET_SQL,
+  listSql,
+  SELECT_COST_SQL,
+  summarySql,
+  UPDATE_COST_SQL,
+} from './query-sql.js';
 import { RowWriter } from './row-writer.js';
 import { rollupSummarySql, SqliteRollups } from './rollup-sqlite.js';
 import { costValues, parseCostHistory, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
@@ -188,6 +198,18 @@ export class SqliteStore implements Store {
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
     this.database();
+    return rankedSummary(query, {
+      summary: (unranked) => this.unrankedSummary(unranked),
+      answersFromRollup: (unranked) => planRollup(unranked) !== undefined,
+      estimate: async (unranked, key, by) => {
+        const { sql, params } = estimateSql(unranked, key, by);
+        const rows = await this.run('Ranking usage', () => this.statement(sql).all(...params) as EstimateRow[]);
+        return rows.map(toEstimate);
+      },
+    });
+  }
+
+  private async unrankedSummary(query: SummaryQuery): Promise<SummaryRow[]> {
     const plan = planRollup(query);
     if (plan !== undefined && this.repairRollups()) {
       const { sql, params } = rollupSummarySql(plan);
@@ -319,6 +341,24 @@ export class SqliteStore implements Store {
       }
     }
   }
+}
+
+interface EstimateRow {
+  g0: string | null;
+  value: number;
+  costs?: number;
+  odd_costs?: number;
+}
+
+/**
+ * Counts and token sums are exact integers. A cost is a float sum of non-negative terms, each
+ * read within a few units in the last place: its error is within (terms + 16) * 2^-50 of it,
+ * well above the worst case. Costs the float cannot read like the decimal sum make the group
+ * uncertain: it is then always summarized exactly.
+ */
+function toEstimate(row: EstimateRow): GroupEstimate {
+  const error = row.costs === undefined ? 0 : row.value * (row.costs + 16) * 2 ** -50;
+  return { group: row.g0, value: row.value, error, uncertain: (row.odd_costs ?? 0) > 0 };
 }
 
 function finishSummary(rows: SummaryResultRow[], keys: readonly GroupKey[]): SummaryRow[] {
