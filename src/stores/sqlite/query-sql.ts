@@ -157,22 +157,23 @@ function placeholders(count: number): string {
 }
 
 /**
- * A stored cost the estimate reads as the exact sum does: TEXT of digits with at most one point.
- * CAST reads other text differently from the decimal parser ('5abc' as 5, '1e2' alike, but
- * '-' and exponents are rare enough to send their group to the exact sum instead).
+ * A stored cost the estimate may read differently from the exact sum: anything but digits with
+ * at most one point (CAST reads '5abc' as 5, '1.2.3' as 1.2; '-' and exponents are rare), or a
+ * BLOB. Its group is then summed exactly whatever its estimate. Two GLOBs, short-circuited, cost
+ * less than one user-defined function call per row.
  */
-const PLAIN_COST =
-  "(typeof(cost_total) = 'text' AND cost_total NOT GLOB '*[^0-9.]*' AND cost_total GLOB '*[0-9]*' AND cost_total NOT GLOB '*.*.*')";
+const ODD_COST = "(cost_total GLOB '*[^0-9.]*' OR cost_total GLOB '*.*.*' OR typeof(cost_total) = 'blob')";
 
-/** The ranking figure of each group, as `value`, `abs_sum` (cost only), `costs` and `odd_costs`. */
+/** The ranking figure of each group as `value`; for cost also `costs` (terms summed) and `odd_costs`. */
 const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
   calls: 'COUNT(*) AS value',
   errors: "COALESCE(SUM(status = 'error'), 0) AS value",
   tokens: 'COALESCE(SUM(total_tokens), 0) AS value',
-  // Plain costs are non-negative, so the float sum's error is bounded by the count and the sum.
+  // Without odd costs every term is non-negative, so the float sum's error is bounded by its
+  // number of terms and the sum itself (see toEstimate in sqlite-store.ts).
   cost:
-    `COALESCE(SUM(CASE WHEN ${PLAIN_COST} THEN CAST(cost_total AS REAL) END), 0) AS value, ` +
-    `COUNT(cost_total) AS costs, COALESCE(SUM(cost_total IS NOT NULL AND NOT ${PLAIN_COST}), 0) AS odd_costs`,
+    'COALESCE(SUM(CAST(cost_total AS REAL)), 0) AS value, COUNT(cost_total) AS costs, ' +
+    `COALESCE(SUM(${ODD_COST}), 0) AS odd_costs`,
 };
 
 /** One aggregate pass ranking the groups of one key: no latencies, no decimal arithmetic in JavaScript. */
