@@ -157,12 +157,17 @@ export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys
   return { text: `SELECT ${select.join(', ')} FROM ${table} WHERE ${where}${groupBy}`, values, keys };
 }
 
-/** The ranking figure of each group as float8 `value`: exact for counts, one rounding of an exact sum otherwise. */
+/**
+ * The ranking figure of each group as `value`: float8 counts, or the exact sum as text (read as
+ * a JavaScript number: one rounding). A cost sum with NaN or an infinity in it reads as no finite
+ * number, and its group is then summed exactly whatever it is: testing every row for them (a cast
+ * to text per row) would cost as much as the sum.
+ */
 const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
   calls: 'COUNT(*)::float8',
   errors: `(COUNT(*) FILTER (WHERE status = 'error'))::float8`,
   tokens: 'COALESCE(SUM(total_tokens), 0)::float8',
-  cost: `COALESCE(SUM(cost_total) FILTER (WHERE NOT ${MALFORMED_COST}), 0)::float8`,
+  cost: 'COALESCE(SUM(cost_total), 0)::text',
 };
 
 /** One aggregate pass ranking the groups of one key: no percentiles, no array of malformed ids. */
