@@ -106,6 +106,10 @@ export interface Store {
   list(query: ListQuery): Promise<CallPage>;
   /** Every call of a trace, oldest first. */
   byTrace(traceId: string): Promise<CallRecord[]>;
+  /**
+   * Rows in group order; with `query.top`, the top groups only, ranked (`topRows` in
+   * core/summary-ranking.ts is the reference; the ledger ranks again whatever a store returns).
+   */
   summary(query: SummaryQuery): Promise<SummaryRow[]>;
   /**
    * Replaces the cost of stored calls (repricing). The previous cost is appended to

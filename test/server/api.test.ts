@@ -208,7 +208,11 @@ for (const [kind, makeStore, available] of stores) {
       ['/api/v1/usage/summary?to=2025-01-01&to=2025-01-02', 'to', 'once'],
       ['/api/v1/usage/summary?from=2025-01-02&to=2025-01-02', 'to', 'must be after from'],
       ['/api/v1/usage/summary?status=done', 'status', 'success, error'],
-      ['/api/v1/usage/summary?groupBy=user&top=10', 'top', 'needs rankBy, what to rank groups by: one of cost, calls, tokens, errors'],
+      [
+        '/api/v1/usage/summary?groupBy=user&top=10',
+        'top',
+        'needs rankBy, what to rank groups by: one of cost, calls, tokens, errors',
+      ],
       ['/api/v1/usage/summary?groupBy=user&rankBy=cost', 'rankBy', 'needs top'],
       ['/api/v1/usage/summary?groupBy=user&top=0&rankBy=cost', 'top', '1 to 1000'],
       ['/api/v1/usage/summary?groupBy=user&top=1001&rankBy=cost', 'top', '1 to 1000'],

@@ -72,7 +72,7 @@ function startsInUtc(record: CallRecord): boolean {
  * answered from the rollups (pg-rollups.ts), kept in the same transaction as the rows: exact
  * counts, tokens and costs, latency percentiles within 4.9% (latency-histogram.ts). A summary
  * uses them when it groups and filters only by model, provider, call type, status, cost status,
- * day or hour, with from/to on whole hours, or only by tenant (or only by user) and day, with
+ * day or hour, with from/to on whole hours, or only by tenant and day, with
  * from/to on whole days; otherwise it scans.
  *
  * U+0000 cannot be stored in TEXT or JSONB; it is kept by a reversible encoding (text-encoding.ts).

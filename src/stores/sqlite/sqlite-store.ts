@@ -101,7 +101,7 @@ type CostRow = Pick<
  * summaries answered from the rollups (rollup-sqlite.ts): those have exact counts, tokens
  * and costs, and latency percentiles within PERCENTILE_RELATIVE_ERROR (4.9%, latency-histogram.ts).
  * A summary uses rollups when it groups and filters only by model, provider, call type, status,
- * cost status, day or hour, with from/to on whole hours, or only by tenant (or only by user) and
+ * cost status, day or hour, with from/to on whole hours, or only by tenant and
  * day, with from/to on whole days; otherwise it scans.
  *
  * @example
