@@ -159,22 +159,33 @@ function placeholders(count: number): string {
 /**
  * A stored cost the estimate may read differently from the exact sum: anything but digits with
  * at most one point (CAST reads '5abc' as 5, '1.2.3' as 1.2; '-' and exponents are rare), or a
- * BLOB. Its group is then summed exactly whatever its estimate. Two GLOBs, short-circuited, cost
- * less than one user-defined function call per row.
+ * BLOB. The partial index llm_request_logs_odd_cost (migration 8) holds exactly these rows, so
+ * finding them costs nothing when there are none; the text must stay the index's WHERE, word
+ * for word, for SQLite to use it.
  */
-const ODD_COST = "(cost_total GLOB '*[^0-9.]*' OR cost_total GLOB '*.*.*' OR typeof(cost_total) = 'blob')";
+export const ODD_COST = "(cost_total GLOB '*[^0-9.]*' OR cost_total GLOB '*.*.*' OR typeof(cost_total) = 'blob')";
 
-/** The ranking figure of each group as `value`; for cost also `costs` (terms summed) and `odd_costs`. */
+/** The ranking figure of each group as `value`; for cost also `costs`, the number of terms summed. */
 const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
   calls: 'COUNT(*) AS value',
   errors: "COALESCE(SUM(status = 'error'), 0) AS value",
   tokens: 'COALESCE(SUM(total_tokens), 0) AS value',
-  // Without odd costs every term is non-negative, so the float sum's error is bounded by its
-  // number of terms and the sum itself (see toEstimate in sqlite-store.ts).
-  cost:
-    'COALESCE(SUM(CAST(cost_total AS REAL)), 0) AS value, COUNT(cost_total) AS costs, ' +
-    `COALESCE(SUM(${ODD_COST}), 0) AS odd_costs`,
+  // Read from the index on (started_at, user_id, cost_total) alone for a ranking by user.
+  cost: 'COALESCE(SUM(CAST(cost_total AS REAL)), 0) AS value, COUNT(cost_total) AS costs',
 };
+
+/** The groups of one key that have an odd cost (ODD_COST): their estimate is not trusted. */
+export function oddCostGroupsSql(query: SummaryQuery, key: GroupKey): SqlQuery {
+  const where = filterSql({
+    ...query.where,
+    from: query.from ?? query.where?.from,
+    to: query.to ?? query.where?.to,
+  });
+  return {
+    sql: `SELECT DISTINCT ${GROUP_EXPRESSIONS[key]} AS g0 FROM ${TABLE} WHERE ${where.sql} AND ${ODD_COST}`,
+    params: where.params,
+  };
+}
 
 /** One aggregate pass ranking the groups of one key: no latencies, no decimal arithmetic in JavaScript. */
 export function estimateSql(query: SummaryQuery, key: GroupKey, by: SummaryRankKey): SqlQuery {

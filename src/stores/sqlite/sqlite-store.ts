@@ -24,6 +24,7 @@ import { applyMigrations } from './migrations.js';
 import {
   BY_TRACE_SQL,
   estimateSql,
+  oddCostGroupsSql,
   GET_SQL,
   listSql,
   SELECT_COST_SQL,
@@ -204,7 +205,13 @@ export class SqliteStore implements Store {
       estimate: async (unranked, key, by) => {
         const { sql, params } = estimateSql(unranked, key, by);
         const rows = await this.run('Ranking usage', () => this.statement(sql).all(...params) as EstimateRow[]);
-        return rows.map(toEstimate);
+        let odd = new Set<string | null>();
+        if (by === 'cost') {
+          const check = oddCostGroupsSql(unranked, key);
+          const found = await this.run('Ranking usage', () => this.statement(check.sql).all(...check.params));
+          odd = new Set((found as Array<{ g0: string | null }>).map((row) => row.g0));
+        }
+        return rows.map((row) => toEstimate(row, odd.has(row.g0)));
       },
     });
   }
@@ -347,7 +354,6 @@ interface EstimateRow {
   g0: string | null;
   value: number;
   costs?: number;
-  odd_costs?: number;
 }
 
 /**
@@ -356,9 +362,9 @@ interface EstimateRow {
  * well above the worst case. Costs the float cannot read like the decimal sum make the group
  * uncertain: it is then always summarized exactly.
  */
-function toEstimate(row: EstimateRow): GroupEstimate {
+function toEstimate(row: EstimateRow, uncertain: boolean): GroupEstimate {
   const error = row.costs === undefined ? 0 : row.value * (row.costs + 16) * 2 ** -50;
-  return { group: row.g0, value: row.value, error, uncertain: (row.odd_costs ?? 0) > 0 };
+  return { group: row.g0, value: row.value, error, uncertain };
 }
 
 function finishSummary(rows: SummaryResultRow[], keys: readonly GroupKey[]): SummaryRow[] {
