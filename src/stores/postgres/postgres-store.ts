@@ -22,10 +22,9 @@ import { PgRollups } from './pg-rollups.js';
 import { finishSummary } from './pg-summary-rows.js';
 import { byTraceSql, estimateSql, getSql, listSql, summarySql, updateCostSql } from './pg-query-sql.js';
 import { rankedSummary } from '../ranked-summary.js';
-import { decodeText } from './text-encoding.js';
 import { COLUMN_COUNT, COLUMNS, pgRowToRecord, writePgRow } from './pg-row-mapping.js';
 import { isRetryablePgError } from './store-errors.js';
-import { encodeJson, encodeText } from './text-encoding.js';
+import { decodeText, encodeJson, encodeText } from './text-encoding.js';
 
 export interface PostgresStoreOptions {
   /** A `pg.Pool` (or anything PgPoolLike). The store never ends a pool it was given. */
