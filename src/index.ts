@@ -77,7 +77,7 @@ export {
   isLedgerError,
 } from './core/errors.js';
 export type { LedgerErrorCode } from './core/errors.js';
-export { GROUP_KEYS } from './core/store.js';
+export { GROUP_KEYS, MAX_SUMMARY_TOP, SUMMARY_RANK_KEYS } from './core/store.js';
 export type {
   Store,
   CallFilter,
@@ -85,6 +85,8 @@ export type {
   CallPage,
   GroupKey,
   SummaryQuery,
+  SummaryRankKey,
+  SummaryTop,
   SummaryRow,
   SummaryTokens,
   CostUpdate,

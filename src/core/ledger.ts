@@ -17,6 +17,7 @@ import { NOOP_CALL } from './noop-call.js';
 import { ParentTraces } from './parent-traces.js';
 import { ProblemReporter, type Problem } from './problem-reporter.js';
 import { validateId, validateListQuery, validateSummaryQuery } from './query-validation.js';
+import { topRows } from './summary-ranking.js';
 import type { CallRecord } from './record.js';
 import type { Durability, Spool } from './spool.js';
 import type { CallPage, ListQuery, Store, SummaryQuery, SummaryRow } from './store.js';
@@ -693,7 +694,10 @@ function createUsageQueries(store: Store, flush: () => Promise<void>): UsageQuer
   return {
     summary: async (query) => {
       const checked = validateSummaryQuery(query);
-      return read(flush, () => store.summary(checked));
+      const rows = await read(flush, () => store.summary(checked));
+      // A store written before `top` existed returns every group: ranking again here makes its
+      // answer the same as any other store's, and costs nothing when the store has ranked.
+      return checked.top === undefined ? rows : topRows(rows, checked.top, checked.groupBy ?? []);
     },
   };
 }

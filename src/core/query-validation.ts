@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { unknownKeyMessage } from './key-suggestions.js';
-import { GROUP_KEYS, type ListQuery, type SummaryQuery } from './store.js';
+import {
+  GROUP_KEYS,
+  MAX_SUMMARY_TOP,
+  SUMMARY_RANK_KEYS,
+  type ListQuery,
+  type SummaryQuery,
+  type SummaryTop,
+} from './store.js';
 
 /**
  * The input contract of every query. Queries are strict whatever `failOpen` says: they are not on
@@ -64,6 +71,7 @@ const summaryShape = {
   from: dateBound,
   to: dateBound,
   where: z.unknown(),
+  top: z.unknown(),
 };
 
 export const FILTER_KEYS = Object.keys(filterShape);
@@ -91,7 +99,41 @@ export function validateSummaryQuery(query: unknown, place = 'usage.summary()'):
       }
     }
   }
+  if (checked.top !== undefined) validateTop(checked.top, checked.groupBy, place);
   return checked;
+}
+
+/** `top`: `{ by, limit }`, on a grouped summary only (one total row has nothing to rank). Stores check it too. */
+export function validateTop(top: unknown, groupBy: SummaryQuery['groupBy'], place: string): asserts top is SummaryTop {
+  const shape = {
+    by: z.enum(SUMMARY_RANK_KEYS),
+    limit: z.number().int().min(1).max(MAX_SUMMARY_TOP),
+  };
+  if (typeof top !== 'object' || top === null || Array.isArray(top) || top instanceof Date) {
+    throw new ValidationError('top', `in ${place}: expected an object { by, limit }, received ${describe(top)}`);
+  }
+  for (const key of Reflect.ownKeys(top)) {
+    const label = typeof key === 'symbol' ? key.toString() : key;
+    if (typeof key === 'symbol' || !Object.hasOwn(shape, key)) {
+      throw new ValidationError(`top.${label}`, `in ${place}: ${unknownKeyMessage(label, Object.keys(shape))}`);
+    }
+  }
+  const record = top as Record<string, unknown>;
+  if (!shape.by.safeParse(record.by).success) {
+    throw new ValidationError(
+      'top.by',
+      `in ${place}: expected one of ${SUMMARY_RANK_KEYS.join(', ')}, received ${describe(record.by)}`,
+    );
+  }
+  if (!shape.limit.safeParse(record.limit).success) {
+    throw new ValidationError(
+      'top.limit',
+      `in ${place}: expected a whole number from 1 to ${MAX_SUMMARY_TOP}, received ${describe(record.limit)}`,
+    );
+  }
+  if (groupBy === undefined || groupBy.length === 0) {
+    throw new ValidationError('top', `in ${place}: ranks groups, so it needs a non-empty groupBy`);
+  }
 }
 
 /** `calls.get(id)`, `calls.byTrace(traceId)`. */

@@ -50,11 +50,31 @@ export const GROUP_KEYS = [
 ] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
+/** What `SummaryQuery.top` ranks groups by: exact cost, calls, `tokens.total`, or errors. */
+export const SUMMARY_RANK_KEYS = ['cost', 'calls', 'tokens', 'errors'] as const;
+export type SummaryRankKey = (typeof SUMMARY_RANK_KEYS)[number];
+/** The most groups one ranked summary returns. */
+export const MAX_SUMMARY_TOP = 1000;
+
+export interface SummaryTop {
+  /** The figure groups are ranked by, largest first: `cost`, `calls`, `tokens` (`tokens.total`) or `errors`. */
+  by: SummaryRankKey;
+  /** How many groups to return: a whole number from 1 to 1000. */
+  limit: number;
+}
+
 export interface SummaryQuery {
   groupBy?: GroupKey[];
   from?: Date | string;
   to?: Date | string;
   where?: CallFilter;
+  /**
+   * Only the `limit` groups with the largest `by`, largest first, ties in group order (as the
+   * unranked summary orders them). Each row is exactly the row the unranked summary has for that
+   * group; the other groups are left out (an ungrouped summary gives the exact totals of all).
+   * Requires a non-empty `groupBy`.
+   */
+  top?: SummaryTop;
 }
 
 export type SummaryTokens = Pick<TokenUsage, 'input' | 'output' | 'total' | 'cacheRead' | 'cacheWrite' | 'reasoning'>;
@@ -86,6 +106,10 @@ export interface Store {
   list(query: ListQuery): Promise<CallPage>;
   /** Every call of a trace, oldest first. */
   byTrace(traceId: string): Promise<CallRecord[]>;
+  /**
+   * Rows in group order; with `query.top`, the top groups only, ranked (`topRows` in
+   * core/summary-ranking.ts is the reference; the ledger ranks again whatever a store returns).
+   */
   summary(query: SummaryQuery): Promise<SummaryRow[]>;
   /**
    * Replaces the cost of stored calls (repricing). The previous cost is appended to

@@ -4,7 +4,7 @@
  */
 
 // A Store: where records are written and what the ledger's queries ask of it.
-export { GROUP_KEYS } from '../core/store.js';
+export { GROUP_KEYS, MAX_SUMMARY_TOP, SUMMARY_RANK_KEYS } from '../core/store.js';
 export type {
   Store,
   CallFilter,
@@ -12,6 +12,8 @@ export type {
   CallPage,
   GroupKey,
   SummaryQuery,
+  SummaryRankKey,
+  SummaryTop,
   SummaryRow,
   SummaryTokens,
   CostUpdate,

@@ -6,7 +6,14 @@ import {
   validateListQuery,
   validateSummaryQuery,
 } from '../core/query-validation.js';
-import { MAX_LIST_LIMIT, type ListQuery, type SummaryQuery } from '../core/store.js';
+import {
+  MAX_LIST_LIMIT,
+  MAX_SUMMARY_TOP,
+  SUMMARY_RANK_KEYS,
+  type ListQuery,
+  type SummaryQuery,
+  type SummaryRankKey,
+} from '../core/store.js';
 import type { Access } from './access.js';
 import { ApiError } from './api-error.js';
 
@@ -21,7 +28,7 @@ const IDENTITY_KEYS = new Set(['sessionId', 'userId', 'tenantId', 'traceId', 're
 const LIST_KEYS = new Set(['callType', 'status', 'costStatus', 'provider', 'model', 'tags']);
 const SINGLE_KEYS = new Set(['from', 'to', 'limit', 'cursor', 'order']);
 
-export const SUMMARY_PARAMS = ['groupBy', ...FILTER_KEYS];
+export const SUMMARY_PARAMS = ['groupBy', 'top', 'rankBy', ...FILTER_KEYS];
 
 /** A `%` not followed by two hex digits: URLSearchParams would keep it as typed, a different value than meant. */
 const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/;
@@ -145,11 +152,14 @@ export function listQueryFrom(url: URL, access: Access): ListQuery {
   return validateListQuery(query, place);
 }
 
-/** `GET /api/v1/usage/summary`: `groupBy` (comma-separated or repeated), `from`, `to` and every filter. */
+/**
+ * `GET /api/v1/usage/summary`: `groupBy` (comma-separated or repeated), `from`, `to`, every filter,
+ * and `top` with `rankBy` (the N largest groups by cost, calls, tokens or errors; both or neither).
+ */
 export function summaryQueryFrom(url: URL, access: Access): SummaryQuery {
   const place = 'GET /api/v1/usage/summary';
   const values = readParams(url, SUMMARY_PARAMS, place);
-  const where: Record<string, unknown> = filterFrom(values, place, new Set(['groupBy', 'from', 'to']));
+  const where: Record<string, unknown> = filterFrom(values, place, new Set(['groupBy', 'from', 'to', 'top', 'rankBy']));
   const query: Record<string, unknown> = {};
   const groupBy = values.get('groupBy');
   if (groupBy !== undefined) {
@@ -172,9 +182,49 @@ export function summaryQueryFrom(url: URL, access: Access): SummaryQuery {
     query.to = to;
   }
   checkRange(from, to, place);
+  const top = rankingFrom(values, place);
+  if (top !== undefined) {
+    if (query.groupBy === undefined) {
+      throw new ApiError('invalid_request', `${place}: top ranks groups, so it needs groupBy`, 'top');
+    }
+    query.top = top;
+  }
   forceTenant(where, access);
   if (Object.keys(where).length > 0) query.where = where;
   return validateSummaryQuery(query, place);
+}
+
+/** `top` (1..1000) and `rankBy` (cost, calls, tokens, errors): both, or neither; no default is guessed. */
+function rankingFrom(values: Map<string, string[]>, place: string): SummaryQuery['top'] {
+  const limit = single(values, 'top', place);
+  const by = single(values, 'rankBy', place);
+  if (limit === undefined && by === undefined) return undefined;
+  // Each error names a parameter the query has: the one given without its partner.
+  if (limit === undefined) {
+    throw new ApiError('invalid_request', `${place}: rankBy needs top, the number of groups to return`, 'rankBy');
+  }
+  if (!/^\d{1,7}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_SUMMARY_TOP) {
+    throw new ApiError(
+      'invalid_request',
+      `${place}: top must be a whole number from 1 to ${MAX_SUMMARY_TOP}, received ${JSON.stringify(limit.slice(0, 40))}`,
+      'top',
+    );
+  }
+  if (by === undefined) {
+    throw new ApiError(
+      'invalid_request',
+      `${place}: top needs rankBy, what to rank groups by: one of ${SUMMARY_RANK_KEYS.join(', ')}`,
+      'top',
+    );
+  }
+  if (!(SUMMARY_RANK_KEYS as readonly string[]).includes(by)) {
+    throw new ApiError(
+      'invalid_request',
+      `${place}: rankBy must be one of ${SUMMARY_RANK_KEYS.join(', ')}, received ${JSON.stringify(by.slice(0, 40))}`,
+      'rankBy',
+    );
+  }
+  return { by: by as SummaryRankKey, limit: Number(limit) };
 }
 
 /** A cursor that names no call this token can read: made up, mangled, or of a purged call. */

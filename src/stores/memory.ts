@@ -1,5 +1,7 @@
 import type { CallRecord } from '../core/record.js';
 import { compileFilter, summarize } from '../core/query-eval.js';
+import { validateTop } from '../core/query-validation.js';
+import { topRows } from '../core/summary-ranking.js';
 import {
   clampLimit,
   type CostUpdate,
@@ -65,7 +67,11 @@ export class MemoryStore implements Store {
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
     this.runtime.assertOpen();
-    return summarize(this.byId.values(), query);
+    const { top, ...unranked } = query;
+    const rows = summarize(this.byId.values(), unranked);
+    if (top === undefined) return rows;
+    validateTop(top, query.groupBy, 'summary()');
+    return topRows(rows, top, unranked.groupBy!);
   }
 
   async updateCosts(updates: readonly CostUpdate[]): Promise<number> {

@@ -67,6 +67,27 @@ describe('ledger.usage.summary()', () => {
     });
     await ledger.close();
   });
+
+  it('rejects a malformed top with a ValidationError naming the field', async () => {
+    const ledger = createLedger({ store: 'memory', configFile: false });
+    const cases: Array<[unknown, string]> = [
+      [{ groupBy: ['user'], top: { by: 'cost', limit: 0 } }, 'top.limit'],
+      [{ groupBy: ['user'], top: { by: 'cost', limit: 1001 } }, 'top.limit'],
+      [{ groupBy: ['user'], top: { by: 'cost', limit: 2.5 } }, 'top.limit'],
+      [{ groupBy: ['user'], top: { by: 'cost', limit: '10' } }, 'top.limit'],
+      [{ groupBy: ['user'], top: { by: 'latency', limit: 10 } }, 'top.by'],
+      [{ groupBy: ['user'], top: { by: 'cost', limit: 10, offset: 5 } }, 'top.offset'],
+      [{ groupBy: ['user'], top: 10 }, 'top'],
+      [{ top: { by: 'cost', limit: 10 } }, 'top'],
+      [{ groupBy: [], top: { by: 'cost', limit: 10 } }, 'top'],
+    ];
+    for (const [query, field] of cases) {
+      await expect(ledger.usage.summary(query as never)).rejects.toMatchObject({ name: 'ValidationError', field });
+    }
+    const rows = await ledger.usage.summary({ groupBy: ['user'], top: { by: 'calls', limit: 3 } });
+    expect(rows).toEqual([]);
+    await ledger.close();
+  });
 });
 
 describe('shutdown hooks', () => {

@@ -45,6 +45,31 @@ describe('dashboard pages in Chromium', () => {
     await watched.close();
   });
 
+  it('overview asks the server for the top 10 users, tenants and models by cost, in its order', async () => {
+    const watched = await openPage(world);
+    const { page } = watched;
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/v1/usage/summary')) asked.push(request.url());
+    });
+    await go(page, world.baseUrl, '#/overview?range=30d', '.chart canvas');
+    const top = await world.ledger.usage.summary({
+      groupBy: ['user'],
+      from: new Date(Date.now() - 30 * 86_400_000),
+      top: { by: 'cost', limit: 10 },
+    });
+    const users = page.locator('.card:has-text("Users") tbody tr td:first-child');
+    await expect.poll(() => users.count()).toBe(top.length);
+    expect(await users.allTextContents()).toEqual(top.map((row) => row.group.user ?? '(none)'));
+    for (const key of ['user', 'tenant', 'model']) {
+      const url = asked.map((text) => new URL(text)).find((candidate) => candidate.searchParams.get('groupBy') === key);
+      expect(url?.searchParams.get('top'), key).toBe('10');
+      expect(url?.searchParams.get('rankBy'), key).toBe('cost');
+    }
+    await watched.expectClean();
+    await watched.close();
+  });
+
   it('filters change the figures, live in the URL, and Back undoes them', async () => {
     const watched = await openPage(world);
     const { page } = watched;

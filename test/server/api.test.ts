@@ -208,6 +208,18 @@ for (const [kind, makeStore, available] of stores) {
       ['/api/v1/usage/summary?to=2025-01-01&to=2025-01-02', 'to', 'once'],
       ['/api/v1/usage/summary?from=2025-01-02&to=2025-01-02', 'to', 'must be after from'],
       ['/api/v1/usage/summary?status=done', 'status', 'success, error'],
+      [
+        '/api/v1/usage/summary?groupBy=user&top=10',
+        'top',
+        'needs rankBy, what to rank groups by: one of cost, calls, tokens, errors',
+      ],
+      ['/api/v1/usage/summary?groupBy=user&rankBy=cost', 'rankBy', 'needs top'],
+      ['/api/v1/usage/summary?groupBy=user&top=0&rankBy=cost', 'top', '1 to 1000'],
+      ['/api/v1/usage/summary?groupBy=user&top=1001&rankBy=cost', 'top', '1 to 1000'],
+      ['/api/v1/usage/summary?groupBy=user&top=2.5&rankBy=cost', 'top', 'whole number'],
+      ['/api/v1/usage/summary?groupBy=user&top=3&top=4&rankBy=cost', 'top', 'once'],
+      ['/api/v1/usage/summary?groupBy=user&top=3&rankBy=latency', 'rankBy', 'cost, calls'],
+      ['/api/v1/usage/summary?top=3&rankBy=cost', 'top', 'needs groupBy'],
       ['/api/v1/prices/gpt-4o?at=2025-02-30', 'at', 'real day'],
       ['/api/v1/prices/gpt-4o?at=20250101', 'at', 'ISO 8601'],
       ['/api/v1/prices/gpt-4o?provider=', 'provider', 'needs a value'],
@@ -255,6 +267,19 @@ for (const [kind, makeStore, available] of stores) {
       expect(body.totals.cost).toBe(sumDecimalStrings(acme.map((r) => r.cost?.total)));
       expect(typeof body.totals.cost).toBe('string');
       expect(body.totals.tokens.input).toBe(acme.reduce((sum, r) => sum + r.tokens.input, 0));
+    });
+
+    it('returns the top groups like ledger.usage.summary({ top }), saying the rows are ranked', async () => {
+      const { status, body } = await server.get('/api/v1/usage/summary?groupBy=user&top=2&rankBy=cost');
+      expect(status).toBe(200);
+      const direct = await ledger.usage.summary({ groupBy: ['user'], top: { by: 'cost', limit: 2 } });
+      expect(direct).toHaveLength(2);
+      expect(body.rows).toEqual(JSON.parse(JSON.stringify(direct)));
+      expect(body.top).toEqual({ by: 'cost', limit: 2 });
+      // The totals are those of the rows returned: the ranking narrows them, and says so.
+      expect(body.totals.calls).toBe(direct[0]!.calls + direct[1]!.calls);
+      const all = await server.get('/api/v1/usage/summary?groupBy=user');
+      expect(all.body.top).toBeUndefined();
     });
 
     it('summarizes with from/to and repeated groupBy', async () => {

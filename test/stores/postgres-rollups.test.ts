@@ -103,7 +103,7 @@ describe.skipIf(!available)('PostgreSQL rollups', () => {
       await store.close();
       // Back to schema version 5: no table by tenant.
       await adminQuery(`DROP TABLE "${schema}".llm_usage_daily_tenants`);
-      await adminQuery(`DELETE FROM "${schema}".schema_migrations WHERE version = 6`);
+      await adminQuery(`DELETE FROM "${schema}".schema_migrations WHERE version >= 6`);
       store = new PostgresStore({ connectionString: PG_URL, schema });
       await store.migrate();
       const [tenants] = await adminQuery<{ calls: number }>(

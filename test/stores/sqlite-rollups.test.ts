@@ -117,7 +117,7 @@ describe('SQLite rollups', () => {
     await store.close();
     // Back to schema version 6: no table by tenant.
     db.exec('DROP TABLE llm_usage_daily_tenants');
-    db.exec('DELETE FROM schema_migrations WHERE version = 7');
+    db.exec('DELETE FROM schema_migrations WHERE version >= 7');
     store = new SqliteStore({ database: db });
     expect(db.prepare('SELECT COUNT(*) FROM llm_usage_dirty_hours').pluck().get()).toBe(0);
     expect(db.prepare('SELECT SUM(calls) FROM llm_usage_daily_tenants').pluck().get()).toBe(dataset.length);

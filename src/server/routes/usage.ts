@@ -10,6 +10,8 @@ export function registerUsageRoutes(app: ServerApp, context: ServerContext): voi
     return c.json({
       groupBy: query.groupBy ?? [],
       currency: context.ledger.settings.baseCurrency,
+      // Ranked: the rows are the top groups only, and so are the totals; `top` says so.
+      ...(query.top === undefined ? undefined : { top: query.top }),
       rows,
       totals: summaryTotals(rows),
     });

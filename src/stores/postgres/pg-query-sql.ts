@@ -9,6 +9,7 @@ import {
   type GroupKey,
   type ListQuery,
   type SummaryQuery,
+  type SummaryRankKey,
 } from '../../core/store.js';
 import { SELECT_LIST } from './pg-row-mapping.js';
 import { encodeText } from './text-encoding.js';
@@ -154,4 +155,31 @@ export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys
   ];
   const groupBy = keys.length === 0 ? '' : ` GROUP BY ${keys.map((_key, index) => `g${index}`).join(', ')}`;
   return { text: `SELECT ${select.join(', ')} FROM ${table} WHERE ${where}${groupBy}`, values, keys };
+}
+
+/**
+ * The ranking figure of each group as `value`: float8 counts, or the exact sum as text (read as
+ * a JavaScript number: one rounding). A cost sum with NaN or an infinity in it reads as no finite
+ * number, and its group is then summed exactly whatever it is: testing every row for them (a cast
+ * to text per row) would cost as much as the sum.
+ */
+const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
+  calls: 'COUNT(*)::float8',
+  errors: `(COUNT(*) FILTER (WHERE status = 'error'))::float8`,
+  tokens: 'COALESCE(SUM(total_tokens), 0)::float8',
+  cost: 'COALESCE(SUM(cost_total), 0)::text',
+};
+
+/** One aggregate pass ranking the groups of one key: no percentiles, no array of malformed ids. */
+export function estimateSql(table: string, query: SummaryQuery, key: GroupKey, by: SummaryRankKey): PgQuery {
+  const values: unknown[] = [];
+  const where = filterSql(
+    { ...query.where, from: query.from ?? query.where?.from, to: query.to ?? query.where?.to },
+    [],
+    values,
+  );
+  return {
+    text: `SELECT ${GROUP_EXPRESSIONS[key]} AS g0, ${ESTIMATES[by]} AS value FROM ${table} WHERE ${where} GROUP BY g0`,
+    values,
+  };
 }

@@ -20,10 +20,11 @@ import { createPgPool, type PgClientLike, type PgPoolLike } from './pg-pool.js';
 import { PG_HOUR } from './pg-rollup-sql.js';
 import { PgRollups } from './pg-rollups.js';
 import { finishSummary } from './pg-summary-rows.js';
-import { byTraceSql, getSql, listSql, summarySql, updateCostSql } from './pg-query-sql.js';
+import { byTraceSql, estimateSql, getSql, listSql, summarySql, updateCostSql } from './pg-query-sql.js';
+import { rankedSummary } from '../ranked-summary.js';
 import { COLUMN_COUNT, COLUMNS, pgRowToRecord, writePgRow } from './pg-row-mapping.js';
 import { isRetryablePgError } from './store-errors.js';
-import { encodeJson, encodeText } from './text-encoding.js';
+import { decodeText, encodeJson, encodeText } from './text-encoding.js';
 
 export interface PostgresStoreOptions {
   /** A `pg.Pool` (or anything PgPoolLike). The store never ends a pool it was given. */
@@ -70,7 +71,7 @@ function startsInUtc(record: CallRecord): boolean {
  * answered from the rollups (pg-rollups.ts), kept in the same transaction as the rows: exact
  * counts, tokens and costs, latency percentiles within 4.9% (latency-histogram.ts). A summary
  * uses them when it groups and filters only by model, provider, call type, status, cost status,
- * day or hour, with from/to on whole hours, or only by tenant (or only by user) and day, with
+ * day or hour, with from/to on whole hours, or only by tenant and day, with
  * from/to on whole days; otherwise it scans.
  *
  * U+0000 cannot be stored in TEXT or JSONB; it is kept by a reversible encoding (text-encoding.ts).
@@ -210,6 +211,26 @@ export class PostgresStore implements Store {
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
     await this.runtime.ready();
+    return rankedSummary(query, {
+      summary: (unranked) => this.unrankedSummary(unranked),
+      answersFromRollup: (unranked) => planRollup(unranked) !== undefined,
+      estimate: async (unranked, key, by) => {
+        const { text, values } = estimateSql(this.table, unranked, key, by);
+        const rows = await this.query('Ranking usage', text, values);
+        // float8 holds counts exactly; a sum is one rounding of the exact NUMERIC sum.
+        return rows.map((row) => {
+          const value = Number(row.value);
+          return {
+            group: typeof row.g0 === 'string' ? decodeText(row.g0) : null,
+            value,
+            error: Math.abs(value) * 2 ** -50,
+          };
+        });
+      },
+    });
+  }
+
+  private async unrankedSummary(query: SummaryQuery): Promise<SummaryRow[]> {
     const plan = planRollup(query);
     if (plan !== undefined) {
       const rows = await this.runtime.run('Summarizing usage', () => this.rollups.summary(this.pool, plan));

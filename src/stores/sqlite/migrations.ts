@@ -2,6 +2,7 @@ import { StoreError } from '../../core/errors.js';
 import type { SqliteDatabase } from './driver.js';
 import { COMPAT_COLUMNS_SQL } from './compat-columns.js';
 import { ATTRIBUTION_ROLLUP_MIGRATION_SQL, ROLLUP_MIGRATION_SQL } from './rollup-schema.js';
+import { ODD_COST } from './query-sql.js';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
@@ -129,6 +130,21 @@ export const MIGRATIONS: readonly Migration[] = [
     // The overview's top tenants and top users read these instead of every call of the range
     // (rollup-tables.ts); existing rows are summed into them when the store next opens.
     sql: ATTRIBUTION_ROLLUP_MIGRATION_SQL,
+  },
+  {
+    version: 8,
+    name: 'cover the ranking of users by cost, and index odd costs',
+    // The overview's top users rank every user of the range by cost (stores/ranked-summary.ts):
+    // with user_id and cost_total in the time index that pass reads the index alone, instead of
+    // one table row per call (this index replaces the one on started_at alone, so a write still
+    // updates as many indexes as before). The partial index holds only the calls whose stored
+    // cost is no plain decimal (normally none), so the ranking finds them without testing every
+    // row; its WHERE must stay ODD_COST of query-sql.ts word for word.
+    sql: `
+      CREATE INDEX IF NOT EXISTS llm_request_logs_started_user_cost ON llm_request_logs (started_at, user_id, cost_total);
+      DROP INDEX IF EXISTS llm_request_logs_started_at;
+      CREATE INDEX IF NOT EXISTS llm_request_logs_odd_cost ON llm_request_logs (started_at) WHERE ${ODD_COST};
+    `,
   },
 ];
 

@@ -8,6 +8,7 @@ import {
   type GroupKey,
   type ListQuery,
   type SummaryQuery,
+  type SummaryRankKey,
 } from '../../core/store.js';
 import { COLUMN_LIST } from './row-mapping.js';
 import { EQUAL_COLUMNS, LIST_COLUMNS } from '../filter-columns.js';
@@ -153,4 +154,48 @@ export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] }
 
 function placeholders(count: number): string {
   return new Array<string>(count).fill('?').join(', ');
+}
+
+/**
+ * A stored cost the estimate may read differently from the exact sum: anything but digits with
+ * at most one point (CAST reads '5abc' as 5, '1.2.3' as 1.2; '-' and exponents are rare), or a
+ * BLOB. The partial index llm_request_logs_odd_cost (migration 8) holds exactly these rows, so
+ * finding them costs nothing when there are none; the text must stay the index's WHERE, word
+ * for word, for SQLite to use it.
+ */
+export const ODD_COST = "(cost_total GLOB '*[^0-9.]*' OR cost_total GLOB '*.*.*' OR typeof(cost_total) = 'blob')";
+
+/** The ranking figure of each group as `value`; for cost also `costs`, the number of terms summed. */
+const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
+  calls: 'COUNT(*) AS value',
+  errors: "COALESCE(SUM(status = 'error'), 0) AS value",
+  tokens: 'COALESCE(SUM(total_tokens), 0) AS value',
+  // Read from the index on (started_at, user_id, cost_total) alone for a ranking by user.
+  cost: 'COALESCE(SUM(CAST(cost_total AS REAL)), 0) AS value, COUNT(cost_total) AS costs',
+};
+
+/** The groups of one key that have an odd cost (ODD_COST): their estimate is not trusted. */
+export function oddCostGroupsSql(query: SummaryQuery, key: GroupKey): SqlQuery {
+  const where = filterSql({
+    ...query.where,
+    from: query.from ?? query.where?.from,
+    to: query.to ?? query.where?.to,
+  });
+  return {
+    sql: `SELECT DISTINCT ${GROUP_EXPRESSIONS[key]} AS g0 FROM ${TABLE} WHERE ${where.sql} AND ${ODD_COST}`,
+    params: where.params,
+  };
+}
+
+/** One aggregate pass ranking the groups of one key: no latencies, no decimal arithmetic in JavaScript. */
+export function estimateSql(query: SummaryQuery, key: GroupKey, by: SummaryRankKey): SqlQuery {
+  const where = filterSql({
+    ...query.where,
+    from: query.from ?? query.where?.from,
+    to: query.to ?? query.where?.to,
+  });
+  return {
+    sql: `SELECT ${GROUP_EXPRESSIONS[key]} AS g0, ${ESTIMATES[by]} FROM ${TABLE} WHERE ${where.sql} GROUP BY g0`,
+    params: where.params,
+  };
 }

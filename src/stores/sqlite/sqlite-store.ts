@@ -16,10 +16,21 @@ import {
 } from '../../core/store.js';
 import { RollupBatch, sourceFromStored, type StoredRollupRow } from '../rollup/rollup-batch.js';
 import { planRollup } from '../rollup/rollup-plan.js';
+import { rankedSummary } from '../ranked-summary.js';
+import type { GroupEstimate } from '../../core/summary-ranking.js';
 import { StoreRuntime } from '../store-runtime.js';
 import { checkSqliteTarget, loadDriver, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { applyMigrations } from './migrations.js';
-import { BY_TRACE_SQL, GET_SQL, listSql, SELECT_COST_SQL, summarySql, UPDATE_COST_SQL } from './query-sql.js';
+import {
+  BY_TRACE_SQL,
+  estimateSql,
+  oddCostGroupsSql,
+  GET_SQL,
+  listSql,
+  SELECT_COST_SQL,
+  summarySql,
+  UPDATE_COST_SQL,
+} from './query-sql.js';
 import { RowWriter } from './row-writer.js';
 import { rollupSummarySql, SqliteRollups } from './rollup-sqlite.js';
 import { costValues, parseCostHistory, rowCost, rowToRecord, type StoredRow } from './row-mapping.js';
@@ -91,7 +102,7 @@ type CostRow = Pick<
  * summaries answered from the rollups (rollup-sqlite.ts): those have exact counts, tokens
  * and costs, and latency percentiles within PERCENTILE_RELATIVE_ERROR (4.9%, latency-histogram.ts).
  * A summary uses rollups when it groups and filters only by model, provider, call type, status,
- * cost status, day or hour, with from/to on whole hours, or only by tenant (or only by user) and
+ * cost status, day or hour, with from/to on whole hours, or only by tenant and
  * day, with from/to on whole days; otherwise it scans.
  *
  * @example
@@ -188,6 +199,24 @@ export class SqliteStore implements Store {
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
     this.database();
+    return rankedSummary(query, {
+      summary: (unranked) => this.unrankedSummary(unranked),
+      answersFromRollup: (unranked) => planRollup(unranked) !== undefined,
+      estimate: async (unranked, key, by) => {
+        const { sql, params } = estimateSql(unranked, key, by);
+        const rows = await this.run('Ranking usage', () => this.statement(sql).all(...params) as EstimateRow[]);
+        let odd = new Set<string | null>();
+        if (by === 'cost') {
+          const check = oddCostGroupsSql(unranked, key);
+          const found = await this.run('Ranking usage', () => this.statement(check.sql).all(...check.params));
+          odd = new Set((found as Array<{ g0: string | null }>).map((row) => row.g0));
+        }
+        return rows.map((row) => toEstimate(row, odd.has(row.g0)));
+      },
+    });
+  }
+
+  private async unrankedSummary(query: SummaryQuery): Promise<SummaryRow[]> {
     const plan = planRollup(query);
     if (plan !== undefined && this.repairRollups()) {
       const { sql, params } = rollupSummarySql(plan);
@@ -319,6 +348,23 @@ export class SqliteStore implements Store {
       }
     }
   }
+}
+
+interface EstimateRow {
+  g0: string | null;
+  value: number;
+  costs?: number;
+}
+
+/**
+ * Counts and token sums are exact integers. A cost is a float sum of non-negative terms, each
+ * read within a few units in the last place: its error is within (terms + 16) * 2^-50 of it,
+ * well above the worst case. Costs the float cannot read like the decimal sum make the group
+ * uncertain: it is then always summarized exactly.
+ */
+function toEstimate(row: EstimateRow, uncertain: boolean): GroupEstimate {
+  const error = row.costs === undefined ? 0 : row.value * (row.costs + 16) * 2 ** -50;
+  return { group: row.g0, value: row.value, error, uncertain };
 }
 
 function finishSummary(rows: SummaryResultRow[], keys: readonly GroupKey[]): SummaryRow[] {

@@ -3,6 +3,7 @@ import type { ContractTestApi } from '../test-api.js';
 import { describeLifecycleContract } from './lifecycle.js';
 import { describeListContract } from './list.js';
 import { describeSummaryContract } from './summary.js';
+import { describeRankedSummaryContract } from './ranked-summary.js';
 import { describeRollupContract } from './rollups.js';
 import { describeWriteContract } from './write.js';
 
@@ -47,6 +48,7 @@ export function describeStoreContract(
     describeWriteContract(t, current);
     describeListContract(t, current);
     describeSummaryContract(t, current, tolerance);
+    describeRankedSummaryContract(t, current, tolerance);
     describeRollupContract(t, current, tolerance);
     describeLifecycleContract(t, current);
   });

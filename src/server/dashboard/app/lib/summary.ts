@@ -5,6 +5,8 @@ export interface SummaryAnswer {
   groupBy: string[];
   currency: string;
   rows: SummaryRow[];
+  /** Present when the answer holds the top groups only (`top` and `rankBy`): then the totals are theirs. */
+  top?: { by: 'cost' | 'calls' | 'tokens' | 'errors'; limit: number };
   totals: Pick<SummaryRow, 'calls' | 'errors' | 'unpricedCalls' | 'cost' | 'tokens'>;
 }
 
@@ -14,6 +16,14 @@ export function summaryRows(answer: SummaryAnswer | undefined): SummaryRow[] | u
 
 export function summaryUrl(groupBy: string[], filters: Record<string, string | undefined>): string {
   return apiUrl('usage/summary', { ...filters, groupBy: groupBy.length ? groupBy.join(',') : undefined });
+}
+
+/**
+ * The `limit` groups with the highest exact cost, highest first (ties in group order): the server
+ * summarizes those groups only, rather than every user or tenant of the range.
+ */
+export function topCostUrl(groupBy: string, limit: number, filters: Record<string, string | undefined>): string {
+  return apiUrl('usage/summary', { ...filters, groupBy, top: String(limit), rankBy: 'cost' });
 }
 
 /** Rows by exact cost, highest first; unpriced rows after priced ones with the same cost. */

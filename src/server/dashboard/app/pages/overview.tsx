@@ -6,7 +6,7 @@ import { useApi, type SummaryRow } from '../lib/api.js';
 import { apiFilters, timeWindow } from '../lib/filters.js';
 import { formatCompact, formatInt, formatMoney, formatMs, formatPercent } from '../lib/format.js';
 import { href, navigate, withParams, type Route } from '../lib/route.js';
-import { byCost, summaryRows, summaryUrl, type SummaryAnswer } from '../lib/summary.js';
+import { summaryRows, summaryUrl, topCostUrl, type SummaryAnswer } from '../lib/summary.js';
 
 const CHART_MODELS = 8;
 const TOP_ROWS = 10;
@@ -18,9 +18,9 @@ export function OverviewPage({ route }: { route: Route }) {
   const bucket = params.get('bucket') ?? (window.spanMs !== null && window.spanMs <= 3 * 86_400_000 ? 'hour' : 'day');
   const totals = useApi<SummaryAnswer>(summaryUrl([], filters));
   const series = useApi<SummaryAnswer>(summaryUrl([bucket, 'model'], filters));
-  const models = useApi<SummaryAnswer>(summaryUrl(['model'], filters));
-  const users = useApi<SummaryAnswer>(summaryUrl(['user'], filters));
-  const tenants = useApi<SummaryAnswer>(summaryUrl(['tenant'], filters));
+  const models = useApi<SummaryAnswer>(topCostUrl('model', TOP_ROWS, filters));
+  const users = useApi<SummaryAnswer>(topCostUrl('user', TOP_ROWS, filters));
+  const tenants = useApi<SummaryAnswer>(topCostUrl('tenant', TOP_ROWS, filters));
   const total = summaryRows(totals.data)?.[0];
   return (
     <Page title="Overview" subtitle="Cost, volume, errors and latency of the recorded calls.">
@@ -159,29 +159,28 @@ function TopTable({
             </tr>
           </thead>
           <tbody>
-            {byCost(rows)
-              .slice(0, TOP_ROWS)
-              .map((row) => {
-                const value = row.group[groupKey] ?? null;
-                const params = new URLSearchParams(route.params);
-                params.delete('bucket');
-                if (value !== null) params.set(filter, value);
-                return (
-                  <tr key={String(value)}>
-                    <td class="truncate">
-                      {value === null ? (
-                        <span class="muted">(none)</span>
-                      ) : (
-                        <a href={href(['calls'], params)}>
-                          <Text value={value} />
-                        </a>
-                      )}
-                    </td>
-                    <td class="num">{formatInt(row.calls)}</td>
-                    <td class="num">{row.unpricedCalls === row.calls ? 'unpriced' : formatMoney(row.cost)}</td>
-                  </tr>
-                );
-              })}
+            {/* Ranked by the server: by exact cost, highest first. */}
+            {rows.map((row) => {
+              const value = row.group[groupKey] ?? null;
+              const params = new URLSearchParams(route.params);
+              params.delete('bucket');
+              if (value !== null) params.set(filter, value);
+              return (
+                <tr key={String(value)}>
+                  <td class="truncate">
+                    {value === null ? (
+                      <span class="muted">(none)</span>
+                    ) : (
+                      <a href={href(['calls'], params)}>
+                        <Text value={value} />
+                      </a>
+                    )}
+                  </td>
+                  <td class="num">{formatInt(row.calls)}</td>
+                  <td class="num">{row.unpricedCalls === row.calls ? 'unpriced' : formatMoney(row.cost)}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
