@@ -1,9 +1,4 @@
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
@@ -107,8 +102,10 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     allowProviderKeys: options.allowProviderKeys ?? keys === undefined,
   };
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
+  // Node's defaults are the pool wanted (unlimited sockets, most recently used first, Nagle off):
+  // only keep-alive is given, because every agent option is copied into each request's options.
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent({ keepAlive: true });
   const binding = createBinding(ledger);
   const metrics = new ProxyMetrics();
   const cache =
@@ -383,17 +380,18 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
 
   outgoing.on('response', (answer) => {
     clearTimeout(timer);
-    answer.socket?.setNoDelay?.(true);
     const status = answer.statusCode ?? 502;
     const ok = status >= 200 && status < 300;
-    const sse = ok && job.streams && isEventStream(answer.headers['content-type']);
+    // Read from the raw list: `answer.headers` would build an object of every header per answer.
+    const contentType = rawHeader(answer.rawHeaders, 'content-type');
+    const sse = ok && job.streams && isEventStream(contentType);
     const headers = responseHeaders(answer.rawHeaders, job.hideUsage && sse);
     if (job.cacheHeader) headers.push('x-ledger-cache', job.cacheHeader);
     response.writeHead(status, headers);
     if (!call || !job.route) return pipeThrough(context, answer, response, settle);
     const fill = ok ? job.fill : undefined;
     if (fill) {
-      call = storedOnCompletion(call, fill, answer.headers['content-type']);
+      call = storedOnCompletion(call, fill, contentType);
       job.call = call;
     }
     if (sse) {
@@ -633,6 +631,15 @@ function responseHeaders(raw: readonly string[], bodyChanges: boolean): string[]
     headers.push(raw[index]!, raw[index + 1]!);
   }
   return headers;
+}
+
+/** The first value of header `name` (lowercase) in Node's raw name/value list, as `headers[name]` has it. */
+function rawHeader(raw: readonly string[], name: string): string | undefined {
+  for (let index = 0; index < raw.length; index += 2) {
+    const candidate = raw[index]!;
+    if (candidate.length === name.length && candidate.toLowerCase() === name) return raw[index + 1];
+  }
+  return undefined;
 }
 
 function isEventStream(contentType: string | undefined): boolean {
