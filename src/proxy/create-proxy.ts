@@ -1,26 +1,20 @@
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
 import { withStreamUsage } from '../capture/openai/chat-request.js';
 import { completeCall, failCall } from '../capture/record-call.js';
-import { PASS, type ChunkVerdict } from '../capture/stream-capture.js';
 import type { CallHandle, CallInit } from '../core/call.js';
 import type { Ledger } from '../core/ledger.js';
 import { QuotaExceededError, RateLimitedError } from '../meters/errors.js';
+import { write } from './backpressure.js';
 import { attributionOf, isLedgerHeader, type HeaderAttribution } from './attribution.js';
 import { answerFromCache, CacheFill, proxyCacheInput } from './proxy-cache.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 import { sendProviderError, type ApiFamily } from './provider-errors.js';
 import { buildUpstreams, recordedRouteOf, upstreamOf, type RecordedRoute, type Upstream } from './routes.js';
-import { SseSplitter, sseData } from './sse-splitter.js';
 import { StreamRecorder } from './stream-recorder.js';
+import { StreamRelay } from './stream-relay.js';
 import { UpstreamError, upstreamFailure } from './upstream-error.js';
 import { clientKeyOf, VirtualKeyTable, type VirtualKey } from './virtual-keys.js';
 
@@ -85,7 +79,7 @@ const HOP_RESPONSE_HEADERS = new Set([
   'trailer',
   'upgrade',
 ]);
-const KEY_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key'] as const;
+const KEY_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key']);
 
 /**
  * The proxy as a request listener: `createServer(createLedgerProxy(ledger))`. Every LLM request
@@ -108,8 +102,10 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     allowProviderKeys: options.allowProviderKeys ?? keys === undefined,
   };
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
+  // Node's defaults are the pool wanted (unlimited sockets, most recently used first, Nagle off):
+  // only keep-alive is given, because every agent option is copied into each request's options.
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent({ keepAlive: true });
   const binding = createBinding(ledger);
   const metrics = new ProxyMetrics();
   const cache =
@@ -289,7 +285,8 @@ async function handle(
       throw error;
     }
   }
-  headers['content-length'] = String(outgoing.length);
+  // Node adds `Host` itself only to headers given as an object: here it goes last, as it did then.
+  headers.push('content-length', String(outgoing.length), 'Host', upstream.hostHeader);
   forward(context, request, response, {
     upstream,
     target: upstream.basePath + rest + forwardedQuery,
@@ -307,7 +304,8 @@ async function handle(
 interface Forwarded {
   upstream: Upstream;
   target: string;
-  headers: OutgoingHttpHeaders;
+  /** Flat name/value list, `Host` and `content-length` included. */
+  headers: string[];
   body: Buffer;
   call: CallHandle | undefined;
   route: RecordedRoute | undefined;
@@ -323,16 +321,14 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
   const { upstream } = job;
   let call = job.call;
   const family = upstream.family;
-  const https = upstream.url.protocol === 'https:';
+  const https = upstream.https;
   const outgoing = (https ? httpsRequest : httpRequest)({
-    protocol: upstream.url.protocol,
-    hostname: upstream.url.hostname,
-    port: upstream.url.port || (https ? 443 : 80),
+    hostname: upstream.hostname,
+    port: upstream.port,
     method: request.method,
     path: job.target,
     headers: job.headers,
     agent: https ? context.httpsAgent : context.httpAgent,
-    setHost: true,
   });
   context.metrics.inFlight++;
   let settled = false;
@@ -384,22 +380,24 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
 
   outgoing.on('response', (answer) => {
     clearTimeout(timer);
-    answer.socket?.setNoDelay?.(true);
     const status = answer.statusCode ?? 502;
     const ok = status >= 200 && status < 300;
-    const sse = ok && job.streams && isEventStream(answer.headers['content-type']);
+    // Read from the raw list: `answer.headers` would build an object of every header per answer.
+    const contentType = rawHeader(answer.rawHeaders, 'content-type');
+    const sse = ok && job.streams && isEventStream(contentType);
     const headers = responseHeaders(answer.rawHeaders, job.hideUsage && sse);
     if (job.cacheHeader) headers.push('x-ledger-cache', job.cacheHeader);
     response.writeHead(status, headers);
     if (!call || !job.route) return pipeThrough(context, answer, response, settle);
     const fill = ok ? job.fill : undefined;
     if (fill) {
-      call = storedOnCompletion(call, fill, answer.headers['content-type']);
+      call = storedOnCompletion(call, fill, contentType);
       job.call = call;
     }
     if (sse) {
       stream = new StreamRecorder(call, job.route.accumulator(job.hideUsage), context.ledger);
-      return relayStream(context, answer, response, stream, job.hideUsage, settle, fill);
+      new StreamRelay(answer, response, stream, job.hideUsage, settle, fill, context.settings.maxResponseBytes);
+      return;
     }
     relayBody(context, answer, response, call, job, status, settle, fill);
   });
@@ -501,78 +499,6 @@ function recordBody(
   completeCall(context.binding, call, job.route!.endpoint, data);
 }
 
-/**
- * A stream: each upstream read is forwarded at once, then split into events and read for the
- * record. When the proxy added OpenAI's `include_usage`, events are forwarded whole instead, the
- * usage-only chunk dropped and the `"usage":null` the API then adds cut out of the bytes, so the
- * client receives exactly what it would have received without the proxy.
- */
-function relayStream(
-  context: ProxyContext,
-  answer: IncomingMessage,
-  response: ServerResponse,
-  stream: StreamRecorder,
-  hideUsage: boolean,
-  settle: () => boolean,
-  fill: CacheFill | undefined,
-): void {
-  const splitter = new SseSplitter();
-  const send = (bytes: Buffer) => {
-    fill?.add(bytes);
-    write(response, answer, bytes);
-  };
-  let size = 0;
-  const read = (event: Buffer): ChunkVerdict => {
-    const data = sseData(event);
-    if (data === undefined || data === '[DONE]') return PASS;
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return PASS;
-    }
-    return stream.add(chunk);
-  };
-  const readAndFilter = (event: Buffer) => {
-    const verdict = read(event);
-    if (verdict.send === 'nothing') return;
-    if (verdict.send === 'replacement') {
-      const text = event.toString('utf8');
-      const at = text.lastIndexOf(',"usage":null');
-      send(at < 0 ? event : Buffer.from(text.slice(0, at) + text.slice(at + 13)));
-      return;
-    }
-    send(event);
-  };
-  answer.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > context.settings.maxResponseBytes) {
-      if (settle()) stream.fail(upstreamFailure('too_large', `stream over ${context.settings.maxResponseBytes} bytes`));
-      answer.destroy();
-      response.destroy();
-      return;
-    }
-    if (hideUsage) {
-      splitter.push(chunk, readAndFilter);
-    } else {
-      send(chunk);
-      splitter.push(chunk, read);
-    }
-  });
-  answer.on('end', () => {
-    if (!settle()) return;
-    const rest = splitter.takeRest();
-    if (rest && hideUsage) send(rest);
-    response.end();
-    stream.end();
-  });
-  answer.on('error', (error) => {
-    if (!settle()) return;
-    stream.fail(upstreamFailure('network', `the stream broke off: ${error.message}`, error));
-    response.destroy();
-  });
-}
-
 const INCLUDE_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
 
 /**
@@ -600,14 +526,6 @@ function storedOnCompletion(call: CallHandle, fill: CacheFill, contentType: stri
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-/** Writes with backpressure: a slow client pauses the upstream instead of filling memory. */
-function write(response: ServerResponse, answer: IncomingMessage, chunk: Buffer): void {
-  if (!response.write(chunk) && !answer.isPaused()) {
-    answer.pause();
-    response.once('drain', () => answer.resume());
-  }
 }
 
 function callInitOf(
@@ -640,14 +558,20 @@ function callInitOf(
   return init;
 }
 
-/** The client's headers minus hop-by-hop and `x-ledger-*` ones; answers come back uncompressed so they can be read. */
-function forwardHeaders(incoming: IncomingMessage['headers']): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
+/**
+ * The client's headers minus hop-by-hop and `x-ledger-*` ones, as the flat name/value list
+ * `http.request` writes as given (no per-header `setHeader`); answers come back uncompressed so
+ * they can be read.
+ */
+function forwardHeaders(incoming: IncomingMessage['headers']): string[] {
+  const headers: string[] = [];
   for (const name in incoming) {
     if (HOP_REQUEST_HEADERS.has(name) || isLedgerHeader(name)) continue;
-    headers[name] = incoming[name];
+    const value = incoming[name];
+    if (typeof value === 'string') headers.push(name, value);
+    else if (value !== undefined) for (const item of value) headers.push(name, item);
   }
-  headers['accept-encoding'] = 'identity';
+  headers.push('accept-encoding', 'identity');
   return headers;
 }
 
@@ -659,7 +583,7 @@ function forwardHeaders(incoming: IncomingMessage['headers']): OutgoingHttpHeade
 function applyKey(
   context: ProxyContext,
   upstream: Upstream,
-  headers: OutgoingHttpHeaders,
+  headers: string[],
   incoming: IncomingMessage['headers'],
   query: string,
 ): { virtualKey?: VirtualKey; query: string } | string {
@@ -675,17 +599,28 @@ function applyKey(
   }
   const secret = virtualKey.upstreams[upstream.name];
   if (secret === undefined) return `this virtual key has no access to the ${upstream.name} upstream`;
-  for (const name of KEY_HEADERS) delete headers[name];
+  withoutKeyHeaders(headers);
   let forwardedQuery = query;
   if (params?.has('key')) {
     params.delete('key');
     const rest = params.toString();
     forwardedQuery = rest ? `?${rest}` : '';
   }
-  if (upstream.family === 'anthropic') headers['x-api-key'] = secret;
-  else if (upstream.family === 'gemini') headers['x-goog-api-key'] = secret;
-  else headers.authorization = `Bearer ${secret}`;
+  if (upstream.family === 'anthropic') headers.push('x-api-key', secret);
+  else if (upstream.family === 'gemini') headers.push('x-goog-api-key', secret);
+  else headers.push('authorization', `Bearer ${secret}`);
   return { virtualKey, query: forwardedQuery };
+}
+
+/** Drops every key header from a flat name/value list, in place. */
+function withoutKeyHeaders(headers: string[]): void {
+  let kept = 0;
+  for (let index = 0; index < headers.length; index += 2) {
+    if (KEY_HEADERS.has(headers[index]!)) continue;
+    headers[kept++] = headers[index]!;
+    headers[kept++] = headers[index + 1]!;
+  }
+  headers.length = kept;
 }
 
 function responseHeaders(raw: readonly string[], bodyChanges: boolean): string[] {
@@ -696,6 +631,15 @@ function responseHeaders(raw: readonly string[], bodyChanges: boolean): string[]
     headers.push(raw[index]!, raw[index + 1]!);
   }
   return headers;
+}
+
+/** The first value of header `name` (lowercase) in Node's raw name/value list, as `headers[name]` has it. */
+function rawHeader(raw: readonly string[], name: string): string | undefined {
+  for (let index = 0; index < raw.length; index += 2) {
+    const candidate = raw[index]!;
+    if (candidate.length === name.length && candidate.toLowerCase() === name) return raw[index + 1];
+  }
+  return undefined;
 }
 
 function isEventStream(contentType: string | undefined): boolean {

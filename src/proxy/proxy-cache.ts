@@ -55,8 +55,8 @@ function bodyResult(text: string, route: RecordedRoute): CallResult {
 
 function streamResult(text: string, route: RecordedRoute): CallResult {
   const accumulator = route.accumulator(false);
-  new SseSplitter().push(Buffer.from(text), (event) => {
-    const data = sseData(event);
+  new SseSplitter().push(Buffer.from(text), (bytes, start, end) => {
+    const data = sseData(bytes, start, end);
     if (data === undefined || data === '[DONE]') return;
     try {
       accumulator.add(JSON.parse(data));

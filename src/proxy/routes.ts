@@ -29,6 +29,12 @@ export interface Upstream {
   url: URL;
   /** The base URL's path without a trailing slash, prepended to the rest of the request path. */
   basePath: string;
+  /** What each forwarded request needs, read from `url` once rather than per request. */
+  https: boolean;
+  hostname: string;
+  port: number;
+  /** The `Host` header: host and port, the port left out when it is the scheme's own. */
+  hostHeader: string;
 }
 
 /** What the proxy records for one request path; undefined paths pass through unrecorded (`GET /models`). */
@@ -190,7 +196,18 @@ export function buildUpstreams(given: Readonly<Record<string, string>> = {}): Ma
           : name === 'gemini'
             ? '/gemini/v1beta'
             : `/u/${name}/v1`;
-    table.set(prefix, { name, family, prefix, url, basePath: url.pathname.replace(/\/+$/, '') });
+    const https = url.protocol === 'https:';
+    table.set(prefix, {
+      name,
+      family,
+      prefix,
+      url,
+      basePath: url.pathname.replace(/\/+$/, ''),
+      https,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : https ? 443 : 80,
+      hostHeader: url.host,
+    });
   }
   return table;
 }
