@@ -1,4 +1,4 @@
-import type { CallRecord } from '../core/record.js';
+import type { CallCost, CallRecord } from '../core/record.js';
 
 /*
  * What /api/v1/events sends, as types only: the dashboard (built for the browser, without Node's
@@ -6,25 +6,28 @@ import type { CallRecord } from '../core/record.js';
  */
 
 /** What `event: call` carries: the call's row in a table, not its content (fetch `/api/v1/calls/:id` for that). */
-export interface CallEventData {
-  id: string;
-  traceId: string;
-  parentId: string | null;
-  sessionId: string | null;
-  userId: string | null;
-  tenantId: string | null;
-  callType: string;
-  provider: string;
-  model: string;
-  status: string;
-  startedAt: string;
-  endedAt: string;
-  latencyMs: number;
-  ttftMs: number | null;
-  tokens: CallRecord['tokens'];
-  cost: { total: string | null; currency: string; status: string } | null;
-  errorType: string | null;
-  tags: string[];
+export interface CallEventData extends Pick<
+  CallRecord,
+  | 'id'
+  | 'traceId'
+  | 'parentId'
+  | 'sessionId'
+  | 'userId'
+  | 'tenantId'
+  | 'callType'
+  | 'provider'
+  | 'model'
+  | 'status'
+  | 'startedAt'
+  | 'endedAt'
+  | 'latencyMs'
+  | 'ttftMs'
+  | 'tokens'
+  | 'errorType'
+  | 'tags'
+> {
+  /** The cost without its breakdown and history. */
+  cost: Pick<CallCost, 'total' | 'currency' | 'status'> | null;
 }
 
 /** An alert for `event: alert`: `source` says who raised it; `tenantId` scopes it (null: every tenant's view, unscoped tokens only). */
