@@ -17,10 +17,9 @@ import { upstreamFailure } from './upstream-error.js';
  * chunk, a chunk-size line and a line end per event. All of it leaves while the read is handled,
  * as before.
  *
- * The client's socket is also held corked for two turns of the tick queue after each read: when
- * the read ended the stream as well, Node emits `end` in between, and the chunked-encoding
- * terminator leaves in the same system call as the events instead of one of its own. No I/O is
- * waited for, so nothing reaches the client later than it did.
+ * The response is never corked: on Node 22, `end()` on a corked response drops what the writes
+ * before it buffered (on Node 20 it sends them), so the chunked terminator gets a system call of
+ * its own.
  */
 export class StreamRelay {
   private readonly splitter = new SseSplitter();
@@ -29,7 +28,6 @@ export class StreamRelay {
   private span: Buffer | undefined;
   private spanStart = 0;
   private spanEnd = 0;
-  private corked = false;
   private readonly readEvent: OnSseEvent = (bytes, start, end) => {
     this.read(bytes, start, end);
   };
@@ -58,11 +56,6 @@ export class StreamRelay {
       this.answer.destroy();
       this.response.destroy();
       return;
-    }
-    if (!this.corked) {
-      this.corked = true;
-      this.response.cork();
-      process.nextTick(uncorkAfterEnd, this);
     }
     if (this.hideUsage) {
       this.splitter.push(chunk, this.filterEvent);
@@ -134,20 +127,4 @@ export class StreamRelay {
     this.fill?.add(bytes);
     write(this.response, this.answer, bytes);
   }
-
-  /** @internal */
-  uncork(): void {
-    this.corked = false;
-    // `end()` uncorks the socket fully itself: after it, the socket may already serve another answer.
-    if (!this.response.writableEnded) this.response.uncork();
-  }
-}
-
-/** The read's `end`, when it has one, is emitted on the next turn (Node queued it after this one). */
-function uncorkAfterEnd(relay: StreamRelay): void {
-  process.nextTick(uncorkNow, relay);
-}
-
-function uncorkNow(relay: StreamRelay): void {
-  relay.uncork();
 }
