@@ -1,6 +1,6 @@
 import type { CallHandle, CallInit } from '../core/call.js';
 import { currentContext } from '../core/context.js';
-import type { Ledger } from '../core/ledger.js';
+import type { Ledger, WrapDefaults } from '../core/ledger.js';
 import { unknownKeyProblems } from '../core/unknown-keys.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { AdmissionMode } from './admission.js';
@@ -28,39 +28,8 @@ export type CaptureLedger = Pick<Ledger, 'start'> & {
   readonly hasHandlers?: boolean;
 };
 
-/**
- * Defaults for every call a wrapped client makes. Attribution set with `ledger.context()` around a
- * call wins over these: the context is per request, the defaults are per client.
- */
-export interface CaptureDefaults {
-  userId?: string;
-  sessionId?: string;
-  tenantId?: string;
-  requestId?: string;
-  traceId?: string;
-  parentId?: string;
-  tags?: readonly string[];
-  metadata?: Record<string, unknown>;
-  /** Default `CHAT` (`EMBEDDING` for embedding endpoints). */
-  callType?: string;
-  /** Overrides the provider name detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
-  provider?: string;
-  /**
-   * A stream the application stops reading for this long (no pending read) is recorded as
-   * `partial` with `metadata.streamEnd = 'abandoned'`. Default 5 minutes; 0 turns it off.
-   */
-  streamIdleTimeoutMs?: number;
-  /**
-   * OpenAI streams: ask for usage with `stream_options.include_usage` and hide the extra chunk, so
-   * streamed calls get exact token counts. Default true; set false for servers that reject it.
-   */
-  includeStreamUsage?: boolean;
-  /**
-   * The response cache for this client's calls: `false` never uses it, `true` uses it even when
-   * the ledger's cache is opt-in (`cache: { optIn: true }`). Default: the ledger's setting.
-   */
-  cache?: boolean;
-}
+/** Defaults for every call a wrapped client makes: the same as `ledger.wrap(client, defaults)` takes. */
+export type CaptureDefaults = WrapDefaults;
 
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 

@@ -67,18 +67,30 @@ export const DEFAULT_SETTINGS: Readonly<LedgerSettings> = Object.freeze({
   highWaterMark: 100_000,
 });
 
-/** Defaults a wrapped client applies to every call; attribution from `ledger.context()` wins over them. */
+/**
+ * Defaults for every call a wrapped client makes. Attribution set with `ledger.context()` around a
+ * call wins over these: the context is per request, the defaults are per client.
+ */
 export interface WrapDefaults extends Omit<CallContext, 'metadata'> {
   metadata?: Record<string, unknown>;
   /** Default `CHAT` (`EMBEDDING` for embedding endpoints). */
   callType?: string;
-  /** Overrides the provider detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
+  /** Overrides the provider name detected from the client (`openai`, `azure`, `anthropic`, `gemini`...). */
   provider?: string;
-  /** A stream left unread this long is recorded as `partial` (`metadata.streamEnd: 'abandoned'`). Default 5 min; 0 = off. */
+  /**
+   * A stream the application stops reading for this long (no pending read) is recorded as
+   * `partial` with `metadata.streamEnd = 'abandoned'`. Default 5 minutes; 0 turns it off.
+   */
   streamIdleTimeoutMs?: number;
-  /** OpenAI streams: ask for usage and hide the extra chunk. Default true; false for servers that reject it. */
+  /**
+   * OpenAI streams: ask for usage with `stream_options.include_usage` and hide the extra chunk, so
+   * streamed calls get exact token counts. Default true; set false for servers that reject it.
+   */
   includeStreamUsage?: boolean;
-  /** The response cache for this client: false never, true even when the ledger's cache is opt-in. */
+  /**
+   * The response cache for this client's calls: `false` never uses it, `true` uses it even when
+   * the ledger's cache is opt-in (`cache: { optIn: true }`). Default: the ledger's setting.
+   */
   cache?: boolean;
 }
 
