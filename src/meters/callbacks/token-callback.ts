@@ -126,7 +126,6 @@ class UserTokenCallback implements TokenCallback {
     void this.countRecord(withEstimatedSplit(record));
   }
 
-  /** Standalone use, as an LLM client drives callbacks: remembers the prompt. */
   /** @deprecated Renamed `onLLMStart`. */
   onLlmStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void> {
     return this.onLLMStart(messages, extra);
@@ -142,6 +141,7 @@ class UserTokenCallback implements TokenCallback {
     return this.onLLMError(error, extra);
   }
 
+  /** Standalone use, as an LLM client drives callbacks: remembers the prompt. */
   async onLLMStart(messages: readonly unknown[], extra?: LLMCallExtra): Promise<void> {
     const key = startKey(extra);
     this.startedMessages.set(key, Array.isArray(messages) ? messages : []);
