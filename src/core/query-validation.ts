@@ -103,29 +103,30 @@ export function validateSummaryQuery(query: unknown, place = 'usage.summary()'):
   return checked;
 }
 
+const topShape = {
+  by: z.enum(SUMMARY_RANK_KEYS),
+  limit: z.number().int().min(1).max(MAX_SUMMARY_TOP),
+};
+
 /** `top`: `{ by, limit }`, on a grouped summary only (one total row has nothing to rank). Stores check it too. */
 export function validateTop(top: unknown, groupBy: SummaryQuery['groupBy'], place: string): asserts top is SummaryTop {
-  const shape = {
-    by: z.enum(SUMMARY_RANK_KEYS),
-    limit: z.number().int().min(1).max(MAX_SUMMARY_TOP),
-  };
   if (typeof top !== 'object' || top === null || Array.isArray(top) || top instanceof Date) {
     throw new ValidationError('top', `in ${place}: expected an object { by, limit }, received ${describe(top)}`);
   }
   for (const key of Reflect.ownKeys(top)) {
     const label = typeof key === 'symbol' ? key.toString() : key;
-    if (typeof key === 'symbol' || !Object.hasOwn(shape, key)) {
-      throw new ValidationError(`top.${label}`, `in ${place}: ${unknownKeyMessage(label, Object.keys(shape))}`);
+    if (typeof key === 'symbol' || !Object.hasOwn(topShape, key)) {
+      throw new ValidationError(`top.${label}`, `in ${place}: ${unknownKeyMessage(label, Object.keys(topShape))}`);
     }
   }
   const record = top as Record<string, unknown>;
-  if (!shape.by.safeParse(record.by).success) {
+  if (!topShape.by.safeParse(record.by).success) {
     throw new ValidationError(
       'top.by',
       `in ${place}: expected one of ${SUMMARY_RANK_KEYS.join(', ')}, received ${describe(record.by)}`,
     );
   }
-  if (!shape.limit.safeParse(record.limit).success) {
+  if (!topShape.limit.safeParse(record.limit).success) {
     throw new ValidationError(
       'top.limit',
       `in ${place}: expected a whole number from 1 to ${MAX_SUMMARY_TOP}, received ${describe(record.limit)}`,
