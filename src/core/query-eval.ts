@@ -9,6 +9,7 @@ import {
   type GroupKey,
   type SummaryQuery,
   type SummaryRow,
+  summaryFilter,
 } from './store.js';
 
 /**
@@ -81,11 +82,7 @@ interface Accumulator {
 
 export function summarize(records: Iterable<CallRecord>, query: SummaryQuery): SummaryRow[] {
   const keys = query.groupBy ?? [];
-  const match = compileFilter({
-    ...query.where,
-    from: query.from ?? query.where?.from,
-    to: query.to ?? query.where?.to,
-  });
+  const match = compileFilter(summaryFilter(query));
   const groups = new Map<string, Accumulator>();
   for (const record of records) {
     if (!match(record)) continue;

@@ -137,6 +137,11 @@ export function clampLimit(limit: number | undefined): number {
   return Math.max(1, Math.min(MAX_LIST_LIMIT, Math.floor(limit)));
 }
 
+/** A summary's filter with its own `from`/`to` (which win over `where`'s) folded in. */
+export function summaryFilter(query: SummaryQuery): CallFilter {
+  return { ...query.where, from: query.from ?? query.where?.from, to: query.to ?? query.where?.to };
+}
+
 export function toIsoBound(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const date = value instanceof Date ? value : new Date(value);

@@ -10,6 +10,7 @@ import {
   type ListQuery,
   type SummaryQuery,
   type SummaryRankKey,
+  summaryFilter,
 } from '../../core/store.js';
 import { SELECT_LIST } from './pg-row-mapping.js';
 import { encodeText } from './text-encoding.js';
@@ -128,11 +129,7 @@ export function summarySql(table: string, query: SummaryQuery): PgQuery & { keys
     if (!GROUP_KEYS.includes(key)) throw new ValidationError('groupBy', `unknown group key ${JSON.stringify(key)}`);
   }
   const values: unknown[] = [];
-  const where = filterSql(
-    { ...query.where, from: query.from ?? query.where?.from, to: query.to ?? query.where?.to },
-    [],
-    values,
-  );
+  const where = filterSql(summaryFilter(query), [], values);
   const select = [
     ...keys.map((key, index) => `${GROUP_EXPRESSIONS[key]} AS g${index}`),
     'COUNT(*)::float8 AS calls',
@@ -173,11 +170,7 @@ const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
 /** One aggregate pass ranking the groups of one key: no percentiles, no array of malformed ids. */
 export function estimateSql(table: string, query: SummaryQuery, key: GroupKey, by: SummaryRankKey): PgQuery {
   const values: unknown[] = [];
-  const where = filterSql(
-    { ...query.where, from: query.from ?? query.where?.from, to: query.to ?? query.where?.to },
-    [],
-    values,
-  );
+  const where = filterSql(summaryFilter(query), [], values);
   return {
     text: `SELECT ${GROUP_EXPRESSIONS[key]} AS g0, ${ESTIMATES[by]} AS value FROM ${table} WHERE ${where} GROUP BY g0`,
     values,

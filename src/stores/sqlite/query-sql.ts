@@ -9,6 +9,7 @@ import {
   type ListQuery,
   type SummaryQuery,
   type SummaryRankKey,
+  summaryFilter,
 } from '../../core/store.js';
 import { COLUMN_LIST } from './row-mapping.js';
 import { EQUAL_COLUMNS, LIST_COLUMNS } from '../filter-columns.js';
@@ -127,11 +128,7 @@ export function summarySql(query: SummaryQuery): SqlQuery & { keys: GroupKey[] }
   for (const key of keys) {
     if (!GROUP_KEYS.includes(key)) throw new ValidationError('groupBy', `unknown group key ${JSON.stringify(key)}`);
   }
-  const where = filterSql({
-    ...query.where,
-    from: query.from ?? query.where?.from,
-    to: query.to ?? query.where?.to,
-  });
+  const where = filterSql(summaryFilter(query));
   const groups = keys.map((key, index) => `${GROUP_EXPRESSIONS[key]} AS g${index}`);
   const select = [
     ...groups,
@@ -176,11 +173,7 @@ const ESTIMATES: Readonly<Record<SummaryRankKey, string>> = {
 
 /** The groups of one key that have an odd cost (ODD_COST): their estimate is not trusted. */
 export function oddCostGroupsSql(query: SummaryQuery, key: GroupKey): SqlQuery {
-  const where = filterSql({
-    ...query.where,
-    from: query.from ?? query.where?.from,
-    to: query.to ?? query.where?.to,
-  });
+  const where = filterSql(summaryFilter(query));
   return {
     sql: `SELECT DISTINCT ${GROUP_EXPRESSIONS[key]} AS g0 FROM ${TABLE} WHERE ${where.sql} AND ${ODD_COST}`,
     params: where.params,
@@ -189,11 +182,7 @@ export function oddCostGroupsSql(query: SummaryQuery, key: GroupKey): SqlQuery {
 
 /** One aggregate pass ranking the groups of one key: no latencies, no decimal arithmetic in JavaScript. */
 export function estimateSql(query: SummaryQuery, key: GroupKey, by: SummaryRankKey): SqlQuery {
-  const where = filterSql({
-    ...query.where,
-    from: query.from ?? query.where?.from,
-    to: query.to ?? query.where?.to,
-  });
+  const where = filterSql(summaryFilter(query));
   return {
     sql: `SELECT ${GROUP_EXPRESSIONS[key]} AS g0, ${ESTIMATES[by]} FROM ${TABLE} WHERE ${where.sql} GROUP BY g0`,
     params: where.params,
