@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { RecordDecoder, RecordEncoder } from '../src/stores/sqlite/record-codec.js';
+import { RecordDecoder, RecordEncoder } from '../src/core/record-codec.js';
 import { buildRecords } from './_fixtures.js';
 
 const RECORDS = 20_000;

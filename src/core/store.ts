@@ -1,3 +1,4 @@
+import type { PackedBatch } from './packed-records.js';
 import type { MalformedRows } from './malformed-rows.js';
 import { ValidationError } from './errors.js';
 import type { CallCost, CallRecord, CallStatus, CostStatus, TokenUsage } from './record.js';
@@ -102,6 +103,12 @@ export interface Store {
   /** 'memory', 'sqlite', 'postgres', ... */
   readonly kind: string;
   write(records: readonly CallRecord[]): Promise<void>;
+  /**
+   * Optional: writes a batch of a backlog the ledger keeps packed as bytes, like `write` would
+   * write `batch.records()`. A store that decodes elsewhere (a worker thread) spares the event
+   * loop decoding them; without it, the ledger decodes and calls `write`.
+   */
+  writePacked?(batch: PackedBatch): Promise<void>;
   get(id: string): Promise<CallRecord | null>;
   list(query: ListQuery): Promise<CallPage>;
   /** Every call of a trace, oldest first. */

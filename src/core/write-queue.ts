@@ -1,5 +1,6 @@
 import { DeadLetters, type DeadLetterFile } from './dead-letters.js';
 import { ConfigError, type StoreError } from './errors.js';
+import type { PackedBatch } from './packed-records.js';
 import { PendingRecords } from './pending-records.js';
 import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';
@@ -16,6 +17,11 @@ export interface WriteQueueOptions {
   flushIntervalMs: number;
   /** Above this many pending records a warning is reported (records are kept, never dropped). */
   highWaterMark: number;
+  /**
+   * From this many pending records on, new ones wait packed as bytes outside the heap (see
+   * PendingRecords). Default: two batches, at least 1,000.
+   */
+  packAbove?: number;
   /**
    * Receives records the store refused for good (a non-retryable error on the record alone),
    * for example to append them to a dead-letter file. They are counted in `failed` either way.
@@ -53,13 +59,16 @@ export interface WriteQueueStats {
   spool?: SpoolState;
 }
 
+/** See WriteQueueOptions.packAbove: under it, records wait as objects (a normal batch never packs). */
+const DEFAULT_PACK_ABOVE = 1_000;
+
 /**
  * A queue between callers and the store: `push` is O(1) and synchronous; writes happen in
  * batches on a later turn of the event loop. A failing store keeps the records pending and is
  * retried with exponential backoff: nothing is dropped.
  */
 export class WriteQueue {
-  private readonly records = new PendingRecords();
+  private readonly records: PendingRecords;
   private readonly deadLetterSet: DeadLetters;
   private readonly outcomes: WriteOutcomes;
   private timer: NodeJS.Timeout | undefined;
@@ -75,13 +84,14 @@ export class WriteQueue {
   private warnedHighWater = false;
   private closed = false;
   /** The batch the store is writing now: kept by `saveForExit` too, since the write may never finish. */
-  private inFlight: readonly CallRecord[] = [];
+  private inFlight: readonly CallRecord[] | PackedBatch = [];
 
   constructor(
     private readonly store: Store,
     private readonly options: WriteQueueOptions,
     private readonly reporter: ProblemReporter,
   ) {
+    this.records = new PendingRecords(options.packAbove ?? Math.max(DEFAULT_PACK_ABOVE, 2 * options.batchSize));
     this.spool = options.spool;
     this.syncDurability = isSyncDurability(options);
     this.deadLetterSet = new DeadLetters(store, reporter, this.spool, options.onDeadLetter, options.deadLetterFile);
@@ -107,7 +117,7 @@ export class WriteQueue {
 
   /** A batch is being written to the store. */
   get writing(): boolean {
-    return this.inFlight.length > 0;
+    return inFlightCount(this.inFlight) > 0;
   }
 
   get stats(): WriteQueueStats {
@@ -280,18 +290,21 @@ export class WriteQueue {
     // The spool first: its records are older than the buffer's.
     let refused = await replaySpool(this.spool, this.store, this.options.batchSize, this.outcomes);
     while (this.pending > 0) {
-      const batch = this.records.take(this.options.batchSize);
+      // A packed backlog goes to a store that reads bytes as it is, never decoded here.
+      const packed = this.store.writePacked ? this.records.takePacked(this.options.batchSize) : undefined;
+      const batch = packed ?? this.records.take(this.options.batchSize);
+      const count = inFlightCount(batch);
       this.inFlight = batch;
       try {
-        await this.store.write(batch);
-        this.succeeded(batch.length);
+        await (packed ? this.store.writePacked!(packed) : this.store.write(batch as readonly CallRecord[]));
+        this.succeeded(count);
       } catch (cause) {
-        this.records.putBack(batch.length);
-        const error = toStoreError(cause, batch.length, this.store.kind);
+        this.records.putBack(() => inFlightRecords(batch));
+        const error = toStoreError(cause, count, this.store.kind);
         if (error.retryable) throw this.retryLater(error);
         // A permanent failure may come from one bad record: retried alone, the good ones go
         // through and only the bad ones are set aside, so they cannot block the queue.
-        refused = (await this.isolate(batch.length)) ?? refused;
+        refused = (await this.isolate(count)) ?? refused;
       } finally {
         this.inFlight = [];
       }
@@ -320,7 +333,7 @@ export class WriteQueue {
       } catch (cause) {
         const error = toStoreError(cause, 1, this.store.kind);
         if (error.retryable) {
-          this.records.putBack(1);
+          this.records.putBack(() => [record]);
           throw this.retryLater(error);
         }
         refused = error;
@@ -386,7 +399,7 @@ export class WriteQueue {
    * many were saved; on a spool failure the records stay here and the error is reported.
    */
   saveForExit(spool: Spool): number {
-    const records = [...this.inFlight, ...this.records.all()];
+    const records = [...inFlightRecords(this.inFlight), ...this.records.all()];
     if (records.length === 0) return 0;
     try {
       spool.append(records);
@@ -405,6 +418,14 @@ export class WriteQueue {
     this.closed = true;
     this.cancelTimers();
   }
+}
+
+function inFlightCount(batch: readonly CallRecord[] | PackedBatch): number {
+  return 'parts' in batch ? batch.count : batch.length;
+}
+
+function inFlightRecords(batch: readonly CallRecord[] | PackedBatch): readonly CallRecord[] {
+  return 'parts' in batch ? batch.records() : batch;
 }
 
 /** True for `sync` durability; throws a ConfigError when it is asked for without a spool. */

@@ -258,7 +258,7 @@ describe('records after they are written', () => {
     records.take(1);
     records.compact();
     const failed = records.take(2);
-    records.putBack(failed.length);
+    records.putBack(() => failed);
     records.compact();
     expect(records.take(5)).toEqual(batch.slice(1));
   });

@@ -2,6 +2,7 @@ import type { MalformedRows } from '../../core/malformed-rows.js';
 import { BoundedMap } from '../../core/bounded-map.js';
 import { backoffDelayMs, sleep, type BackoffOptions } from '../../core/backoff.js';
 import { compareGroups } from '../../core/query-eval.js';
+import type { PackedBatch } from '../../core/packed-records.js';
 import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
 import {
@@ -175,6 +176,13 @@ export class SqliteStore implements Store {
     if (records.length === 0) return;
     if (this.worker) return this.worker.write(records);
     await this.run(`Writing ${records.length} records to SQLite`, () => this.writer.write(records));
+  }
+
+  async writePacked(batch: PackedBatch): Promise<void> {
+    this.database();
+    if (batch.count === 0) return;
+    if (this.worker) return this.worker.writePacked(batch);
+    return this.write(batch.records());
   }
 
   async get(id: string): Promise<CallRecord | null> {

@@ -11,9 +11,15 @@ import type { CallRecord } from '../../core/record.js';
 import { loadDriver, type SqliteDatabase } from './driver.js';
 import { SqliteRollups } from './rollup-sqlite.js';
 import { RowWriter } from './row-writer.js';
-import { RecordDecoder } from './record-codec.js';
+import { RecordDecoder } from '../../core/record-codec.js';
 import { registerSqlFunctions } from './sql-functions.js';
-import type { WorkerFailure, WriteWorkerData, WriteWorkerReply, WriteWorkerRequest } from './write-worker-protocol.js';
+import type {
+  WorkerFailure,
+  WritePackedRequest,
+  WriteWorkerData,
+  WriteWorkerReply,
+  WriteWorkerRequest,
+} from './write-worker-protocol.js';
 
 const { path, busyTimeoutMs, maxFieldChars } = workerData as WriteWorkerData;
 const port = parentPort!;
@@ -47,6 +53,8 @@ const partial = new Map<number, CallRecord[]>();
 let writer: RowWriter | undefined;
 /** Holds the object keys the client's encoder has sent: chunks must be decoded in order. */
 const decoder = new RecordDecoder();
+/** Per packed queue of the main thread: its key table as sent so far, and a decoder reading with it. */
+const packedSources = new Map<number, { keys: string[]; decoder: RecordDecoder }>();
 
 /** Opened on the first write, so that a failure to open is answered like any failed write. */
 function openWriter(): RowWriter {
@@ -84,6 +92,10 @@ port.on('message', (request: WriteWorkerRequest) => {
     }
     return;
   }
+  if (request.kind === 'write-packed') {
+    port.postMessage(writeBatch(request.id, readPacked(request)));
+    return;
+  }
   // A chunk that cannot be decoded is a bug, and the key table may be out of step: the error ends
   // this worker, the client fails its writes as retryable and starts a fresh one.
   const chunk = decoder.read(request.buffer, request.bytes, request.count);
@@ -98,13 +110,31 @@ port.on('message', (request: WriteWorkerRequest) => {
   }
   const earlier = partial.get(request.id);
   partial.delete(request.id);
-  const records = earlier ? earlier.concat(chunk) : chunk;
-  let reply: WriteWorkerReply;
+  port.postMessage(writeBatch(request.id, earlier ? earlier.concat(chunk) : chunk));
+});
+
+function writeBatch(id: number, records: CallRecord[]): WriteWorkerReply {
   try {
     openWriter().write(records);
-    reply = { kind: 'done', id: request.id, ok: true };
+    return { kind: 'done', id, ok: true };
   } catch (error) {
-    reply = { kind: 'done', id: request.id, ok: false, error: failure(error) };
+    return { kind: 'done', id, ok: false, error: failure(error) };
   }
-  port.postMessage(reply);
-});
+}
+
+/** Decodes a packed batch where the main thread left it. Corrupt bytes end the worker, as for a chunk. */
+function readPacked(request: WritePackedRequest): CallRecord[] {
+  let source = packedSources.get(request.source);
+  if (source === undefined) {
+    const keys: string[] = [];
+    source = { keys, decoder: new RecordDecoder(keys) };
+    packedSources.set(request.source, source);
+  }
+  for (const key of request.keys) source.keys.push(key);
+  const records: CallRecord[] = [];
+  for (const part of request.parts) {
+    const end = source.decoder.readAt(part.memory, part.start, part.count, records);
+    if (end !== part.end) throw new Error(`a packed batch read ${end - part.start} of ${part.end - part.start} bytes`);
+  }
+  return records;
+}

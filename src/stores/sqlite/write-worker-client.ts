@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../../core/errors.js';
+import type { PackedBatch } from '../../core/packed-records.js';
 import type { CallRecord } from '../../core/record.js';
-import { RecordEncoder } from './record-codec.js';
+import { RecordEncoder } from '../../core/record-codec.js';
 import { toStoreError } from './store-errors.js';
 import type { WorkerFailure, WriteWorkerData, WriteWorkerReply, WriteWorkerRequest } from './write-worker-protocol.js';
 
@@ -56,16 +57,52 @@ export class WriteWorkerClient {
   private nextId = 1;
   /** The shared buffer serves one batch at a time: settled once the previous batch is sent. */
   private sending: Promise<void> = Promise.resolve();
+  /** Packed queues by number (the worker keeps a key table per number)... */
+  private readonly packedSourceIds = new WeakMap<object, number>();
+  private nextPackedSource = 1;
+  /** ...and, per worker, how many keys of each table it was sent. */
+  private packedKeysSent = new Map<number, number>();
   /** Waits for the worker to have decoded the chunk in the buffer. */
   private reading: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(private readonly data: WriteWorkerData) {}
 
-  async write(records: readonly CallRecord[]): Promise<void> {
+  write(records: readonly CallRecord[]): Promise<void> {
+    return this.queue(records.length, (id) => this.send(id, records));
+  }
+
+  /**
+   * Hands a packed batch to the worker where it lies (shared memory): the worker decodes it, the
+   * event loop only posts the message, with the keys of the batch's table the worker lacks.
+   */
+  writePacked(batch: PackedBatch): Promise<void> {
+    return this.queue(batch.count, async (id) => {
+      const worker = this.worker;
+      // The worker died meanwhile: the write is failed already.
+      if (!this.pending.has(id) || worker === undefined) return;
+      let source = this.packedSourceIds.get(batch.source);
+      if (source === undefined) {
+        source = this.nextPackedSource++;
+        this.packedSourceIds.set(batch.source, source);
+      }
+      const sent = this.packedKeysSent.get(source) ?? 0;
+      this.packedKeysSent.set(source, batch.keys.length);
+      worker.postMessage({
+        kind: 'write-packed',
+        id,
+        source,
+        keys: batch.keys.slice(sent),
+        parts: batch.parts.map(({ memory, start, end, count }) => ({ memory, start, end, count })),
+      } satisfies WriteWorkerRequest);
+    });
+  }
+
+  /** One batch after the other: `send` posts it once the batch before it was sent. */
+  private async queue(count: number, send: (id: number) => Promise<void>): Promise<void> {
     const worker = this.start();
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, count: records.length });
+      this.pending.set(id, { resolve, reject, count });
     });
     // Rejected while chunks are still being sent (the worker died), before the caller awaits it.
     done.catch(() => {});
@@ -75,10 +112,10 @@ export class WriteWorkerClient {
     this.sending = new Promise<void>((resolve) => (sent = resolve));
     try {
       await previous;
-      await this.send(id, records);
+      await send(id);
     } catch (error) {
       const write = this.settle(id);
-      write?.reject(toStoreError(error, `Sending ${records.length} records to the SQLite write worker failed`));
+      write?.reject(toStoreError(error, `Sending ${count} records to the SQLite write worker failed`));
     } finally {
       sent();
     }
@@ -131,6 +168,7 @@ export class WriteWorkerClient {
     const worker = startWorker(this.data);
     worker.unref();
     this.encoder = new RecordEncoder(new SharedArrayBuffer(BUFFER_BYTES));
+    this.packedKeysSent = new Map();
     worker.on('message', (reply: WriteWorkerReply) => {
       if (reply.kind === 'read') {
         const reading = this.reading;

@@ -13,7 +13,21 @@ export interface WriteWorkerData {
  */
 export type WriteWorkerRequest =
   | { kind: 'write'; id: number; buffer: SharedArrayBuffer; bytes: number; count: number; last: boolean }
+  | WritePackedRequest
   | { kind: 'close' };
+
+/**
+ * A batch of a backlog the ledger keeps packed (core/packed-records.ts), written as one
+ * transaction: the records are in `parts`, encoded with the key table of the packed queue
+ * `source`, of which `keys` are the entries this worker has not been sent yet.
+ */
+export interface WritePackedRequest {
+  kind: 'write-packed';
+  id: number;
+  source: number;
+  keys: string[];
+  parts: Array<{ memory: SharedArrayBuffer; start: number; end: number; count: number }>;
+}
 
 /** A driver error, as plain data: an Error's class does not survive the thread boundary. */
 export interface WorkerFailure {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/core/record.js';
 import { toSafeJson } from '../../src/core/sanitize.js';
-import { RecordDecoder, RecordEncoder } from '../../src/stores/sqlite/record-codec.js';
+import { RecordDecoder, RecordEncoder } from '../../src/core/record-codec.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { makeRecord } from '../support/records.js';
 

@@ -1,21 +1,23 @@
 /**
- * A compact binary form of call records, written by the main thread into a SharedArrayBuffer and
- * read back by the SQLite write worker. It replaces postMessage's structured clone, which cost
- * the event loop about 4.5 µs per realistic record, with a walk that writes straight into memory
- * the worker can read: no message copy, and no allocation per batch on the main thread.
+ * A compact binary form of call records, written straight into memory outside the JavaScript heap.
+ * Two uses: the main thread hands batches to the SQLite write worker in a SharedArrayBuffer (which
+ * replaced postMessage's structured clone, about 4.5 µs per realistic record on the event loop,
+ * with a walk that writes into memory the worker reads: no message copy, no allocation per batch);
+ * and records waiting for a slow or stuck store are kept in this form (see PackedRecords), so that
+ * a backlog of thousands is not copied by every young-generation collection.
  *
  * Values: null, undefined, booleans, numbers (float64, so -0, NaN and ±Infinity survive), strings,
  * arrays and plain objects (keys in their order, `__proto__` as an own key). Strings are exact:
  * ASCII as bytes, well-formed text as UTF-8, text with lone surrogates as UTF-16 code units (UTF-8
- * would replace them). Object keys are sent once per worker and then by number.
+ * would replace them). Object keys are sent once per key table and then by number.
  *
  * Anything else in a field (a Date, a Map, a class instance, a BigInt, a cycle, a function) makes
  * that whole top-level field travel as its JSON form (through toSafeJson, without a length cap):
- * the store keeps fields only as JSON, so what is stored is the same, as it was with the
- * structured clone.
+ * every store keeps fields only as JSON, and the spool keeps records as JSON lines, so what is
+ * stored is the same.
  */
-import type { CallRecord } from '../../core/record.js';
-import { toSafeJson } from '../../core/sanitize.js';
+import type { CallRecord } from './record.js';
+import { toSafeJson } from './sanitize.js';
 
 const NULL = 0;
 const UNDEFINED = 1;
@@ -126,8 +128,13 @@ const OUT_OF_SPACE = new OutOfSpace('the record does not fit in the remaining bu
 class NotPlain extends Error {}
 const NOT_PLAIN = new NotPlain('not plain data');
 
-/** Writes records into a shared buffer. One instance per worker (the key table is shared with it). */
-export class RecordEncoder {
+type Memory = ArrayBuffer | SharedArrayBuffer;
+
+/**
+ * Writes records into a buffer. Its key table numbers object keys as they are first written: a
+ * decoder must either see every chunk in order (the worker's) or share the table (in-process).
+ */
+export class RecordEncoder<M extends Memory = SharedArrayBuffer> {
   private bytes: Buffer;
   private view: DataView<ArrayBufferLike>;
   private position = 0;
@@ -137,13 +144,19 @@ export class RecordEncoder {
   /** Object.prototype has enumerable keys (an application added some): for...in needs a check. */
   private inheritedKeys = false;
 
-  constructor(private buffer: SharedArrayBuffer) {
+  constructor(private buffer: M) {
     this.bytes = Buffer.from(buffer);
     this.view = new DataView(buffer);
   }
 
-  get shared(): SharedArrayBuffer {
+  /** The buffer written to. */
+  get shared(): M {
     return this.buffer;
+  }
+
+  /** Every key numbered so far, by number: what a decoder sharing this encoder's table reads. */
+  get keyTable(): readonly string[] {
+    return this.keyList;
   }
 
   /** Bytes written since `reset`. */
@@ -156,11 +169,17 @@ export class RecordEncoder {
     this.position = 0;
   }
 
-  /** Replaces the buffer with a larger one (a record larger than the whole buffer). */
+  /** Replaces the buffer with a larger one of the same kind (a record larger than the whole buffer). */
   grow(): void {
-    this.buffer = new SharedArrayBuffer(this.buffer.byteLength * 2);
-    this.bytes = Buffer.from(this.buffer);
-    this.view = new DataView(this.buffer);
+    const size = this.buffer.byteLength * 2;
+    this.use((this.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(size) : new ArrayBuffer(size)) as M);
+  }
+
+  /** Goes on writing at the start of `buffer` (the last one is kept by whoever reads it). */
+  use(buffer: M): void {
+    this.buffer = buffer;
+    this.bytes = Buffer.from(buffer);
+    this.view = new DataView(buffer);
     this.position = 0;
   }
 
@@ -239,7 +258,9 @@ export class RecordEncoder {
       this.depth = 0;
       this.value(value);
     } catch (error) {
-      if (error !== NOT_PLAIN) throw error;
+      // Not plain data, or data that throws when read (a getter, a proxy's trap): the field's JSON
+      // form, which is what a store keeps of it. Only running out of space ends the record.
+      if (error === OUT_OF_SPACE) throw error;
       this.position = start;
       while (this.keyList.length > keyCount) this.keys.delete(this.keyList.pop()!);
       this.depth = 0;
@@ -388,30 +409,46 @@ function hasEnumerableKeys(object: object): boolean {
 /** Stands for an absent field while a record is read. */
 const ABSENT_VALUE: unknown = Symbol('absent');
 
-/** Reads what a RecordEncoder wrote. One instance per worker, fed every chunk in order. */
+/**
+ * Reads what a RecordEncoder wrote. Either fed every chunk in order, learning the keys as they
+ * come (the worker's), or given the encoder's own key table (in the same thread), when it may
+ * read any chunk, any number of times.
+ */
 export class RecordDecoder {
   private bytes: Buffer = Buffer.alloc(0);
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-  private buffer: SharedArrayBuffer | undefined;
+  private buffer: Memory | undefined;
   private position = 0;
-  private readonly keys: string[] = [];
+  private readonly keys: readonly string[];
+  private readonly learnsKeys: boolean;
   /** Fields of the record being read that it does not have. */
   private absent = 0;
 
+  constructor(keyTable?: readonly string[]) {
+    this.learnsKeys = keyTable === undefined;
+    this.keys = keyTable ?? [];
+  }
+
   /** The `count` records in the first `length` bytes of `buffer`. */
-  read(buffer: SharedArrayBuffer, length: number, count: number): CallRecord[] {
+  read(buffer: Memory, length: number, count: number): CallRecord[] {
+    const records: CallRecord[] = [];
+    const end = this.readAt(buffer, 0, count, records);
+    if (end !== length) {
+      throw new Error(`the record decoder read ${end} of ${length} bytes: the chunk is corrupt`);
+    }
+    return records;
+  }
+
+  /** Appends the `count` records that start at byte `start` of `buffer` to `into`; returns where they end. */
+  readAt(buffer: Memory, start: number, count: number, into: CallRecord[]): number {
     if (buffer !== this.buffer) {
       this.buffer = buffer;
       this.bytes = Buffer.from(buffer);
       this.view = new DataView(buffer);
     }
-    this.position = 0;
-    const records: CallRecord[] = [];
-    for (let index = 0; index < count; index++) records.push(this.record());
-    if (this.position !== length) {
-      throw new Error(`the record decoder read ${this.position} of ${length} bytes: the chunk is corrupt`);
-    }
-    return records;
+    this.position = start;
+    for (let index = 0; index < count; index++) into.push(this.record());
+    return this.position;
   }
 
   /** One object literal (one shape for every record) rather than 39 keyed stores: cheaper to build. */
@@ -530,8 +567,10 @@ export class RecordDecoder {
     }
     const stringTag = this.bytes[this.position++]!;
     const key = this.string(stringTag);
-    if (tag === KEY_NEW) this.keys.push(key);
-    else if (tag !== KEY_INLINE) throw new Error(`the record decoder met key tag ${tag}: the chunk is corrupt`);
+    // With a shared table the key is in it already, under the number the encoder gave it.
+    if (tag === KEY_NEW) {
+      if (this.learnsKeys) (this.keys as string[]).push(key);
+    } else if (tag !== KEY_INLINE) throw new Error(`the record decoder met key tag ${tag}: the chunk is corrupt`);
     return key;
   }
 
