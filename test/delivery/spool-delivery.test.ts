@@ -126,4 +126,32 @@ describe('delivery through the spool', () => {
     expect(store.accepted).toHaveLength(5_010);
     await ledger.close();
   });
+
+  it('keeps a batch that fails after the queue was moved to the spool during its write: every record once', async () => {
+    const store = new SwitchableStore();
+    let failFirst: (() => void) | undefined;
+    const write = store.write.bind(store);
+    store.write = async (records) => {
+      if (failFirst === undefined && store.accepted.length === 0) {
+        // The first batch hangs until released, then fails as retryable.
+        await new Promise<void>((resolve) => (failFirst = resolve));
+        throw new StoreError('connection reset', { retryable: true });
+      }
+      return write(records);
+    };
+    const ledger = spooledLedger(store, fresh(), { batchSize: 10, highWaterMark: 20 });
+    const ids = Array.from({ length: 10 }, (_unused, index) => recordCall(ledger, index));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(failFirst).toBeDefined();
+    // Past the high-water mark while the first batch is in the store: the rest goes to the spool.
+    for (let index = 10; index < 45; index++) ids.push(recordCall(ledger, index));
+    expect(ledger.stats().spool!.pending).toBeGreaterThan(0);
+    failFirst!();
+    // The first flush may meet the failure and leave the retry to the next.
+    await ledger.flush().catch(() => {});
+    await ledger.flush();
+    expect([...store.accepted].sort()).toEqual([...ids].sort());
+    expect(ledger.stats()).toMatchObject({ pending: 0, spool: { pending: 0 } });
+    await ledger.close();
+  });
 });
