@@ -74,6 +74,8 @@ export class WriteQueue {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private flushing: Promise<void> | undefined;
+  /** A full batch arrived while a flush was running: it may have stopped short of it. */
+  private flushAgain = false;
   private retryDelayMs = 0;
   private lastError: StoreError | undefined;
   private readonly counters = { queued: 0, written: 0, failedWrites: 0, failed: 0, spooled: 0, replayed: 0 };
@@ -178,7 +180,10 @@ export class WriteQueue {
       return;
     }
     if (size >= this.options.batchSize) {
-      if (this.immediate === undefined && this.retryDelayMs === 0) {
+      // A running flush writes what arrives meanwhile. A flush scheduled now would only wait for it:
+      // behind a store stuck for seconds, thousands of them did, every one woken at each batch.
+      if (this.flushing !== undefined) this.flushAgain = true;
+      else if (this.immediate === undefined && this.retryDelayMs === 0) {
         this.immediate = setImmediate(() => void this.flushInBackground());
       }
     } else if (this.timer === undefined) {
@@ -275,6 +280,12 @@ export class WriteQueue {
       await this.flushing;
     } finally {
       this.flushing = undefined;
+      if (this.flushAgain) {
+        this.flushAgain = false;
+        // Records pushed after the flush's last batch (in the same turn as it ended) are not left
+        // for the next push or interval to find. After a failure the retry timer is set already.
+        if (this.pending > 0) this.scheduleFlush(0);
+      }
     }
   }
 

@@ -43,6 +43,29 @@ describe('batching', () => {
     expect(store.accepted).toEqual(records.map((item) => item.id));
   });
 
+  it('starts no flush while one is writing: records arriving meanwhile go with it', async () => {
+    const store = new FlakyStore();
+    const stuck = deferred();
+    const write = store.write.bind(store);
+    store.write = async (records) => {
+      await stuck.promise;
+      return write(records);
+    };
+    const { writeQueue } = queue({ batchSize: 10, flushIntervalMs: 60_000 }, store);
+    const flushes = vi.spyOn(writeQueue, 'flush');
+    const records = Array.from({ length: 500 }, record);
+    // A full batch in each of 50 turns while the store holds the first one.
+    for (let turn = 0; turn < 50; turn++) {
+      for (const item of records.slice(turn * 10, turn * 10 + 10)) writeQueue.push(item);
+      await nextTurn();
+    }
+    // Before, each turn scheduled a flush of its own that waited for the running one.
+    expect(flushes.mock.calls.length).toBe(1);
+    stuck.resolve();
+    await vi.waitFor(() => expect(store.accepted).toHaveLength(500), { timeout: 2_000, interval: 5 });
+    expect(store.accepted).toEqual(records.map((item) => item.id));
+  });
+
   it('writes a partial batch after flushIntervalMs', async () => {
     vi.useFakeTimers();
     const { writeQueue, store } = queue({ batchSize: 100, flushIntervalMs: 250 });
