@@ -91,7 +91,7 @@ export type {
   SummaryTokens,
   CostUpdate,
 } from './core/store.js';
-export type { PackedBatch, PackedPart } from './core/packed-records.js';
+export type { PackedBatch, PackedPart } from './core/packed-batch.js';
 export { MemoryStore } from './stores/memory.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './stores/sqlite/sqlite-store.js';

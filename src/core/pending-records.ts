@@ -1,4 +1,5 @@
-import { type PackedBatch, PackedRecords } from './packed-records.js';
+import type { PackedBatch } from './packed-batch.js';
+import { PackedRecords } from './packed-records.js';
 import type { CallRecord } from './record.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PackedBatch } from './packed-records.js';
+import type { PackedBatch } from './packed-batch.js';
 import type { MalformedRows } from './malformed-rows.js';
 import { ValidationError } from './errors.js';
 import type { CallCost, CallRecord, CallStatus, CostStatus, TokenUsage } from './record.js';

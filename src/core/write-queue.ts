@@ -1,6 +1,6 @@
 import { DeadLetters, type DeadLetterFile } from './dead-letters.js';
 import { ConfigError, type StoreError } from './errors.js';
-import type { PackedBatch } from './packed-records.js';
+import type { PackedBatch } from './packed-batch.js';
 import { PendingRecords } from './pending-records.js';
 import type { ProblemReporter } from './problem-reporter.js';
 import type { CallRecord } from './record.js';

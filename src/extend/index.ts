@@ -18,7 +18,7 @@ export type {
   SummaryTokens,
   CostUpdate,
 } from '../core/store.js';
-export type { PackedBatch, PackedPart } from '../core/packed-records.js';
+export type { PackedBatch, PackedPart } from '../core/packed-batch.js';
 export type { CallRecord, CallCost, TokenUsage, UsageBucket } from '../core/record.js';
 export { StoreError, StoreReadOnlyError } from '../core/errors.js';
 

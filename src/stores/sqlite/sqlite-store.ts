@@ -2,7 +2,7 @@ import type { MalformedRows } from '../../core/malformed-rows.js';
 import { BoundedMap } from '../../core/bounded-map.js';
 import { backoffDelayMs, sleep, type BackoffOptions } from '../../core/backoff.js';
 import { compareGroups } from '../../core/query-eval.js';
-import type { PackedBatch } from '../../core/packed-records.js';
+import type { PackedBatch } from '../../core/packed-batch.js';
 import type { CallRecord } from '../../core/record.js';
 import { DEFAULT_MAX_FIELD_CHARS } from '../../core/sanitize.js';
 import {

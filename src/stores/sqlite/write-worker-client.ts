@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../../core/errors.js';
-import type { PackedBatch } from '../../core/packed-records.js';
+import type { PackedBatch } from '../../core/packed-batch.js';
 import type { CallRecord } from '../../core/record.js';
 import { RecordEncoder } from '../../core/record-codec.js';
 import { toStoreError } from './store-errors.js';
