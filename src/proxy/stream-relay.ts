@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { UpstreamAnswer } from './plain-upstream.js';
 import { PASS, type ChunkVerdict } from '../capture/stream-capture.js';
 import { write } from './backpressure.js';
 import type { CacheFill } from './proxy-cache.js';
@@ -34,7 +35,7 @@ export class StreamRelay {
   private readonly filterEvent: OnSseEvent = (bytes, start, end) => this.filter(bytes, start, end);
 
   constructor(
-    private readonly answer: IncomingMessage,
+    private readonly answer: UpstreamAnswer,
     private readonly response: ServerResponse,
     private readonly recorder: StreamRecorder,
     private readonly hideUsage: boolean,
