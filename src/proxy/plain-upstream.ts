@@ -26,6 +26,8 @@ export interface UpstreamRequest {
 
 /** A response head larger than this is refused, as `node:http` refuses one over its 16 KiB default. */
 const MAX_HEAD_BYTES = 64 * 1024;
+/** A request body up to this size is copied after its head into one buffer; a larger one is written after it. */
+const COPIED_BODY_BYTES = 64 * 1024;
 /** A chunk-size or trailer line longer than this is refused. */
 const MAX_LINE_BYTES = 8 * 1024;
 /** The same checks `node:http` makes before it writes a request (it throws on either). */
@@ -190,10 +192,19 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
     this.connection = connection;
     connection.exchange = this;
     const socket = connection.socket;
-    socket.cork();
-    socket.write(this.head, 'latin1');
-    if (body.length > 0) socket.write(body);
-    socket.uncork();
+    const head = this.head;
+    if (body.length <= COPIED_BODY_BYTES) {
+      // One buffer, one write: cheaper than a corked head and body (a writev and its bookkeeping).
+      const bytes = Buffer.allocUnsafe(head.length + body.length);
+      bytes.write(head, 0, 'latin1');
+      body.copy(bytes, head.length);
+      socket.write(bytes);
+    } else {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    }
     return this;
   }
 
@@ -384,8 +395,8 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
 
   /** Reads a status line and headers; false when the answer failed. */
   private readHead(head: string): boolean {
-    const lines = head.split('\n');
-    const status = STATUS_LINE.exec(stripCr(lines[0]!));
+    let lineStart = head.indexOf('\n') + 1;
+    const status = STATUS_LINE.exec(stripCr(head.slice(0, lineStart - 1)));
     if (!status) return this.fail('the upstream did not answer HTTP/1.x');
     const statusCode = Number(status[2]);
     const rawHeaders: string[] = [];
@@ -394,13 +405,23 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
     let transferEncoding = false;
     let connectionClose = status[1] === '0';
     let keepAliveMs: number | undefined;
-    for (let index = 1; index < lines.length; index++) {
-      const line = stripCr(lines[index]!);
-      if (line === '') continue;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
+    // Lines are read in place (no split, no trimming regex): only each name and value is a new string.
+    for (; lineStart < head.length;) {
+      let lineEnd = head.indexOf('\n', lineStart);
+      if (lineEnd < 0) lineEnd = head.length;
+      let contentEnd = lineEnd;
+      if (contentEnd > lineStart && head.charCodeAt(contentEnd - 1) === 0x0d) contentEnd--;
+      const start = lineStart;
+      lineStart = lineEnd + 1;
+      if (contentEnd === start) continue;
+      const colon = head.indexOf(':', start);
+      const name = colon > start && colon < contentEnd ? head.slice(start, colon) : '';
       if (!TOKEN.test(name)) return this.fail('the upstream sent a malformed header line');
-      const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+      let valueStart = colon + 1;
+      while (valueStart < contentEnd && isBlank(head.charCodeAt(valueStart))) valueStart++;
+      let valueEnd = contentEnd;
+      while (valueEnd > valueStart && isBlank(head.charCodeAt(valueEnd - 1))) valueEnd--;
+      const value = head.slice(valueStart, valueEnd);
       rawHeaders.push(name, value);
       switch (name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '') {
         case 'content-length':
@@ -574,6 +595,10 @@ function headEnd(bytes: Buffer, from: number): number {
     index = bytes.indexOf(0x0a, index + 1);
   }
   return -1;
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 function stripCr(line: string): string {

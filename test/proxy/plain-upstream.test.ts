@@ -149,6 +149,18 @@ describe('the plain-http upstream client', () => {
     expect(upstream.received[0]!.body).toBe('{"hello":"world"}');
   });
 
+  it('sends a large body whole (written after its head rather than copied)', async () => {
+    const upstream = await rawServer((socket, received) => {
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Length: ${String(received.body.length).length}\r\n\r\n${received.body.length}`,
+      );
+    });
+    const large = JSON.stringify({ pad: 'é'.repeat(100_000) });
+    const pool = poolFor(upstream.port);
+    expect(await send(pool, large)).toMatchObject({ body: String(large.length), ending: 'end' });
+    expect(upstream.received[0]!.body).toBe(large);
+  });
+
   it('reads a chunked answer (extensions, trailers) split at every byte boundary, then reuses the connection', async () => {
     const answer = Buffer.from(CHUNKED_ANSWER);
     const upstream = await rawServer((socket, _received, index) => {
