@@ -24,7 +24,7 @@ export interface UpstreamRequest {
   destroy(error?: Error): this;
 }
 
-/** A response head larger than this is refused, as `node:http` refuses one over its 16 KiB default. */
+/** A response head larger than this is refused (`node:http` refuses one over 16 KiB by default). */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** A request body up to this size is copied after its head into one buffer; a larger one is written after it. */
 const COPIED_BODY_BYTES = 64 * 1024;
@@ -462,7 +462,9 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
     if (this.bodyless || statusCode === 204 || statusCode === 304) this.state = State.Done;
     else if (transferEncoding) {
       this.state = chunked ? State.ChunkSize : State.UntilClose;
-      if (!chunked) this.reusable = false;
+      // Transfer-Encoding wins over a Content-Length sent with it, but such a connection is not
+      // trusted with another request (RFC 9112, 6.3: a smuggling attempt looks like this).
+      if (!chunked || contentLength !== undefined) this.reusable = false;
     } else if (contentLength !== undefined) {
       this.remaining = Number(contentLength);
       this.state = this.remaining === 0 ? State.Done : State.Length;

@@ -212,14 +212,19 @@ describe('the plain-http upstream client', () => {
     expect(upstream.received.map((request) => request.connection)).toEqual([1, 2]);
   });
 
-  it('opens a new connection after Connection: close or a keep-alive timeout too short to reuse', async () => {
+  it('opens a new connection after Connection: close, a keep-alive timeout too short to reuse, or ambiguous framing', async () => {
     const upstream = await rawServer((socket, _received, index) => {
-      const header = index === 0 ? 'Connection: close\r\n' : 'Keep-Alive: timeout=1\r\n';
-      socket.write(`HTTP/1.1 200 OK\r\n${header}Content-Length: 2\r\n\r\nok`);
+      if (index === 3) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n');
+      if (index === 3) socket.write('2\r\nok\r\n0\r\n\r\n');
+      else {
+        const header = index === 0 ? 'Connection: close\r\n' : 'Keep-Alive: timeout=1\r\n';
+        socket.write(`HTTP/1.1 200 OK\r\n${header}Content-Length: 2\r\n\r\nok`);
+      }
     });
     const pool = poolFor(upstream.port);
-    for (let index = 0; index < 3; index++) expect(await send(pool)).toMatchObject({ body: 'ok', ending: 'end' });
-    expect(upstream.received.map((request) => request.connection)).toEqual([1, 2, 3]);
+    // The fourth answer carries both Content-Length and chunked: read as chunked, never reused.
+    for (let index = 0; index < 5; index++) expect(await send(pool)).toMatchObject({ body: 'ok', ending: 'end' });
+    expect(upstream.received.map((request) => request.connection)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('skips interim answers and reads bodiless ones (204, HEAD) without waiting for a body', async () => {
