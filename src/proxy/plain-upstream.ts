@@ -158,6 +158,8 @@ class Connection {
       return;
     }
     this.expiresAt = keepAliveMs === undefined ? undefined : Date.now() + keepAliveMs;
+    // Paused for a slow reader whose answer then completed from held bytes: the next request reads.
+    if (this.socket.isPaused()) this.socket.resume();
     this.pool.release(this);
   }
 }

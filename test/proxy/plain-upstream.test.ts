@@ -305,8 +305,8 @@ describe('the plain-http upstream client', () => {
 
   it('holds what arrives while the answer is paused and delivers it, in order, on resume', async () => {
     const upstream = await rawServer((socket) => {
-      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n');
-      setTimeout(() => socket.write('1\r\nb\r\n1\r\nc\r\n0\r\n\r\n'), 10);
+      // One read: what follows the pause is held, and completes the answer once resumed.
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n1\r\nc\r\n0\r\n\r\n');
     });
     const pool = poolFor(upstream.port);
     const seen: string[] = [];
@@ -326,6 +326,9 @@ describe('the plain-http upstream client', () => {
     });
     expect(outcome).toMatchObject({ body: 'abc', ending: 'end' });
     expect(seen).toEqual(['a', 'resume', 'b', 'c']);
+    // The answer completed from held bytes: its connection, reused, reads again.
+    expect(await send(pool)).toMatchObject({ body: 'abc', ending: 'end' });
+    expect(upstream.received.map((request) => request.connection)).toEqual([1, 1]);
   });
 
   it('refuses to write a request with characters node:http refuses', () => {
