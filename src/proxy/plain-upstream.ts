@@ -103,6 +103,7 @@ export class PlainUpstreamPool {
         connection.socket.destroy();
         continue;
       }
+      connection.socket.ref();
       return connection;
     }
     const connection = new Connection(
@@ -160,6 +161,8 @@ class Connection {
     this.expiresAt = keepAliveMs === undefined ? undefined : Date.now() + keepAliveMs;
     // Paused for a slow reader whose answer then completed from held bytes: the next request reads.
     if (this.socket.isPaused()) this.socket.resume();
+    // An idle connection does not keep the process alive (node:http's agent does the same).
+    this.socket.unref();
     this.pool.release(this);
   }
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlainUpstreamPool, type PlainRequest, type UpstreamAnswer } from '../../src/proxy/plain-upstream.js';
@@ -329,6 +330,34 @@ describe('the plain-http upstream client', () => {
     // The answer completed from held bytes: its connection, reused, reads again.
     expect(await send(pool)).toMatchObject({ body: 'abc', ending: 'end' });
     expect(upstream.received.map((request) => request.connection)).toEqual([1, 1]);
+  });
+
+  it('keeps no process alive with an idle connection', async () => {
+    const upstream = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    // A child process answered through the pool, its connection left idle: it must exit by itself.
+    const script =
+      `const { PlainUpstreamPool } = await import(${JSON.stringify(new URL('../../src/proxy/plain-upstream.ts', import.meta.url).href)});` +
+      `const request = new PlainUpstreamPool('127.0.0.1', ${upstream.port}).request('GET', '/', ['content-length', '0', 'Host', 'x']);` +
+      `request.on('response', (answer) => { answer.on('data', () => {}); answer.on('end', () => console.log('answered ' + answer.statusCode)); });` +
+      `request.end(Buffer.alloc(0));`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve(-1);
+      }, 10_000);
+      child.on('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(output.trim()).toBe('answered 200');
+    expect(code).toBe(0);
+    expect(upstream.sockets).toHaveLength(1);
   });
 
   it('refuses to write a request with characters node:http refuses', () => {
