@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { createBinding, type CaptureBinding } from '../capture/capture-defaults.js';
@@ -12,6 +12,7 @@ import { attributionOf, isLedgerHeader, type HeaderAttribution } from './attribu
 import { answerFromCache, CacheFill, proxyCacheInput } from './proxy-cache.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 import { sendProviderError, type ApiFamily } from './provider-errors.js';
+import { PlainUpstreamPool, type UpstreamAnswer, type UpstreamRequest } from './plain-upstream.js';
 import { buildUpstreams, recordedRouteOf, upstreamOf, type RecordedRoute, type Upstream } from './routes.js';
 import { StreamRecorder } from './stream-recorder.js';
 import { StreamRelay } from './stream-relay.js';
@@ -102,9 +103,14 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     allowProviderKeys: options.allowProviderKeys ?? keys === undefined,
   };
-  // Node's defaults are the pool wanted (unlimited sockets, most recently used first, Nagle off):
-  // only keep-alive is given, because every agent option is copied into each request's options.
-  const httpAgent = new HttpAgent({ keepAlive: true });
+  // Plain-http upstreams (local models, gateways on the same network, the benchmarks) get a lean
+  // client of the proxy's own; TLS keeps node:https, whose defaults are the pool wanted (unlimited
+  // sockets, most recently used first): only keep-alive is given, because every agent option is
+  // copied into each request's options.
+  const plainPools = new Map<Upstream, PlainUpstreamPool>();
+  for (const upstream of upstreams.values()) {
+    if (!upstream.https) plainPools.set(upstream, new PlainUpstreamPool(upstream.hostname, upstream.port));
+  }
   const httpsAgent = new HttpsAgent({ keepAlive: true });
   const binding = createBinding(ledger);
   const metrics = new ProxyMetrics();
@@ -116,7 +122,7 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
     binding,
     keys,
     settings,
-    httpAgent,
+    plainPools,
     httpsAgent,
     metrics,
     cache,
@@ -149,7 +155,7 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
   }) as LedgerProxy;
   listener.metricsText = () => metrics.text(ledger);
   listener.close = () => {
-    httpAgent.destroy();
+    for (const pool of plainPools.values()) pool.close();
     httpsAgent.destroy();
   };
   return listener;
@@ -165,7 +171,7 @@ interface ProxyContext {
     upstreamTimeoutMs: number;
     allowProviderKeys: boolean;
   };
-  httpAgent: HttpAgent;
+  plainPools: ReadonlyMap<Upstream, PlainUpstreamPool>;
   httpsAgent: HttpsAgent;
   metrics: ProxyMetrics;
   cache: ResponseCache | undefined;
@@ -321,15 +327,17 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
   const { upstream } = job;
   let call = job.call;
   const family = upstream.family;
-  const https = upstream.https;
-  const outgoing = (https ? httpsRequest : httpRequest)({
-    hostname: upstream.hostname,
-    port: upstream.port,
-    method: request.method,
-    path: job.target,
-    headers: job.headers,
-    agent: https ? context.httpsAgent : context.httpAgent,
-  });
+  const method = request.method ?? 'GET';
+  const outgoing: UpstreamRequest = upstream.https
+    ? httpsRequest({
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method,
+        path: job.target,
+        headers: job.headers,
+        agent: context.httpsAgent,
+      })
+    : context.plainPools.get(upstream)!.request(method, job.target, job.headers);
   context.metrics.inFlight++;
   let settled = false;
   let stream: StreamRecorder | undefined;
@@ -407,7 +415,7 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
 /** Unrecorded paths (`GET /models`, count_tokens): bytes through, nothing read. */
 function pipeThrough(
   context: ProxyContext,
-  answer: IncomingMessage,
+  answer: UpstreamAnswer,
   response: ServerResponse,
   settle: () => boolean,
 ): void {
@@ -424,7 +432,7 @@ function pipeThrough(
 /** A whole JSON answer (or an error): forwarded as it arrives, read for the record once complete. */
 function relayBody(
   context: ProxyContext,
-  answer: IncomingMessage,
+  answer: UpstreamAnswer,
   response: ServerResponse,
   call: CallHandle,
   job: Forwarded,
@@ -468,7 +476,7 @@ function recordBody(
   call: CallHandle,
   job: Forwarded,
   status: number,
-  answer: IncomingMessage,
+  answer: UpstreamAnswer,
   text: string,
 ): void {
   let data: unknown;

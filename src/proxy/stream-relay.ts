@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { UpstreamAnswer } from './plain-upstream.js';
 import { PASS, type ChunkVerdict } from '../capture/stream-capture.js';
 import { write } from './backpressure.js';
 import type { CacheFill } from './proxy-cache.js';
@@ -18,8 +19,9 @@ import { upstreamFailure } from './upstream-error.js';
  * as before.
  *
  * The response is never corked: on Node 22, `end()` on a corked response drops what the writes
- * before it buffered (on Node 20 it sends them), so the chunked terminator gets a system call of
- * its own.
+ * before it buffered (on Node 20 it sends them). From a plain-http upstream the answer ends in the
+ * same tick as its last read, and Node's `end()` sends that read and the chunked terminator in one
+ * write; through node:https, `end` comes a tick later and the terminator is a write of its own.
  */
 export class StreamRelay {
   private readonly splitter = new SseSplitter();
@@ -34,7 +36,7 @@ export class StreamRelay {
   private readonly filterEvent: OnSseEvent = (bytes, start, end) => this.filter(bytes, start, end);
 
   constructor(
-    private readonly answer: IncomingMessage,
+    private readonly answer: UpstreamAnswer,
     private readonly response: ServerResponse,
     private readonly recorder: StreamRecorder,
     private readonly hideUsage: boolean,
