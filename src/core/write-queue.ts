@@ -1,3 +1,5 @@
+// Not the global setImmediate, which test runners' fake timers replace: this turn must come by itself.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DeadLetters, type DeadLetterFile } from './dead-letters.js';
 import { ConfigError, type StoreError } from './errors.js';
 import type { PackedBatch } from './packed-batch.js';
@@ -323,6 +325,9 @@ export class WriteQueue {
         this.inFlight = [];
       }
       this.records.compact();
+      // A store that writes on this thread resolves at once: without a turn of the event loop
+      // between batches, a backlog of 25,000 records was written in one 1.7 s stall.
+      if (this.pending > 0) await nextTurn();
     }
     if (this.warnedHighWater && this.pending <= this.options.highWaterMark) {
       // Recovered: a later overflow is a new event and must be logged again, not deduplicated.

@@ -1,3 +1,4 @@
+import { setImmediate as realTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -63,6 +64,24 @@ describe('batching', () => {
     expect(flushes.mock.calls.length).toBe(1);
     stuck.resolve();
     await vi.waitFor(() => expect(store.accepted).toHaveLength(500), { timeout: 2_000, interval: 5 });
+    expect(store.accepted).toEqual(records.map((item) => item.id));
+  });
+
+  it('lets the event loop turn between batches of a store that writes at once (a backlog is not one long stall)', async () => {
+    const { writeQueue, store } = queue({ batchSize: 100, flushIntervalMs: 60_000 });
+    const records = Array.from({ length: 2_000 }, record);
+    for (const item of records) writeQueue.push(item);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns += 1;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await writeQueue.flush();
+    ticking = false;
+    // 20 batches: the loop turned between them (before, all 20 ran in one turn's microtasks).
+    expect(turns).toBeGreaterThanOrEqual(15);
     expect(store.accepted).toEqual(records.map((item) => item.id));
   });
 
@@ -154,6 +173,8 @@ describe('failures', () => {
 
     store.failing = false;
     await vi.advanceTimersByTimeAsync(1600);
+    // Between two batches the queue lets the event loop turn (a real turn, not a fake timer).
+    await realTurn();
     expect(writeQueue.pending).toBe(0);
     expect(store.accepted).toEqual(records.map((item) => item.id));
     expect(writeQueue.stats).toMatchObject({ queued: 7, written: 7, failedWrites: 5 });
