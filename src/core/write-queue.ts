@@ -21,7 +21,7 @@ export interface WriteQueueOptions {
   highWaterMark: number;
   /**
    * From this many pending records on, new ones wait packed as bytes outside the heap (see
-   * PendingRecords). Default: 0 (all) for a store with `writePacked`, else two batches, at least 1,000.
+   * PendingRecords). Default: two batches, at least 1,000.
    */
   packAbove?: number;
   /**
@@ -95,10 +95,7 @@ export class WriteQueue {
     private readonly options: WriteQueueOptions,
     private readonly reporter: ProblemReporter,
   ) {
-    // A store that reads packed batches takes every record packed: encoding it as it is queued is
-    // the encoding its handoff needed anyway, and the record object dies young.
-    const packAbove = store.writePacked ? 0 : Math.max(DEFAULT_PACK_ABOVE, 2 * options.batchSize);
-    this.records = new PendingRecords(options.packAbove ?? packAbove);
+    this.records = new PendingRecords(options.packAbove ?? Math.max(DEFAULT_PACK_ABOVE, 2 * options.batchSize));
     this.spool = options.spool;
     this.syncDurability = isSyncDurability(options);
     this.deadLetterSet = new DeadLetters(store, reporter, this.spool, options.onDeadLetter, options.deadLetterFile);
