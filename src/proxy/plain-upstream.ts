@@ -153,7 +153,6 @@ class Connection {
 
   /** The answer is complete: back to the pool when it may be reused, closed otherwise. */
   finish(reusable: boolean, keepAliveMs: number | undefined): void {
-    this.exchange = undefined;
     if (!reusable || this.socket.destroyed || this.socket.writableLength > 0) {
       this.socket.destroy();
       return;
@@ -216,14 +215,7 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
   /** Cancels the request: its connection is closed; with an error, that error is emitted (as `node:http` does). */
   destroy(error?: Error): this {
     if (this.finished) return this;
-    this.finished = true;
-    this.state = State.Done;
-    const connection = this.connection;
-    this.connection = undefined;
-    if (connection) {
-      connection.exchange = undefined;
-      connection.socket.destroy();
-    }
+    this.detach()?.socket.destroy();
     if (error) process.nextTick(() => this.emitError(error));
     return this;
   }
@@ -241,11 +233,7 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
   /** @internal The connection failed: the request's error, before or after the answer began. */
   onSocketError(error: Error): void {
     if (this.finished) return;
-    this.finished = true;
-    this.state = State.Done;
-    if (this.connection) this.connection.exchange = undefined;
-    this.connection?.socket.destroy();
-    this.connection = undefined;
+    this.detach()?.socket.destroy();
     this.emitError(error);
   }
 
@@ -295,6 +283,26 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
     return this.state === State.Done;
   }
 
+  /**
+   * After a head or a chunked-body line: when that ended the answer, completes it (its connection
+   * reusable only if the read held nothing past it) and returns true.
+   */
+  private completedAt(offset: number, length: number): boolean {
+    if (!this.isDone()) return false;
+    this.complete(offset === length && this.reusable);
+    return true;
+  }
+
+  /** The exchange is over: its connection, no longer serving it, for the caller to close or pool. */
+  private detach(): Connection | undefined {
+    this.finished = true;
+    this.state = State.Done;
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) connection.exchange = undefined;
+    return connection;
+  }
+
   private emitError(error: Error): void {
     // An error without a listener would throw out of a socket callback and end the process.
     if (this.listenerCount('error') > 0) this.emit('error', error);
@@ -334,11 +342,7 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
           }
           const head = bytes.toString('latin1', offset, end);
           offset = end;
-          if (!this.readHead(head)) return;
-          if (this.isDone()) {
-            this.complete(offset === bytes.length && this.reusable);
-            return;
-          }
+          if (!this.readHead(head) || this.completedAt(offset, bytes.length)) return;
           break;
         }
         case State.Length:
@@ -382,11 +386,7 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
             this.held = undefined;
           }
           if (line.endsWith('\r')) line = line.slice(0, -1);
-          if (!this.readLine(line)) return;
-          if (this.isDone()) {
-            this.complete(offset === bytes.length && this.reusable);
-            return;
-          }
+          if (!this.readLine(line) || this.completedAt(offset, bytes.length)) return;
           break;
         }
         case State.Done:
@@ -502,11 +502,7 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
 
   /** The answer is whole: the connection goes back to the pool (or is closed), then `end` is emitted. */
   private complete(reusable: boolean): void {
-    this.finished = true;
-    this.state = State.Done;
-    const connection = this.connection;
-    this.connection = undefined;
-    connection?.finish(reusable && !this.pending, this.keepAliveMs);
+    this.detach()?.finish(reusable && !this.pending, this.keepAliveMs);
     this.answer?.end();
   }
 
@@ -516,14 +512,7 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
     error.code = 'HPE_INVALID_RESPONSE';
     const answer = this.answer;
     if (answer) {
-      this.finished = true;
-      this.state = State.Done;
-      const connection = this.connection;
-      this.connection = undefined;
-      if (connection) {
-        connection.exchange = undefined;
-        connection.socket.destroy();
-      }
+      this.detach()?.socket.destroy();
       answer.fail(error);
     } else this.onSocketError(error);
     return false;
