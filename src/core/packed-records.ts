@@ -73,7 +73,7 @@ export class PackedRecords {
   /** Decodes up to `count` records off the front; `putBack` returns them (undoes this take). */
   take(count: number): CallRecord[] {
     const records: CallRecord[] = [];
-    for (const part of this.takeParts(count)) this.decode(part, records);
+    for (const part of this.takeParts(count)) decodePart(this.decoder, part, records);
     return records;
   }
 
@@ -87,7 +87,7 @@ export class PackedRecords {
       source: this,
       records: () => {
         const records: CallRecord[] = [];
-        for (const part of parts) this.decode(part, records);
+        for (const part of parts) decodePart(this.decoder, part, records);
         return records;
       },
     };
@@ -106,7 +106,7 @@ export class PackedRecords {
   /** Every record not taken, in order, without taking them. */
   all(): CallRecord[] {
     const records: CallRecord[] = [];
-    for (const part of this.partsFrom({ ...this.cursor }, this.size)) this.decode(part, records);
+    for (const part of this.partsFrom({ ...this.cursor }, this.size)) decodePart(this.decoder, part, records);
     return records;
   }
 
@@ -158,11 +158,15 @@ export class PackedRecords {
     }
     return parts;
   }
+}
 
-  private decode(part: PackedPart, into: CallRecord[]): void {
-    const end = this.decoder.readAt(part.memory, part.start, part.count, into);
-    if (end !== part.end) throw new Error(`packed records: read ${end - part.start} of ${part.end - part.start} bytes`);
-  }
+/**
+ * Appends the records of `part` to `into`, read with `decoder` (which must hold the key table the
+ * part was written with). Bytes that do not end where the part does are corrupt: it throws.
+ */
+export function decodePart(decoder: RecordDecoder, part: PackedPart, into: CallRecord[]): void {
+  const end = decoder.readAt(part.memory, part.start, part.count, into);
+  if (end !== part.end) throw new Error(`packed records: read ${end - part.start} of ${part.end - part.start} bytes`);
 }
 
 function newSegment(memory: SharedArrayBuffer): Segment {

@@ -11,6 +11,7 @@ import type { CallRecord } from '../../core/record.js';
 import { loadDriver, type SqliteDatabase } from './driver.js';
 import { SqliteRollups } from './rollup-sqlite.js';
 import { RowWriter } from './row-writer.js';
+import { decodePart } from '../../core/packed-records.js';
 import { RecordDecoder } from '../../core/record-codec.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import type {
@@ -132,9 +133,6 @@ function readPacked(request: WritePackedRequest): CallRecord[] {
   }
   for (const key of request.keys) source.keys.push(key);
   const records: CallRecord[] = [];
-  for (const part of request.parts) {
-    const end = source.decoder.readAt(part.memory, part.start, part.count, records);
-    if (end !== part.end) throw new Error(`a packed batch read ${end - part.start} of ${part.end - part.start} bytes`);
-  }
+  for (const part of request.parts) decodePart(source.decoder, part, records);
   return records;
 }

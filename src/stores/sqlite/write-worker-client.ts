@@ -92,7 +92,7 @@ export class WriteWorkerClient {
         id,
         source,
         keys: batch.keys.slice(sent),
-        parts: batch.parts.map(({ memory, start, end, count }) => ({ memory, start, end, count })),
+        parts: batch.parts,
       } satisfies WriteWorkerRequest);
     });
   }

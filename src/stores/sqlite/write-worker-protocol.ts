@@ -1,3 +1,5 @@
+import type { PackedPart } from '../../core/packed-batch.js';
+
 /** What the SQLite write worker is started with (its `workerData`). */
 export interface WriteWorkerData {
   path: string;
@@ -26,7 +28,7 @@ export interface WritePackedRequest {
   id: number;
   source: number;
   keys: string[];
-  parts: Array<{ memory: SharedArrayBuffer; start: number; end: number; count: number }>;
+  parts: readonly PackedPart[];
 }
 
 /** A driver error, as plain data: an Error's class does not survive the thread boundary. */
