@@ -9,8 +9,8 @@ import { BoundedMap } from './bounded-map.js';
  * at that rate about 0.4 MB per collection, half of its pause. Ids in the UUID form (ours, and most
  * SDKs' run ids) are therefore kept as four 32-bit words in typed arrays, which the collector does
  * not scan, with the least recently used out first (the recency list in typed arrays too), indexed
- * by an open-addressing hash table. Other ids, rarer
- * and owned by the caller anyway, go to a BoundedMap. A trace id equal to the call's own id (a root
+ * by an open-addressing hash table. Other ids, rarer and owned by the caller anyway, go to a
+ * BoundedMap. A trace id equal to the call's own id (a root
  * call) is not kept at all; any other is kept by reference, as it is shared by the trace's calls.
  * A hit makes the entry the most recent, so a long-running parent whose children keep naming it
  * stays known.
