@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * default meter (Redis from REDIS_HOST) are created on first explicit use, never at import. A
  * child process imports every entry point in package.json `exports` from an empty working
  * directory, with REDIS_HOST pointing at a listener of ours: no file may appear, no connection
- * may arrive, and no socket or file handle may be left open.
+ * may arrive, and no socket or file handle may be left open. tsx's disk cache is off in the child:
+ * on a cold cache tsx writes and expires its cache files asynchronously, file requests of its own
+ * that a loaded machine can still have open when the child looks.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -67,7 +69,13 @@ describe('importing every entry point', () => {
       ],
       {
         cwd,
-        env: { ...process.env, REDIS_HOST: '127.0.0.1', REDIS_PORT: String(port), LLM_LEDGER_METER: '' },
+        env: {
+          ...process.env,
+          TSX_DISABLE_CACHE: '1',
+          REDIS_HOST: '127.0.0.1',
+          REDIS_PORT: String(port),
+          LLM_LEDGER_METER: '',
+        },
         encoding: 'utf8',
         timeout: 120_000,
       },
