@@ -104,9 +104,10 @@ export interface Store {
   readonly kind: string;
   write(records: readonly CallRecord[]): Promise<void>;
   /**
-   * Optional: writes a batch of a backlog the ledger keeps packed as bytes, like `write` would
-   * write `batch.records()`. A store that decodes elsewhere (a worker thread) spares the event
-   * loop decoding them; without it, the ledger decodes and calls `write`.
+   * Optional: writes a batch the ledger kept packed as bytes, like `write` would write
+   * `batch.records()`. A store with this method gets every record packed as it is queued, and its
+   * batches this way; it decodes them elsewhere (a worker thread), sparing the event loop. Without
+   * it, only a backlog waits packed, and the ledger decodes it and calls `write`.
    */
   writePacked?(batch: PackedBatch): Promise<void>;
   get(id: string): Promise<CallRecord | null>;

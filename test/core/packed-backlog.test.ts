@@ -6,13 +6,14 @@ import { PendingRecords } from '../../src/core/pending-records.js';
 import { ProblemReporter } from '../../src/core/problem-reporter.js';
 import type { CallRecord } from '../../src/core/record.js';
 import { toSafeJson } from '../../src/core/sanitize.js';
+import type { Store } from '../../src/core/store.js';
 import { WriteQueue } from '../../src/core/write-queue.js';
 import { makeRecord } from '../support/records.js';
 import { capturingLogger, deferred, FlakyStore } from './support.js';
 
 /*
  * A backlog (the store stuck behind a lock, or down) is kept packed as bytes outside the heap once
- * it passes a threshold. What goes in must come out: every record, in order, as the store would
+ * it passes a threshold; for a store that reads packed batches (SQLite's worker), every record is. What goes in must come out: every record, in order, as the store would
  * keep it, through failed writes, re-takes and releases.
  */
 
@@ -154,6 +155,47 @@ describe('the pending records of a write queue', () => {
     gc();
     expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
     expect(pending.size).toBe(110);
+  });
+
+  it('for a store that reads packed batches, are packed from the first one: the store gets bytes and the objects die young', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = new FlakyStore();
+    const batches: number[] = [];
+    let objectWrites = 0;
+    const write = store.write.bind(store);
+    store.write = (records) => {
+      objectWrites++;
+      return write(records);
+    };
+    (store as Store).writePacked = (batch) => {
+      batches.push(batch.count);
+      return write(batch.records());
+    };
+    const queue = new WriteQueue(
+      store,
+      { batchSize: 50, flushIntervalMs: 60_000, highWaterMark: 100_000 },
+      new ProblemReporter(capturingLogger()),
+    );
+    const records = Array.from({ length: 3 }, () => record());
+    const pushAll = () => {
+      const refs = records.map((item) => new WeakRef(item));
+      for (const item of records) queue.push(item);
+      records.length = 0;
+      return refs;
+    };
+    const kept = stored([...records]);
+    const refs = pushAll();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    // Three records waiting for the flush, none of them held as an object.
+    expect(queue.pending).toBe(3);
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    await queue.flush();
+    expect(batches).toEqual([3]);
+    expect(objectWrites).toBe(0);
+    const ids = (kept as CallRecord[]).map((item) => item.id);
+    expect(stored((await Promise.all(ids.map((id) => store.inner.get(id)))) as CallRecord[])).toEqual(kept);
   });
 
   it('reach a store stuck for a while (every record, once, in order, as stored) while calls go on', async () => {
