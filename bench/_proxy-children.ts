@@ -30,7 +30,8 @@ if (role === 'upstream') {
   const ledger = createLedger({
     store: join(directory, 'ledger.db'),
     configFile: false,
-    env: {},
+    // `record: false`: the proxy with the ledger off, the hop alone.
+    env: config.record === false ? { LLM_USAGE_LOGGING_ENABLED: 'false' } : {},
     logger: silentLogger,
     priceUpdates: false,
     spool: false,

@@ -1,9 +1,10 @@
 /**
  * Added latency of the proxy: the same fake upstream (the wire server, answering like OpenAI's
  * Chat Completions) reached directly, through llm-ledger's proxy (recording every call into
- * SQLite) and through @portkey-ai/gateway, in one run. A second process generates the load, open
- * loop over a keep-alive agent, at 200 and 1,000 requests/s, non-streamed and streamed (10 content
- * chunks). Each of the four processes is separate, so the proxy's CPU time (read from /proc) is its
+ * SQLite), through the same proxy with the ledger off (`hop only`: what the extra hop costs before
+ * anything is recorded) and through @portkey-ai/gateway, in one run. A second process generates the
+ * load, open loop over a keep-alive agent, at 200 and 1,000 requests/s, non-streamed and streamed
+ * (10 content chunks). Every process is separate, so a proxy's CPU time (read from /proc) is its
  * own. Added latency is a path's percentile minus the direct path's in the same round (the paths
  * run back to back, in shuffled order), and the figure printed is the median of those paired
  * differences over the rounds, with their range: a p99 from a few seconds on a shared 2-core
@@ -32,7 +33,8 @@ const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build
 const PORTKEY_FETCH_SHIM = fileURLToPath(new URL('./_portkey-fetch-shim.mjs', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100;
 
-type Path = 'direct' | 'llm-ledger' | 'portkey';
+type Path = 'direct' | 'llm-ledger' | 'hop only' | 'portkey';
+const PATHS: readonly Path[] = ['direct', 'llm-ledger', 'hop only', 'portkey'];
 interface LoadResult {
   count: number;
   errors: number;
@@ -55,6 +57,9 @@ export async function main(): Promise<void> {
   try {
     const upstream = await startChild(['upstream'], started);
     const ours = await startChild(['ours', JSON.stringify({ upstream: upstream.info.url })], started);
+    // The same proxy with the ledger off: the hop alone (Node's HTTP server, two more loopback
+    // sends), so that the printout tells what recording adds to it.
+    const hop = await startChild(['ours', JSON.stringify({ upstream: upstream.info.url, record: false })], started);
     const portkeyPort = await freePort();
     // Without the shim Portkey answers every streamed request with a 500 (see the file).
     const portkey = spawn(
@@ -75,6 +80,11 @@ export async function main(): Promise<void> {
         headers: auth(),
         pid: ours.child.pid,
       },
+      'hop only': {
+        url: `${String(hop.info.url)}/openai/v1/chat/completions`,
+        headers: auth(),
+        pid: hop.child.pid,
+      },
       portkey: {
         url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
         headers: { ...auth(), 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` },
@@ -86,7 +96,7 @@ export async function main(): Promise<void> {
         `upstream, llm-ledger proxy (SQLite store) and Portkey each in their own process\n`,
     );
     // JIT, the price catalog and the store's first writes: warmed up on every path before measuring.
-    for (const path of ['direct', 'llm-ledger', 'portkey'] as const) {
+    for (const path of PATHS) {
       for (const stream of [false, true]) {
         await runLoad({
           url: targets[path].url,
@@ -102,9 +112,9 @@ export async function main(): Promise<void> {
     for (const rate of rates) {
       for (const stream of [false, true]) {
         const body = requestBody(stream);
-        const runs: Record<Path, Measured[]> = { direct: [], 'llm-ledger': [], portkey: [] };
+        const runs: Record<Path, Measured[]> = { direct: [], 'llm-ledger': [], 'hop only': [], portkey: [] };
         for (let round = 0; round < rounds; round++) {
-          for (const path of shuffled<Path>(['direct', 'llm-ledger', 'portkey'])) {
+          for (const path of shuffled(PATHS)) {
             const target = targets[path];
             const before = target.pid ? cpuTicks(target.pid) : 0;
             const result = await runLoad({
@@ -169,7 +179,7 @@ interface Spread {
 
 function summarize(rate: number, stream: boolean, runs: Record<Path, Measured[]>): Result {
   const byPath = {} as Record<Path, Measured>;
-  for (const path of ['direct', 'llm-ledger', 'portkey'] as const) {
+  for (const path of PATHS) {
     const measured = runs[path];
     const of = (pick: (run: Measured) => number) => spread(measured.map(pick)).median;
     byPath[path] = {
@@ -193,7 +203,12 @@ function summarize(rate: number, stream: boolean, runs: Record<Path, Measured[]>
       first50: differences((run) => run.first50),
     };
   };
-  return { rate, stream, byPath, added: { 'llm-ledger': paired('llm-ledger'), portkey: paired('portkey') } };
+  return {
+    rate,
+    stream,
+    byPath,
+    added: { 'llm-ledger': paired('llm-ledger'), 'hop only': paired('hop only'), portkey: paired('portkey') },
+  };
 }
 
 function print({ rate, stream, byPath, added }: Result): void {
@@ -202,7 +217,7 @@ function print({ rate, stream, byPath, added }: Result): void {
     `\n${rate} req/s, ${stream ? 'streamed (10 chunks)' : 'non-streamed'}; medians over the rounds, added = paired with direct in each round\n` +
       `  path          p50 ms   p99 ms  first-chunk p50  | added p50        added p99        added first-chunk | CPU µs/req  achieved/s  errors\n`,
   );
-  for (const path of ['direct', 'llm-ledger', 'portkey'] as const) {
+  for (const path of PATHS) {
     const run = byPath[path];
     const columns =
       path === 'direct'
@@ -276,7 +291,7 @@ function spread(values: number[]): Spread {
   return { median, min: sorted[0]!, max: sorted.at(-1)! };
 }
 
-function shuffled<T>(items: T[]): T[] {
+function shuffled<T>(items: readonly T[]): T[] {
   const copy = [...items];
   for (let index = copy.length - 1; index > 0; index--) {
     const other = Math.floor(Math.random() * (index + 1));
