@@ -13,8 +13,9 @@ import { capturingLogger, deferred, FlakyStore } from './support.js';
 
 /*
  * A backlog (the store stuck behind a lock, or down) is kept packed as bytes outside the heap once
- * it passes a threshold; for a store that reads packed batches (SQLite's worker), every record is. What goes in must come out: every record, in order, as the store would
- * keep it, through failed writes, re-takes and releases.
+ * it passes a threshold; for a store that reads packed batches (SQLite's worker), every record is.
+ * What goes in must come out: every record, in order, as the store would keep it, through failed
+ * writes, re-takes and releases.
  */
 
 let sequence = 0;

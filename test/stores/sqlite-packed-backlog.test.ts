@@ -13,8 +13,9 @@ import { capturingLogger } from '../core/support.js';
 import { makeRecord } from '../support/records.js';
 
 /*
- * A backlog behind a foreign write lock waits packed (as bytes outside the heap); the SQLite store
- * hands those bytes to its write worker, which decodes them there. Every record must arrive whole,
+ * Records wait packed (as bytes outside the heap) for a store with a write worker, and a backlog
+ * behind a foreign write lock does for any; the SQLite store hands those bytes to its write worker,
+ * which decodes them there. Every record must arrive whole,
  * also when the worker is replaced between two packed batches (its key tables start empty).
  */
 
@@ -79,5 +80,27 @@ describe('a SQLite backlog kept packed', () => {
     expect(packedWrites.mock.calls.length).toBeGreaterThan(before);
     expect(queue.stats).toMatchObject({ written: 3_000, pending: 0, failed: 0 });
     await store.close();
+  });
+
+  it('takes packed batches only from its write worker: written on the main thread, records are not packed to be decoded again', async () => {
+    const inWorker = new SqliteStore({ path: join(directory, 'worker.db') });
+    const onMain = new SqliteStore({ path: join(directory, 'main.db'), writeThread: 'main' });
+    const inMemory = new SqliteStore({ path: ':memory:' });
+    expect(typeof inWorker.writePacked).toBe('function');
+    expect(onMain.writePacked).toBeUndefined();
+    expect(inMemory.writePacked).toBeUndefined();
+    // Written on the main thread, a batch reaches `write` as the record objects queued.
+    const writes = vi.spyOn(onMain, 'write');
+    const queue = new WriteQueue(
+      onMain,
+      { batchSize: 50, flushIntervalMs: 5, highWaterMark: 100_000 },
+      new ProblemReporter(capturingLogger()),
+    );
+    const records = Array.from({ length: 3 }, () => record('main'));
+    for (const item of records) queue.push(item);
+    await queue.flush();
+    expect(writes.mock.calls.map(([batch]) => batch)).toEqual([records]);
+    expect(writes.mock.calls[0]![0][0]).toBe(records[0]);
+    await Promise.all([inWorker.close(), onMain.close(), inMemory.close()]);
   });
 });

@@ -120,6 +120,12 @@ export class SqliteStore implements Store {
   private readonly db: SqliteDatabase;
   private readonly writer: RowWriter;
   private readonly worker: WriteWorkerClient | undefined;
+  /**
+   * Only with the write worker, which reads a packed batch where it lies: the ledger then keeps
+   * every record packed as it queues it. Writing on this thread, the records would be packed only to
+   * be decoded again here, so the method is absent and only a backlog waits packed.
+   */
+  readonly writePacked?: (batch: PackedBatch) => Promise<void>;
   private readonly busyTimeoutMs: number;
   private readonly rollups: SqliteRollups;
   private readonly statements = new BoundedMap<string, SqliteStatement>({ maxEntries: 200 });
@@ -164,6 +170,13 @@ export class SqliteStore implements Store {
       this.worker = inWorker
         ? new WriteWorkerClient({ path: path!, busyTimeoutMs, maxFieldChars: this.maxFieldChars })
         : undefined;
+      if (this.worker) {
+        const worker = this.worker;
+        this.writePacked = async (batch) => {
+          this.database();
+          if (batch.count > 0) await worker.writePacked(batch);
+        };
+      }
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
       throw toOpenError(error, path ?? db?.name ?? 'the given database');
@@ -176,13 +189,6 @@ export class SqliteStore implements Store {
     if (records.length === 0) return;
     if (this.worker) return this.worker.write(records);
     await this.run(`Writing ${records.length} records to SQLite`, () => this.writer.write(records));
-  }
-
-  async writePacked(batch: PackedBatch): Promise<void> {
-    this.database();
-    if (batch.count === 0) return;
-    if (this.worker) return this.worker.writePacked(batch);
-    return this.write(batch.records());
   }
 
   async get(id: string): Promise<CallRecord | null> {
