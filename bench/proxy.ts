@@ -93,7 +93,7 @@ export async function main(): Promise<void> {
     };
     process.stdout.write(
       `${seconds} s per run after 1 s of warm-up, ${rounds} round(s); load from a separate process; ` +
-        `upstream, llm-ledger proxy (SQLite store) and Portkey each in their own process\n`,
+        `upstream, llm-ledger proxy (SQLite store), the same proxy with the ledger off (hop only) and Portkey each in their own process\n`,
     );
     // JIT, the price catalog and the store's first writes: warmed up on every path before measuring.
     for (const path of PATHS) {
