@@ -19,8 +19,8 @@ export type WriteWorkerRequest =
   | { kind: 'close' };
 
 /**
- * A batch of a backlog the ledger keeps packed (core/packed-records.ts), written as one
- * transaction: the records are in `parts`, encoded with the key table of the packed queue
+ * A batch the ledger kept packed (core/packed-records.ts: every record queued for a store with
+ * this worker), written as one transaction: the records are in `parts`, encoded with the key table of the packed queue
  * `source`, of which `keys` are the entries this worker has not been sent yet.
  */
 export interface WritePackedRequest {
