@@ -2,19 +2,21 @@
  * Added latency of the proxy: the same fake upstream (the wire server, answering like OpenAI's
  * Chat Completions) reached directly, through llm-ledger's proxy (recording every call into
  * SQLite), through the same proxy with the ledger off (`hop only`: what the extra hop costs before
- * anything is recorded) and through @portkey-ai/gateway, in one run. A second process generates the
- * load, open loop over a keep-alive agent, at 200 and 1,000 requests/s, non-streamed and streamed
- * (10 content chunks). Every process is separate, so a proxy's CPU time (read from /proc) is its
- * own. Added latency is a path's percentile minus the direct path's in the same round (the paths
- * run back to back, in shuffled order), and the figure printed is the median of those paired
- * differences over the rounds, with their range: a p99 from a few seconds on a shared 2-core
- * machine moves by a millisecond or two from run to run, and the pairing and the median keep that
- * drift out of the comparison. A path's own figures are medians over the rounds; the ratio
+ * anything is recorded), through a Node process that copies bytes and parses nothing (`bare relay`:
+ * what the machine charges any Node proxy for the extra hop, the floor the others sit on) and
+ * through @portkey-ai/gateway, in one run. A second process generates the load, open loop over
+ * keep-alive connections with the proxy's own lean HTTP/1.1 client, at 200 and 1,000 requests/s,
+ * non-streamed and streamed (10 content chunks). Every process is separate, so a proxy's CPU time
+ * (read from /proc) is its own. Added latency is a path's percentile minus the direct path's in
+ * the same round (the paths run back to back, in shuffled order), and the figure printed is the
+ * median of those paired differences over the rounds, with their range: a p99 from a few seconds
+ * on a shared 2-core machine moves by a millisecond or two from run to run, and the pairing and
+ * the median keep that drift out of the comparison. A path's own figures are medians over the rounds; the ratio
  * divides the medians. Time to first chunk is when the first body bytes arrive.
  *
  * Goals (at 1,000 requests/s): p50 +0.5 ms or less, p99 +2 ms or less, first chunk +0.5 ms or
  * less, and below Portkey on every line. The machine is shared: read figures against the direct
- * baseline of the same run.
+ * baseline and the bare relay of the same run.
  *
  * BENCH_SECONDS (default 5) sets each measured run; BENCH_RATES (default `200,1000`) the rates;
  * BENCH_ROUNDS (default 3) the rounds of each rate and mode. BENCH_DIST runs the
@@ -33,8 +35,8 @@ const PORTKEY = fileURLToPath(new URL('../node_modules/@portkey-ai/gateway/build
 const PORTKEY_FETCH_SHIM = fileURLToPath(new URL('./_portkey-fetch-shim.mjs', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100;
 
-type Path = 'direct' | 'llm-ledger' | 'hop only' | 'portkey';
-const PATHS: readonly Path[] = ['direct', 'llm-ledger', 'hop only', 'portkey'];
+type Path = 'direct' | 'llm-ledger' | 'hop only' | 'bare relay' | 'portkey';
+const PATHS: readonly Path[] = ['direct', 'llm-ledger', 'hop only', 'bare relay', 'portkey'];
 interface LoadResult {
   count: number;
   errors: number;
@@ -60,6 +62,9 @@ export async function main(): Promise<void> {
     // The same proxy with the ledger off: the hop alone (Node's HTTP server, two more loopback
     // sends), so that the printout tells what recording adds to it.
     const hop = await startChild(['ours', JSON.stringify({ upstream: upstream.info.url, record: false })], started);
+    // A process that copies bytes and parses nothing: what the machine charges any Node proxy for
+    // two more loopback hops and two more wake-ups per request, the floor the other paths sit on.
+    const relay = await startChild(['relay', JSON.stringify({ upstream: upstream.info.url })], started);
     const portkeyPort = await freePort();
     // Without the shim Portkey answers every streamed request with a 500 (see the file).
     const portkey = spawn(
@@ -85,6 +90,11 @@ export async function main(): Promise<void> {
         headers: auth(),
         pid: hop.child.pid,
       },
+      'bare relay': {
+        url: `${String(relay.info.url)}/v1/chat/completions`,
+        headers: auth(),
+        pid: relay.child.pid,
+      },
       portkey: {
         url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
         headers: { ...auth(), 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` },
@@ -93,7 +103,8 @@ export async function main(): Promise<void> {
     };
     process.stdout.write(
       `${seconds} s per run after 1 s of warm-up, ${rounds} round(s); load from a separate process; ` +
-        `upstream, llm-ledger proxy (SQLite store), the same proxy with the ledger off (hop only) and Portkey each in their own process\n`,
+        `upstream, llm-ledger proxy (SQLite store), the same proxy with the ledger off (hop only), a bare byte relay ` +
+        `and Portkey each in their own process\n`,
     );
     // JIT, the price catalog and the store's first writes: warmed up on every path before measuring.
     for (const path of PATHS) {
@@ -112,7 +123,13 @@ export async function main(): Promise<void> {
     for (const rate of rates) {
       for (const stream of [false, true]) {
         const body = requestBody(stream);
-        const runs: Record<Path, Measured[]> = { direct: [], 'llm-ledger': [], 'hop only': [], portkey: [] };
+        const runs: Record<Path, Measured[]> = {
+          direct: [],
+          'llm-ledger': [],
+          'hop only': [],
+          'bare relay': [],
+          portkey: [],
+        };
         for (let round = 0; round < rounds; round++) {
           for (const path of shuffled(PATHS)) {
             const target = targets[path];
@@ -207,7 +224,12 @@ function summarize(rate: number, stream: boolean, runs: Record<Path, Measured[]>
     rate,
     stream,
     byPath,
-    added: { 'llm-ledger': paired('llm-ledger'), 'hop only': paired('hop only'), portkey: paired('portkey') },
+    added: {
+      'llm-ledger': paired('llm-ledger'),
+      'hop only': paired('hop only'),
+      'bare relay': paired('bare relay'),
+      portkey: paired('portkey'),
+    },
   };
 }
 
@@ -240,8 +262,10 @@ function print({ rate, stream, byPath, added }: Result): void {
     );
   }
   const ours = added['llm-ledger'];
+  const floor = added['bare relay'];
   process.stdout.write(
-    `  llm-ledger added, range over the rounds: p50 ${range(ours.p50)}, p99 ${range(ours.p99)}, first chunk ${range(ours.first50)} ms\n`,
+    `  llm-ledger added, range over the rounds: p50 ${range(ours.p50)}, p99 ${range(ours.p99)}, first chunk ${range(ours.first50)} ms\n` +
+      `  bare relay added (the floor), range over the rounds: p50 ${range(floor.p50)}, p99 ${range(floor.p99)} ms\n`,
   );
 }
 
