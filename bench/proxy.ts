@@ -11,8 +11,8 @@
  * the same round (the paths run back to back, in shuffled order), and the figure printed is the
  * median of those paired differences over the rounds, with their range: a p99 from a few seconds
  * on a shared 2-core machine moves by a millisecond or two from run to run, and the pairing and
- * the median keep that drift out of the comparison. A path's own figures are medians over the rounds; the ratio
- * divides the medians. Time to first chunk is when the first body bytes arrive.
+ * the median keep that drift out of the comparison. A path's own figures are medians over the
+ * rounds; the ratio divides the medians. Time to first chunk is when the first body bytes arrive.
  *
  * Goals (at 1,000 requests/s): p50 +0.5 ms or less, p99 +2 ms or less, first chunk +0.5 ms or
  * less, and below Portkey on every line. The machine is shared: read figures against the direct
