@@ -123,13 +123,7 @@ export async function main(): Promise<void> {
     for (const rate of rates) {
       for (const stream of [false, true]) {
         const body = requestBody(stream);
-        const runs: Record<Path, Measured[]> = {
-          direct: [],
-          'llm-ledger': [],
-          'hop only': [],
-          'bare relay': [],
-          portkey: [],
-        };
+        const runs = Object.fromEntries(PATHS.map((path) => [path, [] as Measured[]])) as Record<Path, Measured[]>;
         for (let round = 0; round < rounds; round++) {
           for (const path of shuffled(PATHS)) {
             const target = targets[path];
@@ -224,12 +218,9 @@ function summarize(rate: number, stream: boolean, runs: Record<Path, Measured[]>
     rate,
     stream,
     byPath,
-    added: {
-      'llm-ledger': paired('llm-ledger'),
-      'hop only': paired('hop only'),
-      'bare relay': paired('bare relay'),
-      portkey: paired('portkey'),
-    },
+    added: Object.fromEntries(
+      PATHS.filter((path) => path !== 'direct').map((path) => [path, paired(path)]),
+    ) as Result['added'],
   };
 }
 

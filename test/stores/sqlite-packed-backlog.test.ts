@@ -15,8 +15,8 @@ import { makeRecord } from '../support/records.js';
 /*
  * Records wait packed (as bytes outside the heap) for a store with a write worker, and a backlog
  * behind a foreign write lock does for any; the SQLite store hands those bytes to its write worker,
- * which decodes them there. Every record must arrive whole,
- * also when the worker is replaced between two packed batches (its key tables start empty).
+ * which decodes them there. Every record must arrive whole, also when the worker is replaced
+ * between two packed batches (its key tables start empty).
  */
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;

@@ -20,8 +20,9 @@ export type WriteWorkerRequest =
 
 /**
  * A batch the ledger kept packed (core/packed-records.ts: every record queued for a store with
- * this worker), written as one transaction: the records are in `parts`, encoded with the key table of the packed queue
- * `source`, of which `keys` are the entries this worker has not been sent yet.
+ * this worker), written as one transaction: the records are in `parts`, encoded with the key
+ * table of the packed queue `source`, of which `keys` are the entries this worker has not been
+ * sent yet.
  */
 export interface WritePackedRequest {
   kind: 'write-packed';
