@@ -72,3 +72,19 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
 export function asString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
+
+/** The most slots (choices, content blocks, tool calls) a streamed answer may address by index. */
+export const MAX_STREAM_SLOTS = 1024;
+
+/**
+ * Where a streamed piece goes, from the index the provider sent with it: `fallback` when it sent
+ * none, undefined (the piece is ignored) for anything but a small non-negative integer. An index
+ * taken as sent could grow an array to a billion slots (every later read walks them all) or
+ * assign `__proto__`.
+ */
+export function slotOf(index: unknown, fallback: number): number | undefined {
+  if (index === undefined || index === null) return fallback;
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < MAX_STREAM_SLOTS
+    ? index
+    : undefined;
+}

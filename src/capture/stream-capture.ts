@@ -340,16 +340,7 @@ export class StreamCapture<Chunk> implements Watched {
     // An SDK aborts its own controller when a stream fails, so only the error itself says "aborted".
     if (classified.errorType === 'aborted') return this.finish('aborted', error);
     this.close();
-    outcome ??= this.outcome();
-    this.noteResponse(outcome);
-    const details: FailureDetails = {
-      errorType: classified.errorType,
-      httpStatus: classified.httpStatus,
-      retryAfterMs: classified.retryAfterMs,
-      responseMessage: outcome.responseMessage,
-      partial: this.sawOutput,
-    };
-    this.withTokens(outcome, true, (tokens) => this.call.fail(error, { ...details, ...tokens }));
+    failStream(this.options.ledger, this.call, outcome ?? this.outcome(), this.sawOutput, error);
   }
 
   private finish(ending: Ending, reason: unknown): void {
@@ -357,16 +348,7 @@ export class StreamCapture<Chunk> implements Watched {
     const outcome = this.outcome();
     if (ending !== 'aborted' && outcome.error) return this.fail(outcome.error, outcome);
     this.close();
-    if (ending === 'aborted') {
-      this.noteResponse(outcome);
-      const details: FailureDetails = {
-        errorType: 'aborted',
-        responseMessage: outcome.responseMessage,
-        partial: this.sawOutput,
-      };
-      this.withTokens(outcome, true, (tokens) => this.call.cancel(reason, { ...details, ...tokens }));
-      return;
-    }
+    if (ending === 'aborted') return cancelStream(this.options.ledger, this.call, outcome, this.sawOutput, reason);
     completeStream(this.options.ledger, this.call, outcome, ending === 'ended' ? 'ended_early' : ending);
   }
 
@@ -382,24 +364,6 @@ export class StreamCapture<Chunk> implements Watched {
     idleWatchdog.delete(this);
     this.detachSignal?.();
     this.detachSignal = undefined;
-  }
-
-  private withTokens(
-    outcome: StreamOutcome,
-    failure: boolean,
-    finalize: (counted: Pick<FailureDetails, 'tokens' | 'tokenSource'>) => void,
-  ): void {
-    finalizeStreamTokens(this.options.ledger, this.call, outcome, failure && !this.sawOutput, finalize);
-  }
-
-  /** Failure paths take the model and finish reason from the call's progress. */
-  private noteResponse(outcome: StreamOutcome): void {
-    if (outcome.responseModel || outcome.finishReason) {
-      this.call.update({
-        responseModel: outcome.responseModel ?? undefined,
-        finishReason: outcome.finishReason ?? undefined,
-      });
-    }
   }
 }
 
@@ -461,6 +425,50 @@ export function completeStream(
       metadata: complete ? undefined : { streamEnd },
     }),
   );
+}
+
+/** Cancels a stream's call (the consumer gave up on it), with what had arrived priced. */
+export function cancelStream(
+  ledger: EstimatorSource | undefined,
+  call: CallHandle,
+  outcome: StreamOutcome,
+  sawOutput: boolean,
+  reason: unknown,
+): void {
+  noteStreamResponse(call, outcome);
+  const details: FailureDetails = {
+    errorType: 'aborted',
+    responseMessage: outcome.responseMessage,
+    partial: sawOutput,
+  };
+  finalizeStreamTokens(ledger, call, outcome, !sawOutput, (tokens) => call.cancel(reason, { ...details, ...tokens }));
+}
+
+/** Fails a stream's call that broke (an error event, a reset, a timeout), with what had arrived. */
+export function failStream(
+  ledger: EstimatorSource | undefined,
+  call: CallHandle,
+  outcome: StreamOutcome,
+  sawOutput: boolean,
+  error: unknown,
+): void {
+  noteStreamResponse(call, outcome);
+  const classified = classifyError(error);
+  const details: FailureDetails = {
+    errorType: classified.errorType,
+    httpStatus: classified.httpStatus,
+    retryAfterMs: classified.retryAfterMs,
+    responseMessage: outcome.responseMessage,
+    partial: sawOutput,
+  };
+  finalizeStreamTokens(ledger, call, outcome, !sawOutput, (tokens) => call.fail(error, { ...details, ...tokens }));
+}
+
+/** Failure paths take the model and finish reason from the call's progress. */
+function noteStreamResponse(call: CallHandle, outcome: StreamOutcome): void {
+  if (outcome.responseModel || outcome.finishReason) {
+    call.update({ responseModel: outcome.responseModel ?? undefined, finishReason: outcome.finishReason ?? undefined });
+  }
 }
 
 /**

@@ -11,7 +11,8 @@ import { write } from './backpressure.js';
 import { attributionOf, isLedgerHeader, type HeaderAttribution } from './attribution.js';
 import { answerFromCache, CacheFill, proxyCacheInput } from './proxy-cache.js';
 import { ProxyMetrics } from './proxy-metrics.js';
-import { sendProviderError, type ApiFamily } from './provider-errors.js';
+import { recordSafely } from './safe-recording.js';
+import { sendProviderError, type ApiFamily, type ProxyErrorKind } from './provider-errors.js';
 import { PlainUpstreamPool, type UpstreamAnswer, type UpstreamRequest } from './plain-upstream.js';
 import { buildUpstreams, recordedRouteOf, upstreamOf, type RecordedRoute, type Upstream } from './routes.js';
 import { StreamRecorder } from './stream-recorder.js';
@@ -268,7 +269,7 @@ async function handle(
       const lookup = await context.cache!.lookup(input);
       if (lookup?.entry) {
         // A hit costs nothing and contacts no one: recorded, not admitted against limits.
-        answerFromCache(response, lookup.entry, context.ledger.start(init), route);
+        answerFromCache(response, lookup.entry, context.ledger.start(init), route, context.ledger);
         return;
       }
       if (lookup) {
@@ -363,32 +364,63 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
     const reason = abortError();
     outgoing.destroy();
     if (stream) stream.cancel(reason);
-    else if (call) failCall(call, reason);
+    else if (call) failSafely(context, call, reason);
   });
+
+  const upstreamFailed = (failure: UpstreamError) => {
+    if (!settle()) return;
+    context.metrics.upstreamFailures++;
+    if (stream) stream.fail(failure);
+    else if (call) failSafely(context, call, failure);
+    if (response.headersSent) response.destroy();
+    else sendProviderError(response, family, PROXY_ERROR_OF[failure.kind], failure.message);
+  };
 
   outgoing.on('error', (error) => {
     clearTimeout(timer);
-    if (!settle()) return;
-    const failure =
+    upstreamFailed(
       error instanceof UpstreamError
         ? error
-        : upstreamFailure('network', `${upstream.name} unreachable: ${error.message}`, error);
-    context.metrics.upstreamFailures++;
-    if (stream) stream.fail(failure);
-    else if (call) failCall(call, failure);
-    if (response.headersSent) response.destroy();
-    else
-      sendProviderError(
-        response,
-        family,
-        failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable',
-        failure.message,
-      );
+        : isParseError(error)
+          ? upstreamFailure('invalid_response', `${upstream.name} sent an invalid HTTP answer: ${error.message}`, error)
+          : upstreamFailure('network', `${upstream.name} unreachable: ${error.message}`, error),
+    );
   });
+
+  // Everything below runs in the connections' event callbacks, outside `handle`'s promise: an
+  // exception there would end the process. The proxy's own fault is answered 500 and reported, and
+  // the call is recorded as failed, never lost.
+  const internalFailure = (answer: UpstreamAnswer, error: unknown) => {
+    context.metrics.internalErrors++;
+    context.ledger.reportProblem({ kind: 'internal', subject: 'proxy', error });
+    answer.destroy();
+    outgoing.destroy();
+    if (settle()) {
+      if (stream) stream.fail(error);
+      else if (call) failSafely(context, call, error);
+    }
+    if (response.headersSent) response.destroy();
+    else sendProviderError(response, family, 'internal', 'llm-ledger proxy internal error');
+  };
 
   outgoing.on('response', (answer) => {
     clearTimeout(timer);
+    try {
+      answered(answer);
+    } catch (error) {
+      internalFailure(answer, error);
+    }
+  });
+
+  const answered = (answer: UpstreamAnswer) => {
     const status = answer.statusCode ?? 502;
+    if (status < 100 || status > 999) {
+      // Node's server cannot write such a status: refused like any other invalid answer.
+      answer.destroy();
+      outgoing.destroy();
+      upstreamFailed(upstreamFailure('invalid_response', `${upstream.name} answered with status code ${status}`));
+      return;
+    }
     const ok = status >= 200 && status < 300;
     // Read from the raw list: `answer.headers` would build an object of every header per answer.
     const contentType = rawHeader(answer.rawHeaders, 'content-type');
@@ -408,8 +440,26 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
       return;
     }
     relayBody(context, answer, response, call, job, status, settle, fill);
-  });
+  };
   outgoing.end(job.body);
+}
+
+const PROXY_ERROR_OF: Record<UpstreamError['kind'], ProxyErrorKind> = {
+  http: 'upstream_invalid',
+  network: 'upstream_unreachable',
+  timeout: 'upstream_timeout',
+  too_large: 'upstream_invalid',
+  invalid_response: 'upstream_invalid',
+};
+
+function failSafely(context: ProxyContext, call: CallHandle, error: unknown): void {
+  recordSafely(context.ledger, call, () => failCall(call, error));
+}
+
+/** A response node's or the proxy's own HTTP client could not parse (its codes start `HPE_`). */
+function isParseError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('HPE_');
 }
 
 /** Unrecorded paths (`GET /models`, count_tokens): bytes through, nothing read. */
@@ -449,7 +499,7 @@ function relayBody(
         'too_large',
         `response from ${job.upstream.name} over ${context.settings.maxResponseBytes} bytes`,
       );
-      if (settle()) failCall(call, failure);
+      if (settle()) failSafely(context, call, failure);
       answer.destroy();
       response.destroy();
       return;
@@ -462,11 +512,15 @@ function relayBody(
     if (!settle()) return;
     response.end();
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    recordBody(context, call, job, status, answer, text);
+    recordSafely(context.ledger, call, () => recordBody(context, call, job, status, answer, text));
   });
   answer.on('error', (error) => {
     if (!settle()) return;
-    failCall(call, upstreamFailure('network', `${job.upstream.name} broke off its response: ${error.message}`, error));
+    failSafely(
+      context,
+      call,
+      upstreamFailure('network', `${job.upstream.name} broke off its response: ${error.message}`, error),
+    );
     response.destroy();
   });
 }

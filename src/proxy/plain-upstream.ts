@@ -404,6 +404,8 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
     const status = STATUS_LINE.exec(stripCr(head.slice(0, lineStart - 1)));
     if (!status) return this.fail('the upstream did not answer HTTP/1.x');
     const statusCode = Number(status[2]);
+    // Node's own client refuses these too; passed on, they would make the server's writeHead throw.
+    if (statusCode < 100) return this.fail(`the upstream sent status code ${status[2]}`);
     const rawHeaders: string[] = [];
     let contentLength: string | undefined;
     let chunked = false;
@@ -427,6 +429,8 @@ export class PlainRequest extends EventEmitter implements UpstreamRequest {
       let valueEnd = contentEnd;
       while (valueEnd > valueStart && isBlank(head.charCodeAt(valueEnd - 1))) valueEnd--;
       const value = head.slice(valueStart, valueEnd);
+      // A control character (a lone CR among them) would let a value split the head it is copied into.
+      if (INVALID_HEADER_VALUE.test(value)) return this.fail(`the upstream sent an invalid character in ${name}`);
       rawHeaders.push(name, value);
       switch (name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '') {
         case 'content-length':

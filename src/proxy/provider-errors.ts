@@ -12,6 +12,7 @@ export type ProxyErrorKind =
   | 'quota'
   | 'authentication'
   | 'upstream_unreachable'
+  | 'upstream_invalid'
   | 'upstream_timeout'
   | 'internal';
 
@@ -23,6 +24,7 @@ const OPENAI_TYPES: Record<ProxyErrorKind, [type: string, code: string | null]> 
   quota: ['insufficient_quota', 'insufficient_quota'],
   authentication: ['invalid_request_error', 'invalid_api_key'],
   upstream_unreachable: ['server_error', 'upstream_unreachable'],
+  upstream_invalid: ['server_error', 'upstream_invalid_response'],
   upstream_timeout: ['server_error', 'upstream_timeout'],
   internal: ['server_error', null],
 };
@@ -35,6 +37,7 @@ const ANTHROPIC_TYPES: Record<ProxyErrorKind, string> = {
   quota: 'rate_limit_error',
   authentication: 'authentication_error',
   upstream_unreachable: 'api_error',
+  upstream_invalid: 'api_error',
   upstream_timeout: 'timeout_error',
   internal: 'api_error',
 };
@@ -47,6 +50,7 @@ const GEMINI_STATUSES: Record<ProxyErrorKind, string> = {
   quota: 'RESOURCE_EXHAUSTED',
   authentication: 'UNAUTHENTICATED',
   upstream_unreachable: 'UNAVAILABLE',
+  upstream_invalid: 'UNAVAILABLE',
   upstream_timeout: 'DEADLINE_EXCEEDED',
   internal: 'INTERNAL',
 };
@@ -59,6 +63,7 @@ export const STATUS_OF: Record<ProxyErrorKind, number> = {
   quota: 429,
   authentication: 401,
   upstream_unreachable: 502,
+  upstream_invalid: 502,
   upstream_timeout: 504,
   internal: 500,
 };

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CacheKeyInput } from '../cache/cache-key.js';
 import type { CachedResponse } from '../cache/cached-response.js';
+import { recordSafely, type ProblemSink } from './safe-recording.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { EstimatorSource } from '../capture/estimate-tokens.js';
 import type { CallHandle, CallResult } from '../core/call.js';
@@ -30,6 +31,7 @@ export function answerFromCache(
   entry: CachedResponse,
   call: CallHandle,
   route: RecordedRoute,
+  ledger: ProblemSink,
 ): void {
   const text = entry.streamed ? (entry.chunks ?? []).join('') : String(entry.body);
   response.writeHead(200, {
@@ -38,11 +40,13 @@ export function answerFromCache(
     'x-ledger-cache': 'hit',
   });
   response.end(text);
-  const result: CallResult = entry.streamed ? streamResult(text, route) : bodyResult(text, route);
-  call.update({ firstToken: true });
-  delete result.tokens;
-  delete result.tokenSource;
-  call.complete({ ...result, cacheHit: { costSaved: entry.cost } });
+  recordSafely(ledger, call, () => {
+    const result: CallResult = entry.streamed ? streamResult(text, route) : bodyResult(text, route);
+    call.update({ firstToken: true });
+    delete result.tokens;
+    delete result.tokenSource;
+    call.complete({ ...result, cacheHit: { costSaved: entry.cost } });
+  });
 }
 
 function bodyResult(text: string, route: RecordedRoute): CallResult {

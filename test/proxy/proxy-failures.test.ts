@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { CreatedLedger } from '../../src/create-ledger.js';
@@ -211,5 +211,94 @@ describe('bad requests', () => {
     const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
     expect(metrics).toContain('llm_ledger_proxy_requests_total 1');
     expect(metrics).toContain('# TYPE llm_ledger_proxy_in_flight gauge');
+  });
+});
+
+/** An upstream that answers each request with the next of `answers`, written as raw bytes. */
+async function rawUpstream(answers: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    let head = '';
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (end < 0 || head.length < end + 4 + length) return;
+      head = '';
+      socket.write(Buffer.from(answers.shift() ?? 'HTTP/1.1 500 Gone\r\nContent-Length: 0\r\n\r\n', 'latin1'));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const GOOD_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
+
+describe('answers no HTTP server may pass on', () => {
+  it.each([
+    ['a control character in a header', 'HTTP/1.1 200 OK\r\nX-Upstream: a\u0001b\r\nContent-Length: 2\r\n\r\n{}'],
+    [
+      'a lone CR that would split the head',
+      'HTTP/1.1 200 OK\r\nX-Upstream: a\rSet-Cookie: stolen=1\r\nContent-Length: 2\r\n\r\n{}',
+    ],
+    ['a status code below 100', 'HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\n{}'],
+  ])(
+    'refuses %s: a 502 in the provider shape, the call recorded failed, the proxy still serving',
+    async (_name, bad) => {
+      const upstream = await rawUpstream([bad, GOOD_ANSWER]);
+      try {
+        ledger = testLedger();
+        proxy = await bed.start(ledger, { upstreams: { openai: upstream.url } });
+        const refused = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+        expect(refused.status).toBe(502);
+        expect(refused.headers.get('set-cookie')).toBeNull();
+        expect(refused.headers.get('x-upstream')).toBeNull();
+        expect(JSON.parse(refused.bytes.toString())).toMatchObject({
+          error: { type: 'server_error', code: 'upstream_invalid_response', message: expect.stringMatching(/openai/) },
+        });
+        expect(await onlyRecord(ledger)).toMatchObject({ status: 'error', httpStatus: null });
+        const served = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+        expect(served.status).toBe(200);
+      } finally {
+        await upstream.close();
+      }
+    },
+  );
+});
+
+describe('a fail-closed ledger refusing what the upstream sent', () => {
+  it('passes the stream on unchanged and records the call once, failed with the refusal', async () => {
+    // A function call whose name is an object: a fail-closed ledger refuses the record by throwing
+    // when the stream ends, in the proxy's event callbacks, where nothing may be thrown.
+    const oddCandidate = {
+      content: { role: 'model', parts: [{ functionCall: { name: { odd: true }, args: {} } }] },
+      finishReason: 'STOP',
+    };
+    const usageMetadata = { promptTokenCount: 3, candidatesTokenCount: 1, totalTokenCount: 4 };
+    const action = '/models/gemini-2.0-flash:streamGenerateContent?alt=sse';
+    const request = { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] };
+    ledger = testLedger({ failOpen: false });
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('gemini.stream', {
+      kind: 'sse',
+      events: [{ data: { candidates: [oddCandidate] } }, { data: { candidates: [], usageMetadata } }],
+    });
+    const direct = await rawPost(`${bed.server.url}/v1beta${action}`, request);
+    const proxied = await rawPost(`${proxy.url}/gemini/v1beta${action}`, request);
+    expect(proxied.status).toBe(200);
+    expect(proxied.bytes.toString()).toBe(direct.bytes.toString());
+    await eventually(async () => (await ledger.calls.list()).records.length === 1);
+    expect(await onlyRecord(ledger)).toMatchObject({
+      status: 'error',
+      errorMessage: expect.stringMatching(/toolCalls/),
+    });
   });
 });

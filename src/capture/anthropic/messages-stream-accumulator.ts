@@ -1,5 +1,6 @@
 import type { ResponseMessage, ToolCall } from '../../core/record.js';
 import { mergeAnthropicUsage, tokenUsageFromAnthropic } from '../../tokens/anthropic-usage.js';
+import { asString, slotOf } from '../request-fields.js';
 import { OUTPUT, PASS, type ChunkVerdict, type StreamAccumulator, type StreamOutcome } from '../stream-capture.js';
 
 interface Block {
@@ -34,37 +35,49 @@ export class MessagesStreamAccumulator implements StreamAccumulator<MessageEvent
   add(event: MessageEvent): ChunkVerdict {
     switch (event?.type) {
       case 'content_block_delta': {
-        const block = this.blocks[event.index ?? 0];
+        const index = slotOf(event.index, 0);
+        const block = index === undefined ? undefined : this.blocks[index];
         const delta = event.delta;
         if (!block || !delta) return PASS;
-        if (delta.type === 'text_delta' && delta.text) block.text += delta.text;
-        else if (delta.type === 'input_json_delta' && delta.partial_json) block.text += delta.partial_json;
-        else if (delta.type === 'thinking_delta' && delta.thinking) block.text += delta.thinking;
-        else return PASS;
+        const text =
+          delta.type === 'text_delta'
+            ? delta.text
+            : delta.type === 'input_json_delta'
+              ? delta.partial_json
+              : delta.type === 'thinking_delta'
+                ? delta.thinking
+                : undefined;
+        if (typeof text !== 'string' || text === '') return PASS;
+        block.text += text;
         return OUTPUT;
       }
       case 'content_block_start': {
+        const index = slotOf(event.index, this.blocks.length);
+        if (index === undefined) return PASS;
         const start = event.content_block;
-        const type = start?.type ?? 'text';
-        this.blocks[event.index ?? this.blocks.length] = {
+        const type = asString(start?.type) ?? 'text';
+        const text = asString(start?.text) ?? '';
+        this.blocks[index] = {
           type,
-          text: start?.text ?? '',
-          id: start?.id,
-          name: start?.name,
+          text,
+          id: asString(start?.id) ?? undefined,
+          name: asString(start?.name) ?? undefined,
         };
-        return type === 'tool_use' || (start?.text ?? '') !== '' ? OUTPUT : PASS;
+        return type === 'tool_use' || text !== '' ? OUTPUT : PASS;
       }
       case 'message_start':
-        this.model = event.message?.model ?? null;
+        this.model = asString(event.message?.model);
         this.usage = mergeAnthropicUsage(event.message?.usage);
         return PASS;
-      case 'message_delta':
-        if (event.delta?.stop_reason) this.stopReason = event.delta.stop_reason;
+      case 'message_delta': {
+        const stopReason = asString(event.delta?.stop_reason);
+        if (stopReason) this.stopReason = stopReason;
         if (event.usage) {
           this.usage = mergeAnthropicUsage(this.usage, event.usage);
           this.outputCounted = true;
         }
         return PASS;
+      }
       default:
         return PASS;
     }

@@ -1,7 +1,7 @@
 import type { ResponseMessage, ToolCall } from '../../core/record.js';
 import { tokenUsageFromGemini } from '../../tokens/gemini-usage.js';
 import { OUTPUT, PASS, type ChunkVerdict, type StreamAccumulator, type StreamOutcome } from '../stream-capture.js';
-import { functionToolCall } from '../request-fields.js';
+import { asString, functionToolCall } from '../request-fields.js';
 
 type Part = { text?: string; thought?: boolean; functionCall?: { id?: string; name?: string; args?: unknown } };
 type Chunk = {
@@ -26,17 +26,20 @@ export class GenerateStreamAccumulator implements StreamAccumulator<Chunk> {
 
   add(chunk: Chunk): ChunkVerdict {
     if (typeof chunk !== 'object' || chunk === null) return PASS;
-    if (chunk.modelVersion) this.model = chunk.modelVersion;
+    const model = asString(chunk.modelVersion);
+    if (model) this.model = model;
     const candidate = chunk.candidates?.[0];
-    if (candidate?.finishReason) this.finishReason = candidate.finishReason;
+    const finishReason = asString(candidate?.finishReason);
+    if (finishReason) this.finishReason = finishReason;
     if (chunk.usageMetadata) {
       this.usage = chunk.usageMetadata;
       this.usageFinal = chunk.usageMetadata.candidatesTokenCount !== undefined || this.finishReason !== null;
     }
     const parts = candidate?.content?.parts;
-    if (!parts) return PASS;
+    if (!Array.isArray(parts)) return PASS;
     let verdict: ChunkVerdict = PASS;
-    for (const part of parts) {
+    for (const part of parts as unknown[] as NonNullable<typeof parts>) {
+      if (typeof part !== 'object' || part === null) continue;
       if (typeof part.text === 'string' && part.text.length > 0) {
         if (part.thought) this.reasoning += part.text;
         else {

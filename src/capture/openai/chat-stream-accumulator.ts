@@ -10,6 +10,7 @@ import {
   type StreamAccumulator,
   type StreamOutcome,
 } from '../stream-capture.js';
+import { asString, slotOf } from '../request-fields.js';
 
 interface ToolCallState {
   id: string | undefined;
@@ -53,7 +54,9 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
 
   add(chunk: Chunk): ChunkVerdict {
     if (typeof chunk !== 'object' || chunk === null) return PASS;
-    if (chunk.model) this.model = chunk.model;
+    // The wire is not trusted for types: a field of the wrong type is left out, as the whole reader does.
+    const model = asString(chunk.model);
+    if (model) this.model = model;
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage) this.usage = usage;
     const choices = chunk.choices;
@@ -62,11 +65,15 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
       if (chunk.usage === null) replaced = this.withoutUsage(chunk);
       else if (chunk.usage && (!choices || choices.length === 0)) return HIDE;
     }
-    if (!choices || choices.length === 0) return replaced ? REPLACE : PASS;
+    if (!Array.isArray(choices) || choices.length === 0) return replaced ? REPLACE : PASS;
     let output = false;
-    for (const choice of choices) {
-      const state = this.choice(choice.index ?? 0);
-      if (choice.finish_reason) state.finishReason = choice.finish_reason;
+    for (const choice of choices as unknown[] as NonNullable<Chunk['choices']>) {
+      if (typeof choice !== 'object' || choice === null) continue;
+      const index = slotOf(choice.index, 0);
+      if (index === undefined) continue;
+      const state = this.choice(index);
+      const finishReason = asString(choice.finish_reason);
+      if (finishReason) state.finishReason = finishReason;
       const delta = choice.delta;
       if (!delta) continue;
       if (typeof delta.role === 'string') state.role = delta.role;
@@ -165,13 +172,15 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
 
   private addToolCalls(state: ChoiceState, deltas: unknown[]): void {
     for (const raw of deltas) {
+      if (typeof raw !== 'object' || raw === null) continue;
       const delta = raw as {
         index?: number;
         id?: string;
         type?: string;
         function?: { name?: string; arguments?: string };
       };
-      const index = delta.index ?? state.toolCalls.length;
+      const index = slotOf(delta.index, state.toolCalls.length);
+      if (index === undefined) continue;
       let call = state.toolCalls[index];
       if (!call) {
         call = { id: undefined, type: 'function', name: '', arguments: '' };

@@ -1,5 +1,6 @@
 import type { ResponseMessage, ToolCall } from '../../core/record.js';
 import { OUTPUT, PASS, type ChunkVerdict, type StreamAccumulator, type StreamOutcome } from '../stream-capture.js';
+import { asString } from '../request-fields.js';
 import { ProviderStreamError } from '../provider-stream-error.js';
 import { responsesCallResult } from './responses-response.js';
 
@@ -53,7 +54,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator<ResponseEve
         return PASS;
       case 'response.created':
       case 'response.in_progress':
-        if (event.response?.model) this.model = event.response.model;
+        this.model = asString(event.response?.model) ?? this.model;
         return PASS;
       case 'response.completed':
       case 'response.incomplete':
