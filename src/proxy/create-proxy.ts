@@ -328,6 +328,12 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
   const { upstream } = job;
   let call = job.call;
   const family = upstream.family;
+  if (request.socket.destroyed) {
+    // The client left while its request was admitted or looked up in the cache: nothing is sent.
+    context.metrics.cancelled++;
+    if (call) failSafely(context, call, abortError());
+    return;
+  }
   const method = request.method ?? 'GET';
   const outgoing: UpstreamRequest = upstream.https
     ? httpsRequest({

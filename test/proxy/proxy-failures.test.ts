@@ -5,6 +5,7 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { CreatedLedger } from '../../src/create-ledger.js';
+import { MemoryCacheBackend, ResponseCache, type CacheBackend } from '../../src/cache/index.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
 import { eventually, onlyRecord, testLedger } from '../capture/capture-harness.js';
@@ -165,6 +166,39 @@ describe('client disconnects', () => {
     expect(record.responseMessage).toMatchObject({ content: 'one ' });
     expect(record.tokens.output).toBeGreaterThan(0);
     expect(Number(record.cost!.total)).toBeGreaterThan(0);
+  });
+
+  it('sends nothing upstream for a client that left while its request was looked up, and records it cancelled', async () => {
+    // A cache backend as slow as a distant Redis: the client gives up during the lookup.
+    const memory = new MemoryCacheBackend();
+    let lookups = 0;
+    const slow: CacheBackend = {
+      name: 'slow-memory',
+      get: async (key) => {
+        lookups++;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return memory.get(key);
+      },
+      set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
+      delete: (key) => memory.delete(key),
+      clear: () => memory.clear(),
+    };
+    ledger = testLedger();
+    proxy = await bed.start(ledger, { cache: new ResponseCache(slow), cacheUpstreams: ['openai'] });
+    bed.server.setDefault('openai.chat', chatCompletion());
+    const controller = new AbortController();
+    const pending = fetch(`${proxy.url}/openai/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(chatRequest),
+      headers: { 'content-type': 'application/json' },
+      signal: controller.signal,
+    });
+    await eventually(() => lookups === 1);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await eventually(async () => (await ledger.calls.list()).records.length === 1);
+    expect(await onlyRecord(ledger)).toMatchObject({ status: 'cancelled', errorType: 'aborted' });
+    expect(bed.server.requests).toHaveLength(0);
   });
 
   it('cancels a non-streamed request whose client aborts', async () => {
