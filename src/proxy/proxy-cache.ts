@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { CacheKeyInput } from '../cache/cache-key.js';
 import type { CachedResponse } from '../cache/cached-response.js';
-import { recordSafely, type ProblemSink } from './safe-recording.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { EstimatorSource } from '../capture/estimate-tokens.js';
 import type { CallHandle, CallResult } from '../core/call.js';
 import type { CallRecord } from '../core/record.js';
 import type { RecordedRoute } from './routes.js';
 import { SseSplitter, sseData } from './sse-splitter.js';
+import { recordSafely, type ProblemSink } from './safe-recording.js';
 
 /**
  * The proxy's use of the response cache. Entries hold the bytes the client received (a body, or

@@ -5,7 +5,7 @@ import type { Ledger } from '../core/ledger.js';
 
 /**
  * Recording runs in the connections' event callbacks, where a throw would end the process: a
- * fail-closed ledger refusing a field the upstream sent (a finish reason that is an object), or a
+ * fail-closed ledger refusing a field the upstream sent (a tool call whose name is an object), or a
  * bug of ours. Such a throw is reported, and the call still ends, failed with that error, so that
  * no request goes unrecorded. The client is not concerned: what it receives was decided before.
  */

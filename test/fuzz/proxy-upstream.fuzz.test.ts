@@ -306,42 +306,37 @@ describe('the proxy in front of an upstream that answers anything', () => {
       const recorded = new Set<string>();
       try {
         await assertProperty(
-          fc.asyncProperty(
-            process.env.FUZZ_SPEC ? fc.constant(JSON.parse(process.env.FUZZ_SPEC) as AnswerSpec) : answerSpec,
-            async (spec: AnswerSpec) => {
-              const answer = answerBytes(spec);
-              current = { bytes: answer.bytes, ending: spec.ending };
-              const request = requestFor(spec.family, spec.streamed);
-              const result = await post(proxy, request.path, request.body);
-              requests++;
-              if (process.env.FUZZ_DEBUG)
-                console.log(requests, JSON.stringify(spec).slice(0, 300), '=>', result.status);
-              const sentHead = answer.bytes.slice(0, answer.bytes.indexOf('\r\n\r\n'));
-              // Characters no header may hold (a lone CR among them), or a status below 100.
-              const invalid = /[^\t\x20-\x7e\x80-\xff]/.test(sentHead.split('\r\n').join('')) || spec.status < 100;
-              if (invalid && spec.ending === 'whole') {
-                // An answer no HTTP server may pass on: a 502 in the provider's shape, never a copy.
-                expect(result.status).toBe(502);
-                expect(result.headers.get('x-ledger-proxy-error')).toBe('upstream_invalid');
-                expect(result.headers.get('set-cookie')).toBeNull();
-                const error = JSON.parse(result.bytes!.toString('utf8')) as Record<string, unknown>;
-                expect(error.error ?? error).toBeTruthy();
-              } else if (spec.ending === 'whole') {
-                expect(result.status).toBe(spec.status);
-                const sentBody = Buffer.from(answer.bytes.slice(sentHead.length + 4), 'latin1');
-                expect(result.bytes?.equals(sentBody)).toBe(true);
-              } else {
-                // Cut off: whatever arrived, then the connection ended (or the proxy's own 502).
-                expect([0, 502, spec.status]).toContain(result.status);
-                expect(result.headers.get('set-cookie')).toBeNull();
-              }
-              await run.ledger.flush();
-              // Exactly one new record per request (the newest few are enough to see it).
-              const { records } = await run.ledger.calls.list({ limit: 10, order: 'desc' });
-              for (const record of records) recorded.add(record.id);
-              expect(recorded.size).toBe(requests);
-            },
-          ),
+          fc.asyncProperty(answerSpec, async (spec: AnswerSpec) => {
+            const answer = answerBytes(spec);
+            current = { bytes: answer.bytes, ending: spec.ending };
+            const request = requestFor(spec.family, spec.streamed);
+            const result = await post(proxy, request.path, request.body);
+            requests++;
+            const sentHead = answer.bytes.slice(0, answer.bytes.indexOf('\r\n\r\n'));
+            // Characters no header may hold (a lone CR among them), or a status below 100.
+            const invalid = /[^\t\x20-\x7e\x80-\xff]/.test(sentHead.split('\r\n').join('')) || spec.status < 100;
+            if (invalid && spec.ending === 'whole') {
+              // An answer no HTTP server may pass on: a 502 in the provider's shape, never a copy.
+              expect(result.status).toBe(502);
+              expect(result.headers.get('x-ledger-proxy-error')).toBe('upstream_invalid');
+              expect(result.headers.get('set-cookie')).toBeNull();
+              const error = JSON.parse(result.bytes!.toString('utf8')) as Record<string, unknown>;
+              expect(error.error ?? error).toBeTruthy();
+            } else if (spec.ending === 'whole') {
+              expect(result.status).toBe(spec.status);
+              const sentBody = Buffer.from(answer.bytes.slice(sentHead.length + 4), 'latin1');
+              expect(result.bytes?.equals(sentBody)).toBe(true);
+            } else {
+              // Cut off: whatever arrived, then the connection ended (or the proxy's own 502).
+              expect([0, 502, spec.status]).toContain(result.status);
+              expect(result.headers.get('set-cookie')).toBeNull();
+            }
+            await run.ledger.flush();
+            // Exactly one new record per request (the newest few are enough to see it).
+            const { records } = await run.ledger.calls.list({ limit: 10, order: 'desc' });
+            for (const record of records) recorded.add(record.id);
+            expect(recorded.size).toBe(requests);
+          }),
         );
         // Still serving after all of it.
         current = {
