@@ -47,6 +47,23 @@ describe('stream accumulators read what the wire sends without trusting its type
     expect(outcome.finishReason).toBe('stop');
   });
 
+  it('OpenAI chat: tool-call fields of the wrong type are left out, the good ones read', () => {
+    const outcome = read(new ChatStreamAccumulator(false), [
+      {
+        choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: { odd: 1 }, type: 5, function: { name: 7 } }] } }],
+      },
+      {
+        choices: [
+          { index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: {} } }] } },
+        ],
+      },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] } }] },
+    ]);
+    expect(outcome.responseMessage?.toolCalls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+    ]);
+  });
+
   it('Anthropic messages: bad block indexes and field types are skipped; the rest is read', () => {
     const events: unknown[] = [
       { type: 'message_start', message: { model: 42, usage: { input_tokens: 5 } } },
@@ -76,10 +93,13 @@ describe('stream accumulators read what the wire sends without trusting its type
       { candidates: [{ content: { parts: 5 } }] },
       { candidates: [{ content: { parts: { text: 'x' } } }] },
       { modelVersion: ['x'], candidates: [{ content: { parts: [null, 3, 'x', { text: 'Hi' }] }, finishReason: {} }] },
+      { candidates: [{ content: { parts: [{ functionCall: { id: 5, name: { odd: 1 }, args: {} } }] } }] },
       { modelVersion: 'gemini-2.0-flash', candidates: [{ content: { parts: [] }, finishReason: 'STOP' }] },
     ];
     const outcome = read(new GenerateStreamAccumulator(), chunks);
     expect(outcome.responseMessage).toMatchObject({ role: 'assistant', content: 'Hi' });
+    expect(outcome.responseMessage?.toolCalls?.[0]).toMatchObject({ type: 'function', function: { name: '' } });
+    expect(outcome.responseMessage?.toolCalls?.[0]).not.toHaveProperty('id');
     expect(outcome.responseModel).toBe('gemini-2.0-flash');
     expect(outcome.finishReason).toBe('STOP');
   });

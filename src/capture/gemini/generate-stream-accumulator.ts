@@ -50,7 +50,7 @@ export class GenerateStreamAccumulator implements StreamAccumulator<Chunk> {
       }
       if (part.functionCall) {
         const call = part.functionCall;
-        this.toolCalls.push(functionToolCall(call.id, call.name ?? '', call.args));
+        this.toolCalls.push(functionToolCall(asString(call.id) ?? undefined, asString(call.name) ?? '', call.args));
         verdict = OUTPUT;
       }
     }

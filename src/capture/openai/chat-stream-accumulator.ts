@@ -10,7 +10,7 @@ import {
   type StreamAccumulator,
   type StreamOutcome,
 } from '../stream-capture.js';
-import { asString, slotOf } from '../request-fields.js';
+import { asRecord, asString, slotOf } from '../request-fields.js';
 
 interface ToolCallState {
   id: string | undefined;
@@ -186,11 +186,12 @@ export class ChatStreamAccumulator implements StreamAccumulator<Chunk> {
         call = { id: undefined, type: 'function', name: '', arguments: '' };
         state.toolCalls[index] = call;
       }
-      if (delta.id) call.id = delta.id;
-      if (delta.type) call.type = delta.type;
+      const fn = asRecord(delta.function);
+      call.id = asString(delta.id) || call.id;
+      call.type = asString(delta.type) || call.type;
       // The name comes with the first delta of an index; some compatible APIs repeat it later.
-      if (delta.function?.name && !call.name) call.name = delta.function.name;
-      if (delta.function?.arguments) call.arguments += delta.function.arguments;
+      if (!call.name) call.name = asString(fn?.name) ?? '';
+      call.arguments += asString(fn?.arguments) ?? '';
     }
   }
 }
