@@ -420,7 +420,7 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
 
   const answered = (answer: UpstreamAnswer) => {
     const status = answer.statusCode ?? 502;
-    if (status < 100 || status > 999) {
+    if (status < 100) {
       // Node's server cannot write such a status: refused like any other invalid answer.
       answer.destroy();
       outgoing.destroy();

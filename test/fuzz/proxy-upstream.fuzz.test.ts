@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { startLedgerProxy } from '../../src/proxy/index.js';
 import { testLedger, type TestLedger } from '../core/support.js';
+import { startRawUpstream } from '../support/proxy.js';
 import { assertProperty, FUZZ_TIMEOUT_MS } from './fuzz-settings.js';
 
 /**
@@ -204,39 +204,22 @@ function answerBytes(spec: Omit<AnswerSpec, 'ending'>): { bytes: string } {
   return { bytes: head + bytes };
 }
 
-let upstream: Server;
+let upstream: { url: string; close(): Promise<void> };
 let current: { bytes: string; ending: string } = { bytes: '', ending: 'whole' };
-const sockets = new Set<Socket>();
 
 beforeAll(async () => {
-  upstream = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buffered = '';
-    socket.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('latin1');
-      const headEnd = buffered.indexOf('\r\n\r\n');
-      if (headEnd < 0) return;
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(buffered.slice(0, headEnd))?.[1] ?? 0);
-      if (buffered.length < headEnd + 4 + length) return;
-      buffered = '';
-      const { bytes, ending } = current;
-      const data = Buffer.from(bytes, 'latin1');
-      if (ending === 'close-early') socket.end(data.subarray(0, Math.max(1, data.length - 5)));
-      else if (ending === 'reset') {
-        socket.write(data.subarray(0, Math.floor(data.length / 2)));
-        setImmediate(() => socket.resetAndDestroy());
-      } else socket.write(data);
-    });
+  upstream = await startRawUpstream((socket) => {
+    const { bytes, ending } = current;
+    const data = Buffer.from(bytes, 'latin1');
+    if (ending === 'close-early') socket.end(data.subarray(0, Math.max(1, data.length - 5)));
+    else if (ending === 'reset') {
+      socket.write(data.subarray(0, Math.floor(data.length / 2)));
+      setImmediate(() => socket.resetAndDestroy());
+    } else socket.write(data);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
 });
 
-afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
-});
+afterAll(() => upstream.close());
 
 function requestFor(family: Family, streamed: boolean): { path: string; body: unknown } {
   if (family === 'openai') {
@@ -295,8 +278,7 @@ describe('the proxy in front of an upstream that answers anything', () => {
   ])(
     'never throws, answers every request with the upstream bytes or a provider-shaped error, and records each once (%s ledger)',
     async (_name, failOpen) => {
-      const port = (upstream.address() as AddressInfo).port;
-      const base = `http://127.0.0.1:${port}`;
+      const base = upstream.url;
       const run: TestLedger = testLedger({ failOpen });
       const proxy: ProxyServer = await startLedgerProxy(run.ledger, {
         port: 0,

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { CreatedLedger } from '../../src/create-ledger.js';
@@ -9,7 +9,7 @@ import { MemoryCacheBackend, ResponseCache, type CacheBackend } from '../../src/
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
 import { eventually, onlyRecord, testLedger } from '../capture/capture-harness.js';
-import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
+import { proxiedClients, rawPost, startRawUpstream, useProxyTestBed } from '../support/proxy.js';
 
 let ledger: Ledger;
 let proxy: ProxyServer;
@@ -148,6 +148,16 @@ describe('upstream failures reach the client unchanged and are recorded', () => 
   });
 });
 
+/** A chat request through the proxy that the test can abort. */
+function postChat(through: ProxyServer, signal: AbortSignal): Promise<Response> {
+  return fetch(`${through.url}/openai/v1/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify(chatRequest),
+    headers: { 'content-type': 'application/json' },
+    signal,
+  });
+}
+
 describe('client disconnects', () => {
   it('cancels the upstream request and records the call cancelled, pricing what arrived', async () => {
     ledger = testLedger();
@@ -187,12 +197,7 @@ describe('client disconnects', () => {
     proxy = await bed.start(ledger, { cache: new ResponseCache(slow), cacheUpstreams: ['openai'] });
     bed.server.setDefault('openai.chat', chatCompletion());
     const controller = new AbortController();
-    const pending = fetch(`${proxy.url}/openai/v1/chat/completions`, {
-      method: 'POST',
-      body: JSON.stringify(chatRequest),
-      headers: { 'content-type': 'application/json' },
-      signal: controller.signal,
-    });
+    const pending = postChat(proxy, controller.signal);
     await eventually(() => lookups === 1);
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -206,12 +211,7 @@ describe('client disconnects', () => {
     proxy = await bed.start(ledger);
     bed.server.setDefault('openai.chat', { ...chatCompletion(), delayMs: 2_000 } as never);
     const controller = new AbortController();
-    const pending = fetch(`${proxy.url}/openai/v1/chat/completions`, {
-      method: 'POST',
-      body: JSON.stringify(chatRequest),
-      headers: { 'content-type': 'application/json' },
-      signal: controller.signal,
-    });
+    const pending = postChat(proxy, controller.signal);
     await eventually(() => bed.server.requests.length === 1);
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -250,28 +250,10 @@ describe('bad requests', () => {
 
 /** An upstream that answers each request with the next of `answers`, written as raw bytes. */
 async function rawUpstream(answers: string[]): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    let head = '';
-    socket.on('data', (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-      if (end < 0 || head.length < end + 4 + length) return;
-      head = '';
-      socket.write(Buffer.from(answers.shift() ?? 'HTTP/1.1 500 Gone\r\nContent-Length: 0\r\n\r\n', 'latin1'));
-    });
+  const upstream = await startRawUpstream((socket) => {
+    socket.write(Buffer.from(answers.shift() ?? 'HTTP/1.1 500 Gone\r\nContent-Length: 0\r\n\r\n', 'latin1'));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: `${upstream.url}/v1`, close: upstream.close };
 }
 
 const GOOD_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
