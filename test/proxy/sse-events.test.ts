@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import { SseSplitter, sseData } from '../../src/proxy/sse-splitter.js';
-import { chatStreamEvents, includesUsage } from '../support/wire-server/index.js';
+import { chatStreamEvents, formatSse, includesUsage } from '../support/wire-server/index.js';
 import { onlyRecord, testLedger } from '../capture/capture-harness.js';
-import { rawPost, useProxyTestBed } from '../support/proxy.js';
+import { rawPost, startRawUpstream, useProxyTestBed } from '../support/proxy.js';
 
 const bed = useProxyTestBed();
 const chatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true };
@@ -71,4 +71,53 @@ describe('streams arriving whole', () => {
       responseMessage: { content: 'Hello!' },
     });
   });
+});
+
+describe('streams arriving in pieces', () => {
+  let ledger: Ledger;
+
+  /** The answer's bytes with the usage the proxy asks for, or as the client asked (without it). */
+  function streamText(includeUsage: boolean): string {
+    const events = chatStreamEvents({ content: ['Hel', 'lo', ' wörld', '!'] }, includeUsage);
+    return `${events.map((event) => formatSse(event)).join('')}data: [DONE]\n\n`;
+  }
+
+  it.each([3, 13, 14, 40, 200])(
+    'cuts the usage it asked for out of events split across reads of %i bytes, byte for byte',
+    async (pieceSize) => {
+      const body = Buffer.from(streamText(true));
+      const upstream = await startRawUpstream((socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
+        let at = 0;
+        // One piece per turn of the timers: each arrives at the proxy as a read of its own.
+        const next = () => {
+          if (socket.destroyed) return;
+          if (at >= body.length) {
+            socket.write('0\r\n\r\n');
+            return;
+          }
+          const piece = body.subarray(at, at + pieceSize);
+          at += piece.length;
+          socket.write(`${piece.length.toString(16)}\r\n`);
+          socket.write(piece);
+          socket.write('\r\n');
+          setTimeout(next, 1);
+        };
+        next();
+      });
+      try {
+        ledger = testLedger();
+        const proxy = await bed.start(ledger, { upstreams: { openai: `${upstream.url}/v1` } });
+        const proxied = await rawPost(`${proxy.url}/openai/v1/chat/completions`, chatRequest);
+        expect(proxied.bytes.toString()).toBe(streamText(false));
+        expect(await onlyRecord(ledger)).toMatchObject({
+          status: 'success',
+          tokenSource: 'provider',
+          responseMessage: { content: 'Hello wörld!' },
+        });
+      } finally {
+        await upstream.close();
+      }
+    },
+  );
 });
