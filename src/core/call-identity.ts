@@ -53,7 +53,7 @@ export function resolveIdentity(
 /** An attribution value as text; anything else is refused (never stringified) and reported. */
 function text(reporter: InputReporter, field: string, value: unknown): string | undefined {
   if (typeof value === 'string') {
-    if (value.length > 0 && value.length <= MAX_ID_CHARS && value.isWellFormed()) return value;
+    if (isIdText(value)) return value;
     // An empty id could never be looked up again (queries refuse empty values): it is left out.
     reporter.invalid(field, `expected non-empty, well-formed text of at most ${MAX_ID_CHARS} characters; ignored`);
     return undefined;
@@ -64,7 +64,12 @@ function text(reporter: InputReporter, field: string, value: unknown): string | 
 }
 
 /** Ids and attribution are keys in indexes and metrics labels, not content. */
-const MAX_ID_CHARS = 1000;
+export const MAX_ID_CHARS = 1000;
+
+/** Whether text can be an id, a tag or an attribution value as it is: non-empty, well-formed, not too long. */
+export function isIdText(value: string): boolean {
+  return value.length > 0 && value.length <= MAX_ID_CHARS && value.isWellFormed();
+}
 
 function tagList(reporter: InputReporter, tags: unknown): readonly string[] | undefined {
   if (tags === undefined || tags === null) return undefined;

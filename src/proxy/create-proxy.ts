@@ -5,6 +5,8 @@ import { createBinding, type CaptureBinding } from '../capture/capture-defaults.
 import { withStreamUsage } from '../capture/openai/chat-request.js';
 import { completeCall, failCall } from '../capture/record-call.js';
 import type { CallHandle, CallInit } from '../core/call.js';
+import { isIdText, MAX_ID_CHARS } from '../core/call-identity.js';
+import { ValidationError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger.js';
 import { QuotaExceededError, RateLimitedError } from '../meters/errors.js';
 import { write } from './backpressure.js';
@@ -196,7 +198,11 @@ async function handle(
   }
   if (body === 'aborted') return;
 
-  const attribution = attributionOf(request.headers);
+  const attribution = attributionOf(request.rawHeaders);
+  if (typeof attribution === 'string') {
+    sendProviderError(response, family, 'invalid_request', attribution);
+    return;
+  }
   const headers = forwardHeaders(request.headers);
   // The client's key: a virtual key is swapped for the secret the proxy holds.
   const keyed = applyKey(context, upstream, headers, request.headers, query);
@@ -206,6 +212,11 @@ async function handle(
   }
   const { virtualKey, query: forwardedQuery } = keyed;
   if (virtualKey) {
+    const conflict = keyConflict(virtualKey, attribution);
+    if (conflict !== undefined) {
+      sendProviderError(response, family, 'invalid_request', conflict);
+      return;
+    }
     const waitMs = context.keys!.admit(virtualKey, Date.now());
     if (waitMs !== undefined) {
       context.metrics.refused++;
@@ -249,6 +260,11 @@ async function handle(
       return;
     }
     let json = parsed as Record<string, unknown>;
+    const userProblem = bodyUserProblem(json, attribution, virtualKey);
+    if (userProblem !== undefined) {
+      sendProviderError(response, family, 'invalid_request', userProblem);
+      return;
+    }
     streams = route.streams(json, recorded.action);
     if (streams && route.addsStreamUsage) {
       const prepared = withStreamUsage(json);
@@ -269,7 +285,14 @@ async function handle(
       const lookup = await context.cache!.lookup(input);
       if (lookup?.entry) {
         // A hit costs nothing and contacts no one: recorded, not admitted against limits.
-        answerFromCache(response, lookup.entry, context.ledger.start(init), route, context.ledger);
+        let hit: CallHandle;
+        try {
+          hit = context.ledger.start(init);
+        } catch (error) {
+          if (refused(context, response, family, error)) return;
+          throw error;
+        }
+        answerFromCache(response, lookup.entry, hit, route, context.ledger);
         return;
       }
       if (lookup) {
@@ -280,15 +303,7 @@ async function handle(
     try {
       call = context.ledger.gated ? await context.ledger.startAdmitted(init) : context.ledger.start(init);
     } catch (error) {
-      if (error instanceof RateLimitedError || error instanceof QuotaExceededError) {
-        context.metrics.refused++;
-        const waitMs =
-          error instanceof RateLimitedError ? error.retryAfterMs : Math.max(0, error.resetsAt.getTime() - Date.now());
-        sendProviderError(response, family, error instanceof RateLimitedError ? 'rate_limit' : 'quota', error.message, {
-          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
-        });
-        return;
-      }
+      if (refused(context, response, family, error)) return;
       throw error;
     }
   }
@@ -450,6 +465,58 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
   outgoing.end(job.body);
 }
 
+/**
+ * Answers a refusal from starting the call: a limit (429 with `retry-after`) or, from a fail-closed
+ * ledger, request fields it will not record (400: they came from the client). False for anything
+ * else, which is the proxy's own fault.
+ */
+function refused(context: ProxyContext, response: ServerResponse, family: ApiFamily, error: unknown): boolean {
+  if (error instanceof RateLimitedError || error instanceof QuotaExceededError) {
+    context.metrics.refused++;
+    const waitMs =
+      error instanceof RateLimitedError ? error.retryAfterMs : Math.max(0, error.resetsAt.getTime() - Date.now());
+    sendProviderError(response, family, error instanceof RateLimitedError ? 'rate_limit' : 'quota', error.message, {
+      'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+    });
+    return true;
+  }
+  if (error instanceof ValidationError) {
+    sendProviderError(response, family, 'invalid_request', error.message);
+    return true;
+  }
+  return false;
+}
+
+/** A header naming another user or tenant than the virtual key bills: refused, never overridden in silence. */
+function keyConflict(key: VirtualKey, attribution: HeaderAttribution): string | undefined {
+  const label = key.name === undefined ? 'this virtual key' : `virtual key ${key.name}`;
+  if (key.user !== undefined && attribution.userId !== undefined && attribution.userId !== key.user) {
+    return `x-ledger-user names another user than ${label} bills: leave the header out`;
+  }
+  if (key.tenant !== undefined && attribution.tenantId !== undefined && attribution.tenantId !== key.tenant) {
+    return `x-ledger-tenant names another tenant than ${label} bills: leave the header out`;
+  }
+  return undefined;
+}
+
+/**
+ * OpenAI's `user` field names the call's user when nothing else does; one the ledger could not
+ * record as an id is refused rather than dropped (the call would escape that user's limits).
+ */
+function bodyUserProblem(
+  json: Record<string, unknown>,
+  attribution: HeaderAttribution,
+  virtualKey: VirtualKey | undefined,
+): string | undefined {
+  const user = json.user;
+  if (virtualKey?.user !== undefined || attribution.userId !== undefined) return undefined;
+  if (typeof user !== 'string' || user.length === 0 || isIdText(user)) return undefined;
+  return (
+    `the request's "user" names the call's user in the ledger and must be well-formed text of at most ` +
+    `${MAX_ID_CHARS} characters: shorten it, or name the user in x-ledger-user`
+  );
+}
+
 const PROXY_ERROR_OF: Record<UpstreamError['kind'], ProxyErrorKind> = {
   http: 'upstream_invalid',
   network: 'upstream_unreachable',
@@ -608,8 +675,10 @@ function callInitOf(
   const init = route.endpoint.request(route.requestOf(json, model));
   init.provider = upstream.name;
   init.requestMode = streams ? 'streaming' : 'sync';
-  // The virtual key's identity wins: a client must not bill another user by a header.
-  const user = virtualKey?.user ?? attribution.userId ?? (typeof json.user === 'string' ? json.user : undefined);
+  // The virtual key's identity first: a header naming someone else was refused (keyConflict).
+  // An empty `user` names no one.
+  const bodyUser = typeof json.user === 'string' && json.user.length > 0 ? json.user : undefined;
+  const user = virtualKey?.user ?? attribution.userId ?? bodyUser;
   if (user !== undefined) init.userId = user;
   const tenant = virtualKey?.tenant ?? attribution.tenantId;
   if (tenant !== undefined) init.tenantId = tenant;

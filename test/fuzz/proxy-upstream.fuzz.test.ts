@@ -5,6 +5,7 @@ import { startLedgerProxy } from '../../src/proxy/index.js';
 import { testLedger, type TestLedger } from '../core/support.js';
 import { startRawUpstream } from '../support/proxy.js';
 import { assertProperty, FUZZ_TIMEOUT_MS } from './fuzz-settings.js';
+import { anyJson, replaced } from './json-mutation.js';
 
 /**
  * The proxy in front of an upstream that answers anything: real answers of OpenAI, Anthropic and
@@ -106,38 +107,6 @@ const GEMINI_CHUNKS = [
     usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, totalTokenCount: 7 },
   },
 ];
-
-/** Every path to a value inside `value` (the root included). */
-function pathsOf(
-  value: unknown,
-  path: (string | number)[] = [],
-  into: (string | number)[][] = [],
-): (string | number)[][] {
-  into.push(path);
-  if (Array.isArray(value)) value.forEach((item, index) => pathsOf(item, [...path, index], into));
-  else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) pathsOf(item, [...path, key], into);
-  }
-  return into;
-}
-
-/** A copy of `value` with the value at the `pick`th path replaced by `replacement`. */
-function replaced(value: unknown, pick: number, replacement: unknown): unknown {
-  const paths = pathsOf(value);
-  const path = paths[pick % paths.length]!;
-  if (path.length === 0) return replacement;
-  const copy = structuredClone(value) as Record<string | number, unknown>;
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  parent[path[path.length - 1]!] = replacement;
-  return copy;
-}
-
-const anyJson = fc.oneof(
-  // Indexes that would grow an array to a billion slots or reach its prototype, among the rest.
-  fc.constantFrom(null, true, 0, -1, 1e9, 1e308, '', 'x', '__proto__', [], {}, [null], { type: 'error' }, '\u0000'),
-  fc.jsonValue({ maxDepth: 3 }),
-);
 
 const answerSpec = fc.record({
   family: fc.constantFrom<Family>('openai', 'anthropic', 'gemini'),

@@ -8,7 +8,7 @@ import type { CreatedLedger } from '../../src/create-ledger.js';
 import { MemoryCacheBackend, ResponseCache, type CacheBackend } from '../../src/cache/index.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
-import { eventually, onlyRecord, testLedger } from '../capture/capture-harness.js';
+import { eventually, onlyRecord, records, testLedger } from '../capture/capture-harness.js';
 import { proxiedClients, rawPost, startRawUpstream, useProxyTestBed } from '../support/proxy.js';
 
 let ledger: Ledger;
@@ -233,6 +233,17 @@ describe('bad requests', () => {
     const unknown = await rawPost(`${proxy.url}/nowhere/v1/chat`, {});
     expect(unknown.status).toBe(404);
     expect(bed.server.requests).toHaveLength(0);
+  });
+
+  it('answers a request a fail-closed ledger will not record with a 400 naming the field, not a 500', async () => {
+    ledger = testLedger({ failOpen: false });
+    proxy = await bed.start(ledger);
+    const refused = await rawPost(`${proxy.url}/openai/v1/chat/completions`, { ...chatRequest, model: '' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-ledger-proxy-error')).toBe('invalid_request');
+    expect(JSON.parse(refused.bytes.toString()).error.message).toMatch(/^Invalid model: a non-empty model name/);
+    expect(bed.server.requests).toHaveLength(0);
+    expect(await records(ledger)).toHaveLength(0);
   });
 
   it('serves /healthz and /metrics', async () => {

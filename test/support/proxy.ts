@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import { startLedgerProxy, type LedgerProxyOptions, type ProxyServer } from '../../src/proxy/index.js';
@@ -100,6 +100,57 @@ export async function rawPost(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+/**
+ * A POST written byte for byte: `headers` go out in order, repeated names included, each value's
+ * characters as single bytes (latin1), which is how a test sends duplicates and raw UTF-8 or
+ * invalid bytes that fetch would merge or refuse. The connection closes after the answer.
+ */
+export function rawRequest(
+  url: string,
+  headers: ReadonlyArray<readonly [string, string]>,
+  body: string,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  const target = new URL(url);
+  const payload = Buffer.from(body);
+  let head =
+    `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`;
+  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const answer = Buffer.concat(received);
+      const headEnd = answer.indexOf('\r\n\r\n');
+      const lines = answer.toString('latin1', 0, headEnd).split('\r\n');
+      const answerHeaders: Record<string, string> = {};
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        answerHeaders[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      let rest: Buffer = answer.subarray(headEnd + 4);
+      if (answerHeaders['transfer-encoding'] === 'chunked') rest = unchunked(rest);
+      resolve({ status: Number(lines[0]!.split(' ')[1]), headers: answerHeaders, text: rest.toString('utf8') });
+    });
+    socket.write(Buffer.from(`${head}\r\n`, 'latin1'));
+    socket.write(payload);
+  });
+}
+
+function unchunked(bytes: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = bytes.indexOf('\r\n', at);
+    const size = parseInt(bytes.toString('latin1', at, lineEnd), 16);
+    if (!(size > 0)) return Buffer.concat(parts);
+    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
 }
 
 /**
