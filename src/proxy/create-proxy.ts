@@ -16,7 +16,14 @@ import { ProxyMetrics } from './proxy-metrics.js';
 import { recordSafely } from './safe-recording.js';
 import { sendProviderError, type ApiFamily, type ProxyErrorKind } from './provider-errors.js';
 import { PlainUpstreamPool, type UpstreamAnswer, type UpstreamRequest } from './plain-upstream.js';
-import { buildUpstreams, recordedRouteOf, upstreamOf, type RecordedRoute, type Upstream } from './routes.js';
+import {
+  buildUpstreams,
+  pathProblem,
+  recordedRouteOf,
+  upstreamOf,
+  type RecordedRoute,
+  type Upstream,
+} from './routes.js';
 import { StreamRecorder } from './stream-recorder.js';
 import { StreamRelay } from './stream-relay.js';
 import { UpstreamError, upstreamFailure } from './upstream-error.js';
@@ -146,6 +153,12 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
         404,
         `no upstream for ${path}: use /openai/v1, /anthropic/v1, /gemini/v1beta or /u/<name>/v1\n`,
       );
+      request.resume();
+      return;
+    }
+    const pathRefused = pathProblem(found.rest);
+    if (pathRefused !== undefined) {
+      sendProviderError(response, found.upstream.family, 'invalid_request', `the path ${path} ${pathRefused}`);
       request.resume();
       return;
     }

@@ -108,7 +108,8 @@ export function recordedRouteOf(
     case 'gemini': {
       const match = /^\/models\/([^/:]+):(\w+)$/.exec(rest);
       if (!match) return undefined;
-      const model = decodeURIComponent(match[1]!);
+      // Never escaped: a path holding a percent-escape is refused before routing (pathProblem).
+      const model = match[1]!;
       const action = match[2]!;
       if (action === 'generateContent' || action === 'streamGenerateContent') {
         return { route: GEMINI_GENERATE, model, action };
@@ -210,6 +211,32 @@ export function buildUpstreams(given: Readonly<Record<string, string>> = {}): Ma
     });
   }
   return table;
+}
+
+/**
+ * Why a request path (what follows the upstream's prefix) is not forwarded, or undefined. An
+ * upstream may read a path in another form than it was sent: dot segments resolved, repeated or
+ * trailing slashes merged, escapes decoded, a backslash taken for a slash, a `;parameter` dropped.
+ * `/chat/../chat/completions` or `/chat/%63ompletions` would then reach it as a chat call the proxy
+ * did not recognise: unrecorded, and past every budget and rate limit. So only paths with one
+ * reading are forwarded; the APIs' own paths never need any of these.
+ */
+export function pathProblem(rest: string): string | undefined {
+  for (let index = 0; index < rest.length; index++) {
+    const char = rest.charCodeAt(index);
+    if (char === 0x25 /* % */) return 'holds a percent-escape: send the path unescaped';
+    if (char === 0x5c /* \ */) return 'holds a backslash';
+    if (char === 0x3b /* ; */) return 'holds a semicolon';
+    if (char === 0x2f /* / */) {
+      const next = rest.charCodeAt(index + 1);
+      if (Number.isNaN(next) || next === 0x2f) return 'has an empty segment (a repeated or trailing slash)';
+      if (next === 0x2e /* . */) {
+        const after = index + 2 < rest.length && rest[index + 2] === '.' ? index + 3 : index + 2;
+        if (after >= rest.length || rest[after] === '/') return 'has a dot segment (. or ..)';
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The upstream whose prefix starts `path`, and the rest of the path after it. */

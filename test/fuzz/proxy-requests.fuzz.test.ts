@@ -11,7 +11,8 @@ import { anyJson, replaced } from './json-mutation.js';
 /**
  * Clients sending anything: valid requests of the three APIs with any part replaced by any JSON
  * value, and attribution headers in any mix, some of them unreadable (sent twice, empty, too
- * long, not UTF-8, misspelt, a cache setting that is neither on nor off). Whatever is sent, the
+ * long, not UTF-8, misspelt, a cache setting that is neither on nor off), and API paths in a
+ * disguise an upstream would see through (`/chat/./completions`). Whatever is sent, the
  * proxy answers with the upstream's answer or a 4xx of its own in the provider's shape, never a
  * 500; an unreadable header is refused before anything is forwarded or recorded; every forwarded
  * request leaves exactly one record, attributed exactly as the headers said; the proxy goes on
@@ -61,7 +62,29 @@ interface Intent {
   traceparent?: 'valid' | 'invalid';
 }
 
-type Defect = 'twice' | 'empty' | 'too long' | 'not utf-8' | 'unknown name' | 'bad cache';
+type Defect = 'twice' | 'empty' | 'too long' | 'not utf-8' | 'unknown name' | 'bad cache' | 'disguised path';
+
+/**
+ * The API path in a form an upstream may read as the same path (dot segments resolved, slashes
+ * merged, escapes decoded, `;parameters` dropped): never forwarded, since the proxy would not see
+ * the call it is.
+ */
+function disguised(path: string, pick: number): string {
+  const cut = path.lastIndexOf('/');
+  const head = path.slice(0, cut);
+  const last = path.slice(cut + 1);
+  const disguises = [
+    `${head}/./${last}`,
+    `${head}/x/../${last}`,
+    `${head}//${last}`,
+    `${path}/`,
+    `${head}/%${last.charCodeAt(0).toString(16)}${last.slice(1)}`,
+    `${path};v=1`,
+    `${head}\\${last}`,
+    `${head}/.`,
+  ];
+  return disguises[pick % disguises.length]!;
+}
 
 const intentArbitrary: fc.Arbitrary<Intent> = fc.record(
   {
@@ -117,6 +140,8 @@ function withDefect(headers: Array<[string, string]>, defect: Defect, pick: numb
       return [...headers, [['x-ledger-usr', 'x-ledger-', 'x-ledger-metadata', 'X-LEDGER-TAG'][pick % 4]!, 'v']];
     case 'bad cache':
       return [...headers.filter(([header]) => header !== 'x-ledger-cache'), ['x-ledger-cache', 'yes']];
+    case 'disguised path':
+      return headers;
   }
 }
 
@@ -124,9 +149,10 @@ const requestSpec = fc.record({
   family: fc.constantFrom<Family>('openai', 'anthropic', 'gemini'),
   change: fc.option(fc.tuple(fc.nat(), anyJson), { freq: 3 }),
   intent: intentArbitrary,
-  defect: fc.option(fc.constantFrom<Defect>('twice', 'empty', 'too long', 'not utf-8', 'unknown name', 'bad cache'), {
-    freq: 2,
-  }),
+  defect: fc.option(
+    fc.constantFrom<Defect>('twice', 'empty', 'too long', 'not utf-8', 'unknown name', 'bad cache', 'disguised path'),
+    { freq: 2 },
+  ),
   pick: fc.nat(),
 });
 
@@ -188,7 +214,8 @@ describe('the proxy behind clients that send anything', () => {
             let headers = [KEYS[spec.family], ...headersOf(spec.intent)];
             if (spec.defect) headers = withDefect(headers, spec.defect, spec.pick);
             const forwardedBefore = server.requests.length;
-            const answer = await rawRequest(`${proxy.url}${path}`, headers, JSON.stringify(body));
+            const sentPath = spec.defect === 'disguised path' ? disguised(path, spec.pick) : path;
+            const answer = await rawRequest(`${proxy.url}${sentPath}`, headers, JSON.stringify(body));
             const forwarded = server.requests.length > forwardedBefore;
             await run.ledger.flush();
             const { records } = await run.ledger.calls.list({ limit: 1, order: 'desc' });
@@ -196,6 +223,12 @@ describe('the proxy behind clients that send anything', () => {
             if (newest) recorded.add(newest.id);
 
             expect(answer.status).not.toBe(500);
+            if (spec.defect === 'disguised path' && answer.status === 404) {
+              // No upstream's prefix left to see (`/anthropic/v1\\messages`): nothing anywhere.
+              expect(forwarded).toBe(false);
+              expect(newest).toBeUndefined();
+              return;
+            }
             if (spec.defect) {
               expect(answer.status).toBe(400);
               expect(answer.headers['x-ledger-proxy-error']).toBe('invalid_request');

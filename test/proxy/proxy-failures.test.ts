@@ -9,7 +9,7 @@ import { MemoryCacheBackend, ResponseCache, type CacheBackend } from '../../src/
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
 import { eventually, onlyRecord, records, testLedger } from '../capture/capture-harness.js';
-import { proxiedClients, rawPost, startRawUpstream, useProxyTestBed } from '../support/proxy.js';
+import { proxiedClients, rawPost, rawRequest, startRawUpstream, useProxyTestBed } from '../support/proxy.js';
 
 let ledger: Ledger;
 let proxy: ProxyServer;
@@ -234,6 +234,33 @@ describe('bad requests', () => {
     expect(unknown.status).toBe(404);
     expect(bed.server.requests).toHaveLength(0);
   });
+
+  it.each([
+    ['/openai/v1/chat/./completions', 'has a dot segment'],
+    ['/openai/v1/chat/x/../completions', 'has a dot segment'],
+    ['/openai/v1//chat/completions', 'has an empty segment'],
+    ['/openai/v1/chat/completions/', 'has an empty segment'],
+    ['/openai/v1/chat/%63ompletions', 'holds a percent-escape'],
+    ['/gemini/v1beta/models/gemini-2.5-flash%3AgenerateContent', 'holds a percent-escape'],
+    ['/openai/v1/chat/completions;v=1', 'holds a semicolon'],
+    ['/openai/v1/chat\\completions', 'holds a backslash'],
+  ])(
+    'refuses %s, which an upstream may read as an API path, before it is forwarded unrecorded',
+    async (path, problem) => {
+      ledger = testLedger();
+      proxy = await bed.start(ledger);
+      bed.server.setDefault('openai.chat', chatCompletion());
+      const refused = await rawRequest(
+        `${proxy.url}${path}`,
+        [['authorization', 'Bearer sk-x']],
+        JSON.stringify(chatRequest),
+      );
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text).error.message).toMatch(new RegExp(`^the path \\S+ ${problem}`));
+      expect(bed.server.requests).toHaveLength(0);
+      expect(await records(ledger)).toHaveLength(0);
+    },
+  );
 
   it('answers a request a fail-closed ledger will not record with a 400 naming the field, not a 500', async () => {
     ledger = testLedger({ failOpen: false });

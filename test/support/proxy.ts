@@ -103,7 +103,7 @@ export async function rawPost(
 }
 
 /**
- * A POST written byte for byte: `headers` go out in order, repeated names included, each value's
+ * A POST written byte for byte: the path as given, `headers` in order, repeated names included, each value's
  * characters as single bytes (latin1), which is how a test sends duplicates and raw UTF-8 or
  * invalid bytes that fetch would merge or refuse. The connection closes after the answer.
  */
@@ -112,10 +112,12 @@ export function rawRequest(
   headers: ReadonlyArray<readonly [string, string]>,
   body: string,
 ): Promise<{ status: number; headers: Record<string, string>; text: string }> {
-  const target = new URL(url);
+  // Not through URL, which would resolve dot segments and escape what the test sends on purpose.
+  const [, host, path] = /^http:\/\/([^/]+)(.*)$/.exec(url)!;
+  const target = new URL(`http://${host}`);
   const payload = Buffer.from(body);
   let head =
-    `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n` +
+    `POST ${path} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n` +
     `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`;
   for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
   return new Promise((resolve, reject) => {
