@@ -103,9 +103,10 @@ export async function rawPost(
 }
 
 /**
- * A POST written byte for byte: the path as given, `headers` in order, repeated names included, each value's
- * characters as single bytes (latin1), which is how a test sends duplicates and raw UTF-8 or
- * invalid bytes that fetch would merge or refuse. The connection closes after the answer.
+ * A POST written byte for byte: the path as given, `headers` in order with repeated names, each
+ * value's characters as single bytes (latin1). This is how a test sends what fetch would merge,
+ * refuse or normalise: duplicates, raw UTF-8 or invalid bytes, dot segments. The connection
+ * closes after the answer.
  */
 export function rawRequest(
   url: string,
