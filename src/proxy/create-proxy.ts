@@ -157,8 +157,13 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
       return;
     }
     const pathRefused = pathProblem(found.rest);
-    if (pathRefused !== undefined) {
-      sendProviderError(response, found.upstream.family, 'invalid_request', `the path ${path} ${pathRefused}`);
+    const override = pathRefused === undefined ? methodOverrideOf(request) : undefined;
+    if (pathRefused !== undefined || override !== undefined) {
+      const problem =
+        override === undefined
+          ? `the path ${path} ${pathRefused}`
+          : `${override} is not forwarded: send the request with the method it means`;
+      sendProviderError(response, found.upstream.family, 'invalid_request', problem);
       request.resume();
       return;
     }
@@ -476,6 +481,17 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
     relayBody(context, answer, response, call, job, status, settle, fill);
   };
   outgoing.end(job.body);
+}
+
+/**
+ * Headers by which some servers let a request name another method than its own. The proxy decides
+ * what it records by the method it sees (only a POST is an LLM call): a GET an upstream would run
+ * as a POST would reach it unrecorded, and the providers' APIs never need one.
+ */
+const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+
+function methodOverrideOf(request: IncomingMessage): string | undefined {
+  return METHOD_OVERRIDE_HEADERS.find((name) => request.headers[name] !== undefined);
 }
 
 /**

@@ -11,12 +11,12 @@ import { anyJson, replaced } from './json-mutation.js';
 /**
  * Clients sending anything: valid requests of the three APIs with any part replaced by any JSON
  * value, and attribution headers in any mix, some of them unreadable (sent twice, empty, too
- * long, not UTF-8, misspelt, a cache setting that is neither on nor off), and API paths in a
- * disguise an upstream would see through (`/chat/./completions`). Whatever is sent, the
- * proxy answers with the upstream's answer or a 4xx of its own in the provider's shape, never a
- * 500; an unreadable header is refused before anything is forwarded or recorded; every forwarded
- * request leaves exactly one record, attributed exactly as the headers said; the proxy goes on
- * serving.
+ * long, not UTF-8, misspelt, a cache setting that is neither on nor off), API paths in a disguise
+ * an upstream would see through (`/chat/./completions`) and method overrides. Whatever is sent,
+ * the proxy answers with the upstream's answer or a 4xx of its own in the provider's shape, never
+ * a 500; a request it cannot read one way is refused before anything is forwarded or recorded;
+ * every forwarded request leaves exactly one record, attributed exactly as the headers said; the
+ * proxy goes on serving.
  */
 
 type Family = 'openai' | 'anthropic' | 'gemini';
@@ -62,7 +62,8 @@ interface Intent {
   traceparent?: 'valid' | 'invalid';
 }
 
-type Defect = 'twice' | 'empty' | 'too long' | 'not utf-8' | 'unknown name' | 'bad cache' | 'disguised path';
+type Defect =
+  'twice' | 'empty' | 'too long' | 'not utf-8' | 'unknown name' | 'bad cache' | 'disguised path' | 'method override';
 
 /**
  * The API path in a form an upstream may read as the same path (dot segments resolved, slashes
@@ -142,6 +143,8 @@ function withDefect(headers: Array<[string, string]>, defect: Defect, pick: numb
       return [...headers.filter(([header]) => header !== 'x-ledger-cache'), ['x-ledger-cache', 'yes']];
     case 'disguised path':
       return headers;
+    case 'method override':
+      return [...headers, [['X-HTTP-Method-Override', 'x-http-method', 'X-Method-Override'][pick % 3]!, 'POST']];
   }
 }
 
@@ -150,7 +153,16 @@ const requestSpec = fc.record({
   change: fc.option(fc.tuple(fc.nat(), anyJson), { freq: 3 }),
   intent: intentArbitrary,
   defect: fc.option(
-    fc.constantFrom<Defect>('twice', 'empty', 'too long', 'not utf-8', 'unknown name', 'bad cache', 'disguised path'),
+    fc.constantFrom<Defect>(
+      'twice',
+      'empty',
+      'too long',
+      'not utf-8',
+      'unknown name',
+      'bad cache',
+      'disguised path',
+      'method override',
+    ),
     { freq: 2 },
   ),
   pick: fc.nat(),

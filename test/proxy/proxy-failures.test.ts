@@ -262,6 +262,28 @@ describe('bad requests', () => {
     },
   );
 
+  it('refuses a request that names another method than its own, which an upstream may run unrecorded', async () => {
+    ledger = testLedger();
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
+    for (const name of ['X-HTTP-Method-Override', 'x-http-method', 'x-method-override']) {
+      const refused = await rawRequest(
+        `${proxy.url}/openai/v1/chat/completions`,
+        [
+          ['authorization', 'Bearer sk-x'],
+          [name, 'POST'],
+        ],
+        JSON.stringify(chatRequest),
+      );
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text).error.message).toBe(
+        `${name.toLowerCase()} is not forwarded: send the request with the method it means`,
+      );
+    }
+    expect(bed.server.requests).toHaveLength(0);
+    expect(await records(ledger)).toHaveLength(0);
+  });
+
   it('answers a request a fail-closed ledger will not record with a 400 naming the field, not a 500', async () => {
     ledger = testLedger({ failOpen: false });
     proxy = await bed.start(ledger);
