@@ -156,14 +156,9 @@ export function createLedgerProxy(ledger: Ledger, options: LedgerProxyOptions = 
       request.resume();
       return;
     }
-    const pathRefused = pathProblem(found.rest);
-    const override = pathRefused === undefined ? methodOverrideOf(request) : undefined;
-    if (pathRefused !== undefined || override !== undefined) {
-      const problem =
-        override === undefined
-          ? `the path ${path} ${pathRefused}`
-          : `${override} is not forwarded: send the request with the method it means`;
-      sendProviderError(response, found.upstream.family, 'invalid_request', problem);
+    const ambiguous = ambiguityOf(request, path, found.rest);
+    if (ambiguous !== undefined) {
+      sendProviderError(response, found.upstream.family, 'invalid_request', ambiguous);
       request.resume();
       return;
     }
@@ -490,8 +485,13 @@ function forward(context: ProxyContext, request: IncomingMessage, response: Serv
  */
 const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
 
-function methodOverrideOf(request: IncomingMessage): string | undefined {
-  return METHOD_OVERRIDE_HEADERS.find((name) => request.headers[name] !== undefined);
+/** Why a request would reach the upstream as another request than the proxy sees, or undefined. */
+function ambiguityOf(request: IncomingMessage, path: string, rest: string): string | undefined {
+  const pathRefused = pathProblem(rest);
+  if (pathRefused !== undefined) return `the path ${path} ${pathRefused}`;
+  const override = METHOD_OVERRIDE_HEADERS.find((name) => request.headers[name] !== undefined);
+  if (override !== undefined) return `${override} is not forwarded: send the request with the method it means`;
+  return undefined;
 }
 
 /**
@@ -537,13 +537,18 @@ function bodyUserProblem(
   attribution: HeaderAttribution,
   virtualKey: VirtualKey | undefined,
 ): string | undefined {
-  const user = json.user;
   if (virtualKey?.user !== undefined || attribution.userId !== undefined) return undefined;
-  if (typeof user !== 'string' || user.length === 0 || isIdText(user)) return undefined;
+  const user = bodyUserOf(json);
+  if (user === undefined || isIdText(user)) return undefined;
   return (
     `the request's "user" names the call's user in the ledger and must be well-formed text of at most ` +
     `${MAX_ID_CHARS} characters: shorten it, or name the user in x-ledger-user`
   );
+}
+
+/** OpenAI's `user` field as the call's user: an empty one names no one. */
+function bodyUserOf(json: Record<string, unknown>): string | undefined {
+  return typeof json.user === 'string' && json.user.length > 0 ? json.user : undefined;
 }
 
 const PROXY_ERROR_OF: Record<UpstreamError['kind'], ProxyErrorKind> = {
@@ -705,9 +710,7 @@ function callInitOf(
   init.provider = upstream.name;
   init.requestMode = streams ? 'streaming' : 'sync';
   // The virtual key's identity first: a header naming someone else was refused (keyConflict).
-  // An empty `user` names no one.
-  const bodyUser = typeof json.user === 'string' && json.user.length > 0 ? json.user : undefined;
-  const user = virtualKey?.user ?? attribution.userId ?? bodyUser;
+  const user = virtualKey?.user ?? attribution.userId ?? bodyUserOf(json);
   if (user !== undefined) init.userId = user;
   const tenant = virtualKey?.tenant ?? attribution.tenantId;
   if (tenant !== undefined) init.tenantId = tenant;
