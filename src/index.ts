@@ -124,6 +124,7 @@ export {
   cacheKeyFields,
   canonicalJson,
   CACHE_KEY_IGNORED_FIELDS,
+  CACHE_KEY_HEADERS,
 } from './cache/index.js';
 export type {
   CacheBackend,

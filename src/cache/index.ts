@@ -6,6 +6,7 @@ export {
   type CachedResponse,
 } from './cached-response.js';
 export {
+  CACHE_KEY_HEADERS,
   CACHE_KEY_IGNORED_FIELDS,
   cacheKeyFields,
   canonicalJson,

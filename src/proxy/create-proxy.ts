@@ -293,8 +293,16 @@ async function handle(
       attribution.cache === 'on' || (attribution.cache !== 'off' && context.cacheUpstreams.has(upstream.name));
     if (wantsCache && !context.cache) cacheHeader = 'unavailable';
     else if (wantsCache) {
-      const request = recorded.model === undefined ? parsed : { ...parsed, model: recorded.model };
-      const input = proxyCacheInput(upstream.name, rest, init.model, streams, request as Record<string, unknown>);
+      const cached = recorded.model === undefined ? parsed : { ...parsed, model: recorded.model };
+      const input = proxyCacheInput(
+        upstream.name,
+        rest,
+        query,
+        request.headers,
+        init.model,
+        streams,
+        cached as Record<string, unknown>,
+      );
       const lookup = await context.cache!.lookup(input);
       if (lookup?.entry) {
         // A hit costs nothing and contacts no one: recorded, not admitted against limits.

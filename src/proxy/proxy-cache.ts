@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { CacheKeyInput } from '../cache/cache-key.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { answerHeadersOf, answerQueryOf, type CacheKeyInput } from '../cache/cache-key.js';
 import type { CachedResponse } from '../cache/cached-response.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { EstimatorSource } from '../capture/estimate-tokens.js';
@@ -13,16 +14,25 @@ import { recordSafely, type ProblemSink } from './safe-recording.js';
  * The proxy's use of the response cache. Entries hold the bytes the client received (a body, or
  * a stream's events as one text), so a hit answers byte for byte what the original call answered;
  * they are kept apart from the SDK capture's entries (which hold parsed objects) by their endpoint
- * name, `proxy:<path>`.
+ * name, `proxy:<path>`. Besides the body, the key reads what else the upstream answers by: the
+ * query string (Gemini's `alt=sse` is the difference between events and a JSON array) and the
+ * headers that pick an API version or beta features.
  */
 export function proxyCacheInput(
   upstream: string,
   rest: string,
+  query: string,
+  headers: IncomingHttpHeaders,
   model: string,
   streamed: boolean,
   request: Record<string, unknown>,
 ): CacheKeyInput {
-  return { provider: upstream, endpoint: `proxy:${rest}`, model, streamed, request };
+  const input: CacheKeyInput = { provider: upstream, endpoint: `proxy:${rest}`, model, streamed, request };
+  const answerHeaders = answerHeadersOf(headers);
+  if (answerHeaders) input.headers = answerHeaders;
+  const answerQuery = answerQueryOf(query);
+  if (answerQuery) input.query = answerQuery;
+  return input;
 }
 
 /** Answers a hit from the entry and records it as a cache hit (cost 0, the original cost named as saved). */
@@ -41,7 +51,7 @@ export function answerFromCache(
   });
   response.end(text);
   recordSafely(ledger, call, () => {
-    const result: CallResult = entry.streamed ? streamResult(text, route) : bodyResult(text, route);
+    const result: CallResult = entry.streamed ? streamResult(text, route, entry.contentType) : bodyResult(text, route);
     call.update({ firstToken: true });
     delete result.tokens;
     delete result.tokenSource;
@@ -57,17 +67,29 @@ function bodyResult(text: string, route: RecordedRoute): CallResult {
   }
 }
 
-function streamResult(text: string, route: RecordedRoute): CallResult {
+/** The JSON value of `text`, or undefined when it is not JSON: a stored answer is read, never trusted. */
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function streamResult(text: string, route: RecordedRoute, contentType: string | undefined): CallResult {
   const accumulator = route.accumulator(false);
-  new SseSplitter().push(Buffer.from(text), (bytes, start, end) => {
-    const data = sseData(bytes, start, end);
-    if (data === undefined || data === '[DONE]') return;
-    try {
-      accumulator.add(JSON.parse(data));
-    } catch {
-      // Not JSON: nothing to read from it.
-    }
-  });
+  if (contentType !== undefined && !contentType.includes('text/event-stream')) {
+    // Gemini's streamGenerateContent without `alt=sse`: one JSON array of chunks.
+    const chunks = parsedOrUndefined(text);
+    if (Array.isArray(chunks)) for (const chunk of chunks) accumulator.add(chunk);
+  } else {
+    new SseSplitter().push(Buffer.from(text), (bytes, start, end) => {
+      const data = sseData(bytes, start, end);
+      if (data === undefined || data === '[DONE]') return;
+      const chunk = parsedOrUndefined(data);
+      if (chunk !== undefined) accumulator.add(chunk);
+    });
+  }
   const outcome = accumulator.outcome();
   return {
     responseMessage: outcome.responseMessage,

@@ -106,6 +106,31 @@ describe('response cache with the official SDKs', () => {
     await ledger.close();
   });
 
+  it('openai: include_usage and answer-shaping request headers get entries of their own', async () => {
+    const ledger = cachedLedger();
+    const openai = ledger.wrap(sdkClients(server).openai);
+    server.setDefault('openai.chat', chatStream({ content: ['Hi'], usage: openaiUsage(10, 1) }));
+    const plain = { model: 'gpt-4o-mini', messages, stream: true as const };
+    const withUsage = { ...plain, stream_options: { include_usage: true } };
+    const usageChunks = (chunks: Array<{ usage?: unknown }>) => chunks.filter((chunk) => chunk.usage).length;
+    // The second round is answered from the cache, each request from its own entry.
+    for (let round = 0; round < 2; round++) {
+      expect(usageChunks(await collect(await openai.chat.completions.create(plain)))).toBe(0);
+      // The application asked for the usage chunk: it gets it, from the server or from the cache.
+      expect(usageChunks(await collect(await openai.chat.completions.create(withUsage)))).toBe(1);
+      await ledger.flush();
+      expect(server.requests).toHaveLength(2);
+    }
+    server.setDefault('openai.chat', chatCompletion({ content: 'beta' }));
+    const request = { model: 'gpt-4o-mini', messages };
+    await openai.chat.completions.create(request);
+    await openai.chat.completions.create(request, { headers: { 'OpenAI-Beta': 'some-feature=v1' } });
+    await ledger.flush();
+    await openai.chat.completions.create(request, { headers: { 'openai-beta': 'some-feature=v1', 'x-trace': '1' } });
+    expect(server.requests).toHaveLength(4);
+    await ledger.close();
+  });
+
   it('openai: errors and streams cut short are never cached', async () => {
     const ledger = cachedLedger();
     const openai = ledger.wrap(sdkClients(server).openai);

@@ -71,6 +71,34 @@ describe('ai-sdk middleware with the response cache', () => {
     await ledger.close();
   });
 
+  it('includeRawChunks and answer-shaping headers get entries of their own', async () => {
+    const ledger = cachedLedger();
+    server.setDefault('openai.chat', chatStream({ content: ['Hel', 'lo'], usage: openaiUsage(10, 2) }));
+    const model = recordedModel(server, 'openai.chat', ledger);
+    const rawParts = async (includeRawChunks: boolean) => {
+      const result = streamText({ model, prompt: 'Say hello', maxRetries: 0, includeRawChunks });
+      let raw = 0;
+      for await (const part of result.fullStream) if (part.type === 'raw') raw++;
+      await ledger.flush();
+      return raw;
+    };
+    // The second round is answered from the cache: raw parts only where they were asked for.
+    for (let round = 0; round < 2; round++) {
+      expect(await rawParts(true)).toBeGreaterThan(0);
+      expect(await rawParts(false)).toBe(0);
+    }
+    expect(server.requests).toHaveLength(2);
+    server.setDefault('openai.chat', chatCompletion());
+    const headers = { 'OpenAI-Beta': 'some-feature=v1', 'x-trace': '1' };
+    await generateText({ model, prompt: 'A', maxRetries: 0 });
+    await ledger.flush();
+    await generateText({ model, prompt: 'A', maxRetries: 0, headers });
+    await ledger.flush();
+    await generateText({ model, prompt: 'A', maxRetries: 0, headers: { ...headers, 'x-trace': '2' } });
+    expect(server.requests).toHaveLength(4);
+    await ledger.close();
+  });
+
   const streams: Array<[ModelKind, () => void]> = [
     [
       'openai.chat',

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
-import { chatCompletion, chatStream, openaiRateLimit } from '../support/wire-server/index.js';
+import {
+  chatCompletion,
+  chatStream,
+  generateBody,
+  generateStream,
+  message,
+  openaiRateLimit,
+  openaiUsage,
+} from '../support/wire-server/index.js';
 import { testLedger } from '../capture/capture-harness.js';
 import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
 
@@ -109,5 +117,91 @@ describe('the response cache through the proxy', () => {
     const answer = await rawPost(url(), chatRequest, { 'x-ledger-cache': 'on' });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-ledger-cache')).toBe('unavailable');
+  });
+
+  it('keeps a stream asked with include_usage apart from one asked without: each gets what a direct call gets', async () => {
+    ledger = testLedger({ cache: true });
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatStream({ content: ['a', 'b'], usage: openaiUsage(3, 2) }));
+    const plain = { ...chatRequest, stream: true };
+    const withUsage = { ...plain, stream_options: { include_usage: true } };
+    const direct = async (body: object) => (await rawPost(`${bed.server.url}/v1/chat/completions`, body)).bytes;
+    const cached = (body: object) => rawPost(url(), body, { 'x-ledger-cache': 'on' });
+    for (const body of [withUsage, plain]) {
+      const first = await cached(body);
+      expect(first.headers.get('x-ledger-cache')).toBe('miss');
+      expect(first.bytes.equals(await direct(body))).toBe(true);
+      await ledger.flush();
+      const again = await cached(body);
+      expect(again.headers.get('x-ledger-cache')).toBe('hit');
+      expect(again.bytes.equals(first.bytes)).toBe(true);
+    }
+    expect(bed.server.requests.filter((request) => request.path.startsWith('/v1/chat'))).toHaveLength(4);
+  });
+
+  it("keys Gemini's alt=sse (events) apart from its JSON array stream, but not the API key in the query", async () => {
+    ledger = testLedger({ cache: true });
+    proxy = await bed.start(ledger);
+    const streamUrl = (query: string) =>
+      `${proxy.url}/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent${query}`;
+    const request = { contents: [{ role: 'user', parts: [{ text: 'Cache me' }] }] };
+    bed.server.script('gemini.stream', generateStream({ textPieces: ['Hel', 'lo'] }), {
+      kind: 'json',
+      body: [generateBody({ text: 'Hello' })],
+    });
+    const headers = { 'x-ledger-cache': 'on' };
+    const events = await rawPost(streamUrl('?alt=sse&key=first-key'), request, headers);
+    expect(events.headers.get('content-type')).toContain('text/event-stream');
+    await ledger.flush();
+    const array = await rawPost(streamUrl('?key=first-key'), request, headers);
+    expect(array.headers.get('x-ledger-cache')).toBe('miss');
+    expect(array.headers.get('content-type')).toContain('application/json');
+    expect(Array.isArray(JSON.parse(array.bytes.toString('utf8')))).toBe(true);
+    await ledger.flush();
+    // Another client's key asks the same thing: the key is a credential, not part of the request.
+    const again = await rawPost(streamUrl('?key=second-key&alt=sse'), request, headers);
+    expect(again.headers.get('x-ledger-cache')).toBe('hit');
+    expect(again.bytes.equals(events.bytes)).toBe(true);
+    const arrayAgain = await rawPost(streamUrl(''), request, headers);
+    expect(arrayAgain.headers.get('x-ledger-cache')).toBe('hit');
+    expect(arrayAgain.headers.get('content-type')).toContain('application/json');
+    expect(arrayAgain.bytes.equals(array.bytes)).toBe(true);
+    expect(bed.server.requests).toHaveLength(2);
+    await ledger.flush();
+    const { records } = await ledger.calls.list({ order: 'asc' });
+    // Both kinds of hit are read for the record, the array as the events are.
+    expect(records.map((record) => [record.cacheHit === true, record.responseMessage?.content])).toEqual([
+      [false, 'Hello'],
+      [false, 'Hello'],
+      [true, 'Hello'],
+      [true, 'Hello'],
+    ]);
+    expect(JSON.stringify(records)).not.toContain('first-key');
+  });
+
+  it('keys requests by the anthropic-beta and anthropic-version headers they carry', async () => {
+    ledger = testLedger({ cache: true });
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('anthropic.messages', message({ text: 'cached' }));
+    const messagesUrl = `${proxy.url}/anthropic/v1/messages`;
+    const request = { model: 'claude-3-5-haiku-20241022', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] };
+    const send = (beta?: string) =>
+      rawPost(messagesUrl, request, {
+        'x-ledger-cache': 'on',
+        'anthropic-version': '2023-06-01',
+        ...(beta ? { 'anthropic-beta': beta } : {}),
+      });
+    const verdicts: Array<string | null> = [];
+    for (const beta of [
+      undefined,
+      'output-128k-2025-02-19',
+      'interleaved-thinking-2025-05-14',
+      'output-128k-2025-02-19',
+    ]) {
+      verdicts.push((await send(beta)).headers.get('x-ledger-cache'));
+      await ledger.flush();
+    }
+    expect(verdicts).toEqual(['miss', 'miss', 'miss', 'hit']);
+    expect(bed.server.requests).toHaveLength(3);
   });
 });

@@ -1,3 +1,4 @@
+import { answerHeadersOf, type CacheKeyInput } from '../../cache/cache-key.js';
 import type { CachedResponse } from '../../cache/cached-response.js';
 import type { ResponseCache } from '../../cache/response-cache.js';
 import { CacheTicket } from '../../capture/cache/cache-ticket.js';
@@ -14,12 +15,13 @@ export interface CacheHolder {
 const HIT_HEADERS = Object.freeze({ 'x-llm-ledger-cache': 'hit' });
 
 /**
- * Call options that say how the request travels, never what the answer is: the signal, the extra
- * HTTP headers (which may hold credentials) and whether raw chunks are passed along are left out
- * of the key. Everything else (prompt, tools, tool choice, response format, sampling parameters,
- * provider options) is in it.
+ * Call options that say how the request travels, never what the answer is: the signal and the
+ * extra HTTP headers (which may hold credentials) are left out of the key, except the headers that
+ * pick an API version or beta features (`CACHE_KEY_HEADERS`). Everything else (prompt, tools, tool
+ * choice, response format, sampling parameters, provider options, and `includeRawChunks`, which
+ * adds `raw` parts to a stream) is in it.
  */
-const TRANSPORT_OPTIONS = new Set(['abortSignal', 'headers', 'includeRawChunks']);
+const TRANSPORT_OPTIONS = new Set(['abortSignal', 'headers']);
 
 /**
  * The ticket of a model call the cache should answer or learn from, or undefined: no cache on the
@@ -37,13 +39,15 @@ export function aiSdkCacheTicket(
   if (cache.optIn && wanted !== true) return undefined;
   const request: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) if (!TRANSPORT_OPTIONS.has(name)) request[name] = value;
-  const input = {
+  const input: CacheKeyInput = {
     provider: typeof model.provider === 'string' ? model.provider : 'unknown',
     endpoint: 'ai-sdk',
     model: typeof model.modelId === 'string' ? model.modelId : '',
     streamed,
     request,
   };
+  const headers = answerHeadersOf(params.headers);
+  if (headers) input.headers = headers;
   const key = cache.keyOf(input);
   return key === undefined ? undefined : new CacheTicket(cache, input, key, {});
 }

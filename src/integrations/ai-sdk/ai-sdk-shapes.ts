@@ -27,6 +27,8 @@ export interface CallOptionsShape {
   tools?: readonly unknown[];
   toolChoice?: { type: string; toolName?: string };
   abortSignal?: AbortSignal;
+  /** Extra HTTP headers for the provider (values may be undefined). */
+  headers?: Readonly<Record<string, string | undefined>>;
   /** V4: the reasoning effort. */
   reasoning?: string;
 }
