@@ -43,7 +43,7 @@ export function recordSdkCall(
       prepared = endpoint.prepareStream?.(request, { includeUsage: binding.defaults.includeStreamUsage !== false });
     }
     if (binding.ledger.cache !== undefined && binding.replayVia !== undefined) {
-      ticket = sdkCacheTicket(binding, endpoint, provider, request, init.requestMode === 'streaming', args[1]);
+      ticket = sdkCacheTicket(binding, endpoint, provider, request, init.requestMode === 'streaming', self, args[1]);
       if (ticket && prepared) prepared.accumulator = ticket.recordChunks(prepared.accumulator);
     }
   } catch (error) {

@@ -1,3 +1,5 @@
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { APIPromise } from 'openai/core/api-promise';
 import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { Stream as AnthropicStream } from '@anthropic-ai/sdk/core/streaming';
@@ -128,6 +130,46 @@ describe('response cache with the official SDKs', () => {
     await ledger.flush();
     await openai.chat.completions.create(request, { headers: { 'openai-beta': 'some-feature=v1', 'x-trace': '1' } });
     expect(server.requests).toHaveLength(4);
+    await ledger.close();
+  });
+
+  it("openai and anthropic: the clients' default headers and query are part of the key, a call's options over them", async () => {
+    const ledger = cachedLedger();
+    server.setDefault('openai.chat', chatCompletion({ content: 'defaults' }));
+    server.setDefault('anthropic.messages', message({ text: 'defaults' }));
+    const openaiWith = (options: ConstructorParameters<typeof OpenAI>[0] = {}) =>
+      ledger.wrap(new OpenAI({ apiKey: 'sk-test', baseURL: server.openaiBaseURL, maxRetries: 0, ...options }));
+    const plain = openaiWith();
+    const beta = openaiWith({ defaultHeaders: { 'OpenAI-Beta': 'some-feature=v1' } });
+    // AzureOpenAI keeps its api-version in the default query.
+    const versioned = openaiWith({ defaultQuery: { 'api-version': '2024-10-21' } });
+    const request = { model: 'gpt-4o-mini', messages };
+    const asked = async (client: OpenAI, options?: { headers: Record<string, string | null> }) => {
+      const before = server.requests.length;
+      await client.chat.completions.create(request, options);
+      await ledger.flush();
+      return server.requests.length > before;
+    };
+    expect(await asked(plain)).toBe(true);
+    expect(await asked(beta)).toBe(true);
+    expect(await asked(versioned)).toBe(true);
+    expect(await asked(openaiWith({ defaultHeaders: { 'openai-beta': 'some-feature=v1' } }))).toBe(false);
+    expect(await asked(plain, { headers: { 'openai-beta': 'some-feature=v1' } })).toBe(false);
+    // null removes the client's default header: the plain request again.
+    expect(await asked(beta, { headers: { 'OpenAI-Beta': null } })).toBe(false);
+
+    const anthropicWith = (headers: Record<string, string>) =>
+      ledger.wrap(
+        new Anthropic({ apiKey: 'sk-ant', baseURL: server.anthropicBaseURL, maxRetries: 0, defaultHeaders: headers }),
+      );
+    const ask = { model: 'claude-3-5-haiku-20241022', max_tokens: 10, messages };
+    const before = server.requests.length;
+    await anthropicWith({}).messages.create(ask);
+    await ledger.flush();
+    await anthropicWith({ 'anthropic-beta': 'output-128k-2025-02-19' }).messages.create(ask);
+    await ledger.flush();
+    await anthropicWith({ 'anthropic-beta': 'output-128k-2025-02-19' }).messages.create(ask);
+    expect(server.requests.length - before).toBe(2);
     await ledger.close();
   });
 

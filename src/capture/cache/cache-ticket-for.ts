@@ -16,27 +16,27 @@ export function cacheTicketFor(
   provider: string,
   request: Record<string, unknown>,
   streamed: boolean,
-  options?: unknown,
+  sent: SentBesides = {},
 ): CacheTicket | undefined {
   if (cache === undefined || wanted === false || endpoint.cacheName === undefined) return undefined;
   if (cache.optIn && wanted !== true) return undefined;
   const model = typeof request.model === 'string' ? request.model : '';
   const input: CacheKeyInput = { provider, endpoint: endpoint.cacheName, model, streamed, request };
-  if (typeof options === 'object' && options !== null) {
-    const { headers, query } = options as { headers?: unknown; query?: unknown };
-    const answerHeaders = answerHeadersOf(headers);
-    if (answerHeaders) input.headers = answerHeaders;
-    const answerQuery = queryOf(query);
-    if (answerQuery) input.query = answerQuery;
-  }
+  if (sent.headers) input.headers = sent.headers;
+  if (sent.query) input.query = sent.query;
   const key = cache.keyOf(input);
   return key === undefined ? undefined : new CacheTicket(cache, input, key, endpoint.replay ?? {});
 }
 
+/** What a request sends besides its body that changes the answer (see CacheKeyInput). */
+export interface SentBesides {
+  headers?: Readonly<Record<string, string>>;
+  query?: string;
+}
+
 /**
- * `cacheTicketFor` for a wrapped SDK client's call. `options` is the call's second argument (the
- * request options of openai-node and the Anthropic SDK): its answer-shaping headers and its query
- * are part of the key.
+ * `cacheTicketFor` for a wrapped SDK client's call, `self` the SDK resource and `options` the
+ * call's second argument (the request options of openai-node and the Anthropic SDK).
  */
 export function sdkCacheTicket(
   binding: CaptureBinding,
@@ -44,14 +44,45 @@ export function sdkCacheTicket(
   provider: string,
   request: Record<string, unknown>,
   streamed: boolean,
+  self: unknown,
   options: unknown,
 ): CacheTicket | undefined {
-  return cacheTicketFor(binding.ledger.cache, binding.defaults.cache, endpoint, provider, request, streamed, options);
+  const sent = sentBesides(self, options);
+  return cacheTicketFor(binding.ledger.cache, binding.defaults.cache, endpoint, provider, request, streamed, sent);
 }
 
-/** Request options' `query` (an object of parameters) as the key reads a query string. */
-function queryOf(query: unknown): string | undefined {
-  if (typeof query !== 'object' || query === null) return undefined;
+type Options = { headers?: unknown; query?: unknown } | null | undefined;
+
+/**
+ * The answer-shaping headers and the query an openai-node or Anthropic SDK request carries: the
+ * client's `defaultHeaders` and `defaultQuery` (AzureOpenAI keeps its `api-version` there), then
+ * the call's request options over them, as the SDKs merge them (a header given as `null` removes
+ * a default). The client's options are read where both SDKs keep them (`_client._options`);
+ * another client shape just has no defaults to read.
+ */
+function sentBesides(self: unknown, given: unknown): SentBesides {
+  const client = (self as { _client?: { _options?: { defaultHeaders?: unknown; defaultQuery?: unknown } } } | null)
+    ?._client?._options;
+  const options = (typeof given === 'object' ? given : undefined) as Options;
+  const headers: Record<string, string> = { ...answerHeadersOf(client?.defaultHeaders) };
+  const overrides = options?.headers;
+  if (typeof overrides === 'object' && overrides !== null && !Array.isArray(overrides)) {
+    for (const [name, value] of Object.entries(overrides)) if (value === null) delete headers[name.toLowerCase()];
+  }
+  Object.assign(headers, answerHeadersOf(overrides));
+  const query = queryOf({ ...asObject(client?.defaultQuery), ...asObject(options?.query) });
+  const sent: SentBesides = {};
+  if (Object.keys(headers).length > 0) sent.headers = headers;
+  if (query) sent.query = query;
+  return sent;
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Query parameters given as an object, as the key reads a query string. */
+function queryOf(query: Record<string, unknown>): string | undefined {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
     if (value !== undefined) params.append(name, typeof value === 'string' ? value : JSON.stringify(value));
