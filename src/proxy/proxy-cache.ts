@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import { answerHeadersOf, answerQueryOf, type CacheKeyInput } from '../cache/cache-key.js';
 import type { CachedResponse } from '../cache/cached-response.js';
@@ -128,7 +129,10 @@ export class CacheFill {
   /** Called with the finalized record; stores when it is a whole success. */
   finish(record: CallRecord | undefined, contentType: string | undefined): void {
     if (this.tooLarge || !record || record.status !== 'success' || record.partial) return;
-    const text = Buffer.concat(this.parts).toString('utf8');
+    const bytes = Buffer.concat(this.parts);
+    // Entries are text: bytes that are not UTF-8 would come back changed, so they are not stored.
+    if (!isUtf8(bytes)) return;
+    const text = bytes.toString('utf8');
     const entry: CachedResponse = {
       v: 1,
       provider: this.input.provider,

@@ -11,7 +11,7 @@ import {
   openaiUsage,
 } from '../support/wire-server/index.js';
 import { testLedger } from '../capture/capture-harness.js';
-import { proxiedClients, rawPost, useProxyTestBed } from '../support/proxy.js';
+import { proxiedClients, rawPost, startRawUpstream, useProxyTestBed } from '../support/proxy.js';
 
 let ledger: Ledger;
 let proxy: ProxyServer;
@@ -203,5 +203,54 @@ describe('the response cache through the proxy', () => {
     }
     expect(verdicts).toEqual(['miss', 'miss', 'miss', 'hit']);
     expect(bed.server.requests).toHaveLength(3);
+  });
+
+  it('stores only answers it can give back byte for byte: a body that is not UTF-8 is passed on, not stored', async () => {
+    const body = (content: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          '{"id":"c","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"',
+        ),
+        content,
+        Buffer.from('"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}'),
+      ]);
+    const answers = [body(Buffer.from([0x61, 0xff, 0x62])), body(Buffer.from('李', 'utf8'))];
+    let asked = 0;
+    const upstream = await startRawUpstream((socket) => {
+      const answer = answers[asked++ < 2 ? 0 : 1]!;
+      socket.write(
+        Buffer.concat([
+          Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${answer.length}\r\n\r\n`),
+          answer,
+        ]),
+      );
+    });
+    try {
+      ledger = testLedger({ cache: true });
+      proxy = await bed.start(ledger, { upstreams: { openai: `${upstream.url}/v1` } });
+      const send = async (content: string) => {
+        const answer = await rawPost(
+          url(),
+          { ...chatRequest, messages: [{ role: 'user', content }] },
+          {
+            'x-ledger-cache': 'on',
+          },
+        );
+        await ledger.flush();
+        return answer;
+      };
+      for (let round = 0; round < 2; round++) {
+        const answer = await send('not UTF-8');
+        expect(answer.headers.get('x-ledger-cache')).toBe('miss');
+        expect(answer.bytes.equals(answers[0]!)).toBe(true);
+      }
+      expect((await send('UTF-8')).headers.get('x-ledger-cache')).toBe('miss');
+      const hit = await send('UTF-8');
+      expect(hit.headers.get('x-ledger-cache')).toBe('hit');
+      expect(hit.bytes.equals(answers[1]!)).toBe(true);
+      expect(asked).toBe(3);
+    } finally {
+      await upstream.close();
+    }
   });
 });
