@@ -256,6 +256,16 @@ async function handle(
   let cacheHeader: string | undefined;
   if (recorded && context.ledger.enabled) {
     route = recorded.route;
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      sendProviderError(
+        response,
+        family,
+        'invalid_request',
+        `the request body is encoded (content-encoding: ${encoding}): the proxy reads every request it records, send the body uncompressed`,
+      );
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/core/ledger.js';
 import type { CreatedLedger } from '../../src/create-ledger.js';
@@ -233,6 +234,28 @@ describe('bad requests', () => {
     const unknown = await rawPost(`${proxy.url}/nowhere/v1/chat`, {});
     expect(unknown.status).toBe(404);
     expect(bed.server.requests).toHaveLength(0);
+  });
+
+  it('refuses a compressed request body with a 400 that says to send it uncompressed; identity is plain', async () => {
+    ledger = testLedger();
+    proxy = await bed.start(ledger);
+    bed.server.setDefault('openai.chat', chatCompletion());
+    const url = `${proxy.url}/openai/v1/chat/completions`;
+    const body = JSON.stringify(chatRequest);
+    const compressed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: 'Bearer sk-test' },
+      body: gzipSync(body),
+    });
+    expect(compressed.status).toBe(400);
+    expect(((await compressed.json()) as { error: { message: string } }).error.message).toMatch(
+      /content-encoding: gzip.*send the body uncompressed/,
+    );
+    expect(bed.server.requests).toHaveLength(0);
+    const plain = await rawPost(url, body, { 'content-encoding': 'Identity' });
+    expect(plain.status).toBe(200);
+    await ledger.flush();
+    expect((await ledger.calls.list({})).records).toHaveLength(1);
   });
 
   it.each([
