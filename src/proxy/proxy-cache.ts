@@ -1,6 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { isUtf8 } from 'node:buffer';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { answerHeadersOf, answerQueryOf, type CacheKeyInput } from '../cache/cache-key.js';
 import type { CachedResponse } from '../cache/cached-response.js';
 import type { ResponseCache } from '../cache/response-cache.js';
