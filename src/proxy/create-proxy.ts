@@ -26,6 +26,7 @@ import {
 } from './routes.js';
 import { StreamRecorder } from './stream-recorder.js';
 import { StreamRelay } from './stream-relay.js';
+import { isEventStream } from './sse-splitter.js';
 import { UpstreamError, upstreamFailure } from './upstream-error.js';
 import { clientKeyOf, VirtualKeyTable, type VirtualKey } from './virtual-keys.js';
 
@@ -827,10 +828,6 @@ function rawHeader(raw: readonly string[], name: string): string | undefined {
     if (candidate.length === name.length && candidate.toLowerCase() === name) return raw[index + 1];
   }
   return undefined;
-}
-
-function isEventStream(contentType: string | undefined): boolean {
-  return contentType !== undefined && contentType.includes('text/event-stream');
 }
 
 type Body = Buffer | 'too_large' | 'aborted';

@@ -7,7 +7,7 @@ import type { EstimatorSource } from '../capture/estimate-tokens.js';
 import type { CallHandle, CallResult } from '../core/call.js';
 import type { CallRecord } from '../core/record.js';
 import type { RecordedRoute } from './routes.js';
-import { SseSplitter, sseData } from './sse-splitter.js';
+import { isEventStream, SseSplitter, sseData } from './sse-splitter.js';
 import { recordSafely, type ProblemSink } from './safe-recording.js';
 
 /**
@@ -78,7 +78,8 @@ function parsedOrUndefined(text: string): unknown {
 
 function streamResult(text: string, route: RecordedRoute, contentType: string | undefined): CallResult {
   const accumulator = route.accumulator(false);
-  if (contentType !== undefined && !contentType.includes('text/event-stream')) {
+  // An entry without a content type is read as events.
+  if (contentType !== undefined && !isEventStream(contentType)) {
     // Gemini's streamGenerateContent without `alt=sse`: one JSON array of chunks.
     const chunks = parsedOrUndefined(text);
     if (Array.isArray(chunks)) for (const chunk of chunks) accumulator.add(chunk);

@@ -109,3 +109,8 @@ function sseDataOfText(text: string): string | undefined {
   }
   return data;
 }
+
+/** Whether a `content-type` is an event stream (server-sent events). */
+export function isEventStream(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.includes('text/event-stream');
+}
