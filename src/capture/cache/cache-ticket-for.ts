@@ -18,8 +18,7 @@ export function cacheTicketFor(
   streamed: boolean,
   sent: SentBesides = {},
 ): CacheTicket | undefined {
-  if (cache === undefined || wanted === false || endpoint.cacheName === undefined) return undefined;
-  if (cache.optIn && wanted !== true) return undefined;
+  if (endpoint.cacheName === undefined || !usesCache(cache, wanted)) return undefined;
   const model = typeof request.model === 'string' ? request.model : '';
   const input: CacheKeyInput = { provider, endpoint: endpoint.cacheName, model, streamed, request };
   if (sent.headers) input.headers = sent.headers;
@@ -47,8 +46,20 @@ export function sdkCacheTicket(
   self: unknown,
   options: unknown,
 ): CacheTicket | undefined {
-  const sent = sentBesides(self, options);
-  return cacheTicketFor(binding.ledger.cache, binding.defaults.cache, endpoint, provider, request, streamed, sent);
+  const { cache } = binding.ledger;
+  const wanted = binding.defaults.cache;
+  // Reading the client's defaults and the call's options is left to the calls that use the cache.
+  if (endpoint.cacheName === undefined || !usesCache(cache, wanted)) return undefined;
+  return cacheTicketFor(cache, wanted, endpoint, provider, request, streamed, sentBesides(self, options));
+}
+
+/**
+ * Whether a call uses the cache: not without one on the ledger, when the client or call turned it
+ * off, or for an opt-in cache the call did not opt into.
+ */
+function usesCache(cache: ResponseCache | undefined, wanted: boolean | undefined): cache is ResponseCache {
+  if (cache === undefined || wanted === false) return false;
+  return !cache.optIn || wanted === true;
 }
 
 type Options = { headers?: unknown; query?: unknown } | null | undefined;
