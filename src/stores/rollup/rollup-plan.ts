@@ -55,7 +55,8 @@ export function planRollup(query: SummaryQuery): RollupPlan | undefined {
     const value = where[name];
     if (value === undefined) continue;
     needed.add(dimension);
-    if (name === 'userId' || name === 'tenantId') equals.push([dimension, value as string | null]);
+    // A user or tenant is one value, null (calls without one) or a list of values, like any other.
+    if (value === null || typeof value === 'string') equals.push([dimension, value]);
     else lists.push([dimension, asList<unknown>(value)!]);
   }
   // A daily table can apply bounds that fall on midnight (UTC) only.

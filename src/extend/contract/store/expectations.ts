@@ -57,11 +57,11 @@ export function matchesFilter(record: CallRecord, filter: CallFilter): boolean {
     wanted === undefined || (Array.isArray(wanted) ? wanted.includes(value) : wanted === value);
   const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
   return (
-    (filter.sessionId === undefined || record.sessionId === filter.sessionId) &&
-    (filter.userId === undefined || record.userId === filter.userId) &&
-    (filter.tenantId === undefined || record.tenantId === filter.tenantId) &&
-    (filter.traceId === undefined || record.traceId === filter.traceId) &&
-    (filter.requestId === undefined || record.requestId === filter.requestId) &&
+    oneOf(record.sessionId, filter.sessionId) &&
+    oneOf(record.userId, filter.userId) &&
+    oneOf(record.tenantId, filter.tenantId) &&
+    oneOf(record.traceId, filter.traceId) &&
+    oneOf(record.requestId, filter.requestId) &&
     oneOf(record.callType, filter.callType) &&
     oneOf(record.status, filter.status) &&
     oneOf(record.provider, filter.provider) &&

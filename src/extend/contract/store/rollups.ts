@@ -48,6 +48,12 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
     { from: '2025-03-03T00:00:00.000Z', to: '2025-03-06T00:00:00.000Z' },
     { tenantId: 't-1', from: '2025-03-02T00:00:00.000Z' },
     { tenantId: null as unknown as string, to: '2025-03-05T00:00:00.000Z' },
+    // A user or tenant given as a list: any of them, and an empty list matches nothing.
+    { tenantId: ['t-1', 't-2'] },
+    { userId: ['u-1', "x' OR '1'='1"] },
+    { tenantId: ['t-2'], userId: ['u-2'] },
+    { tenantId: [] },
+    { userId: [], from: '2025-03-03T00:00:00.000Z' },
   ];
 
   /** The same filter with a from bound one millisecond inside an hour: the store must scan. */
