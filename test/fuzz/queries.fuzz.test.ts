@@ -4,8 +4,10 @@ import { createLedger, type CreatedLedger } from '../../src/create-ledger.js';
 import { isLedgerError, ValidationError } from '../../src/core/errors.js';
 import type { CallRecord } from '../../src/core/record.js';
 import type { CallFilter } from '../../src/core/store.js';
+import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { makeRecord } from '../support/records.js';
+import { dropSchema, PG_URL, postgresAvailable, uniqueSchema } from '../stores/postgres-support.js';
 import { fuzzParameters } from './fuzz-settings.js';
 
 /**
@@ -153,14 +155,21 @@ const corruption = (known: readonly string[]): fc.Arbitrary<[string, unknown]> =
     ),
   );
 
+// PostgreSQL answers many summaries from its own rollup SQL: it is fuzzed beside the others
+// wherever it runs (always in CI, where the store tests already require it).
+const postgres = await postgresAvailable();
+const schema = uniqueSchema('fuzz_queries');
+
 describe('fuzz: queries', () => {
   const records = dataset();
   const ledgers: Array<[string, CreatedLedger]> = [];
   beforeAll(async () => {
-    for (const [kind, store] of [
+    const stores: Array<[string, 'memory' | SqliteStore | PostgresStore]> = [
       ['memory', 'memory'],
       ['sqlite', new SqliteStore({ path: ':memory:' })],
-    ] as const) {
+    ];
+    if (postgres) stores.push(['postgres', new PostgresStore({ connectionString: PG_URL, schema })]);
+    for (const [kind, store] of stores) {
       const ledger = createLedger({ store, configFile: false, env: {}, meter: false, shutdownHooks: false });
       if (typeof store === 'object') await store.write(records);
       else await (ledger as unknown as { store: { write(r: CallRecord[]): Promise<void> } }).store.write(records);
@@ -169,6 +178,7 @@ describe('fuzz: queries', () => {
   });
   afterAll(async () => {
     for (const [, ledger] of ledgers) await ledger.close();
+    if (postgres) await dropSchema(schema);
   });
 
   const matched: number[] = [];
