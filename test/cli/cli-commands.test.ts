@@ -72,6 +72,19 @@ describe('llm-ledger report', () => {
     expect(parsed.rows.find((row) => row.group.user === 'bob')?.calls).toBe(2);
   });
 
+  it('a repeated --user or --tenant counts the calls of any of them', async () => {
+    await seed();
+    const calls = async (args: string[]) => {
+      const run = await cli(['report', '--db', db, '--json', ...args], dir.path);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
+      const rows = (JSON.parse(run.stdout) as { rows: Array<{ calls: number }> }).rows;
+      return rows.reduce((sum, row) => sum + row.calls, 0);
+    };
+    expect(await calls(['--by', 'tenant', '--tenant', 'acme', '--tenant', 'initech'])).toBe(2);
+    expect(await calls(['--by', 'user', '--user', 'alice', '--user', 'bob'])).toBe(4);
+    expect(await calls(['--by', 'model', '--user', 'alice', '--user', 'nobody'])).toBe(2);
+  });
+
   it('rejects an unknown group key with the usage text and exit code 2', async () => {
     const run = await cli(['report', '--db', db, '--by', 'planet'], dir.path);
     expect(run.code).toBe(2);
