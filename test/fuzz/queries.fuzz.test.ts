@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger, type CreatedLedger } from '../../src/create-ledger.js';
 import { isLedgerError, ValidationError } from '../../src/core/errors.js';
 import type { CallRecord } from '../../src/core/record.js';
-import type { CallFilter } from '../../src/core/store.js';
+import type { CallFilter, GroupKey, SummaryRow } from '../../src/core/store.js';
+import { expectedSummary } from '../../src/extend/contract/store/expectations.js';
+import { planRollup } from '../../src/stores/rollup/rollup-plan.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { makeRecord } from '../support/records.js';
@@ -106,6 +108,56 @@ const anyFilter: fc.Arbitrary<CallFilter> = fc.record(
   },
   { requiredKeys: [] },
 );
+
+/**
+ * Summaries the rollup tables can answer: filters on their dimensions only, each given as one
+ * value, null, a list or an empty list, and bounds on whole hours or midnights. The tables are
+ * by hour or day with provider, model, call type, status and cost status, or by day and tenant;
+ * a user, or a tenant with anything else, goes to the scan (a few of those are mixed in).
+ */
+const identity = (values: readonly (string | null)[], listed: readonly string[]) =>
+  fc.oneof(fc.constantFrom(...values), fc.array(fc.constantFrom(...listed), { maxLength: 3 }));
+const wholeHour = fc.integer({ min: -5, max: 70 }).map((hours) => new Date(DAY + hours * 3_600_000).toISOString());
+const midnight = fc.integer({ min: -1, max: 3 }).map((days) => new Date(DAY + days * 86_400_000).toISOString());
+const baseRollup = fc.record({
+  where: fc.record(
+    {
+      status: oneOrList(fc.constantFrom(...STATUSES)),
+      costStatus: oneOrList(fc.constantFrom(...COST_STATUSES)),
+      callType: oneOrList(fc.constantFrom(...CALL_TYPES, 'OTHER')),
+      provider: oneOrList(fc.constantFrom(...PROVIDERS)),
+      model: oneOrList(fc.constantFrom(...MODELS)),
+      from: fc.oneof(wholeHour, midnight),
+      to: fc.oneof(wholeHour, midnight),
+    },
+    { requiredKeys: [] },
+  ) as fc.Arbitrary<CallFilter>,
+  groupBy: fc.subarray<GroupKey>(['model', 'provider', 'callType', 'status', 'day', 'hour'], { maxLength: 3 }),
+});
+const tenantRollup = fc.record({
+  where: fc.record(
+    { tenantId: identity(TENANTS, ['acme', 'globex', 'initech']), from: midnight, to: midnight },
+    { requiredKeys: [] },
+  ) as fc.Arbitrary<CallFilter>,
+  groupBy: fc.subarray<GroupKey>(['tenant', 'day']),
+});
+const scannedInstead = fc.record({
+  where: fc.record(
+    { userId: identity(USERS, ['u1', 'u2', 'u3', 'nobody']), tenantId: identity(TENANTS, ['acme', 'globex']) },
+    { requiredKeys: [] },
+  ) as fc.Arbitrary<CallFilter>,
+  groupBy: fc.subarray<GroupKey>(['user', 'tenant', 'model'], { maxLength: 2 }),
+});
+const rollupSummary = fc.oneof(
+  { arbitrary: baseRollup, weight: 3 },
+  { arbitrary: tenantRollup, weight: 3 },
+  { arbitrary: scannedInstead, weight: 1 },
+);
+
+/** A summary's exact parts (latency from a rollup's histogram is approximate by design). */
+function exactParts(rows: SummaryRow[]) {
+  return rows.map(({ latencyMs: _latency, ...exact }) => exact);
+}
 
 /** At most three filters at once, so that most valid queries match some rows of the dataset. */
 const validFilter: fc.Arbitrary<CallFilter> = fc
@@ -218,6 +270,35 @@ describe('fuzz: queries', () => {
       ),
       fuzzParameters(),
     );
+  });
+
+  it('a summary the rollups can answer equals the reference group by group, and the scan of the same rows', async () => {
+    let fromRollups = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(rollupSummary, async ({ where, groupBy }) => {
+        runs++;
+        if (planRollup({ where, groupBy }) !== undefined) fromRollups++;
+        const expected = exactParts(
+          expectedSummary(
+            records.filter((record) => referenceMatches(record, where)),
+            groupBy,
+          ),
+        );
+        // One millisecond before `from` (records start on whole hours) no rollup can apply.
+        const from = new Date(Date.parse(where.from === undefined ? '1970-01-01' : String(where.from)) - 1);
+        for (const [kind, ledger] of ledgers) {
+          const label = `${kind}: ${JSON.stringify({ where, groupBy })}`;
+          expect(exactParts(await ledger.usage.summary({ where, groupBy })), label).toEqual(expected);
+          expect(exactParts(await ledger.usage.summary({ where: { ...where, from }, groupBy })), label).toEqual(
+            expected,
+          );
+        }
+      }),
+      fuzzParameters(),
+    );
+    // Worth something only if most of these summaries do take the rollup path.
+    expect(fromRollups).toBeGreaterThan(runs / 2);
   });
 
   it('a query with any unknown or invalid part throws ValidationError (never a widened result)', async () => {
