@@ -154,6 +154,19 @@ const rollupSummary = fc.oneof(
   { arbitrary: scannedInstead, weight: 1 },
 );
 
+/** Exact comparison of two canonical decimal strings ("-0.25", "3"), without floats. */
+function compareDecimalText(a: string, b: string): number {
+  const scaled = (text: string, places: number) => {
+    const negative = text.startsWith('-');
+    const [whole, fraction = ''] = (negative ? text.slice(1) : text).split('.');
+    const value = BigInt(whole! + fraction.padEnd(places, '0'));
+    return negative ? -value : value;
+  };
+  const places = Math.max(a.split('.')[1]?.length ?? 0, b.split('.')[1]?.length ?? 0);
+  const difference = scaled(a, places) - scaled(b, places);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
+
 /** A summary's exact parts (latency from a rollup's histogram is approximate by design). */
 function exactParts(rows: SummaryRow[]) {
   return rows.map(({ latencyMs: _latency, ...exact }) => exact);
@@ -299,6 +312,38 @@ describe('fuzz: queries', () => {
     );
     // Worth something only if most of these summaries do take the rollup path.
     expect(fromRollups).toBeGreaterThan(runs / 2);
+  });
+
+  it('a ranked summary (top) is the reference top: largest first, ties in group order, null like any group', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          validFilter,
+          rollupSummary.map(({ where }) => where),
+        ),
+        fc.constantFrom<GroupKey>('user', 'tenant', 'session', 'model', 'provider', 'callType', 'status', 'day'),
+        fc.constantFrom('cost', 'calls', 'tokens', 'errors') as fc.Arbitrary<'cost' | 'calls' | 'tokens' | 'errors'>,
+        fc.integer({ min: 1, max: 5 }),
+        async (where, key, by, limit) => {
+          const figure = (row: SummaryRow) =>
+            by === 'calls' ? row.calls : by === 'tokens' ? row.tokens.total : by === 'errors' ? row.errors : 0;
+          // expectedSummary is in group order, and the sort is stable: ties keep it.
+          const expected = exactParts(
+            expectedSummary(
+              records.filter((record) => referenceMatches(record, where)),
+              [key],
+            )
+              .sort((a, b) => (by === 'cost' ? compareDecimalText(b.cost, a.cost) : figure(b) - figure(a)))
+              .slice(0, limit),
+          );
+          for (const [kind, ledger] of ledgers) {
+            const rows = await ledger.usage.summary({ where, groupBy: [key], top: { by, limit } });
+            expect(exactParts(rows), `${kind}: ${JSON.stringify({ where, key, by, limit })}`).toEqual(expected);
+          }
+        },
+      ),
+      fuzzParameters(),
+    );
   });
 
   it('a query with any unknown or invalid part throws ValidationError (never a widened result)', async () => {
