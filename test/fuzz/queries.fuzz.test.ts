@@ -268,6 +268,31 @@ describe('fuzz: queries', () => {
     expect(partial).toBeGreaterThan(matched.length / 4);
   });
 
+  it('paging through calls.list() with any page size returns every matching call once, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(validFilter, fc.boolean(), fc.integer({ min: 1, max: 7 }), async (filter, ascending, limit) => {
+        const expected = records
+          .filter((record) => referenceMatches(record, filter))
+          .map((record) => record.id)
+          .sort();
+        if (!ascending) expected.reverse();
+        for (const [kind, ledger] of ledgers) {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          for (let page = 0; page <= records.length; page++) {
+            const result = await ledger.calls.list({ ...filter, limit, cursor, order: ascending ? 'asc' : 'desc' });
+            expect(result.records.length, kind).toBeLessThanOrEqual(limit);
+            seen.push(...result.records.map((record) => record.id));
+            if (result.nextCursor === null) break;
+            cursor = result.nextCursor;
+          }
+          expect(seen, `${kind}: ${JSON.stringify({ filter, ascending, limit })}`).toEqual(expected);
+        }
+      }),
+      fuzzParameters(),
+    );
+  });
+
   it('a valid usage.summary({ where }) counts exactly the reference rows', async () => {
     await fc.assert(
       fc.asyncProperty(
