@@ -143,7 +143,9 @@ describe('fuzz: meter backends', () => {
         fc.array(budget, { maxLength: 3 }),
         fc.array(rate, { maxLength: 2 }),
         fc.array(step, { minLength: 5, maxLength: 40 }),
-        async (budgets, rates, steps) => {
+        // Billing cycles from the 1st, mid-month, or a 31st that most months do not have.
+        fc.constantFrom(undefined, '2031-01-15', '2030-12-31', '2031-02-28'),
+        async (budgets, rates, steps, cycleStartDate) => {
           const clock = new TestClock(START);
           const meters = (await backends()).map(({ name, backend, cleanup }) => ({
             name,
@@ -153,6 +155,7 @@ describe('fuzz: meter backends', () => {
               clock,
               estimate: FIXED_ESTIMATE,
               periods: ['day', 'month', 'cycle'],
+              cycleStartDate,
               limits: { budgets, rates },
               logger: { debug() {}, info() {}, warn() {}, error() {} },
             }),
