@@ -26,6 +26,8 @@ const hugeNumbers = fc.constantFrom(
 const oddStrings = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.constantFrom(...LONE_SURROGATES, '', 'abc', '-5', '1e999', '0.1', ' 1', 'NaN'),
+  // NUL, and the private-use character PostgreSQL's store escapes NUL with, alone and as an escape.
+  fc.constantFrom('a\u0000b', '\u0000', '\uF8FF', '\uF8FF0', '\uF8FF\uF8FF', 'x\u0000\uF8FF0'),
 );
 
 const scalar = fc.oneof(

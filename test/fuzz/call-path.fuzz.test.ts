@@ -7,9 +7,12 @@ import { parseDecimal } from '../../src/core/money.js';
 import type { CallRecord } from '../../src/core/record.js';
 import { MAX_TOKENS_PER_CALL } from '../../src/core/token-input.js';
 import { createPricer } from '../../src/pricing/index.js';
+import type { Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { testLedger } from '../core/support.js';
+import { dropSchema, PG_URL, postgresAvailable, uniqueSchema } from '../stores/postgres-support.js';
 import { callScript, type CallScript } from './call-inputs.js';
 import { assertProperty, FUZZ_RUNS, FUZZ_SEED, FUZZ_TIMEOUT_MS } from './fuzz-settings.js';
 
@@ -109,16 +112,23 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS_PER_CALL;
 
+// Content of every kind (NUL, the private-use character PostgreSQL's encoding escapes with, lone
+// surrogates) round-trips through PostgreSQL too wherever it runs (always in CI).
+const postgres = await postgresAvailable();
+const schema = uniqueSchema('fuzz_call_path');
+
 const opened: Ledger[] = [];
 afterAll(async () => {
   for (const ledger of opened.splice(0)) await ledger.close().catch(() => undefined);
+  if (postgres) await dropSchema(schema);
 });
 
 describe(`call path fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} runs)`, () => {
-  const stores = [
+  const stores: Array<[string, () => Store]> = [
     ['memory', () => new MemoryStore()],
     ['sqlite', () => new SqliteStore({ path: ':memory:' })],
-  ] as const;
+  ];
+  if (postgres) stores.push(['postgres', () => new PostgresStore({ connectionString: PG_URL, schema })]);
 
   for (const [kind, makeStore] of stores) {
     it(

@@ -87,7 +87,8 @@ export function listSql(table: string, query: ListQuery): PgQuery & { limit: num
   const conditions: string[] = [];
   const values: unknown[] = [];
   if (query.cursor !== undefined) {
-    values.push(query.cursor);
+    // The cursor is a decoded id; ids are stored (and ordered) encoded.
+    values.push(encodeText(query.cursor));
     conditions.push(ascending ? `id > $1` : `id < $1`);
   }
   const where = filterSql(query, conditions, values);

@@ -191,7 +191,7 @@ export class PostgresStore implements Store {
   }
 
   async get(id: string): Promise<CallRecord | null> {
-    const rows = await this.query('Reading a record', getSql(this.table), [id]);
+    const rows = await this.query('Reading a record', getSql(this.table), [encodeText(id)]);
     return rows.length === 0 ? null : pgRowToRecord(rows[0]!);
   }
 
@@ -206,7 +206,7 @@ export class PostgresStore implements Store {
   }
 
   async byTrace(traceId: string): Promise<CallRecord[]> {
-    return (await this.query('Reading a trace', byTraceSql(this.table), [traceId])).map(pgRowToRecord);
+    return (await this.query('Reading a trace', byTraceSql(this.table), [encodeText(traceId)])).map(pgRowToRecord);
   }
 
   async summary(query: SummaryQuery): Promise<SummaryRow[]> {
@@ -248,10 +248,13 @@ export class PostgresStore implements Store {
       this.transaction(async (client) => {
         let updated = 0;
         const sql = updateCostSql(this.table);
-        // Each call leaves the rollup row of its old cost and joins that of its new one.
-        const sources = await this.rollups.lockSources(client, this.table, [...new Set(updates.map((u) => u.id))]);
+        // Each call leaves the rollup row of its old cost and joins that of its new one. Ids are
+        // stored encoded like every text (NUL and the escape character), so they are looked up so.
+        const stored = updates.map((update) => encodeText(update.id));
+        const sources = await this.rollups.lockSources(client, this.table, [...new Set(stored)]);
         const batch = new RollupBatch();
-        for (const { id, cost } of updates) {
+        for (const [index, { cost }] of updates.entries()) {
+          const id = stored[index]!;
           const [total, currency, status, pricingVersion, breakdown] = costValues(cost, this.maxFieldChars);
           const result = await client.query(sql, [
             id,

@@ -160,5 +160,33 @@ export function describeWriteContract(t: ContractTestApi, current: () => Store):
       expect(ids(await store.list({ userId: "' OR '1'='1" }))).toEqual([]);
       expect(ids(await store.list({ tags: ["' OR 1=1 --"] }))).toEqual([]);
     });
+
+    it('finds ids and trace ids of any text (NUL, a private-use character) by get, byTrace, pages and repricing', async () => {
+      // A store that escapes what its database cannot hold must look these up escaped too.
+      const odd = ['call-\u0000-nul', 'call-\uF8FF', 'call-\uF8FF0', 'call-\uF8FF\uF8FF'];
+      const records = odd.map((id, index) =>
+        makeRecord({ id, traceId: `trace-${id}`, cost: makeCost(`0.${index + 1}`) }),
+      );
+      await store.write(records);
+      for (const record of records) {
+        expect(await store.get(record.id)).toStrictEqual(record);
+        expect(await store.byTrace(record.traceId)).toStrictEqual([record]);
+      }
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ limit: 1, cursor });
+        paged.push(...ids(page));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect([...paged].sort()).toEqual([...odd].sort());
+      const repriced = makeCost('0.75');
+      expect(await store.updateCosts(records.map((record) => ({ id: record.id, cost: repriced })))).toBe(odd.length);
+      for (const record of records) {
+        expect(await store.get(record.id)).toStrictEqual({ ...record, cost: repriced, costHistory: [record.cost] });
+      }
+      const [row] = await store.summary({});
+      expect(row!.cost).toBe('3');
+    });
   });
 }
