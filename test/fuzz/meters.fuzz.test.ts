@@ -22,7 +22,7 @@ import { fuzzParameters } from './fuzz-settings.js';
  */
 
 const START = Date.parse('2031-03-31T23:00:00.000Z');
-const USERS = ['u1', 'u2'];
+const USERS = ['u1', 'u2', 'a:b', 'x\u0000y', '{t}', '*', '\uF8FF'];
 const TENANTS = ['t1', 't2'];
 
 const decimal = fc
