@@ -55,7 +55,8 @@ export function planRollup(query: SummaryQuery): RollupPlan | undefined {
     const value = where[name];
     if (value === undefined) continue;
     needed.add(dimension);
-    // A user or tenant is one value, null (calls without one) or a list of values, like any other.
+    // One value, or null (calls without one), is an equality; a list is a membership, for a user
+    // or a tenant as for any other dimension.
     if (value === null || typeof value === 'string') equals.push([dimension, value]);
     else lists.push([dimension, asList<unknown>(value)!]);
   }
