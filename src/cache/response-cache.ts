@@ -66,6 +66,15 @@ export class ResponseCache {
     this.optIn = options.optIn ?? false;
   }
 
+  /**
+   * Whether a call that asked for `wanted` (its own or its client's `cache` option) uses this
+   * cache: never with `false`, and for an opt-in cache only with `true`.
+   */
+  appliesTo(wanted: boolean | undefined): boolean {
+    if (wanted === false) return false;
+    return !this.optIn || wanted === true;
+  }
+
   /** The key of a request, or undefined when the key hook says not to cache it (or throws). */
   keyOf(input: CacheKeyInput): string | undefined {
     const hook = this.options.key;

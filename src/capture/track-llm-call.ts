@@ -247,8 +247,7 @@ function trackCacheTicket(
   streamed: boolean,
 ): CacheTicket | undefined {
   const cache = ledger.cache;
-  if (cache === undefined || ledger.enabled === false || options.cache === false) return undefined;
-  if (cache.optIn && options.cache !== true) return undefined;
+  if (cache === undefined || ledger.enabled === false || !cache.appliesTo(options.cache)) return undefined;
   const request: Record<string, unknown> = {
     model: spec.model,
     messages: spec.messages,

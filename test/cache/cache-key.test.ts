@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerHeadersOf, answerQueryOf, defaultCacheKey, type CacheKeyInput } from '../../src/cache/cache-key.js';
+import { MemoryCacheBackend } from '../../src/cache/index.js';
+import { ResponseCache } from '../../src/cache/response-cache.js';
 
 const base: CacheKeyInput = {
   provider: 'openai',
@@ -82,5 +84,14 @@ describe('answerQueryOf', () => {
     expect(answerQueryOf('?key=AIza-secret')).toBeUndefined();
     expect(answerQueryOf('')).toBeUndefined();
     expect(answerQueryOf('?')).toBeUndefined();
+  });
+});
+
+describe('which calls a cache applies to', () => {
+  it('every call but those that said cache: false; opt-in, only those that said cache: true', () => {
+    const everyCall = new ResponseCache(new MemoryCacheBackend());
+    const optIn = new ResponseCache(new MemoryCacheBackend(), { optIn: true });
+    expect([undefined, true, false].map((wanted) => everyCall.appliesTo(wanted))).toEqual([true, true, false]);
+    expect([undefined, true, false].map((wanted) => optIn.appliesTo(wanted))).toEqual([false, true, false]);
   });
 });

@@ -169,6 +169,23 @@ describe('ai-sdk middleware with the response cache', () => {
     await ledger.close();
   });
 
+  it('opt-in: only models wrapped with cache: true use it', async () => {
+    const ledger = cachedLedger({ optIn: true });
+    server.script('openai.chat', chatCompletion(), chatCompletion(), chatCompletion());
+    const plain = recordedModel(server, 'openai.chat', ledger);
+    const opted = recordedModel(server, 'openai.chat', ledger, { cache: true });
+    const ask = (model: typeof plain) => generateText({ model, prompt: 'Hello', temperature: 0, maxRetries: 0 });
+    await ask(plain);
+    await ledger.flush();
+    await ask(plain);
+    await ask(opted);
+    await ledger.flush();
+    await ask(opted);
+    expect(server.requests).toHaveLength(3);
+    expect(ledger.cache?.stats.hits).toBe(1);
+    await ledger.close();
+  });
+
   it('cache: false keeps a model out; under a spent budget a hit is answered and a miss refused', async () => {
     const ledger = testLedger({ cache: { backend: 'memory' }, meter: 'memory' }) as CreatedLedger;
     server.script('anthropic.messages', message({ text: 'Hi', usage: { input: 10, output: 5 } }), message());

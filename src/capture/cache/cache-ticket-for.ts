@@ -1,41 +1,14 @@
 import { answerHeadersOf, answerQueryOf, type CacheKeyInput } from '../../cache/cache-key.js';
-import type { ResponseCache } from '../../cache/response-cache.js';
 import type { CaptureBinding } from '../capture-defaults.js';
 import type { Endpoint } from '../endpoint.js';
 import { CacheTicket } from './cache-ticket.js';
 
 /**
- * The ticket of a call the cache should answer or learn from, or undefined: no cache on the
- * ledger, the client or call turned it off (`cache: false`), an opt-in cache the call did not
- * opt into, an endpoint that is not cached, or a key hook that said no.
- */
-export function cacheTicketFor(
-  cache: ResponseCache | undefined,
-  wanted: boolean | undefined,
-  endpoint: Endpoint,
-  provider: string,
-  request: Record<string, unknown>,
-  streamed: boolean,
-  sent: SentBesides = {},
-): CacheTicket | undefined {
-  if (endpoint.cacheName === undefined || !usesCache(cache, wanted)) return undefined;
-  const model = typeof request.model === 'string' ? request.model : '';
-  const input: CacheKeyInput = { provider, endpoint: endpoint.cacheName, model, streamed, request };
-  if (sent.headers) input.headers = sent.headers;
-  if (sent.query) input.query = sent.query;
-  const key = cache.keyOf(input);
-  return key === undefined ? undefined : new CacheTicket(cache, input, key, endpoint.replay ?? {});
-}
-
-/** What a request sends besides its body that changes the answer (see CacheKeyInput). */
-export interface SentBesides {
-  headers?: Readonly<Record<string, string>>;
-  query?: string;
-}
-
-/**
- * `cacheTicketFor` for a wrapped SDK client's call, `self` the SDK resource and `options` the
- * call's second argument (the request options of openai-node and the Anthropic SDK).
+ * The ticket of a wrapped SDK client's call the cache should answer or learn from, or undefined:
+ * no cache on the ledger, the client or call turned it off (`cache: false`), an opt-in cache the
+ * call did not opt into, an endpoint that is not cached, or a key hook that said no. `self` is the
+ * SDK resource and `options` the call's second argument (the request options of openai-node and
+ * the Anthropic SDK).
  */
 export function sdkCacheTicket(
   binding: CaptureBinding,
@@ -47,19 +20,22 @@ export function sdkCacheTicket(
   options: unknown,
 ): CacheTicket | undefined {
   const { cache } = binding.ledger;
-  const wanted = binding.defaults.cache;
-  // Reading the client's defaults and the call's options is left to the calls that use the cache.
-  if (endpoint.cacheName === undefined || !usesCache(cache, wanted)) return undefined;
-  return cacheTicketFor(cache, wanted, endpoint, provider, request, streamed, sentBesides(self, options));
+  if (cache === undefined || endpoint.cacheName === undefined || !cache.appliesTo(binding.defaults.cache)) {
+    return undefined;
+  }
+  const model = typeof request.model === 'string' ? request.model : '';
+  const input: CacheKeyInput = { provider, endpoint: endpoint.cacheName, model, streamed, request };
+  const sent = sentBesides(self, options);
+  if (sent.headers) input.headers = sent.headers;
+  if (sent.query) input.query = sent.query;
+  const key = cache.keyOf(input);
+  return key === undefined ? undefined : new CacheTicket(cache, input, key, endpoint.replay ?? {});
 }
 
-/**
- * Whether a call uses the cache: not without one on the ledger, when the client or call turned it
- * off, or for an opt-in cache the call did not opt into.
- */
-function usesCache(cache: ResponseCache | undefined, wanted: boolean | undefined): cache is ResponseCache {
-  if (cache === undefined || wanted === false) return false;
-  return !cache.optIn || wanted === true;
+/** What a request sends besides its body that changes the answer (see CacheKeyInput). */
+interface SentBesides {
+  headers?: Readonly<Record<string, string>>;
+  query?: string;
 }
 
 type Options = { headers?: unknown; query?: unknown } | null | undefined;

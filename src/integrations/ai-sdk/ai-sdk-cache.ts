@@ -35,8 +35,7 @@ export function aiSdkCacheTicket(
   streamed: boolean,
 ): CacheTicket | undefined {
   const cache = ledger.cache;
-  if (cache === undefined || ledger.enabled === false || wanted === false) return undefined;
-  if (cache.optIn && wanted !== true) return undefined;
+  if (cache === undefined || ledger.enabled === false || !cache.appliesTo(wanted)) return undefined;
   const request: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) if (!TRANSPORT_OPTIONS.has(name)) request[name] = value;
   const input: CacheKeyInput = {
