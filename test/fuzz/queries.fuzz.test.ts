@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger, type CreatedLedger } from '../../src/create-ledger.js';
 import { isLedgerError, ValidationError } from '../../src/core/errors.js';
+import { compareDecimal, parseDecimal } from '../../src/core/money.js';
 import type { CallRecord } from '../../src/core/record.js';
 import type { CallFilter, GroupKey, SummaryRow } from '../../src/core/store.js';
 import { expectedSummary } from '../../src/extend/contract/store/expectations.js';
@@ -153,19 +154,6 @@ const rollupSummary = fc.oneof(
   { arbitrary: tenantRollup, weight: 3 },
   { arbitrary: scannedInstead, weight: 1 },
 );
-
-/** Exact comparison of two canonical decimal strings ("-0.25", "3"), without floats. */
-function compareDecimalText(a: string, b: string): number {
-  const scaled = (text: string, places: number) => {
-    const negative = text.startsWith('-');
-    const [whole, fraction = ''] = (negative ? text.slice(1) : text).split('.');
-    const value = BigInt(whole! + fraction.padEnd(places, '0'));
-    return negative ? -value : value;
-  };
-  const places = Math.max(a.split('.')[1]?.length ?? 0, b.split('.')[1]?.length ?? 0);
-  const difference = scaled(a, places) - scaled(b, places);
-  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
-}
 
 /** A summary's exact parts (latency from a rollup's histogram is approximate by design). */
 function exactParts(rows: SummaryRow[]) {
@@ -358,7 +346,9 @@ describe('fuzz: queries', () => {
               records.filter((record) => referenceMatches(record, where)),
               [key],
             )
-              .sort((a, b) => (by === 'cost' ? compareDecimalText(b.cost, a.cost) : figure(b) - figure(a)))
+              .sort((a, b) =>
+                by === 'cost' ? compareDecimal(parseDecimal(b.cost), parseDecimal(a.cost)) : figure(b) - figure(a),
+              )
               .slice(0, limit),
           );
           for (const [kind, ledger] of ledgers) {
