@@ -5,7 +5,7 @@ import { isLedgerError, ValidationError } from '../../src/core/errors.js';
 import { compareDecimal, parseDecimal } from '../../src/core/money.js';
 import type { CallRecord } from '../../src/core/record.js';
 import type { CallFilter, GroupKey, SummaryRow } from '../../src/core/store.js';
-import { expectedSummary } from '../../src/extend/contract/store/expectations.js';
+import { exactParts, expectedSummary } from '../../src/extend/contract/store/expectations.js';
 import { planRollup } from '../../src/stores/rollup/rollup-plan.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
@@ -154,11 +154,6 @@ const rollupSummary = fc.oneof(
   { arbitrary: tenantRollup, weight: 3 },
   { arbitrary: scannedInstead, weight: 1 },
 );
-
-/** A summary's exact parts (latency from a rollup's histogram is approximate by design). */
-function exactParts(rows: SummaryRow[]) {
-  return rows.map(({ latencyMs: _latency, ...exact }) => exact);
-}
 
 /** At most three filters at once, so that most valid queries match some rows of the dataset. */
 const validFilter: fc.Arbitrary<CallFilter> = fc

@@ -121,6 +121,11 @@ export function expectedSummary(
   });
 }
 
+/** A summary's exact parts: latency read from a rollup's histogram is approximate by design. */
+export function exactParts(rows: readonly SummaryRow[]): Array<Omit<SummaryRow, 'latencyMs'>> {
+  return rows.map(({ latencyMs: _latency, ...exact }) => exact);
+}
+
 /** Ids newest first (or oldest first), as list() orders them. */
 export function idsInOrder(records: readonly CallRecord[], order: 'asc' | 'desc' = 'desc'): string[] {
   const ids = records.map((record) => record.id).sort();

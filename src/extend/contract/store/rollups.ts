@@ -1,8 +1,8 @@
 import type { CallRecord } from '../../../core/record.js';
-import type { CallFilter, GroupKey, Store, SummaryRow } from '../../../core/store.js';
+import type { CallFilter, GroupKey, Store } from '../../../core/store.js';
 import { makeCost } from '../records.js';
 import { buildDataset, seeded } from './data.js';
-import { expectedSummary, expectSummary } from './expectations.js';
+import { exactParts, expectedSummary, expectSummary } from './expectations.js';
 import type { ContractTestApi } from '../test-api.js';
 
 /**
@@ -61,10 +61,6 @@ export function describeRollupContract(t: ContractTestApi, current: () => Store,
     const from = where.from === undefined ? '1970-01-01T00:00:00.000Z' : String(where.from);
     // Records start on whole minutes, so the last millisecond before `from` holds none of them.
     return { ...where, from: new Date(Date.parse(from) - 1).toISOString() };
-  }
-
-  function exactParts(rows: SummaryRow[]) {
-    return rows.map(({ latencyMs: _latency, ...exact }) => exact);
   }
 
   async function expectAllSummaries(records: readonly CallRecord[], groups = groupings, where = filters) {
