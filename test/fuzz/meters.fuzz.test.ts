@@ -115,7 +115,7 @@ describe('fuzz: meter backends', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  async function backends(): Promise<Array<{ name: string; backend: MeterBackend; cleanup: () => Promise<void> }>> {
+  function backends(): Array<{ name: string; backend: MeterBackend; cleanup: () => Promise<void> }> {
     const made: Array<{ name: string; backend: MeterBackend; cleanup: () => Promise<void> }> = [
       { name: 'memory', backend: new MemoryMeterBackend(), cleanup: async () => undefined },
       {
@@ -147,7 +147,7 @@ describe('fuzz: meter backends', () => {
         fc.constantFrom(undefined, '2031-01-15', '2030-12-31', '2031-02-28'),
         async (budgets, rates, steps, cycleStartDate) => {
           const clock = new TestClock(START);
-          const meters = (await backends()).map(({ name, backend, cleanup }) => ({
+          const meters = backends().map(({ name, backend, cleanup }) => ({
             name,
             cleanup,
             meter: new BackedMeter({
